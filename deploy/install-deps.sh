@@ -8,7 +8,7 @@ build_pkgs=(build-essential cmake pkg-config
     libpcap-dev libev-dev libnl-3-dev libnl-route-3-dev libnl-genl-3-dev
     libc-ares-dev libcjson-dev libmicrohttpd-dev libcurl4-openssl-dev libssl-dev)
 lab_pkgs=(iproute2 nftables iptables dnsmasq-base curl iputils-ping jq procps)
-test_pkgs=(libcmocka-dev clang)
+test_pkgs=(libcmocka-dev clang libclang-rt-14-dev prometheus)
 
 want=("${build_pkgs[@]}")
 case "${1:---test}" in
@@ -37,5 +37,16 @@ fi
 
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# Packages such as prometheus and dnsmasq ship services; the tests start their own
+# instances, so keep apt from starting system-wide ones (on a host without a
+# policy already in place, for the duration of this install only).
+policy=/usr/sbin/policy-rc.d
+made_policy=0
+if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy"
+    chmod +x "$policy"
+    made_policy=1
+fi
+trap '[ "$made_policy" = 1 ] && rm -f "$policy"' EXIT
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -5,6 +5,7 @@
 #define NETBLAME_MEM_H
 
 #include <stddef.h>
+#include <stdlib.h> /* free() releases what these return */
 
 void *nb_malloc(size_t size);
 void *nb_calloc(size_t n, size_t size);

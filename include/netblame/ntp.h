@@ -30,4 +30,8 @@ uint16_t nb_errest_encode(int synced, nb_ns bound_ns);
 /* Decode to nanoseconds (rounded up); sets *synced if non-NULL. */
 nb_ns nb_errest_ns(uint16_t errest, int *synced);
 
+/* Where a timestamp came from, ordered by closeness to the wire. */
+enum nb_ts_src { NB_TS_NONE = 0, NB_TS_USER, NB_TS_SCHED, NB_TS_SND, NB_TS_KERNEL_RX };
+const char *nb_ts_src_name(enum nb_ts_src s); /* implemented in tstamp.c */
+
 #endif

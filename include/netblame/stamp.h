@@ -37,7 +37,7 @@
 #define NB_STAMP_KEY_MAX 64
 
 /* TLV flags (RFC 8972 §4.1) */
-#define NB_TLV_F_U 0x80 /* unrecognized: set by the reflector */
+#define NB_TLV_F_U 0x80 /* unrecognized: a sender sets it, a reflector clears it on TLVs it understands */
 #define NB_TLV_F_M 0x40 /* malformed */
 #define NB_TLV_F_I 0x20 /* integrity check failed */
 
@@ -52,7 +52,9 @@ enum nb_tlv_type {
     NB_TLV_FOLLOWUP_TELEMETRY = 7,
     NB_TLV_HMAC = 8,
     /* Private-use range: netblame's own TLV. Value starts with NB_TLV_MAGIC so a
-     * foreign TLV of the same type is never mistaken for ours. */
+     * foreign TLV of the same type is never mistaken for ours. RFC 8972 §4 wants
+     * a vendor's SMI Private Enterprise Code in these four octets; netblame has
+     * none, and "NBLM" (1313033293) lies far outside the assigned range. */
     NB_TLV_NETBLAME = 252,
 };
 #define NB_TLV_MAGIC 0x4e424c4du /* "NBLM" */
@@ -148,7 +150,9 @@ enum nb_stamp_err nb_stamp_decode_reflected(const uint8_t *buf, size_t len, enum
 /* Parse a TLV area (bytes after the base layout). Returns NB_STAMP_OK or NB_STAMP_E_TLV. */
 enum nb_stamp_err nb_stamp_parse_tlvs(const uint8_t *area, size_t len, struct nb_stamp_tlvs *out);
 
-/* TLV writer: appends to BUF; any overflow sets .overflow and writes nothing more. */
+/* TLV writer: appends to BUF; any overflow sets .overflow and writes nothing more.
+ * nb_tlv_put with VALUE NULL writes LEN zero bytes. The nb_tlv_put_* helpers write
+ * session-sender TLVs, so they set the U flag as RFC 8972 §4 requires of a sender. */
 struct nb_tlv_writer {
     uint8_t *buf;
     size_t cap;
@@ -165,10 +169,12 @@ void nb_tlv_put_timestamp_info(struct nb_tlv_writer *w, uint8_t sync_in, uint8_t
                                uint8_t sync_out, uint8_t method_out);
 /* Host-agent TLV: FAMILY 4 or 6, ADDR 4 or 16 bytes in network order, PORT host order.
  * Always written with a 16-byte address field (IPv4 in the first 4), so the same
- * TLV size serves as a request (family 0) and as an answer. */
+ * TLV size serves as a request (family 0) and as an answer. Any other FAMILY, or
+ * ADDR NULL with 4 or 6, sets .overflow. */
 void nb_tlv_put_host_agent(struct nb_tlv_writer *w, int family, const void *addr, uint16_t port);
 
-/* Readers over parsed TLVs: return true and fill the out parameter when found. */
+/* Readers over parsed TLVs: return true and fill the out parameter when found.
+ * TLVs flagged M or I are skipped; a host-agent request (family 0) is not found. */
 bool nb_tlv_get_probe_id(const struct nb_stamp_tlvs *t, uint64_t *probe_id);
 bool nb_tlv_get_host_agent(const struct nb_stamp_tlvs *t, int *family, uint8_t addr[16],
                            uint16_t *port);
@@ -190,9 +196,15 @@ struct nb_reflect_info {
  *  - netblame host-agent TLV: a sender sends it zeroed as a request (family 0, room
  *    for IPv6); the reflector fills in INFO's host agent if known, else echoes zeroes.
  *  - unrecognised types (and netblame TLVs without our magic): copied, U flag set.
+ *    TLVs handled above go back with U, M and I clear (RFC 8972 §4).
  *  - malformed area: TLVs before the bad offset handled as above; the rest copied
- *    as-is with the M flag set on the TLV header at the bad offset.
- * Returns bytes written (== IN_LEN), or 0 if CAP < IN_LEN. */
+ *    as-is with the M flag set on the TLV header at the bad offset. A TLV of a type
+ *    we handle whose length is wrong for it (Timestamp Information < 4, netblame
+ *    subtypes != their size, Private Use < 4) is malformed the same way (RFC 8972 §4).
+ *  - TLVs past NB_STAMP_MAX_TLVS: copied, U flag set (not processed).
+ * IN and OUT may be the same buffer.
+ * Returns bytes written (== IN_LEN), or 0 if CAP < IN_LEN or PARSED does not
+ * describe IN. */
 size_t nb_stamp_reflect_tlvs(const uint8_t *in, size_t in_len, const struct nb_stamp_tlvs *parsed,
                              uint8_t *out, size_t cap, const struct nb_reflect_info *info);
 

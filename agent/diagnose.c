@@ -1,0 +1,315 @@
+/* diagnose.c — `netblame diagnose`: a paced burst of STAMP probes to one
+ * reflector, and an honest summary of what it measured.
+ *
+ * What this can and cannot say: an end-to-end STAMP burst measures the round
+ * trip and the reflector's hold time, not where along the path time or packets
+ * went. Until per-layer observation points (host-agent sightings, DESIGN §2)
+ * and a baseline (classifier) are in place, the verdict is `inconclusive`
+ * with that reason; the figures are printed because they were measured. */
+#include "diagnose.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "netblame/log.h"
+#include "netblame/mem.h"
+#include "netblame/sender.h"
+
+struct diag {
+    struct ev_loop *loop;
+    const struct nb_diag_opts *o;
+    struct nb_diag_report *rep;
+    struct nb_sender *sender;
+    ev_io io;
+    ev_timer pace;
+    ev_timer deadline;
+    unsigned sent_attempts;
+    int64_t *rtt, *hold;
+    size_t n;
+};
+
+static void on_result(void *arg, const struct nb_probe_result *r)
+{
+    struct diag *d = arg;
+    if (r->lost)
+        return;
+    d->rtt[d->n] = r->rtt;
+    d->hold[d->n] = r->reflector_hold;
+    d->n++;
+    if (r->t1_src == NB_TS_SND || r->t1_src == NB_TS_SCHED)
+        d->rep->t1_kernel++;
+    else
+        d->rep->t1_user++;
+    if (r->t4_src == NB_TS_KERNEL_RX)
+        d->rep->t4_kernel++;
+    else
+        d->rep->t4_user++;
+    if (r->refl_synced)
+        d->rep->refl_synced_any = true;
+}
+
+static void maybe_done(struct diag *d)
+{
+    if (d->sent_attempts >= d->o->count && nb_sender_outstanding(d->sender) == 0)
+        ev_break(d->loop, EVBREAK_ALL);
+}
+
+static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
+{
+    struct diag *d = w->data;
+    nb_sender_on_readable(d->sender);
+    maybe_done(d);
+}
+
+static void on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct diag *d = w->data;
+    /* Everything still outstanding has had its full timeout. */
+    nb_sender_expire(d->sender, nb_mono_now() + (nb_ns)d->o->timeout_ms * 1000000);
+    ev_break(loop, EVBREAK_ALL);
+}
+
+static void on_pace(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct diag *d = w->data;
+    nb_sender_send(d->sender, nb_mono_now());
+    nb_sender_expire(d->sender, nb_mono_now());
+    if (++d->sent_attempts >= d->o->count) {
+        ev_timer_stop(loop, w);
+        ev_timer_set(&d->deadline, d->o->timeout_ms / 1000.0, 0.);
+        ev_timer_start(loop, &d->deadline);
+        maybe_done(d);
+    }
+}
+
+static void add_evidence(struct nb_diag_report *rep, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void add_evidence(struct nb_diag_report *rep, const char *fmt, ...)
+{
+    if (rep->nevidence >= NB_DIAG_MAX_EVIDENCE)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(rep->evidence[rep->nevidence++], sizeof(rep->evidence[0]), fmt, ap);
+    va_end(ap);
+}
+
+/* The skeleton's verdict: never more than an end-to-end burst can carry. */
+static void judge(struct nb_diag_report *rep)
+{
+    rep->verdict = "inconclusive";
+    if (rep->sent == 0) {
+        snprintf(rep->reason, sizeof(rep->reason),
+                 "no probe could be sent (%llu send errors)", (unsigned long long)rep->send_errors);
+    } else if (rep->received == 0) {
+        snprintf(rep->reason, sizeof(rep->reason),
+                 "no reply from %s: the reflector may be down or the path broken; "
+                 "an end-to-end probe cannot tell which",
+                 rep->target);
+    } else {
+        snprintf(rep->reason, sizeof(rep->reason),
+                 "end-to-end figures only: per-layer attribution needs host-agent sightings "
+                 "and a baseline");
+    }
+    if (rep->lost)
+        add_evidence(rep, "%llu of %llu probes lost (%.1f%%) end to end",
+                     (unsigned long long)rep->lost, (unsigned long long)rep->sent,
+                     100.0 * (double)rep->lost / (double)rep->sent);
+    if (rep->icmp_errors)
+        add_evidence(rep, "%llu ICMP errors (destination unreachable or port closed)",
+                     (unsigned long long)rep->icmp_errors);
+    if (rep->rtt.n)
+        add_evidence(rep, "round trip p50 %.1f us, p99 %.1f us over %zu replies",
+                     rep->rtt.p50 / 1e3, rep->rtt.p99 / 1e3, rep->rtt.n);
+    if (rep->t1_user)
+        add_evidence(rep, "%u probes had only a user-space send time (no kernel TX stamp)",
+                     rep->t1_user);
+}
+
+int nb_diagnose_run(struct ev_loop *loop, const struct nb_diag_opts *o, struct nb_diag_report *rep,
+                    char *err, size_t errlen)
+{
+    struct diag d = {.loop = loop, .o = o, .rep = rep};
+    memset(rep, 0, sizeof(*rep));
+    snprintf(rep->target, sizeof(rep->target), "%s", o->target);
+    d.rtt = nb_calloc(o->count, sizeof(int64_t));
+    d.hold = nb_calloc(o->count, sizeof(int64_t));
+
+    struct nb_sender_cfg sc = {0};
+    sc.peer = o->addr;
+    sc.peerlen = o->addrlen;
+    sc.mode = o->mode;
+    sc.key = o->key;
+    sc.ssid = o->ssid;
+    sc.timeout = (nb_ns)o->timeout_ms * 1000000;
+    uint32_t nonce = (uint32_t)nb_mono_now();
+    sc.id_nonce = nonce;
+    d.sender = nb_sender_new(&sc, on_result, &d, err, errlen);
+    if (!d.sender) {
+        free(d.rtt);
+        free(d.hold);
+        return -1;
+    }
+    ev_io_init(&d.io, on_readable, nb_sender_fd(d.sender), EV_READ);
+    d.io.data = &d;
+    ev_io_start(loop, &d.io);
+    ev_timer_init(&d.pace, on_pace, 0., o->interval_ms / 1000.0);
+    d.pace.data = &d;
+    ev_timer_start(loop, &d.pace);
+    ev_init(&d.deadline, on_deadline);
+    d.deadline.data = &d;
+
+    rep->start = nb_realtime_now();
+    ev_run(loop, 0);
+    rep->end = nb_realtime_now();
+
+    ev_io_stop(loop, &d.io);
+    ev_timer_stop(loop, &d.pace);
+    ev_timer_stop(loop, &d.deadline);
+    const struct nb_sender_stats *st = nb_sender_stats(d.sender);
+    rep->sent = st->sent;
+    rep->received = st->received;
+    rep->lost = st->lost;
+    rep->duplicates = st->duplicates;
+    rep->reordered = st->reordered;
+    rep->late = st->late;
+    rep->send_errors = st->send_errors;
+    rep->icmp_errors = st->icmp_errors;
+    rep->bogus = st->bogus;
+    for (int i = 0; i < NB_STAMP_E__COUNT; i++)
+        rep->malformed += st->malformed[i];
+    nb_summarise(d.rtt, d.n, &rep->rtt);
+    nb_summarise(d.hold, d.n, &rep->hold);
+    nb_sender_free(d.sender);
+    free(d.rtt);
+    free(d.hold);
+    judge(rep);
+    return 0;
+}
+
+enum nb_diag_exit nb_diagnose_exit(const struct nb_diag_report *rep)
+{
+    if (strcmp(rep->verdict, "healthy") == 0)
+        return NB_EXIT_HEALTHY;
+    if (strcmp(rep->verdict, "inconclusive") == 0)
+        return NB_EXIT_INCONCLUSIVE;
+    return NB_EXIT_FAULT;
+}
+
+static void print_row(FILE *out, const char *name, const struct nb_summary *s)
+{
+    if (!s->n) {
+        fprintf(out, "  %-12s %9s %9s %9s %9s %9s\n", name, "-", "-", "-", "-", "-");
+        return;
+    }
+    fprintf(out, "  %-12s %9.1f %9.1f %9.1f %9.1f %9.1f\n", name, (double)s->min / 1e3,
+            s->p50 / 1e3, s->p90 / 1e3, s->p99 / 1e3, (double)s->max / 1e3);
+}
+
+void nb_diagnose_print(const struct nb_diag_report *rep, FILE *out)
+{
+    fprintf(out, "netblame diagnose %s: %.2f s, STAMP probes\n", rep->target,
+            (double)(rep->end - rep->start) / 1e9);
+    fprintf(out, "  sent %llu  received %llu  lost %llu (%.1f%%)  duplicates %llu  reordered %llu\n",
+            (unsigned long long)rep->sent, (unsigned long long)rep->received,
+            (unsigned long long)rep->lost,
+            rep->sent ? 100.0 * (double)rep->lost / (double)rep->sent : 0.0,
+            (unsigned long long)rep->duplicates, (unsigned long long)rep->reordered);
+    if (rep->send_errors || rep->icmp_errors || rep->malformed || rep->bogus || rep->late)
+        fprintf(out, "  send errors %llu  ICMP errors %llu  malformed %llu  bogus %llu  late %llu\n",
+                (unsigned long long)rep->send_errors, (unsigned long long)rep->icmp_errors,
+                (unsigned long long)rep->malformed, (unsigned long long)rep->bogus,
+                (unsigned long long)rep->late);
+    fprintf(out, "\n  %-12s %9s %9s %9s %9s %9s   (microseconds)\n", "segment", "min", "p50", "p90",
+            "p99", "max");
+    print_row(out, "round trip", &rep->rtt);
+    print_row(out, "reflector", &rep->hold);
+    fprintf(out, "  timestamps: send %s, receive %s; reflector clock %s\n",
+            rep->t1_user ? (rep->t1_kernel ? "mixed kernel/user" : "user space") : "kernel",
+            rep->t4_user ? (rep->t4_kernel ? "mixed kernel/user" : "user space") : "kernel",
+            rep->refl_synced_any ? "synchronised" : "not known to be synchronised");
+    fprintf(out, "\nverdict: %s — %s\n", rep->verdict, rep->reason);
+    for (size_t i = 0; i < rep->nevidence; i++)
+        fprintf(out, "  - %s\n", rep->evidence[i]);
+}
+
+/* Nanoseconds to microseconds with ns resolution (no float noise in the JSON). */
+static double ns_to_us(double ns)
+{
+    return round(ns) / 1e3;
+}
+
+static cJSON *us_summary(const struct nb_summary *s)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!s->n)
+        return o;
+    cJSON_AddNumberToObject(o, "min", ns_to_us((double)s->min));
+    cJSON_AddNumberToObject(o, "p50", ns_to_us(s->p50));
+    cJSON_AddNumberToObject(o, "p90", ns_to_us(s->p90));
+    cJSON_AddNumberToObject(o, "p99", ns_to_us(s->p99));
+    cJSON_AddNumberToObject(o, "max", ns_to_us((double)s->max));
+    return o;
+}
+
+static void iso8601(nb_ns t, char *buf, size_t cap)
+{
+    time_t sec = (time_t)(t / NB_NS_PER_SEC);
+    struct tm tm;
+    gmtime_r(&sec, &tm);
+    size_t n = strftime(buf, cap, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + n, cap - n, ".%03dZ", (int)((t % NB_NS_PER_SEC) / 1000000));
+}
+
+void nb_diagnose_json(const struct nb_diag_report *rep, struct nb_buf *b)
+{
+    char ts[64];
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "schema", "netblame.verdict/v1");
+    cJSON_AddStringToObject(root, "target", rep->target);
+    cJSON *win = cJSON_AddObjectToObject(root, "window");
+    iso8601(rep->start, ts, sizeof(ts));
+    cJSON_AddStringToObject(win, "start", ts);
+    iso8601(rep->end, ts, sizeof(ts));
+    cJSON_AddStringToObject(win, "end", ts);
+    cJSON_AddNumberToObject(win, "probes", (double)rep->sent);
+    cJSON_AddStringToObject(root, "verdict", rep->verdict);
+    cJSON_AddStringToObject(root, "reason", rep->reason);
+    cJSON_AddObjectToObject(root, "where");
+    cJSON_AddNumberToObject(root, "confidence", 0);
+    /* No per-layer segment is measured yet: an empty list, never zeros. */
+    cJSON_AddArrayToObject(root, "segments");
+    cJSON_AddArrayToObject(root, "findings");
+    cJSON *ev = cJSON_AddArrayToObject(root, "evidence");
+    for (size_t i = 0; i < rep->nevidence; i++)
+        cJSON_AddItemToArray(ev, cJSON_CreateString(rep->evidence[i]));
+
+    cJSON *p = cJSON_AddObjectToObject(root, "probes");
+    cJSON_AddStringToObject(p, "family", "stamp");
+    cJSON_AddNumberToObject(p, "sent", (double)rep->sent);
+    cJSON_AddNumberToObject(p, "received", (double)rep->received);
+    cJSON_AddNumberToObject(p, "lost", (double)rep->lost);
+    cJSON_AddNumberToObject(p, "loss", rep->sent ? (double)rep->lost / (double)rep->sent : 0);
+    cJSON_AddNumberToObject(p, "duplicates", (double)rep->duplicates);
+    cJSON_AddNumberToObject(p, "reordered", (double)rep->reordered);
+    cJSON_AddNumberToObject(p, "late", (double)rep->late);
+    cJSON_AddNumberToObject(p, "send_errors", (double)rep->send_errors);
+    cJSON_AddNumberToObject(p, "icmp_errors", (double)rep->icmp_errors);
+    cJSON_AddNumberToObject(p, "malformed", (double)rep->malformed);
+    cJSON_AddItemToObject(p, "rtt_us", us_summary(&rep->rtt));
+    cJSON_AddItemToObject(p, "reflector_us", us_summary(&rep->hold));
+    cJSON *tsrc = cJSON_AddObjectToObject(p, "timestamps");
+    cJSON_AddNumberToObject(tsrc, "send_kernel", rep->t1_kernel);
+    cJSON_AddNumberToObject(tsrc, "send_user", rep->t1_user);
+    cJSON_AddNumberToObject(tsrc, "receive_kernel", rep->t4_kernel);
+    cJSON_AddNumberToObject(tsrc, "receive_user", rep->t4_user);
+
+    char *s = cJSON_Print(root);
+    nb_buf_printf(b, "%s\n", s);
+    free(s);
+    cJSON_Delete(root);
+}

@@ -1,0 +1,60 @@
+/* diagnose.h — on-demand diagnosis of one target: a burst of STAMP probes on a
+ * private loop, summarised as a report (text for a person, JSON for tools).
+ * Used by `netblame diagnose` and, later, by POST /v1/diagnose. */
+#ifndef NB_DIAGNOSE_H
+#define NB_DIAGNOSE_H
+
+#include <ev.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/socket.h>
+
+#include "buf.h"
+#include "netblame/ntp.h"
+#include "netblame/quantile.h"
+#include "netblame/stamp.h"
+
+struct nb_diag_opts {
+    char target[128];           /* as the user typed it */
+    struct sockaddr_storage addr;
+    socklen_t addrlen;
+    unsigned count;             /* probes, default 100 */
+    unsigned interval_ms;       /* default 10 */
+    unsigned timeout_ms;        /* default 1000 */
+    enum nb_stamp_mode mode;
+    struct nb_stamp_key key;
+    uint16_t ssid;
+};
+
+/* Exit statuses of DESIGN §5. */
+enum nb_diag_exit { NB_EXIT_HEALTHY = 0, NB_EXIT_FAULT = 1, NB_EXIT_USAGE = 2,
+                    NB_EXIT_INCONCLUSIVE = 3 };
+
+#define NB_DIAG_MAX_EVIDENCE 8
+
+struct nb_diag_report {
+    char target[128];
+    nb_ns start, end;           /* realtime window */
+    uint64_t sent, received, lost, duplicates, reordered, late;
+    uint64_t send_errors, icmp_errors, malformed, bogus;
+    struct nb_summary rtt;      /* ns */
+    struct nb_summary hold;     /* ns */
+    unsigned t1_kernel, t1_user;/* probes by send-stamp source */
+    unsigned t4_kernel, t4_user;
+    bool refl_synced_any;
+    const char *verdict;        /* healthy|app|virtual|physical|inconclusive */
+    char reason[256];
+    size_t nevidence;
+    char evidence[NB_DIAG_MAX_EVIDENCE][256];
+};
+
+/* Run the burst on LOOP (a private loop: it is run until the burst is done).
+ * Returns 0 and fills *REP, or -1 with a message in ERR (socket failure). */
+int nb_diagnose_run(struct ev_loop *loop, const struct nb_diag_opts *o, struct nb_diag_report *rep,
+                    char *err, size_t errlen);
+enum nb_diag_exit nb_diagnose_exit(const struct nb_diag_report *rep);
+void nb_diagnose_print(const struct nb_diag_report *rep, FILE *out);
+/* The report as JSON (schema netblame.verdict/v1 plus a "probes" summary). */
+void nb_diagnose_json(const struct nb_diag_report *rep, struct nb_buf *b);
+
+#endif

@@ -1,0 +1,148 @@
+/* netblame.c — the command-line tool. Subcommands in a table; each parses its
+ * own options. Exit statuses (DESIGN §5): 0 healthy, 1 a fault attributed,
+ * 2 usage or config error, 3 inconclusive. */
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "diagnose.h"
+#include "netblame/addr.h"
+#include "netblame/log.h"
+
+/* Parse a decimal in [LO, HI] or exit 2 naming the option. */
+static unsigned parse_uint(const char *opt, const char *s, unsigned lo, unsigned hi)
+{
+    char *end;
+    unsigned long v = strtoul(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || v < lo || v > hi) {
+        fprintf(stderr, "netblame: %s: expected an integer in %u..%u, got '%s'\n", opt, lo, hi, s);
+        exit(NB_EXIT_USAGE);
+    }
+    return (unsigned)v;
+}
+
+static void diagnose_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: netblame diagnose TARGET [options]\n"
+            "  TARGET              a STAMP reflector: ADDRESS, ADDRESS:PORT or [IPv6]:PORT (port 862)\n"
+            "  --json              print the verdict as JSON (schema netblame.verdict/v1)\n"
+            "  --count N           probes to send (default 100)\n"
+            "  --interval MS       between probes (default 10)\n"
+            "  --timeout MS        a probe unanswered this long is lost (default 1000)\n"
+            "  --config FILE       take STAMP authentication (key, SSID) from a netblamed config\n"
+            "exit status: 0 healthy, 1 fault attributed, 2 usage/config error, 3 inconclusive\n");
+}
+
+static int cmd_diagnose(int argc, char **argv)
+{
+    static const struct option opts[] = {{"json", no_argument, 0, 'j'},
+                                         {"count", required_argument, 0, 'n'},
+                                         {"interval", required_argument, 0, 'i'},
+                                         {"timeout", required_argument, 0, 't'},
+                                         {"config", required_argument, 0, 'c'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    struct nb_diag_opts o = {.count = 100, .interval_ms = 10, .timeout_ms = 1000};
+    int json = 0, c;
+    const char *cfgpath = NULL;
+    while ((c = getopt_long(argc, argv, "jn:i:t:c:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'j': json = 1; break;
+        case 'n': o.count = parse_uint("--count", optarg, 1, 100000); break;
+        case 'i': o.interval_ms = parse_uint("--interval", optarg, 1, 60000); break;
+        case 't': o.timeout_ms = parse_uint("--timeout", optarg, 10, 60000); break;
+        case 'c': cfgpath = optarg; break;
+        case 'h': diagnose_usage(stdout); return 0;
+        default: diagnose_usage(stderr); return NB_EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        diagnose_usage(stderr);
+        return NB_EXIT_USAGE;
+    }
+    const char *target = argv[optind];
+    if (strlen(target) >= sizeof(o.target) ||
+        nb_addr_parse_hostport(target, 862, &o.addr, &o.addrlen) < 0) {
+        fprintf(stderr, "netblame: '%s' is not ADDRESS[:PORT] (numeric IPv4, or [IPv6]:PORT)\n",
+                target);
+        return NB_EXIT_USAGE;
+    }
+    snprintf(o.target, sizeof(o.target), "%s", target);
+    if (cfgpath) {
+        struct nb_config cfg;
+        char err[512];
+        if (nb_config_load(cfgpath, &cfg, err, sizeof(err)) < 0) {
+            fprintf(stderr, "netblame: %s\n", err);
+            return NB_EXIT_USAGE;
+        }
+        o.mode = cfg.auth;
+        o.key = cfg.key;
+        o.ssid = cfg.ssid;
+        nb_config_free(&cfg);
+    }
+
+    struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+    struct nb_diag_report rep;
+    char err[512];
+    int rc = nb_diagnose_run(loop, &o, &rep, err, sizeof(err));
+    ev_loop_destroy(loop);
+    if (rc < 0) {
+        fprintf(stderr, "netblame: %s\n", err);
+        return NB_EXIT_INCONCLUSIVE;
+    }
+    if (json) {
+        struct nb_buf b;
+        nb_buf_init(&b);
+        nb_diagnose_json(&rep, &b);
+        fwrite(b.data, 1, b.len, stdout);
+        nb_buf_free(&b);
+    } else {
+        nb_diagnose_print(&rep, stdout);
+    }
+    return nb_diagnose_exit(&rep);
+}
+
+struct command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+};
+
+static const struct command commands[] = {
+    {"diagnose", cmd_diagnose, "probe a target now and say which layer is at fault"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: netblame COMMAND [options]   (netblame COMMAND --help)\n");
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+}
+
+int main(int argc, char **argv)
+{
+    nb_log_init("netblame");
+    nb_log_set_level(NB_LOG_WARN);
+    if (argc < 2) {
+        usage(stderr);
+        return NB_EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("netblame %s\n", NB_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "netblame: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return NB_EXIT_USAGE;
+}

@@ -1,0 +1,186 @@
+/* netblamed.c — the netblame daemon: probes, reflects, serves the control API.
+ * Foreground; logs to stderr; SIGHUP reloads the config; SIGTERM/SIGINT exit.
+ * Start-up order (undone in reverse at exit): config, log level, loop, probe
+ * engine (opens its sockets), control API, signals. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api.h"
+#include "config.h"
+#include "metrics.h"
+#include "netblame/log.h"
+#include "netblame/sender.h"
+#include "probes.h"
+
+struct daemon {
+    struct ev_loop *loop;
+    struct nb_config cfg;
+    struct nb_engine *engine;
+    struct nb_api *api;
+    ev_signal sighup, sigterm, sigint;
+    nb_ns started_mono;
+    uint64_t reloads_ok, reloads_failed;
+};
+
+static void h_healthz(void *arg, const struct nb_api_req *req, struct nb_api_resp *resp)
+{
+    struct daemon *d = arg;
+    nb_buf_printf(&resp->body,
+                  "{\"status\":\"ok\",\"node\":\"%s\",\"role\":\"%s\",\"version\":\"%s\","
+                  "\"uptime_seconds\":%.0f}\n",
+                  d->cfg.node, d->cfg.role == NB_ROLE_HOST ? "host" : "guest", NB_VERSION,
+                  (double)(nb_mono_now() - d->started_mono) / 1e9);
+}
+
+static void h_metrics(void *arg, const struct nb_api_req *req, struct nb_api_resp *resp)
+{
+    struct daemon *d = arg;
+    struct nb_buf *b = &resp->body;
+    resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
+    const char *bi[] = {"version", NB_VERSION, "role", d->cfg.role == NB_ROLE_HOST ? "host" : "guest",
+                        "node", d->cfg.node};
+    nb_prom_family(b, "netblame_build_info", "gauge", "Build and identity of this agent.");
+    nb_prom_sample(b, "netblame_build_info", bi, 3, 1);
+    nb_prom_family(b, "netblame_config_reloads_total", "counter", "SIGHUP reloads, by result.");
+    const char *ok[] = {"result", "ok"}, *bad[] = {"result", "failed"};
+    nb_prom_sample(b, "netblame_config_reloads_total", ok, 1, (double)d->reloads_ok);
+    nb_prom_sample(b, "netblame_config_reloads_total", bad, 1, (double)d->reloads_failed);
+    const struct nb_api_stats *as = nb_api_stats(d->api);
+    nb_prom_family(b, "netblame_api_requests_total", "counter",
+                   "Control API requests served (before this one), by status class.");
+    const char *c2[] = {"code", "2xx"}, *c4[] = {"code", "4xx"}, *c5[] = {"code", "5xx"};
+    nb_prom_sample(b, "netblame_api_requests_total", c2, 1, (double)as->status_2xx);
+    nb_prom_sample(b, "netblame_api_requests_total", c4, 1, (double)as->status_4xx);
+    nb_prom_sample(b, "netblame_api_requests_total", c5, 1, (double)as->status_5xx);
+    nb_engine_render_metrics(d->engine, b);
+}
+
+static const struct nb_api_route routes[] = {
+    {"GET", "/healthz", h_healthz},
+    {"GET", "/metrics", h_metrics},
+};
+
+static void on_sighup(struct ev_loop *loop, ev_signal *w, int revents)
+{
+    struct daemon *d = w->data;
+    struct nb_config cfg;
+    char err[512];
+    nb_info("SIGHUP: reloading %s", d->cfg.path);
+    if (nb_config_load(d->cfg.path, &cfg, err, sizeof(err)) < 0) {
+        nb_err("reload failed, keeping the running configuration: %s", err);
+        d->reloads_failed++;
+        return;
+    }
+    if (strcmp(cfg.api_addr, d->cfg.api_addr) != 0 || cfg.api_port != d->cfg.api_port)
+        nb_warn("reload: the control API address change takes effect at the next restart");
+    struct nb_engine *e = nb_engine_new(loop, &cfg, d->engine, err, sizeof(err));
+    if (!e) {
+        nb_err("reload failed, keeping the running configuration: %s", err);
+        nb_config_free(&cfg);
+        d->reloads_failed++;
+        return;
+    }
+    nb_engine_free(d->engine);
+    d->engine = e;
+    /* The API keeps its address: carry it over so the running state stays true. */
+    snprintf(cfg.api_addr, sizeof(cfg.api_addr), "%s", d->cfg.api_addr);
+    cfg.api_port = d->cfg.api_port;
+    nb_config_free(&d->cfg);
+    d->cfg = cfg;
+    if (nb_log_set_level_name(d->cfg.log_level) < 0)
+        nb_warn("reload: unknown log level %s", d->cfg.log_level);
+    d->reloads_ok++;
+    nb_info("reloaded: %zu peers", d->cfg.npeers);
+}
+
+static void on_sigterm(struct ev_loop *loop, ev_signal *w, int revents)
+{
+    nb_info("signal %d: exiting", w->signum);
+    ev_break(loop, EVBREAK_ALL);
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: netblamed --config FILE [--check] [--log-level err|warn|info|debug]\n"
+                 "       netblamed --version\n"
+                 "  --check   validate the configuration and exit (0 valid, 2 invalid)\n");
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {{"config", required_argument, 0, 'c'},
+                                         {"check", no_argument, 0, 'k'},
+                                         {"log-level", required_argument, 0, 'l'},
+                                         {"version", no_argument, 0, 'V'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *path = NULL, *level = NULL;
+    int check = 0, c;
+    nb_log_init("netblamed");
+    while ((c = getopt_long(argc, argv, "c:kl:Vh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': path = optarg; break;
+        case 'k': check = 1; break;
+        case 'l': level = optarg; break;
+        case 'V': printf("netblamed %s\n", NB_VERSION); return 0;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (!path || optind != argc) {
+        usage(stderr);
+        return 2;
+    }
+
+    struct daemon d = {0};
+    char err[512];
+    if (nb_config_load(path, &d.cfg, err, sizeof(err)) < 0)
+        nb_fatal("%s", err);
+    if (check) {
+        printf("%s: valid (%s, %zu peers)\n", path, d.cfg.role == NB_ROLE_HOST ? "host" : "guest",
+               d.cfg.npeers);
+        nb_config_free(&d.cfg);
+        return 0;
+    }
+    if (nb_log_set_level_name(level ? level : d.cfg.log_level) < 0)
+        nb_fatal("unknown log level '%s'", level ? level : d.cfg.log_level);
+
+    d.loop = ev_default_loop(EVFLAG_AUTO);
+    d.started_mono = nb_mono_now();
+    d.engine = nb_engine_new(d.loop, &d.cfg, NULL, err, sizeof(err));
+    if (!d.engine)
+        nb_fatal("%s", err);
+    d.api = nb_api_start(d.loop, d.cfg.api_addr, d.cfg.api_port, routes,
+                         sizeof(routes) / sizeof(routes[0]), &d, err, sizeof(err));
+    if (!d.api)
+        nb_fatal("%s", err);
+
+    ev_signal_init(&d.sighup, on_sighup, SIGHUP);
+    d.sighup.data = &d;
+    ev_signal_start(d.loop, &d.sighup);
+    ev_signal_init(&d.sigterm, on_sigterm, SIGTERM);
+    ev_signal_start(d.loop, &d.sigterm);
+    ev_signal_init(&d.sigint, on_sigterm, SIGINT);
+    ev_signal_start(d.loop, &d.sigint);
+    signal(SIGPIPE, SIG_IGN);
+
+    nb_info("started: node %s, role %s, %zu peers, reflector %s:%u, control API %s:%u", d.cfg.node,
+            d.cfg.role == NB_ROLE_HOST ? "host" : "guest", d.cfg.npeers,
+            d.cfg.reflector ? d.cfg.stamp_addr : "(off)", d.cfg.stamp_port, d.cfg.api_addr,
+            nb_api_port(d.api));
+    ev_run(d.loop, 0);
+
+    ev_signal_stop(d.loop, &d.sigint);
+    ev_signal_stop(d.loop, &d.sigterm);
+    ev_signal_stop(d.loop, &d.sighup);
+    nb_api_stop(d.api);
+    nb_engine_free(d.engine);
+    nb_config_free(&d.cfg);
+    ev_loop_destroy(d.loop);
+    nb_info("stopped");
+    return 0;
+}

@@ -1,0 +1,283 @@
+/* probes.c — reflector + paced senders on libev, and their metrics.
+ *
+ * Pacing: each peer's next probe is scheduled at interval * (1 + u), u uniform
+ * in [-jitter, +jitter], and the first one at a random offset in [0, interval),
+ * so agents started together (a fleet rollout) never probe in lockstep. The
+ * loop's clock only schedules; every measured figure comes from kernel stamps. */
+#include "probes.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "metrics.h"
+#include "netblame/addr.h"
+#include "netblame/log.h"
+#include "netblame/mem.h"
+#include "netblame/reflector.h"
+#include "netblame/sender.h"
+
+#define EXPIRE_PERIOD 0.1 /* s: how often timed-out probes are declared lost */
+
+struct peer {
+    struct nb_engine *engine;
+    struct nb_peer_cfg cfg;
+    struct nb_sender *sender;
+    ev_io io;
+    ev_timer pace;
+    struct nb_histo rtt;        /* seconds */
+    struct nb_histo hold;       /* reflector hold time, seconds */
+};
+
+struct nb_engine {
+    struct ev_loop *loop;
+    struct nb_reflector *reflector;
+    struct nb_reflector_cfg refl_cfg;
+    ev_io refl_io;
+    struct peer *peers;
+    size_t npeers;
+    ev_timer expire;
+    uint64_t rng;
+    unsigned jitter_pct;
+};
+
+/* xorshift64*: pacing jitter only, never security. */
+static double rand_unit(struct nb_engine *e)
+{
+    e->rng ^= e->rng >> 12;
+    e->rng ^= e->rng << 25;
+    e->rng ^= e->rng >> 27;
+    return (double)((e->rng * 2685821657736338717ULL) >> 11) / (double)(1ULL << 53);
+}
+
+static double next_interval(struct nb_engine *e, unsigned interval_ms)
+{
+    double j = (double)e->jitter_pct / 100.0;
+    return (double)interval_ms / 1000.0 * (1.0 + j * (2.0 * rand_unit(e) - 1.0));
+}
+
+static void on_result(void *arg, const struct nb_probe_result *r)
+{
+    struct peer *p = arg;
+    if (r->lost)
+        return; /* counted by the sender's statistics */
+    nb_histo_observe(&p->rtt, (double)r->rtt / 1e9);
+    nb_histo_observe(&p->hold, (double)r->reflector_hold / 1e9);
+}
+
+static void on_peer_readable(struct ev_loop *loop, ev_io *w, int revents)
+{
+    struct peer *p = w->data;
+    nb_sender_on_readable(p->sender);
+}
+
+static void on_pace(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct peer *p = w->data;
+    nb_sender_send(p->sender, nb_mono_now());
+    ev_timer_set(w, next_interval(p->engine, p->cfg.interval_ms), 0.);
+    ev_timer_start(loop, w);
+}
+
+static void on_expire(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct nb_engine *e = w->data;
+    nb_ns now = nb_mono_now();
+    for (size_t i = 0; i < e->npeers; i++)
+        nb_sender_expire(e->peers[i].sender, now);
+}
+
+static void on_reflector_readable(struct ev_loop *loop, ev_io *w, int revents)
+{
+    struct nb_engine *e = w->data;
+    nb_reflector_on_readable(e->reflector);
+}
+
+static int same_reflector(const struct nb_reflector_cfg *a, const struct nb_reflector_cfg *b)
+{
+    return a->addrlen == b->addrlen && memcmp(&a->addr, &b->addr, a->addrlen) == 0 &&
+           a->mode == b->mode && a->key.len == b->key.len &&
+           memcmp(a->key.key, b->key.key, a->key.len) == 0;
+}
+
+static int start_peer(struct nb_engine *e, struct peer *p, const struct nb_config *cfg,
+                      const struct nb_peer_cfg *pc, char *err, size_t errlen)
+{
+    struct nb_sender_cfg sc = {0};
+    p->engine = e;
+    p->cfg = *pc;
+    if (nb_addr_parse(pc->host, pc->port, &sc.peer, &sc.peerlen) < 0) {
+        snprintf(err, errlen, "peer %s: bad address %s", pc->name, pc->host);
+        return -1;
+    }
+    sc.mode = cfg->auth;
+    sc.key = cfg->key;
+    sc.ssid = cfg->ssid;
+    sc.timeout = (nb_ns)pc->timeout_ms * 1000000;
+    sc.id_nonce = (uint32_t)(e->rng >> 32) ^ (uint32_t)(p - e->peers);
+    sc.request_agent = pc->family == NB_FAMILY_PATH;
+    p->sender = nb_sender_new(&sc, on_result, p, err, errlen);
+    if (!p->sender)
+        return -1;
+    nb_histo_init(&p->rtt, nb_rtt_buckets_seconds, nb_rtt_buckets_count);
+    nb_histo_init(&p->hold, nb_rtt_buckets_seconds, nb_rtt_buckets_count);
+    ev_io_init(&p->io, on_peer_readable, nb_sender_fd(p->sender), EV_READ);
+    p->io.data = p;
+    ev_io_start(e->loop, &p->io);
+    ev_timer_init(&p->pace, on_pace, rand_unit(e) * pc->interval_ms / 1000.0, 0.);
+    p->pace.data = p;
+    ev_timer_start(e->loop, &p->pace);
+    return 0;
+}
+
+struct nb_engine *nb_engine_new(struct ev_loop *loop, const struct nb_config *cfg,
+                                struct nb_engine *old, char *err, size_t errlen)
+{
+    struct nb_engine *e = nb_calloc(1, sizeof(*e));
+    e->loop = loop;
+    e->jitter_pct = cfg->jitter_pct;
+    if (getrandom(&e->rng, sizeof(e->rng), 0) != sizeof(e->rng) || e->rng == 0)
+        e->rng = (uint64_t)nb_mono_now() | 1;
+
+    if (cfg->reflector) {
+        struct nb_reflector_cfg rc = {0};
+        if (nb_addr_parse(cfg->stamp_addr, cfg->stamp_port, &rc.addr, &rc.addrlen) < 0) {
+            snprintf(err, errlen, "reflector: bad address %s", cfg->stamp_addr);
+            goto fail;
+        }
+        rc.mode = cfg->auth;
+        rc.key = cfg->key;
+        e->refl_cfg = rc;
+        if (old && old->reflector && same_reflector(&old->refl_cfg, &rc)) {
+            ev_io_stop(old->loop, &old->refl_io);
+            e->reflector = old->reflector;
+            old->reflector = NULL;
+        } else {
+            if (old && old->reflector) { /* the port may be the same: free it first */
+                ev_io_stop(old->loop, &old->refl_io);
+                nb_reflector_free(old->reflector);
+                old->reflector = NULL;
+            }
+            e->reflector = nb_reflector_new(&rc, err, errlen);
+            if (!e->reflector)
+                goto fail;
+        }
+        ev_io_init(&e->refl_io, on_reflector_readable, nb_reflector_fd(e->reflector), EV_READ);
+        e->refl_io.data = e;
+        ev_io_start(loop, &e->refl_io);
+    }
+
+    e->peers = nb_calloc(cfg->npeers ? cfg->npeers : 1, sizeof(*e->peers));
+    for (size_t i = 0; i < cfg->npeers; i++) {
+        if (start_peer(e, &e->peers[i], cfg, &cfg->peers[i], err, errlen) < 0)
+            goto fail;
+        e->npeers++;
+    }
+    ev_timer_init(&e->expire, on_expire, EXPIRE_PERIOD, EXPIRE_PERIOD);
+    e->expire.data = e;
+    ev_timer_start(loop, &e->expire);
+    return e;
+fail:
+    nb_engine_free(e);
+    return NULL;
+}
+
+void nb_engine_free(struct nb_engine *e)
+{
+    if (!e)
+        return;
+    for (size_t i = 0; i < e->npeers; i++) {
+        ev_io_stop(e->loop, &e->peers[i].io);
+        ev_timer_stop(e->loop, &e->peers[i].pace);
+        nb_sender_free(e->peers[i].sender);
+    }
+    free(e->peers);
+    ev_timer_stop(e->loop, &e->expire);
+    if (e->reflector) {
+        ev_io_stop(e->loop, &e->refl_io);
+        nb_reflector_free(e->reflector);
+    }
+    free(e);
+}
+
+/* One counter family with a sample per peer. */
+static void peer_counter(struct nb_buf *b, const struct nb_engine *e, const char *name,
+                         const char *help, size_t offset)
+{
+    nb_prom_family(b, name, "counter", help);
+    for (size_t i = 0; i < e->npeers; i++) {
+        const struct peer *p = &e->peers[i];
+        const char *labels[] = {"peer", p->cfg.name, "family", nb_family_name(p->cfg.family)};
+        const uint64_t *v =
+            (const uint64_t *)((const char *)nb_sender_stats(p->sender) + offset);
+        nb_prom_sample(b, name, labels, 2, (double)*v);
+    }
+}
+
+void nb_engine_render_metrics(const struct nb_engine *e, struct nb_buf *b)
+{
+#define PC(field, help)                                                                            \
+    peer_counter(b, e, "netblame_stamp_" #field "_total", help,                                    \
+                 offsetof(struct nb_sender_stats, field))
+    PC(sent, "STAMP test packets sent.");
+    PC(received, "STAMP replies received (first reply per probe).");
+    PC(lost, "STAMP probes unanswered within the timeout.");
+    PC(duplicates, "Duplicate STAMP replies.");
+    PC(reordered, "STAMP replies that arrived after a later probe's reply.");
+    PC(late, "STAMP replies that arrived after their probe was declared lost.");
+    PC(send_errors, "STAMP test packets the kernel refused to send.");
+    PC(icmp_errors, "ICMP errors (unreachable, refused) reported for a peer.");
+#undef PC
+
+    nb_prom_family(b, "netblame_stamp_rtt_seconds", "histogram",
+                   "STAMP round-trip time (T4-T1)-(T3-T2), from kernel timestamps.");
+    for (size_t i = 0; i < e->npeers; i++) {
+        const struct peer *p = &e->peers[i];
+        const char *labels[] = {"peer", p->cfg.name, "family", nb_family_name(p->cfg.family)};
+        nb_histo_render(b, "netblame_stamp_rtt_seconds", labels, 2, &p->rtt);
+    }
+    nb_prom_family(b, "netblame_stamp_reflector_hold_seconds", "histogram",
+                   "Time the peer's reflector held each probe (T3-T2).");
+    for (size_t i = 0; i < e->npeers; i++) {
+        const struct peer *p = &e->peers[i];
+        const char *labels[] = {"peer", p->cfg.name, "family", nb_family_name(p->cfg.family)};
+        nb_histo_render(b, "netblame_stamp_reflector_hold_seconds", labels, 2, &p->hold);
+    }
+
+    nb_prom_family(b, "netblame_stamp_malformed_total", "counter",
+                   "STAMP packets dropped as malformed, by who saw them and why.");
+    for (int r = 1; r < NB_STAMP_E__COUNT; r++) {
+        uint64_t sum = 0;
+        for (size_t i = 0; i < e->npeers; i++)
+            sum += nb_sender_stats(e->peers[i].sender)->malformed[r];
+        const char *ls[] = {"role", "sender", "reason", nb_stamp_err_name((enum nb_stamp_err)r)};
+        nb_prom_sample(b, "netblame_stamp_malformed_total", ls, 2, (double)sum);
+        if (e->reflector) {
+            const char *lr[] = {"role", "reflector", "reason", nb_stamp_err_name((enum nb_stamp_err)r)};
+            nb_prom_sample(b, "netblame_stamp_malformed_total", lr, 2,
+                           (double)nb_reflector_stats(e->reflector)->malformed[r]);
+        }
+    }
+
+    if (e->reflector) {
+        const struct nb_reflector_stats *rs = nb_reflector_stats(e->reflector);
+        nb_prom_family(b, "netblame_reflector_received_total", "counter",
+                       "Datagrams received by the STAMP reflector.");
+        nb_prom_sample(b, "netblame_reflector_received_total", NULL, 0, (double)rs->received);
+        nb_prom_family(b, "netblame_reflector_reflected_total", "counter",
+                       "STAMP test packets answered.");
+        nb_prom_sample(b, "netblame_reflector_reflected_total", NULL, 0, (double)rs->reflected);
+        nb_prom_family(b, "netblame_reflector_truncated_total", "counter",
+                       "Datagrams larger than the largest STAMP packet accepted.");
+        nb_prom_sample(b, "netblame_reflector_truncated_total", NULL, 0, (double)rs->truncated);
+        nb_prom_family(b, "netblame_reflector_sessions", "gauge",
+                       "STAMP sessions in the reflector's table.");
+        nb_prom_sample(b, "netblame_reflector_sessions", NULL, 0, (double)rs->sessions);
+        nb_prom_family(b, "netblame_reflector_sessions_evicted_total", "counter",
+                       "Sessions evicted from the full reflector table (least recently used).");
+        nb_prom_sample(b, "netblame_reflector_sessions_evicted_total", NULL, 0,
+                       (double)rs->sessions_evicted);
+    }
+}

@@ -1,0 +1,24 @@
+/* probes.h — the daemon's probe engine: the STAMP reflector and one paced
+ * session-sender per configured peer, on the libev loop, with the per-peer
+ * figures /metrics exposes. Rebuilt on SIGHUP from the new configuration. */
+#ifndef NB_PROBES_H
+#define NB_PROBES_H
+
+#include <ev.h>
+
+#include "buf.h"
+#include "config.h"
+
+struct nb_engine;
+
+/* Start probing per CFG (not kept: copied). OLD, if non-NULL, is the engine
+ * being replaced: its reflector socket is taken over when the reflector's
+ * address, mode and key did not change, so a reload never drops the port.
+ * Returns NULL with a message in ERR if a socket cannot be opened. */
+struct nb_engine *nb_engine_new(struct ev_loop *loop, const struct nb_config *cfg,
+                                struct nb_engine *old, char *err, size_t errlen);
+void nb_engine_free(struct nb_engine *e);
+/* Append this engine's metric families in Prometheus text format. */
+void nb_engine_render_metrics(const struct nb_engine *e, struct nb_buf *b);
+
+#endif

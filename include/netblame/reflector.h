@@ -1,0 +1,41 @@
+/* reflector.h — STAMP session-reflector (RFC 8762 §4.3), stateful: each
+ * session (source address, port, SSID) gets its own reflector sequence, so the
+ * sender can tell forward loss from return loss. T2 is the kernel receive stamp;
+ * T3 is taken in user space just before the reply is sent (the Timestamp
+ * Information TLV says so). Bad packets are counted by reason and dropped. */
+#ifndef NETBLAME_REFLECTOR_H
+#define NETBLAME_REFLECTOR_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "netblame/stamp.h"
+
+struct nb_reflector_stats {
+    uint64_t received, reflected;
+    uint64_t malformed[NB_STAMP_E__COUNT]; /* dropped, by reason */
+    uint64_t truncated;                    /* larger than NB_STAMP_MAX_LEN */
+    uint64_t send_errors;
+    uint64_t sessions;                     /* live sessions in the table */
+    uint64_t sessions_evicted;             /* table full: least recently used dropped */
+};
+
+struct nb_reflector_cfg {
+    struct sockaddr_storage addr;
+    socklen_t addrlen;
+    enum nb_stamp_mode mode;
+    struct nb_stamp_key key;
+    struct nb_reflect_info info;  /* sync/method filled at run time; host agent from config */
+};
+
+struct nb_reflector;
+
+/* Bind and return the reflector, or NULL with a message in ERR. */
+struct nb_reflector *nb_reflector_new(const struct nb_reflector_cfg *cfg, char *err, size_t errlen);
+void nb_reflector_free(struct nb_reflector *r);
+int nb_reflector_fd(const struct nb_reflector *r);
+/* Answer pending test packets (bounded work per call). */
+void nb_reflector_on_readable(struct nb_reflector *r);
+const struct nb_reflector_stats *nb_reflector_stats(const struct nb_reflector *r);
+
+#endif

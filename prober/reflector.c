@@ -1,0 +1,217 @@
+/* reflector.c — STAMP session-reflector with a bounded session table.
+ *
+ * The table is set-associative (SETS x WAYS): a session hashes to one set and
+ * takes a free way or evicts that set's least recently used way. Lookup and
+ * insertion are O(WAYS) whatever arrives, so a flood of spoofed sources costs
+ * evictions (counted), never a scan of the whole table. */
+#include "netblame/reflector.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "netblame/addr.h"
+#include "netblame/log.h"
+#include "netblame/mem.h"
+#include "tstamp.h"
+
+#define SETS 1024
+#define WAYS 4
+#define RX_BUDGET 256
+
+struct session {
+    struct sockaddr_storage peer;
+    uint16_t ssid;
+    uint32_t next_seq;
+    uint64_t last_used; /* reflector-wide packet counter: LRU without clock reads */
+    int used;
+};
+
+struct nb_reflector {
+    struct nb_reflector_cfg cfg;
+    struct nb_tsock sock;
+    struct nb_reflector_stats st;
+    struct session table[SETS][WAYS];
+    uint64_t tick;
+};
+
+struct nb_reflector *nb_reflector_new(const struct nb_reflector_cfg *cfg, char *err, size_t errlen)
+{
+    struct nb_reflector *r = nb_calloc(1, sizeof(*r));
+    char a[NB_ADDRSTRLEN];
+    r->cfg = *cfg;
+    if (nb_tsock_open(&r->sock, cfg->addr.ss_family, (const struct sockaddr *)&cfg->addr,
+                      cfg->addrlen, false) < 0) {
+        snprintf(err, errlen, "reflector on %s: %s",
+                 nb_addr_format((const struct sockaddr *)&cfg->addr, a, sizeof(a)),
+                 strerror(errno));
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+void nb_reflector_free(struct nb_reflector *r)
+{
+    if (!r)
+        return;
+    nb_tsock_close(&r->sock);
+    free(r);
+}
+
+int nb_reflector_fd(const struct nb_reflector *r)
+{
+    return r->sock.fd;
+}
+
+const struct nb_reflector_stats *nb_reflector_stats(const struct nb_reflector *r)
+{
+    return &r->st;
+}
+
+/* FNV-1a over the address bytes, port and SSID. */
+static uint32_t session_hash(const struct sockaddr_storage *ss, uint16_t ssid)
+{
+    const uint8_t *p;
+    size_t n;
+    uint16_t port;
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+        p = (const uint8_t *)&sin->sin_addr;
+        n = 4;
+        port = sin->sin_port;
+    } else {
+        const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+        p = (const uint8_t *)&sin6->sin6_addr;
+        n = 16;
+        port = sin6->sin6_port;
+    }
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 16777619u;
+    h = (h ^ (port & 0xff)) * 16777619u;
+    h = (h ^ (port >> 8)) * 16777619u;
+    h = (h ^ (ssid & 0xff)) * 16777619u;
+    h = (h ^ (ssid >> 8)) * 16777619u;
+    return h;
+}
+
+static int same_session(const struct session *s, const struct sockaddr_storage *ss, uint16_t ssid)
+{
+    if (!s->used || s->ssid != ssid ||
+        !nb_addr_same_host((const struct sockaddr *)&s->peer, (const struct sockaddr *)ss))
+        return 0;
+    if (ss->ss_family == AF_INET)
+        return ((const struct sockaddr_in *)&s->peer)->sin_port ==
+               ((const struct sockaddr_in *)ss)->sin_port;
+    return ((const struct sockaddr_in6 *)&s->peer)->sin6_port ==
+           ((const struct sockaddr_in6 *)ss)->sin6_port;
+}
+
+/* The session for (SS, SSID), created (possibly evicting) if new. */
+static struct session *session_get(struct nb_reflector *r, const struct sockaddr_storage *ss,
+                                   uint16_t ssid)
+{
+    struct session *set = r->table[session_hash(ss, ssid) % SETS];
+    struct session *victim = &set[0];
+    r->tick++;
+    for (int i = 0; i < WAYS; i++) {
+        if (same_session(&set[i], ss, ssid)) {
+            set[i].last_used = r->tick;
+            return &set[i];
+        }
+        if (!set[i].used)
+            victim = &set[i];
+        else if (victim->used && set[i].last_used < victim->last_used)
+            victim = &set[i];
+    }
+    if (victim->used)
+        r->st.sessions_evicted++;
+    else
+        r->st.sessions++;
+    memset(victim, 0, sizeof(*victim));
+    victim->peer = *ss;
+    victim->ssid = ssid;
+    victim->used = 1;
+    victim->last_used = r->tick;
+    return victim;
+}
+
+static void reflect_one(struct nb_reflector *r, const uint8_t *buf, const struct nb_rx *rx)
+{
+    struct nb_stamp_test t;
+    struct nb_stamp_tlvs tlvs;
+    enum nb_stamp_err e = nb_stamp_decode_test(buf, rx->len, r->cfg.mode, &r->cfg.key, &t, &tlvs);
+    /* A malformed TLV area is answered (with the M flag, RFC 8972 §4); anything
+     * else wrong is dropped and counted. */
+    if (e != NB_STAMP_OK && e != NB_STAMP_E_TLV) {
+        r->st.malformed[e]++;
+        return;
+    }
+    if (e == NB_STAMP_E_TLV)
+        r->st.malformed[e]++;
+
+    size_t base = r->cfg.mode == NB_STAMP_AUTH ? NB_STAMP_AUTH_BASE_LEN : NB_STAMP_BASE_LEN;
+    uint8_t tlvout[NB_STAMP_MAX_LEN];
+    size_t tlvlen = rx->len - base;
+    bool synced;
+    uint16_t errest = nb_clock_errest(&synced);
+    struct nb_reflect_info info = r->cfg.info;
+    info.sync_src = synced ? NB_SYNC_NTP : NB_SYNC_FREE;
+    info.method = NB_TSM_SW;
+    if (tlvlen && nb_stamp_reflect_tlvs(buf + base, tlvlen, &tlvs, tlvout, sizeof(tlvout), &info) !=
+                      tlvlen) {
+        r->st.malformed[NB_STAMP_E_TLV]++;
+        return;
+    }
+
+    struct session *sess = session_get(r, &rx->from, t.ssid);
+    struct nb_stamp_reflected out = {
+        .seq = sess->next_seq++,
+        .errest = errest,
+        .ssid = t.ssid,
+        .rx_ts = nb_ntp_from_ns(rx->ts),
+        .ss_seq = t.seq,
+        .ss_ts = t.ts,
+        .ss_errest = t.errest,
+        .ss_ttl = rx->ttl < 0 ? 0 : (uint8_t)rx->ttl,
+    };
+    uint8_t pkt[NB_STAMP_MAX_LEN];
+    out.ts = nb_ntp_from_ns(nb_realtime_now());
+    size_t len = nb_stamp_encode_reflected(pkt, sizeof(pkt), r->cfg.mode, &r->cfg.key, &out, tlvout,
+                                           tlvlen);
+    uint32_t key;
+    if (len == 0 || nb_tsock_send(&r->sock, pkt, len, (const struct sockaddr *)&rx->from,
+                                  rx->fromlen, 0, &key) < 0) {
+        if (r->st.send_errors++ == 0)
+            nb_warn_errno("reflector: cannot send a reply");
+        return;
+    }
+    r->st.reflected++;
+}
+
+void nb_reflector_on_readable(struct nb_reflector *r)
+{
+    uint8_t buf[NB_STAMP_MAX_LEN + 1];
+    /* ICMP errors for earlier replies (IP_RECVERR) sit in the error queue and keep
+     * the fd readable until read: drain them so the loop does not spin. */
+    struct nb_txstamp tx;
+    int e;
+    for (int i = 0; i < RX_BUDGET && nb_tsock_read_errqueue(&r->sock, &tx, &e) != NB_ERRQ_EMPTY; i++)
+        ;
+    for (int i = 0; i < RX_BUDGET; i++) {
+        struct nb_rx rx;
+        int got = nb_tsock_recv(&r->sock, buf, sizeof(buf), &rx);
+        if (got == 0)
+            return;
+        if (got < 0)
+            continue; /* an ICMP error for an earlier reply: nothing to do */
+        r->st.received++;
+        if (rx.truncated || rx.len > NB_STAMP_MAX_LEN) {
+            r->st.truncated++;
+            continue;
+        }
+        reflect_one(r, buf, &rx);
+    }
+}

@@ -1,0 +1,102 @@
+# common.sh — shared shell helpers for integration and lab tests (sourced).
+#
+# Every test gets a unique prefix (NB_P) for its namespaces and interfaces so
+# parallel runs never collide, and a cleanup trap that removes everything it
+# made — namespaces, interfaces, processes — on exit, error or signal.
+# Waiting is always for a condition (a port answering, a counter moving),
+# with a hang guard that fails the test; never a fixed sleep.
+
+set -euo pipefail
+
+: "${NB_BIN:?NB_BIN (build directory) must be set}"
+: "${NB_SRC:?NB_SRC (source directory) must be set}"
+
+# 6 hex chars: interface names stay under IFNAMSIZ (15) with short suffixes.
+NB_P="nb$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')"
+NB_TMP=$(mktemp -d "/tmp/${NB_P}.XXXXXX")
+NB_PIDS=()
+NB_NETNS=()
+
+nb_log() { printf '[%s] %s\n' "$(basename "$0")" "$*" >&2; }
+nb_fail() { nb_log "FAIL: $*"; exit 1; }
+
+nb_cleanup() {
+    local rc=$?
+    set +e
+    for pid in "${NB_PIDS[@]}"; do
+        kill -TERM "$pid" 2>/dev/null
+    done
+    for pid in "${NB_PIDS[@]}"; do
+        # bounded: a process that ignores SIGTERM is killed
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+    done
+    for ns in "${NB_NETNS[@]}"; do
+        # processes left in the namespace die with it
+        ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
+        ip netns del "$ns" 2>/dev/null
+    done
+    if [ "$rc" -ne 0 ] && [ -d "$NB_TMP" ]; then
+        for f in "$NB_TMP"/*.log; do
+            [ -f "$f" ] && { echo "---- $f"; tail -n 40 "$f"; } >&2
+        done
+    fi
+    rm -rf "$NB_TMP"
+    exit "$rc"
+}
+trap nb_cleanup EXIT
+trap 'exit 130' INT TERM
+
+# nb_netns NAME: create namespace ${NB_P}-NAME with loopback up; prints its name.
+nb_netns() {
+    local ns="${NB_P}-$1"
+    ip netns add "$ns"
+    NB_NETNS+=("$ns")
+    ip -n "$ns" link set lo up
+}
+
+# nb_wait_for DESCRIPTION TIMEOUT_S COMMAND...: poll COMMAND until it succeeds.
+nb_wait_for() {
+    local what=$1 limit=$2
+    shift 2
+    local deadline=$((SECONDS + limit))
+    until "$@" >/dev/null 2>&1; do
+        [ "$SECONDS" -lt "$deadline" ] || nb_fail "timed out after ${limit}s waiting for: $what"
+        sleep 0.05
+    done
+}
+
+# nb_start NS LOGNAME COMMAND...: start COMMAND in namespace NS in the background;
+# its pid is left in NB_LAST_PID (ip netns exec execs, so it is the command's own).
+nb_start() {
+    local ns=$1 log=$2
+    shift 2
+    ip netns exec "$ns" "$@" >"$NB_TMP/$log.log" 2>&1 &
+    NB_LAST_PID=$!
+    NB_PIDS+=("$NB_LAST_PID")
+}
+
+# nb_stop PID: SIGTERM and wait; returns the process's exit status.
+nb_stop() {
+    local pid=$1 rc=0
+    kill -TERM "$pid"
+    wait "$pid" || rc=$?
+    local keep=()
+    for p in "${NB_PIDS[@]}"; do [ "$p" = "$pid" ] || keep+=("$p"); done
+    NB_PIDS=("${keep[@]}")
+    return "$rc"
+}
+
+# nb_metric NS PORT NAME_WITH_LABELS: print the value of one sample from /metrics.
+nb_metric() {
+    ip netns exec "$1" curl -sf "http://127.0.0.1:$2/metrics" |
+        awk -v m="$3" '$1 == m { print $2; found = 1 } END { if (!found) exit 1 }'
+}
+
+# nb_metric_ge NS PORT NAME MIN: true when the sample is >= MIN.
+nb_metric_ge() {
+    local v
+    v=$(nb_metric "$1" "$2" "$3") || return 1
+    awk -v v="$v" -v m="$4" 'BEGIN { exit !(v + 0 >= m + 0) }'
+}

@@ -1,0 +1,244 @@
+/* test_tstamp.c — kernel timestamps on real loopback sockets, and a STAMP
+ * sender/reflector round trip through them. Waits use poll() on the sockets
+ * (the event that completes the work), never a sleep. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <netinet/in.h>
+#include <poll.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "netblame/addr.h"
+#include "netblame/reflector.h"
+#include "netblame/sender.h"
+#include "tstamp.h"
+
+#define HANG_GUARD_MS 5000 /* only to fail instead of hanging; not a timing assertion */
+
+static int wait_fd(int fd, short events)
+{
+    struct pollfd p = {.fd = fd, .events = events};
+    return poll(&p, 1, HANG_GUARD_MS);
+}
+
+static void loopback(struct sockaddr_storage *ss, socklen_t *len, uint16_t port)
+{
+    assert_int_equal(nb_addr_parse("127.0.0.1", port, ss, len), 0);
+}
+
+static uint16_t bound_port(int fd)
+{
+    struct sockaddr_in sin;
+    socklen_t l = sizeof(sin);
+    getsockname(fd, (struct sockaddr *)&sin, &l);
+    return ntohs(sin.sin_port);
+}
+
+static void test_tx_and_rx_kernel_stamps_are_ordered(void **state)
+{
+    struct nb_tsock a, b;
+    struct sockaddr_storage ss;
+    socklen_t len;
+    loopback(&ss, &len, 0);
+    assert_int_equal(nb_tsock_open(&b, AF_INET, (struct sockaddr *)&ss, len, false), 0);
+    assert_int_equal(nb_tsock_open(&a, AF_INET, NULL, 0, true), 0);
+    assert_true(a.tx_kernel);
+    assert_true(b.rx_kernel);
+    loopback(&ss, &len, bound_port(b.fd));
+
+    nb_ns before = nb_realtime_now();
+    uint32_t key;
+    assert_int_equal(nb_tsock_send(&a, "hello", 5, (struct sockaddr *)&ss, len, 77, &key), 5);
+    if (a.opt_id_cmsg)
+        assert_int_equal(key, 77);
+
+    nb_ns sched = 0, snd = 0;
+    while (!(sched && snd)) {
+        assert_true(wait_fd(a.fd, 0) > 0); /* POLLERR is always reported */
+        struct nb_txstamp tx;
+        int e;
+        enum nb_errq q = nb_tsock_read_errqueue(&a, &tx, &e);
+        if (q != NB_ERRQ_TXSTAMP)
+            continue;
+        assert_int_equal(tx.key, key);
+        if (tx.src == NB_TS_SCHED)
+            sched = tx.ts;
+        if (tx.src == NB_TS_SND)
+            snd = tx.ts;
+    }
+    assert_true(wait_fd(b.fd, POLLIN) > 0);
+    char buf[16];
+    struct nb_rx rx;
+    assert_int_equal(nb_tsock_recv(&b, buf, sizeof(buf), &rx), 1);
+    assert_int_equal(rx.len, 5);
+    assert_int_equal(rx.ts_src, NB_TS_KERNEL_RX);
+    /* One clock, one direction of time: user send <= SCHED <= SND <= RX. */
+    assert_true(before <= sched);
+    assert_true(sched <= snd);
+    assert_true(snd <= rx.ts);
+    assert_int_equal(rx.ttl, 64);
+    nb_tsock_close(&a);
+    nb_tsock_close(&b);
+}
+
+struct collected {
+    unsigned n;
+    struct nb_probe_result r[16];
+};
+
+static void collect(void *arg, const struct nb_probe_result *r)
+{
+    struct collected *c = arg;
+    if (c->n < 16)
+        c->r[c->n++] = *r;
+}
+
+static struct nb_reflector *start_reflector(enum nb_stamp_mode mode, const char *key)
+{
+    struct nb_reflector_cfg rc = {0};
+    char err[256];
+    loopback(&rc.addr, &rc.addrlen, 0);
+    rc.mode = mode;
+    if (key) {
+        rc.key.len = strlen(key);
+        memcpy(rc.key.key, key, rc.key.len);
+    }
+    struct nb_reflector *r = nb_reflector_new(&rc, err, sizeof(err));
+    assert_non_null(r);
+    return r;
+}
+
+static struct nb_sender *start_sender(struct nb_reflector *r, enum nb_stamp_mode mode,
+                                      const char *key, struct collected *c)
+{
+    struct nb_sender_cfg sc = {0};
+    char err[256];
+    loopback(&sc.peer, &sc.peerlen, bound_port(nb_reflector_fd(r)));
+    sc.mode = mode;
+    sc.timeout = 10LL * NB_NS_PER_SEC;
+    sc.id_nonce = 0xabcd;
+    if (key) {
+        sc.key.len = strlen(key);
+        memcpy(sc.key.key, key, sc.key.len);
+    }
+    struct nb_sender *s = nb_sender_new(&sc, collect, c, err, sizeof(err));
+    assert_non_null(s);
+    return s;
+}
+
+/* Pump both ends until the sender has WANT results. */
+static void pump(struct nb_reflector *r, struct nb_sender *s, struct collected *c, unsigned want)
+{
+    while (c->n < want) {
+        struct pollfd p[2] = {{.fd = nb_reflector_fd(r), .events = POLLIN},
+                              {.fd = nb_sender_fd(s), .events = POLLIN}};
+        assert_true(poll(p, 2, HANG_GUARD_MS) > 0);
+        if (p[0].revents)
+            nb_reflector_on_readable(r);
+        if (p[1].revents)
+            nb_sender_on_readable(s);
+    }
+}
+
+static void round_trip(enum nb_stamp_mode mode, const char *key)
+{
+    struct collected c = {0};
+    struct nb_reflector *r = start_reflector(mode, key);
+    struct nb_sender *s = start_sender(r, mode, key, &c);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(nb_sender_send(s, nb_mono_now()), 0);
+    pump(r, s, &c, 5);
+    for (unsigned i = 0; i < 5; i++) {
+        const struct nb_probe_result *x = &c.r[i];
+        assert_false(x->lost);
+        assert_int_equal(x->seq, i);
+        assert_int_equal(x->refl_seq, i); /* stateful reflector counts this session */
+        assert_int_equal(x->probe_id, (0xabcdULL << 32) | i);
+        assert_int_equal(x->t1_src, NB_TS_SND);
+        assert_int_equal(x->t4_src, NB_TS_KERNEL_RX);
+        assert_true(x->rtt > 0);
+        assert_true(x->reflector_hold >= 0);
+        assert_true(x->t2 >= x->t1); /* one host here: both pairs on one clock */
+        assert_true(x->t4 >= x->t3);
+        assert_int_equal(x->ttl_fwd, 64);
+    }
+    assert_int_equal(nb_reflector_stats(r)->reflected, 5);
+    assert_int_equal(nb_sender_stats(s)->received, 5);
+    assert_int_equal(nb_sender_stats(s)->lost, 0);
+    nb_sender_free(s);
+    nb_reflector_free(r);
+}
+
+static void test_round_trip_unauthenticated(void **state)
+{
+    round_trip(NB_STAMP_UNAUTH, NULL);
+}
+
+static void test_round_trip_authenticated(void **state)
+{
+    round_trip(NB_STAMP_AUTH, "s3cret-key");
+}
+
+static void test_reflector_drops_garbage_and_wrong_key(void **state)
+{
+    struct collected c = {0};
+    struct nb_reflector *r = start_reflector(NB_STAMP_AUTH, "right");
+    struct nb_sender *bad = start_sender(r, NB_STAMP_AUTH, "wrong", &c);
+    struct nb_tsock raw;
+    assert_int_equal(nb_tsock_open(&raw, AF_INET, NULL, 0, false), 0);
+    struct sockaddr_storage ss;
+    socklen_t len;
+    loopback(&ss, &len, bound_port(nb_reflector_fd(r)));
+    uint32_t key;
+    assert_int_equal(nb_tsock_send(&raw, "garbage", 7, (struct sockaddr *)&ss, len, 0, &key), 7);
+    assert_int_equal(nb_sender_send(bad, nb_mono_now()), 0);
+
+    /* A good probe after them: once it is answered, the reflector has seen both bad ones. */
+    struct collected good_c = {0};
+    struct nb_sender *good = start_sender(r, NB_STAMP_AUTH, "right", &good_c);
+    assert_int_equal(nb_sender_send(good, nb_mono_now()), 0);
+    pump(r, good, &good_c, 1);
+    const struct nb_reflector_stats *st = nb_reflector_stats(r);
+    assert_int_equal(st->malformed[NB_STAMP_E_SHORT], 1);
+    assert_int_equal(st->malformed[NB_STAMP_E_HMAC], 1);
+    assert_int_equal(st->reflected, 1);
+    assert_int_equal(c.n, 0);
+    nb_tsock_close(&raw);
+    nb_sender_free(bad);
+    nb_sender_free(good);
+    nb_reflector_free(r);
+}
+
+static void test_probe_to_closed_port_is_lost_with_icmp_error(void **state)
+{
+    struct collected c = {0};
+    struct nb_reflector *r = start_reflector(NB_STAMP_UNAUTH, NULL);
+    struct nb_sender *s = start_sender(r, NB_STAMP_UNAUTH, NULL, &c);
+    nb_reflector_free(r); /* port now closed: the kernel answers ICMP port unreachable */
+    assert_int_equal(nb_sender_send(s, nb_mono_now()), 0);
+    while (nb_sender_stats(s)->icmp_errors == 0) {
+        assert_true(wait_fd(nb_sender_fd(s), POLLIN) > 0);
+        nb_sender_on_readable(s);
+    }
+    nb_sender_expire(s, nb_mono_now() + 11LL * NB_NS_PER_SEC);
+    assert_int_equal(c.n, 1);
+    assert_true(c.r[0].lost);
+    assert_int_equal(nb_sender_stats(s)->lost, 1);
+    nb_sender_free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tx_and_rx_kernel_stamps_are_ordered),
+        cmocka_unit_test(test_round_trip_unauthenticated),
+        cmocka_unit_test(test_round_trip_authenticated),
+        cmocka_unit_test(test_reflector_drops_garbage_and_wrong_key),
+        cmocka_unit_test(test_probe_to_closed_port_is_lost_with_icmp_error),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
