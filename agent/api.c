@@ -199,9 +199,9 @@ struct nb_api *nb_api_start(struct ev_loop *loop, const char *addr, uint16_t por
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     api->mhd = MHD_start_daemon(flags, port, NULL, NULL, on_request, api,
+                                MHD_OPTION_EXTERNAL_LOGGER, mhd_log, api, /* must be first */
                                 MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
                                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, api,
-                                MHD_OPTION_EXTERNAL_LOGGER, mhd_log, api,
                                 MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
                                 MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)32,
                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,

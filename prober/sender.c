@@ -138,7 +138,14 @@ int nb_sender_send(struct nb_sender *s, nb_ns now_mono)
         s->st.send_errors++;
         return -1;
     }
-    if (nb_tsock_send(&s->sock, pkt, len, NULL, 0, p->seq, &p->tx_key) < 0) {
+    ssize_t n = nb_tsock_send(&s->sock, pkt, len, NULL, 0, p->seq, &p->tx_key);
+    if (n < 0 && (errno == ECONNREFUSED || errno == EHOSTUNREACH || errno == ENETUNREACH)) {
+        /* On a connected UDP socket an ICMP error for an EARLIER probe is reported
+         * by the next send, which the kernel then did not perform. The error is
+         * also in the error queue (counted there); this probe deserves its send. */
+        n = nb_tsock_send(&s->sock, pkt, len, NULL, 0, p->seq, &p->tx_key);
+    }
+    if (n < 0) {
         if (s->st.send_errors++ == 0 || errno != s->last_icmp_errno)
             nb_warn_errno("sender to %s: send", s->peer_str);
         s->last_icmp_errno = errno;

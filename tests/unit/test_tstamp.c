@@ -220,14 +220,21 @@ static void test_probe_to_closed_port_is_lost_with_icmp_error(void **state)
     struct nb_sender *s = start_sender(r, NB_STAMP_UNAUTH, NULL, &c);
     nb_reflector_free(r); /* port now closed: the kernel answers ICMP port unreachable */
     assert_int_equal(nb_sender_send(s, nb_mono_now()), 0);
+    /* Wait until the ICMP error is pending on the socket, without reading it:
+     * the next send must still go out (regression: it used to fail with
+     * ECONNREFUSED and be counted as a send error instead of a probe). */
+    assert_true(wait_fd(nb_sender_fd(s), 0) > 0);
+    assert_int_equal(nb_sender_send(s, nb_mono_now()), 0);
     while (nb_sender_stats(s)->icmp_errors == 0) {
         assert_true(wait_fd(nb_sender_fd(s), POLLIN) > 0);
         nb_sender_on_readable(s);
     }
     nb_sender_expire(s, nb_mono_now() + 11LL * NB_NS_PER_SEC);
-    assert_int_equal(c.n, 1);
-    assert_true(c.r[0].lost);
-    assert_int_equal(nb_sender_stats(s)->lost, 1);
+    assert_int_equal(c.n, 2);
+    assert_true(c.r[0].lost && c.r[1].lost);
+    assert_int_equal(nb_sender_stats(s)->sent, 2);
+    assert_int_equal(nb_sender_stats(s)->send_errors, 0);
+    assert_int_equal(nb_sender_stats(s)->lost, 2);
     nb_sender_free(s);
 }
 
