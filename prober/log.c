@@ -34,7 +34,9 @@ int nb_log_set_level_name(const char *name)
     return -1;
 }
 
-static void vlog(enum nb_log_level level, const char *suffix, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void vlog(enum nb_log_level level,
+                                                      const char *suffix, const char *fmt,
+                                                      va_list ap)
 {
     char line[1024];
     vsnprintf(line, sizeof(line), fmt, ap);

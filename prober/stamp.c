@@ -91,8 +91,8 @@ enum {
 #define TLV_PRIVATE_LAST 254
 
 static const char *const err_names[NB_STAMP_E__COUNT] = {
-    [NB_STAMP_OK] = "ok",           [NB_STAMP_E_SHORT] = "short", [NB_STAMP_E_LONG] = "long",
-    [NB_STAMP_E_HMAC] = "hmac",     [NB_STAMP_E_TLV] = "tlv",     [NB_STAMP_E_ERREST] = "errest",
+    [NB_STAMP_OK] = "ok",       [NB_STAMP_E_SHORT] = "short", [NB_STAMP_E_LONG] = "long",
+    [NB_STAMP_E_HMAC] = "hmac", [NB_STAMP_E_TLV] = "tlv",     [NB_STAMP_E_ERREST] = "errest",
 };
 
 const char *nb_stamp_err_name(enum nb_stamp_err e)
@@ -227,8 +227,7 @@ static enum nb_stamp_err decode_check(const uint8_t *buf, size_t len, enum nb_st
         return NB_STAMP_E_LONG;
     if (mode == NB_STAMP_AUTH) {
         uint8_t mac[NB_STAMP_HMAC_LEN];
-        if (!stamp_hmac(key, buf, mac) ||
-            CRYPTO_memcmp(mac, buf + A_HMAC, NB_STAMP_HMAC_LEN) != 0)
+        if (!stamp_hmac(key, buf, mac) || CRYPTO_memcmp(mac, buf + A_HMAC, NB_STAMP_HMAC_LEN) != 0)
             return NB_STAMP_E_HMAC;
     }
     return NB_STAMP_OK;

@@ -37,7 +37,7 @@
 #define NB_STAMP_KEY_MAX 64
 
 /* TLV flags (RFC 8972 §4.1) */
-#define NB_TLV_F_U 0x80 /* unrecognized: a sender sets it, a reflector clears it on TLVs it understands */
+#define NB_TLV_F_U 0x80 /* unrecognized: sender sets it, reflector clears it if understood */
 #define NB_TLV_F_M 0x40 /* malformed */
 #define NB_TLV_F_I 0x20 /* integrity check failed */
 

@@ -123,7 +123,7 @@ static void test_realtime_now_is_wall_clock(void **state)
 /* ---- Error Estimate ---- */
 
 #define ERR_SCALE(e) (((e) >> 8) & 0x3fu)
-#define ERR_MULT(e) ((e) & 0xffu)
+#define ERR_MULT(e) ((e)&0xffu)
 
 /* Estimate in units of 2^-32 s, and BOUND in the same units rounded up. */
 static u128 err_units(uint16_t e)

@@ -59,6 +59,7 @@ static void assert_refl_eq(const struct nb_stamp_reflected *a, const struct nb_s
 static void test_layout_unauth_test(void **state)
 {
     (void)state;
+    /* clang-format off */
     const uint8_t want[50] = {
         [0] = 0x01, 0x02, 0x03, 0x04,                          /* sequence number */
         [4] = 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, /* timestamp */
@@ -67,6 +68,7 @@ static void test_layout_unauth_test(void **state)
         /* [16, 44) MBZ */
         [44] = 0x80, 0xc8, 0x00, 0x02, 0xaa, 0xbb, /* TLVs */
     };
+    /* clang-format on */
     uint8_t buf[64];
     memset(buf, 0xee, sizeof(buf));
     size_t len = nb_stamp_encode_test(buf, sizeof(buf), NB_STAMP_UNAUTH, NULL, &T, TLV6, 6);
@@ -87,6 +89,7 @@ static void test_layout_unauth_test(void **state)
 static void test_layout_unauth_reflected(void **state)
 {
     (void)state;
+    /* clang-format off */
     const uint8_t want[50] = {
         [0] = 0x01, 0x02, 0x03, 0x04,                          /* sequence number */
         [4] = 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, /* timestamp (T3) */
@@ -101,6 +104,7 @@ static void test_layout_unauth_reflected(void **state)
         /* [41, 44) MBZ */
         [44] = 0x80, 0xc8, 0x00, 0x02, 0xaa, 0xbb, /* TLVs */
     };
+    /* clang-format on */
     uint8_t buf[64];
     memset(buf, 0xee, sizeof(buf));
     size_t len = nb_stamp_encode_reflected(buf, sizeof(buf), NB_STAMP_UNAUTH, NULL, &R, TLV6, 6);
@@ -119,6 +123,7 @@ static void test_layout_unauth_reflected(void **state)
 static void test_layout_auth_test(void **state)
 {
     (void)state;
+    /* clang-format off */
     const uint8_t want[118] = {
         [0] = 0x01, 0x02, 0x03, 0x04, /* sequence number */
         /* [4, 16) MBZ */
@@ -130,6 +135,7 @@ static void test_layout_auth_test(void **state)
         0x39, 0x83, 0xe3, 0x2a, 0xf3, 0xbc, 0x3e, 0x38,        /* over [0, 96) */
         [112] = 0x80, 0xc8, 0x00, 0x02, 0xaa, 0xbb,            /* TLVs */
     };
+    /* clang-format on */
     uint8_t buf[128];
     memset(buf, 0xee, sizeof(buf));
     size_t len = nb_stamp_encode_test(buf, sizeof(buf), NB_STAMP_AUTH, &KEY, &T, TLV6, 6);
@@ -148,6 +154,7 @@ static void test_layout_auth_test(void **state)
 static void test_layout_auth_reflected(void **state)
 {
     (void)state;
+    /* clang-format off */
     const uint8_t want[118] = {
         [0] = 0x01, 0x02, 0x03, 0x04, /* sequence number */
         /* [4, 16) MBZ */
@@ -168,6 +175,7 @@ static void test_layout_auth_reflected(void **state)
         0x58, 0xe2, 0x97, 0x4a, 0xe8, 0xac, 0x53, 0x2b,        /* over [0, 96) */
         [112] = 0x80, 0xc8, 0x00, 0x02, 0xaa, 0xbb,            /* TLVs */
     };
+    /* clang-format on */
     uint8_t buf[128];
     memset(buf, 0xee, sizeof(buf));
     size_t len = nb_stamp_encode_reflected(buf, sizeof(buf), NB_STAMP_AUTH, &KEY, &R, TLV6, 6);
@@ -185,8 +193,9 @@ static void test_decode_ignores_mbz(void **state)
 {
     (void)state;
     uint8_t buf[NB_STAMP_BASE_LEN];
-    assert_int_equal(nb_stamp_encode_reflected(buf, sizeof(buf), NB_STAMP_UNAUTH, NULL, &R, NULL, 0),
-                     NB_STAMP_BASE_LEN);
+    assert_int_equal(
+        nb_stamp_encode_reflected(buf, sizeof(buf), NB_STAMP_UNAUTH, NULL, &R, NULL, 0),
+        NB_STAMP_BASE_LEN);
     buf[38] = buf[39] = buf[41] = buf[42] = buf[43] = 0xff;
     struct nb_stamp_reflected got;
     assert_int_equal(nb_stamp_decode_reflected(buf, sizeof(buf), NB_STAMP_UNAUTH, NULL, &got, NULL),
@@ -247,7 +256,8 @@ static void test_encode_tlvs_built_in_place(void **state)
 {
     (void)state;
     uint8_t buf[256];
-    size_t tlv_len = sample_tlvs(buf + NB_STAMP_AUTH_BASE_LEN, sizeof(buf) - NB_STAMP_AUTH_BASE_LEN);
+    size_t tlv_len =
+        sample_tlvs(buf + NB_STAMP_AUTH_BASE_LEN, sizeof(buf) - NB_STAMP_AUTH_BASE_LEN);
     uint8_t copy[128];
     memcpy(copy, buf + NB_STAMP_AUTH_BASE_LEN, tlv_len);
     size_t len = nb_stamp_encode_test(buf, sizeof(buf), NB_STAMP_AUTH, &KEY, &T,
@@ -272,8 +282,9 @@ static void test_auth_flipped_bit_rejected(void **state)
         for (int bit = 0; bit < 8; bit++) {
             pkt[i] ^= (uint8_t)(1u << bit);
             refl[i] ^= (uint8_t)(1u << bit);
-            assert_int_equal(nb_stamp_decode_test(pkt, sizeof(pkt), NB_STAMP_AUTH, &KEY, NULL, NULL),
-                             NB_STAMP_E_HMAC);
+            assert_int_equal(
+                nb_stamp_decode_test(pkt, sizeof(pkt), NB_STAMP_AUTH, &KEY, NULL, NULL),
+                NB_STAMP_E_HMAC);
             assert_int_equal(
                 nb_stamp_decode_reflected(refl, sizeof(refl), NB_STAMP_AUTH, &KEY, NULL, NULL),
                 NB_STAMP_E_HMAC);
@@ -395,12 +406,11 @@ static void test_encode_respects_cap(void **state)
 {
     (void)state;
     uint8_t buf[NB_STAMP_BASE_LEN + 6];
-    assert_int_equal(nb_stamp_encode_test(buf, NB_STAMP_BASE_LEN + 5, NB_STAMP_UNAUTH, NULL, &T,
-                                          TLV6, 6),
-                     0);
-    assert_int_equal(nb_stamp_encode_reflected(buf, NB_STAMP_BASE_LEN - 1, NB_STAMP_UNAUTH, NULL, &R,
-                                               NULL, 0),
-                     0);
+    assert_int_equal(
+        nb_stamp_encode_test(buf, NB_STAMP_BASE_LEN + 5, NB_STAMP_UNAUTH, NULL, &T, TLV6, 6), 0);
+    assert_int_equal(
+        nb_stamp_encode_reflected(buf, NB_STAMP_BASE_LEN - 1, NB_STAMP_UNAUTH, NULL, &R, NULL, 0),
+        0);
     assert_int_equal(nb_stamp_encode_test(buf, sizeof(buf), NB_STAMP_UNAUTH, NULL, &T, TLV6, 6),
                      sizeof(buf));
 }
@@ -417,16 +427,16 @@ static void test_decode_rejects_zero_multiplier(void **state)
         t.errest = bad[i];
         r.errest = bad[i];
         nb_stamp_encode_test(pkt, sizeof(pkt), NB_STAMP_UNAUTH, NULL, &t, NULL, 0);
-        assert_int_equal(nb_stamp_decode_test(pkt, NB_STAMP_BASE_LEN, NB_STAMP_UNAUTH, NULL, NULL,
-                                              NULL),
-                         NB_STAMP_E_ERREST);
+        assert_int_equal(
+            nb_stamp_decode_test(pkt, NB_STAMP_BASE_LEN, NB_STAMP_UNAUTH, NULL, NULL, NULL),
+            NB_STAMP_E_ERREST);
         nb_stamp_encode_test(pkt, sizeof(pkt), NB_STAMP_AUTH, &KEY, &t, NULL, 0);
         assert_int_equal(nb_stamp_decode_test(pkt, sizeof(pkt), NB_STAMP_AUTH, &KEY, NULL, NULL),
                          NB_STAMP_E_ERREST);
         nb_stamp_encode_reflected(pkt, sizeof(pkt), NB_STAMP_UNAUTH, NULL, &r, NULL, 0);
-        assert_int_equal(nb_stamp_decode_reflected(pkt, NB_STAMP_BASE_LEN, NB_STAMP_UNAUTH, NULL,
-                                                   NULL, NULL),
-                         NB_STAMP_E_ERREST);
+        assert_int_equal(
+            nb_stamp_decode_reflected(pkt, NB_STAMP_BASE_LEN, NB_STAMP_UNAUTH, NULL, NULL, NULL),
+            NB_STAMP_E_ERREST);
         nb_stamp_encode_reflected(pkt, sizeof(pkt), NB_STAMP_AUTH, &KEY, &r, NULL, 0);
         assert_int_equal(
             nb_stamp_decode_reflected(pkt, sizeof(pkt), NB_STAMP_AUTH, &KEY, NULL, NULL),
@@ -458,8 +468,8 @@ static void test_tlv_length_past_end(void **state)
     uint8_t area[64];
     struct nb_tlv_writer w;
     nb_tlv_writer_init(&w, area, sizeof(area));
-    nb_tlv_put_probe_id(&w, 42);                  /* [0, 20) */
-    nb_tlv_put_timestamp_info(&w, 0, 0, 0, 0);    /* [20, 28) */
+    nb_tlv_put_probe_id(&w, 42);                         /* [0, 20) */
+    nb_tlv_put_timestamp_info(&w, 0, 0, 0, 0);           /* [20, 28) */
     const uint8_t bad[] = {0x80, 200, 0x00, 0x10, 1, 2}; /* claims 16, has 2 */
     memcpy(area + w.len, bad, sizeof(bad));
     size_t area_len = w.len + sizeof(bad);
@@ -545,6 +555,7 @@ static void test_tlv_writer_layouts(void **state)
     nb_tlv_put_host_agent(&w, 0, NULL, 0);
     const uint8_t v4[4] = {192, 0, 2, 7};
     nb_tlv_put_host_agent(&w, 4, v4, 8080);
+    /* clang-format off */
     const uint8_t want[] = {
         /* probe id */
         0x80, 252, 0x00, 16, 'N', 'B', 'L', 'M', NB_SUB_PROBE_ID, 0, 0, 0, 0x01, 0x02, 0x03,
@@ -558,6 +569,7 @@ static void test_tlv_writer_layouts(void **state)
         0x80, 252, 0x00, 28, 'N', 'B', 'L', 'M', NB_SUB_HOST_AGENT, 0, 0, 0, 4, 0, 0x1f, 0x90,
         192, 0, 2, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     };
+    /* clang-format on */
     assert_false(w.overflow);
     assert_int_equal(w.len, sizeof(want));
     assert_memory_equal(buf, want, sizeof(want));
@@ -768,8 +780,10 @@ static void test_reflect_fills_timestamp_info(void **state)
     uint8_t in[AREA_LEN], out[AREA_LEN];
     size_t len = sender_area(in, sizeof(in));
     assert_int_equal(reflect(in, len, out, sizeof(out), &INFO_V4), len);
+    /* clang-format off */
     const uint8_t want[8] = {0, NB_TLV_TIMESTAMP_INFO, 0, 4, NB_SYNC_NTP, NB_TSM_SW,
                              NB_SYNC_NTP, NB_TSM_SW};
+    /* clang-format on */
     assert_memory_equal(out + OFF_TSINFO, want, sizeof(want));
 }
 
@@ -802,9 +816,11 @@ static void test_reflect_answers_host_agent(void **state)
     uint16_t port = 0;
 
     assert_int_equal(reflect(in, len, out, sizeof(out), &INFO_V4), len);
+    /* clang-format off */
     const uint8_t want4[32] = {0,   NB_TLV_NETBLAME, 0,  28, 'N', 'B', 'L', 'M', NB_SUB_HOST_AGENT,
                                0,   0,               0,  4,  0,   0x1b, 0x9e, 198, 51,
                                100, 9};
+    /* clang-format on */
     assert_memory_equal(out + OFF_AGENT, want4, sizeof(want4));
     parse_ok(out, len, &t);
     assert_true(nb_tlv_get_host_agent(&t, &family, addr, &port));
@@ -955,8 +971,7 @@ static void test_sender_reflector_exchange(void **state)
 
     struct nb_stamp_test t;
     struct nb_stamp_tlvs parsed;
-    assert_int_equal(nb_stamp_decode_test(pkt, len, NB_STAMP_AUTH, &KEY, &t, &parsed),
-                     NB_STAMP_OK);
+    assert_int_equal(nb_stamp_decode_test(pkt, len, NB_STAMP_AUTH, &KEY, &t, &parsed), NB_STAMP_OK);
     size_t area_len = len - NB_STAMP_AUTH_BASE_LEN;
     assert_int_equal(nb_stamp_reflect_tlvs(pkt + NB_STAMP_AUTH_BASE_LEN, area_len, &parsed, area,
                                            sizeof(area), &INFO_V4),
