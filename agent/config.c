@@ -69,7 +69,8 @@ struct ctx {
     size_t errlen;
 };
 
-/* Quote S for a message: escaped, at most SHOW_MAX characters, always one line. */
+/* Quote S for a message: escaped (control and non-ASCII bytes as \xNN), at
+ * most SHOW_MAX characters, always one line. */
 static void show(char *out, size_t n, const char *s)
 {
     size_t o = 0, i;
@@ -85,7 +86,7 @@ static void show(char *out, size_t n, const char *s)
         if (ch == '"' || ch == '\\') {
             out[o++] = '\\';
             out[o++] = (char)ch;
-        } else if (ch < 0x20 || ch == 0x7f) {
+        } else if (ch < 0x20 || ch >= 0x7f) {
             o += (size_t)snprintf(out + o, n - o, "\\x%02x", ch);
         } else {
             out[o++] = (char)ch;
@@ -178,8 +179,7 @@ static int check_keys(struct ctx *x, const cJSON *obj, const char *path, const c
             size_t o = 0;
             list[0] = '\0';
             for (size_t j = 0; known[j] && o < sizeof(list); j++)
-                o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", j ? ", " : "",
-                                      known[j]);
+                o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", j ? ", " : "", known[j]);
             return fail(x, path, key, "unknown key (known: %s)", list);
         }
         if (seen & (UINT32_C(1) << i))
@@ -344,9 +344,10 @@ static int get_enum(struct ctx *x, const cJSON *obj, const char *path, const cha
     list[0] = '\0';
     if (nchoices > 2)
         o = (size_t)snprintf(list, sizeof(list), "one of ");
-    for (size_t j = 0; j < nchoices && o < sizeof(list); j++)
-        o += (size_t)snprintf(list + o, sizeof(list) - o, "%s\"%s\"",
-                              j == 0 ? "" : nchoices > 2 ? ", " : " or ", choices[j]);
+    for (size_t j = 0; j < nchoices && o < sizeof(list); j++) {
+        const char *sep = nchoices > 2 ? ", " : " or ";
+        o += (size_t)snprintf(list + o, sizeof(list) - o, "%s\"%s\"", j ? sep : "", choices[j]);
+    }
     show(q, sizeof(q), s);
     return fail(x, path, key, "must be %s (got %s)", list, q);
 }
@@ -369,7 +370,7 @@ static int parse_key_hex(struct ctx *x, const char *hex, struct nb_stamp_key *ke
 
     if (n == 0 || n % 2 || n / 2 > NB_STAMP_KEY_MAX)
         return fail(x, "stamp", "key_hex",
-                    "must be an even number of hex digits, 2..%d (1..%d bytes; got %zu digits)",
+                    "must be an even number of hex digits, 2..%d (1..%d bytes; got %zu)",
                     2 * NB_STAMP_KEY_MAX, NB_STAMP_KEY_MAX, n);
     for (size_t i = 0; i < n; i += 2) {
         int hi = hexval(hex[i]), lo = hexval(hex[i + 1]);
@@ -592,7 +593,8 @@ static int parse_root(struct ctx *x, const cJSON *root, struct nb_config *c)
     if (!cJSON_IsObject(root))
         return fail(x, NULL, NULL, "the document must be a JSON object (got %s)",
                     type_phrase(root));
-    if (check_keys(x, root, "", keys) < 0 || get_enum(x, root, "", "role", true, roles, &role) < 0 ||
+    if (check_keys(x, root, "", keys) < 0 ||
+        get_enum(x, root, "", "role", true, roles, &role) < 0 ||
         get_name(x, root, "", "node", false, c->node) < 0 ||
         get_enum(x, root, "", "log_level", false, levels, &level) < 0)
         return -1;
@@ -659,6 +661,10 @@ int nb_config_parse(const char *text, size_t len, const char *name, struct nb_co
 
     if (err && errlen)
         err[0] = '\0';
+    if (!text) {
+        text = "";
+        len = 0;
+    }
     if (len > CONFIG_MAX_BYTES)
         return fail(&x, NULL, NULL, "too large (%zu bytes; the limit is %d)", len,
                     CONFIG_MAX_BYTES);

@@ -17,10 +17,11 @@
 #include <string.h>
 
 const double nb_rtt_buckets_seconds[] = {
-    10e-6, 25e-6, 50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3,
-    25e-3, 50e-3, 100e-3, 250e-3, 500e-3, 1, 2.5, 5, 10,
+    10e-6, 25e-6, 50e-6,  100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3,
+    25e-3, 50e-3, 100e-3, 250e-3, 500e-3, 1,      2.5,  5,      10,
 };
-const size_t nb_rtt_buckets_count = sizeof(nb_rtt_buckets_seconds) / sizeof(nb_rtt_buckets_seconds[0]);
+const size_t nb_rtt_buckets_count =
+    sizeof(nb_rtt_buckets_seconds) / sizeof(nb_rtt_buckets_seconds[0]);
 
 /* Write V into OUT (at least 32 bytes) as a Prometheus float. */
 static void format_value(char *out, size_t n, double v)

@@ -14,8 +14,8 @@
 void nb_prom_family(struct nb_buf *b, const char *name, const char *type, const char *help);
 
 /* One sample: name{k1="v1",k2="v2"} value\n. LABELS is an array of NLABELS
- * (key, value) pairs: labels[2*i] key, labels[2*i+1] value. Values print with
- * %.17g (integers exactly), NaN/Inf as Prometheus spells them. */
+ * (key, value) pairs: labels[2*i] key, labels[2*i+1] value. Values print in the
+ * shortest form that reads back exactly (integers exactly), NaN/Inf as Prometheus spells them. */
 void nb_prom_sample(struct nb_buf *b, const char *name, const char *const *labels, size_t nlabels,
                     double value);
 

@@ -57,23 +57,24 @@ static void expect_error(const char *json, const char *needle)
 static void test_full_config_parses_to_struct(void **state)
 {
     (void)state;
-    const char *json = "{\n"
-                       "  \"role\": \"host\",\n"
-                       "  \"node\": \"hv-a01\",\n"
-                       "  \"log_level\": \"debug\",\n"
-                       "  \"reflector\": {\"enabled\": false, \"address\": \"198.18.0.11\","
-                       " \"port\": 8620},\n"
-                       "  \"api\": {\"address\": \"::1\", \"port\": 19862},\n"
-                       "  \"stamp\": {\"auth\": \"hmac\", \"key_hex\": \"00ff10AB\", \"ssid\": 7,"
-                       " \"jitter_pct\": 25},\n"
-                       "  \"peers\": [\n"
-                       "    {\"name\": \"hv-a02\", \"family\": \"fabric\", \"address\": "
-                       "\"198.18.0.12\", \"port\": 863, \"interval_ms\": 10, \"timeout_ms\": 60000},\n"
-                       "    {\"name\": \"vm_1.x:y-z\", \"family\": \"vnet\", \"address\": "
-                       "\"2001:db8::1\"},\n"
-                       "    {\"name\": \"p\", \"family\": \"path\", \"address\": \"198.19.255.254\"}\n"
-                       "  ]\n"
-                       "}\n";
+    const char *json =
+        "{\n"
+        "  \"role\": \"host\",\n"
+        "  \"node\": \"hv-a01\",\n"
+        "  \"log_level\": \"debug\",\n"
+        "  \"reflector\": {\"enabled\": false, \"address\": \"198.18.0.11\","
+        " \"port\": 8620},\n"
+        "  \"api\": {\"address\": \"::1\", \"port\": 19862},\n"
+        "  \"stamp\": {\"auth\": \"hmac\", \"key_hex\": \"00ff10AB\", \"ssid\": 7,"
+        " \"jitter_pct\": 25},\n"
+        "  \"peers\": [\n"
+        "    {\"name\": \"hv-a02\", \"family\": \"fabric\", \"address\": "
+        "\"198.18.0.12\", \"port\": 863, \"interval_ms\": 10, \"timeout_ms\": 60000},\n"
+        "    {\"name\": \"vm_1.x:y-z\", \"family\": \"vnet\", \"address\": "
+        "\"2001:db8::1\"},\n"
+        "    {\"name\": \"p\", \"family\": \"path\", \"address\": \"198.19.255.254\"}\n"
+        "  ]\n"
+        "}\n";
     struct nb_config c;
 
     assert_int_equal(parse(json, &c), 0);
@@ -224,7 +225,8 @@ static void test_wrong_types(void **state)
         {"{\"role\":\"host\",\"stamp\":{\"ssid\":{}}}",
          NAME ": stamp.ssid: must be an integer in 0..65535 (got an object)"},
         {"{\"role\":\"host\",\"peers\":{}}", NAME ": peers: must be an array (got an object)"},
-        {"{\"role\":\"host\",\"peers\":[\"a\"]}", NAME ": peers[0]: must be an object (got a string)"},
+        {"{\"role\":\"host\",\"peers\":[\"a\"]}",
+         NAME ": peers[0]: must be an object (got a string)"},
         {"{\"role\":\"host\",\"peers\":[{\"name\":\"a\",\"family\":\"vnet\",\"address\":"
          "\"198.18.0.1\",\"timeout_ms\":\"1s\"}]}",
          NAME ": peers[0].timeout_ms: must be an integer in 10..60000 (got a string)"},
@@ -243,7 +245,8 @@ static void test_out_of_range_and_non_integral(void **state)
                        "\"interval_ms\":5}]}";
 
     assert_int_equal(parse(json, &c), -1);
-    assert_string_equal(err, NAME ": peers[1].interval_ms: must be an integer in 10..60000 (got 5)");
+    assert_string_equal(err,
+                        NAME ": peers[1].interval_ms: must be an integer in 10..60000 (got 5)");
 
     static const struct {
         const char *json, *needle;
@@ -279,7 +282,8 @@ static void test_invalid_values(void **state)
         const char *json, *needle;
     } cases[] = {
         {"{\"role\":\"hots\"}", NAME ": role: must be \"host\" or \"guest\" (got \"hots\")"},
-        {"{\"role\":\"host\",\"log_level\":\"warning\"}", NAME ": log_level: must be one of \"err\", \"warn\", \"info\", \"debug\" (got \"warning\")"},
+        {"{\"role\":\"host\",\"log_level\":\"warning\"}", NAME
+         ": log_level: must be one of \"err\", \"warn\", \"info\", \"debug\" (got \"warning\")"},
         {"{\"role\":\"host\",\"node\":\"my node\"}", NAME ": node: must be 1..63 characters"},
         {"{\"role\":\"host\",\"node\":\"\"}", NAME ": node: must be 1..63 characters"},
         {"{\"role\":\"host\",\"reflector\":{\"address\":\"localhost\"}}",
@@ -361,7 +365,8 @@ static char *many_peers(size_t n)
     nb_buf_init(&b);
     nb_buf_printf(&b, "{\"role\":\"host\",\"peers\":[");
     for (size_t i = 0; i < n; i++)
-        nb_buf_printf(&b, "%s{\"name\":\"p%zu\",\"family\":\"fabric\",\"address\":\"198.18.%zu.%zu\"}",
+        nb_buf_printf(&b,
+                      "%s{\"name\":\"p%zu\",\"family\":\"fabric\",\"address\":\"198.18.%zu.%zu\"}",
                       i ? "," : "", i, i / 250, i % 250 + 1);
     nb_buf_printf(&b, "]}");
     return nb_buf_steal(&b, NULL);
@@ -422,15 +427,15 @@ static void test_stamp_auth_rules(void **state)
     /* 64 bytes is the longest key, 65 too long */
     memset(hex, 'a', 2 * NB_STAMP_KEY_MAX);
     hex[2 * NB_STAMP_KEY_MAX] = '\0';
-    snprintf(json, sizeof(json), "{\"role\":\"host\",\"stamp\":{\"auth\":\"hmac\",\"key_hex\":\"%s\"}}",
-             hex);
+    snprintf(json, sizeof(json),
+             "{\"role\":\"host\",\"stamp\":{\"auth\":\"hmac\",\"key_hex\":\"%s\"}}", hex);
     assert_int_equal(parse(json, &c), 0);
     assert_int_equal(c.key.len, NB_STAMP_KEY_MAX);
     assert_int_equal(c.key.key[NB_STAMP_KEY_MAX - 1], 0xaa);
     nb_config_free(&c);
     strcat(hex, "aa");
-    snprintf(json, sizeof(json), "{\"role\":\"host\",\"stamp\":{\"auth\":\"hmac\",\"key_hex\":\"%s\"}}",
-             hex);
+    snprintf(json, sizeof(json),
+             "{\"role\":\"host\",\"stamp\":{\"auth\":\"hmac\",\"key_hex\":\"%s\"}}", hex);
     expect_error(json, NAME ": stamp.key_hex: must be an even number of hex digits, 2..128");
     /* the message never repeats the secret */
     assert_null(strstr(err, hex));
@@ -465,7 +470,8 @@ static void test_key_file_relative_to_config_dir(void **state)
     snprintf(cfg, sizeof(cfg), "%s/netblame.json", dir);
 
     /* relative to the config file's directory, not to the working directory */
-    const char *rel = "{\"role\":\"host\",\"stamp\":{\"auth\":\"hmac\",\"key_file\":\"keys/stamp.key\"}}";
+    const char *rel =
+        "{\"role\":\"host\",\"stamp\":{\"auth\":\"hmac\",\"key_file\":\"keys/stamp.key\"}}";
     write_file(cfg, rel, strlen(rel));
     assert_int_equal(nb_config_load(cfg, &c, err, sizeof(err)), 0);
     assert_string_equal(c.path, cfg);
@@ -488,9 +494,10 @@ static void test_key_file_relative_to_config_dir(void **state)
     nb_config_free(&c);
 
     /* missing, empty, too long, a directory */
-    expect_error_name("{\"role\":\"host\",\"stamp\":{\"auth\":\"hmac\",\"key_file\":\"nope.key\"}}",
-                      strlen("{\"role\":\"host\",\"stamp\":{\"auth\":\"hmac\",\"key_file\":\"nope.key\"}}"),
-                      cfg, ": stamp.key_file: cannot open ");
+    expect_error_name(
+        "{\"role\":\"host\",\"stamp\":{\"auth\":\"hmac\",\"key_file\":\"nope.key\"}}",
+        strlen("{\"role\":\"host\",\"stamp\":{\"auth\":\"hmac\",\"key_file\":\"nope.key\"}}"), cfg,
+        ": stamp.key_file: cannot open ");
     assert_non_null(strstr(err, "/nope.key"));
     assert_non_null(strstr(err, dir));
     const char *e = "{\"role\":\"host\",\"stamp\":{\"auth\":\"hmac\",\"key_file\":\"empty.key\"}}";
@@ -587,32 +594,50 @@ static void test_error_message_is_one_line_and_bounded(void **state)
     assert_int_equal(nb_config_parse("{}", 2, NAME, &c, NULL, 0), -1);
 }
 
-/* The repository root, from this file's path, $NB_SRC or $NB_TEST_DATA/../.. */
+/* Strip the last path component of P in place ("a/b/c" -> "a/b"); 0 or -1. */
+static int strip_component(char *p)
+{
+    size_t n = strlen(p);
+
+    while (n > 1 && p[n - 1] == '/')
+        p[--n] = '\0';
+    char *slash = strrchr(p, '/');
+    if (!slash)
+        return -1;
+    *(slash == p ? slash + 1 : slash) = '\0';
+    return 0;
+}
+
+/* The repository root: from this file's path (absolute in CMake builds), else
+ * $NB_SRC, else $NB_TEST_DATA minus "/tests/data". Checked to hold the examples. */
 static int repo_root(char *out, size_t n)
 {
     const char *self = __FILE__, *tail = "tests/unit/test_config.c";
     size_t sl = strlen(self), tl = strlen(tail);
     const char *env;
+    char probe[4096];
 
+    out[0] = '\0';
     if (sl >= tl && strcmp(self + sl - tl, tail) == 0) {
         if (sl == tl)
             snprintf(out, n, ".");
         else
             snprintf(out, n, "%.*s", (int)(sl - tl - 1), self);
-        char probe[4096];
-        snprintf(probe, sizeof(probe), "%s/%s", out, tail);
-        if (access(probe, R_OK) == 0)
-            return 0;
     }
+    snprintf(probe, sizeof(probe), "%s/deploy/examples/host.json", out);
+    if (out[0] && access(probe, R_OK) == 0)
+        return 0;
     if ((env = getenv("NB_SRC")) && *env) {
         snprintf(out, n, "%s", env);
-        return 0;
+    } else if ((env = getenv("NB_TEST_DATA")) && *env) {
+        snprintf(out, n, "%s", env);
+        if (strip_component(out) < 0 || strip_component(out) < 0)
+            return -1;
+    } else {
+        return -1;
     }
-    if ((env = getenv("NB_TEST_DATA")) && *env) {
-        snprintf(out, n, "%s/../..", env);
-        return 0;
-    }
-    return -1;
+    snprintf(probe, sizeof(probe), "%s/deploy/examples/host.json", out);
+    return access(probe, R_OK) == 0 ? 0 : -1;
 }
 
 static void test_example_configs_parse(void **state)
@@ -622,7 +647,8 @@ static void test_example_configs_parse(void **state)
     struct nb_config c;
 
     if (repo_root(root, sizeof(root)) < 0) {
-        print_message("skipped: cannot locate the source tree (set NB_SRC)\n");
+        print_message(
+            "skipped: deploy/examples/ not found from __FILE__, $NB_SRC or $NB_TEST_DATA\n");
         skip();
     }
     snprintf(path, sizeof(path), "%s/deploy/examples/host.json", root);

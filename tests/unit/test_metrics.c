@@ -26,11 +26,12 @@ static void test_counter_with_escaped_labels(void **state)
     nb_prom_sample(&b, "netblame_probes_total", labels, 2, 42);
     nb_prom_sample(&b, "netblame_probes_total", labels + 2, 1, 0);
     nb_prom_sample(&b, "netblame_up", NULL, 0, 1);
-    assert_string_equal(b.data, "# HELP netblame_probes_total Probes sent.\\nBy peer \\\\ family.\n"
-                                "# TYPE netblame_probes_total counter\n"
-                                "netblame_probes_total{peer=\"a\\\"b\\\\c\\nd\",family=\"vnet\"} 42\n"
-                                "netblame_probes_total{family=\"vnet\"} 0\n"
-                                "netblame_up 1\n");
+    assert_string_equal(b.data,
+                        "# HELP netblame_probes_total Probes sent.\\nBy peer \\\\ family.\n"
+                        "# TYPE netblame_probes_total counter\n"
+                        "netblame_probes_total{peer=\"a\\\"b\\\\c\\nd\",family=\"vnet\"} 42\n"
+                        "netblame_probes_total{family=\"vnet\"} 0\n"
+                        "netblame_up 1\n");
     assert_int_equal(b.len, strlen(b.data));
     nb_buf_free(&b);
 }
@@ -116,10 +117,10 @@ static void test_histogram_render(void **state)
 static void test_rtt_buckets(void **state)
 {
     (void)state;
-    static const char *const want[] = {"1e-05", "2.5e-05", "5e-05", "0.0001", "0.00025",
-                                       "0.0005", "0.001", "0.0025", "0.005", "0.01",
-                                       "0.025", "0.05", "0.1", "0.25", "0.5",
-                                       "1", "2.5", "5", "10", "+Inf"};
+    static const char *const want[] = {"1e-05",  "2.5e-05", "5e-05",  "0.0001", "0.00025",
+                                       "0.0005", "0.001",   "0.0025", "0.005",  "0.01",
+                                       "0.025",  "0.05",    "0.1",    "0.25",   "0.5",
+                                       "1",      "2.5",     "5",      "10",     "+Inf"};
     struct nb_histo h;
     struct nb_buf b;
     char line[128];
@@ -130,7 +131,7 @@ static void test_rtt_buckets(void **state)
         assert_true(nb_rtt_buckets_seconds[i - 1] < nb_rtt_buckets_seconds[i]);
 
     nb_histo_init(&h, nb_rtt_buckets_seconds, nb_rtt_buckets_count);
-    nb_histo_observe(&h, 0.000010);  /* exactly 10us: first bucket */
+    nb_histo_observe(&h, 0.000010); /* exactly 10us: first bucket */
     nb_histo_observe(&h, 0.0003);   /* 300us: le="0.0005" */
     nb_histo_observe(&h, 11);       /* past 10s: +Inf only */
     nb_buf_init(&b);
