@@ -7,7 +7,7 @@ set -euo pipefail
 build_pkgs=(build-essential cmake pkg-config
     libpcap-dev libev-dev libnl-3-dev libnl-route-3-dev libnl-genl-3-dev
     libc-ares-dev libcjson-dev libmicrohttpd-dev libcurl4-openssl-dev libssl-dev)
-lab_pkgs=(iproute2 nftables iptables dnsmasq-base curl iputils-ping jq procps)
+lab_pkgs=(iproute2 nftables iptables dnsmasq-base curl iputils-ping jq procps socat bind9-dnsutils)
 test_pkgs=(libcmocka-dev clang libclang-rt-14-dev prometheus)
 
 want=("${build_pkgs[@]}")

@@ -16,6 +16,7 @@ NB_P="nb$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')"
 NB_TMP=$(mktemp -d "/tmp/${NB_P}.XXXXXX")
 NB_PIDS=()
 NB_NETNS=()
+NB_ETC_NETNS=()
 
 nb_log() { printf '[%s] %s\n' "$(basename "$0")" "$*" >&2; }
 nb_fail() { nb_log "FAIL: $*"; exit 1; }
@@ -37,6 +38,7 @@ nb_cleanup() {
         ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
         ip netns del "$ns" 2>/dev/null
     done
+    for d in "${NB_ETC_NETNS[@]}"; do rm -rf "$d"; done
     if [ "$rc" -ne 0 ] && [ -d "$NB_TMP" ]; then
         for f in "$NB_TMP"/*.log; do
             [ -f "$f" ] && { echo "---- $f"; tail -n 40 "$f"; } >&2
@@ -67,12 +69,17 @@ nb_wait_for() {
     done
 }
 
-# nb_start NS LOGNAME COMMAND...: start COMMAND in namespace NS in the background;
-# its pid is left in NB_LAST_PID (ip netns exec execs, so it is the command's own).
+# nb_start NS LOGNAME COMMAND...: start COMMAND in namespace NS ("-": this one)
+# in the background; its pid is left in NB_LAST_PID (ip netns exec execs, so it
+# is the command's own).
 nb_start() {
     local ns=$1 log=$2
     shift 2
-    ip netns exec "$ns" "$@" >"$NB_TMP/$log.log" 2>&1 &
+    if [ "$ns" = - ]; then
+        "$@" >"$NB_TMP/$log.log" 2>&1 &
+    else
+        ip netns exec "$ns" "$@" >"$NB_TMP/$log.log" 2>&1 &
+    fi
     NB_LAST_PID=$!
     NB_PIDS+=("$NB_LAST_PID")
 }

@@ -1,0 +1,214 @@
+# lab.sh — the lab topology of DESIGN §7, sourced after tests/lib/common.sh.
+#
+#   gA ──[vA stand-in]── hA: br0{vnetA, nicA} ──[wire stand-in]── hB: br0{nicB, vnetB} ──[vB stand-in]── gB
+#                                                                                             (backend, DNS)
+# Addressing: one L2 segment, 198.18.0.0/24, bridged end to end (the "fabric" is
+# a switched VLAN): hA br0 .1, hB br0 .2, gA eth0 .11, gB eth0 .12. Guests sit
+# on their host bridge's subnet as in a bridged KVM deployment, so a guest-to-
+# guest probe crosses tap, bridge, NIC, wire, NIC, bridge, tap — every point a
+# host agent captures.
+#
+# Every tap is real: a stand-in (tests/lab/standin.c) opens the guest's eth0 in
+# the guest namespace and vnetX in the host namespace (or nicA/nicB for the
+# wire) and shuttles frames between them, with faults switchable at run time.
+# Stand-in direction "ab" is guest->host (vA, vB) and hA->hB (wire).
+#
+# Functions: lab_up, lab_fault LAYER [PLACE] ARGS..., lab_clear, lab_exec NODE CMD...
+# Everything is registered with common.sh's cleanup (namespaces, processes,
+# /etc/netns files).
+
+LAB_NET=198.18.0
+LAB_IP_hA=$LAB_NET.1 LAB_IP_hB=$LAB_NET.2 LAB_IP_gA=$LAB_NET.11 LAB_IP_gB=$LAB_NET.12
+LAB_HTTP_PORT=8080 LAB_RAW_PORT=8081 LAB_ZONE_PORT=5354 LAB_SILENT_PORT=5399
+LAB_STANDIN=${NB_BIN}/tests/nb-standin
+LAB_BACKEND=${NB_BIN}/tests/nb-backend
+
+lab_ns() { echo "${NB_P}-$1"; }
+
+lab_exec() { local node=$1; shift; ip netns exec "$(lab_ns "$node")" "$@"; }
+
+# lab_ctl SOCKET COMMAND: one control command, fails unless the reply is ok/pong/JSON.
+lab_ctl() {
+    local reply
+    reply=$(printf '%s\n' "$2" | socat -t 5 - "UNIX-CONNECT:$1") || nb_fail "control $1: no reply to '$2'"
+    case "$reply" in
+        ok*|pong|'{'*) printf '%s\n' "$reply" ;;
+        *) nb_fail "control $1: '$2' -> $reply" ;;
+    esac
+}
+
+_lab_standin() { # NAME NS_A:IF NS_B:IF
+    local sock="$NB_TMP/standin-$1.sock"
+    nb_start - "standin-$1" "$LAB_STANDIN" --a "$2" --b "$3" --control "$sock" --seed 7
+    nb_wait_for "stand-in $1" 10 test -S "$sock"
+}
+
+_lab_dns_resolver() { # MODE: ok|nxdomain|servfail|noanswer|refused
+    local mode=$1 args=()
+    case "$mode" in
+        ok) args=(--server="$LAB_IP_gB#$LAB_ZONE_PORT") ;;
+        nxdomain) args=(--local=/lab/) ;;
+        servfail) # a validating resolver whose trust anchor the zone cannot satisfy:
+                  # DNSSEC validation fails and dnsmasq answers SERVFAIL
+            args=(--server="$LAB_IP_gB#$LAB_ZONE_PORT" --dnssec --dnssec-check-unsigned
+                  --trust-anchor=.,20326,8,2,E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D) ;;
+        noanswer) args=(--server="$LAB_IP_gB#$LAB_SILENT_PORT") ;; # upstream never answers
+        refused) args=() ;;                                          # no upstream at all
+        *) nb_fail "dns mode '$mode': ok|nxdomain|servfail|noanswer|refused" ;;
+    esac
+    if [ -n "${LAB_DNS_PID:-}" ]; then
+        nb_stop "$LAB_DNS_PID" || true
+    fi
+    nb_start "$(lab_ns gB)" dns-resolver dnsmasq --keep-in-foreground --no-resolv --no-hosts \
+        --listen-address="$LAB_IP_gB" --bind-interfaces --user=root --pid-file= \
+        --log-facility=- "${args[@]}"
+    LAB_DNS_PID=$NB_LAST_PID
+    LAB_DNS_MODE=$mode
+    nb_wait_for "dns resolver ($mode)" 10 lab_exec gB bash -c "ss -Hlun 'sport = :53' | grep -q ."
+}
+
+lab_up() {
+    local n
+    for n in gA hA hB gB; do nb_netns "$n"; done
+    for n in gA gB; do # ip netns exec bind-mounts this over /etc/resolv.conf
+        mkdir -p "/etc/netns/$(lab_ns $n)"
+        echo "nameserver $LAB_IP_gB" >"/etc/netns/$(lab_ns $n)/resolv.conf"
+        NB_ETC_NETNS+=("/etc/netns/$(lab_ns $n)")
+    done
+    _lab_standin vA "$(lab_ns gA):eth0" "$(lab_ns hA):vnetA"
+    _lab_standin vB "$(lab_ns gB):eth0" "$(lab_ns hB):vnetB"
+    _lab_standin wire "$(lab_ns hA):nicA" "$(lab_ns hB):nicB"
+    local h g v nic
+    for h in A B; do
+        lab_exec "h$h" ip link add br0 type bridge
+        for dev in "vnet$h" "nic$h"; do
+            lab_exec "h$h" ip link set "$dev" master br0
+            lab_exec "h$h" ip link set "$dev" up
+        done
+        lab_exec "h$h" ip link set br0 up
+        v=LAB_IP_h$h
+        lab_exec "h$h" ip addr add "${!v}/24" dev br0
+        v=LAB_IP_g$h
+        lab_exec "g$h" ip addr add "${!v}/24" dev eth0
+        lab_exec "g$h" ip link set eth0 up
+    done
+    # Pin neighbours: the first probe to a new neighbour would wait for ARP
+    # (DESIGN §8), and a lab fault must not be confused with ARP.
+    local a b ipb macb
+    for a in hA hB gA gB; do
+        for b in hA hB gA gB; do
+            [ "$a" = "$b" ] && continue
+            ipb=LAB_IP_$b
+            macb=$(lab_exec "$b" cat "/sys/class/net/$(_lab_dev "$b")/address")
+            lab_exec "$a" ip neigh replace "${!ipb}" lladdr "$macb" dev "$(_lab_dev "$a")" nud permanent
+        done
+    done
+    # App backend and DNS in gB.
+    nb_start "$(lab_ns gB)" backend "$LAB_BACKEND" --listen "$LAB_IP_gB:$LAB_HTTP_PORT" \
+        --raw-listen "$LAB_IP_gB:$LAB_RAW_PORT" --control "$NB_TMP/backend.sock"
+    nb_wait_for "app backend" 10 test -S "$NB_TMP/backend.sock"
+    nb_start "$(lab_ns gB)" dns-zone dnsmasq --keep-in-foreground --no-resolv --no-hosts \
+        --listen-address="$LAB_IP_gB" --port="$LAB_ZONE_PORT" --bind-interfaces --user=root \
+        --pid-file= --log-facility=- \
+        --host-record="backend.lab,$LAB_IP_gB" --host-record="ga.lab,$LAB_IP_gA" \
+        --host-record="gb.lab,$LAB_IP_gB" --host-record="ha.lab,$LAB_IP_hA" --host-record="hb.lab,$LAB_IP_hB"
+    _lab_dns_resolver ok
+}
+
+_lab_dev() { case "$1" in h*) echo br0 ;; g*) echo eth0 ;; esac; }
+
+# lab_fault LAYER PLACE ARGS...
+#   virtio local|remote  KEY=VALUE...  stand-in faults (see standin.c), DIR as
+#                        first arg: tx (guest->host), rx (host->guest) or both
+#   wire                 DIR KEY=VALUE... (DIR: ab = hA->hB, ba, both)
+#   bridge local|remote  drop_pct=N   nftables drop in the host bridge (forwarded frames)
+#   app                  KEY=VALUE... backend knobs (delay_ms, status, mode, body)
+#   dns                  ok|nxdomain|servfail|noanswer|refused
+lab_fault() {
+    local layer=$1
+    shift
+    case "$layer" in
+        virtio)
+            local place=$1 dir=$2
+            shift 2
+            local sock
+            case "$place" in local) sock=vA ;; remote) sock=vB ;; *) nb_fail "virtio place '$place'" ;; esac
+            case "$dir" in tx) dir=ab ;; rx) dir=ba ;; both) ;; *) nb_fail "virtio dir '$dir'" ;; esac
+            lab_ctl "$NB_TMP/standin-$sock.sock" "set $dir $*" >/dev/null ;;
+        wire)
+            local dir=$1
+            shift
+            lab_ctl "$NB_TMP/standin-wire.sock" "set $dir $*" >/dev/null ;;
+        bridge)
+            local place=$1 pct=${2#drop_pct=} h
+            case "$place" in local) h=hA ;; remote) h=hB ;; *) nb_fail "bridge place '$place'" ;; esac
+            lab_exec "$h" nft -f - <<NFT
+table bridge nblab
+delete table bridge nblab
+table bridge nblab {
+    chain nbdrop {
+        type filter hook forward priority 0; policy accept;
+        numgen random mod 100 < $pct counter drop
+    }
+}
+NFT
+            ;;
+        app) lab_ctl "$NB_TMP/backend.sock" "set $*" >/dev/null ;;
+        dns) _lab_dns_resolver "$1" ;;
+        *) nb_fail "unknown fault layer '$layer'" ;;
+    esac
+}
+
+# lab_clear: every fault off.
+lab_clear() {
+    local s
+    for s in vA vB wire; do lab_ctl "$NB_TMP/standin-$s.sock" "clear" >/dev/null; done
+    for s in hA hB; do lab_exec "$s" nft delete table bridge nblab 2>/dev/null || true; done
+    lab_ctl "$NB_TMP/backend.sock" "clear" >/dev/null
+    [ "${LAB_DNS_MODE:-ok}" = ok ] || _lab_dns_resolver ok
+}
+
+# lab_stats NAME: the stand-in's counters (JSON).
+lab_stats() { lab_ctl "$NB_TMP/standin-$1.sock" stats; }
+
+# lab_agents: netblamed in every node — host agents probe each other (fabric),
+# guest agents probe their own host agent (vnet); every agent reflects on its
+# lab address; control APIs on each namespace's own 127.0.0.1:9862.
+lab_agents() {
+    local n ip peers
+    for n in hA hB gA gB; do
+        ip=LAB_IP_$n
+        case "$n" in
+            hA) peers='{ "name": "hB", "family": "fabric", "address": "'$LAB_IP_hB'", "interval_ms": 100 }' ;;
+            hB) peers='{ "name": "hA", "family": "fabric", "address": "'$LAB_IP_hA'", "interval_ms": 100 }' ;;
+            gA) peers='{ "name": "hA", "family": "vnet", "address": "'$LAB_IP_hA'", "interval_ms": 100 }' ;;
+            gB) peers='{ "name": "hB", "family": "vnet", "address": "'$LAB_IP_hB'", "interval_ms": 100 }' ;;
+        esac
+        cat >"$NB_TMP/agent-$n.json" <<JSON
+{ "role": "$(case $n in h*) echo host ;; *) echo guest ;; esac)", "node": "$n",
+  "reflector": { "address": "${!ip}" }, "peers": [ $peers ] }
+JSON
+        nb_start "$(lab_ns "$n")" "agent-$n" "$NB_BIN/netblamed" --config "$NB_TMP/agent-$n.json"
+    done
+    for n in hA hB gA gB; do
+        nb_wait_for "agent $n" 20 lab_exec "$n" curl -sf http://127.0.0.1:9862/healthz
+    done
+}
+
+# lab_diag FROM TO [diagnose options]: netblame diagnose from node FROM to node
+# TO's reflector; the JSON report is left in $NB_TMP/diag.json.
+lab_diag() {
+    local from=$1 to=LAB_IP_$2
+    shift 2
+    lab_exec "$from" "$NB_BIN/netblame" diagnose "${!to}" --json "$@" >"$NB_TMP/diag.json" || true
+}
+
+# lab_q JQ_EXPR: evaluate against the last report (prints the value).
+lab_q() { jq -r "$1" "$NB_TMP/diag.json"; }
+
+# lab_assert WHAT JQ_BOOL_EXPR: fail with the report's figures unless true.
+lab_assert() {
+    jq -e "$2" "$NB_TMP/diag.json" >/dev/null ||
+        nb_fail "$1 [$(jq -c '.probes | {sent, received, lost, rtt_us}' "$NB_TMP/diag.json")]"
+    nb_log "ok: $1"
+}
