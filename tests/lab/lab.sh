@@ -56,14 +56,20 @@ _lab_dns_resolver() { # MODE: ok|nxdomain|servfail|noanswer|refused
         refused) args=() ;;                                          # no upstream at all
         *) nb_fail "dns mode '$mode': ok|nxdomain|servfail|noanswer|refused" ;;
     esac
-    if [ -n "${LAB_DNS_PID:-}" ]; then
-        nb_stop "$LAB_DNS_PID" || true
+    # The pid and mode live in files: `tests/lab/lab fault dns` runs in another
+    # process than the one that built the lab.
+    if [ -f "$NB_TMP/dns-resolver.pid" ]; then
+        local old
+        old=$(cat "$NB_TMP/dns-resolver.pid")
+        kill "$old" 2>/dev/null || true
+        nb_wait_for "old resolver to exit" 10 bash -c "! kill -0 $old 2>/dev/null"
+        wait "$old" 2>/dev/null || true
     fi
     nb_start "$(lab_ns gB)" dns-resolver dnsmasq --keep-in-foreground --no-resolv --no-hosts \
         --listen-address="$LAB_IP_gB" --bind-interfaces --user=root --pid-file= \
         --log-facility=- "${args[@]}"
-    LAB_DNS_PID=$NB_LAST_PID
-    LAB_DNS_MODE=$mode
+    echo "$NB_LAST_PID" >"$NB_TMP/dns-resolver.pid"
+    echo "$mode" >"$NB_TMP/dns-resolver.mode"
     nb_wait_for "dns resolver ($mode)" 10 lab_exec gB bash -c "ss -Hlun 'sport = :53' | grep -q ."
 }
 
@@ -165,7 +171,7 @@ lab_clear() {
     for s in vA vB wire; do lab_ctl "$NB_TMP/standin-$s.sock" "clear" >/dev/null; done
     for s in hA hB; do lab_exec "$s" nft delete table bridge nblab 2>/dev/null || true; done
     lab_ctl "$NB_TMP/backend.sock" "clear" >/dev/null
-    [ "${LAB_DNS_MODE:-ok}" = ok ] || _lab_dns_resolver ok
+    [ "$(cat "$NB_TMP/dns-resolver.mode")" = ok ] || _lab_dns_resolver ok
 }
 
 # lab_stats NAME: the stand-in's counters (JSON).

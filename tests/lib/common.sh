@@ -11,9 +11,17 @@ set -euo pipefail
 : "${NB_BIN:?NB_BIN (build directory) must be set}"
 : "${NB_SRC:?NB_SRC (source directory) must be set}"
 
+# NB_ATTACH=PREFIX (set by tests/lab/lab for its fault/stats commands): work on a
+# running lab's namespaces and state directory; create nothing, clean nothing.
+if [ -n "${NB_ATTACH:-}" ]; then
+    NB_P=$NB_ATTACH
+    NB_TMP=/run/netblame-lab/$NB_P
+    [ -d "$NB_TMP" ] || { echo "no running lab '$NB_P' (see: tests/lab/lab list)" >&2; exit 2; }
+else
 # 6 hex chars: interface names stay under IFNAMSIZ (15) with short suffixes.
 NB_P="nb$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')"
 NB_TMP=$(mktemp -d "/tmp/${NB_P}.XXXXXX")
+fi
 NB_PIDS=()
 NB_NETNS=()
 NB_ETC_NETNS=()
@@ -47,8 +55,10 @@ nb_cleanup() {
     rm -rf "$NB_TMP"
     exit "$rc"
 }
-trap nb_cleanup EXIT
-trap 'exit 130' INT TERM
+if [ -z "${NB_ATTACH:-}" ]; then
+    trap nb_cleanup EXIT
+    trap 'exit 130' INT TERM
+fi
 
 # nb_netns NAME: create namespace ${NB_P}-NAME with loopback up; prints its name.
 nb_netns() {
