@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # README command two: install what is missing, build, and run every test:
 #   release build (-Werror): unit, integration and lab tests;
-#   ASan+UBSan build: unit and integration tests again;
+#   ASan+UBSan build: unit, integration and lab tests again;
 #   clang libFuzzer build: a bounded run of every fuzz target over its corpus.
 # Must run as root (namespaces, veth, apt). Exits non-zero on any failure.
 set -euo pipefail
@@ -26,7 +26,7 @@ echo "== ASan+UBSan build"
 ./deploy/build.sh asan
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest_run build/asan -j "$jobs" -L unit
-ASAN_OPTIONS=detect_leaks=1 ctest_run build/asan -L integration
+ASAN_OPTIONS=detect_leaks=1 ctest_run build/asan -L 'integration|lab'
 
 echo "== libFuzzer build"
 ./deploy/build.sh fuzz
