@@ -115,7 +115,7 @@ struct frame {
 
 struct side {
     char label;            /* 'A' or 'B' */
-    const char *ns;
+    char ns[NAME_MAX + 1];
     char ifname[IFNAMSIZ];
     int fd;
 };
@@ -525,39 +525,33 @@ static void cmd_clear(char **save, char *reply, size_t rlen)
     snprintf(reply, rlen, was_down ? "ok (link up: down applies to both directions)" : "ok");
 }
 
-static size_t json_dir(char *p, size_t n, const struct dir *d)
+static void json_dir(char *p, size_t n, const struct dir *d)
 {
-    int r = snprintf(p, n, "\"%s\":{\"in\":%" PRIu64 ",\"out\":%" PRIu64 ",\"drop_loss\":%" PRIu64
-                     ",\"drop_queue\":%" PRIu64 ",\"drop_mtu\":%" PRIu64 ",\"drop_down\":%" PRIu64
-                     ",\"write_err\":%" PRIu64 ",\"held\":%" PRIu64 ",\"stalls\":%" PRIu64 "}",
-                     d->name, d->c.in, d->c.out, d->c.drop_loss, d->c.drop_queue, d->c.drop_mtu,
-                     d->c.drop_down, d->c.write_err, d->held, d->c.stalls);
-    return r < 0 ? 0 : (size_t)r < n ? (size_t)r : n - 1;
+    snprintf(p, n, "\"%s\":{\"in\":%" PRIu64 ",\"out\":%" PRIu64 ",\"drop_loss\":%" PRIu64
+             ",\"drop_queue\":%" PRIu64 ",\"drop_mtu\":%" PRIu64 ",\"drop_down\":%" PRIu64
+             ",\"write_err\":%" PRIu64 ",\"held\":%" PRIu64 ",\"stalls\":%" PRIu64 "}",
+             d->name, d->c.in, d->c.out, d->c.drop_loss, d->c.drop_queue, d->c.drop_mtu,
+             d->c.drop_down, d->c.write_err, d->held, d->c.stalls);
 }
 
-static size_t json_faults(char *p, size_t n, const struct dir *d)
+static void json_faults(char *p, size_t n, const struct dir *d)
 {
     const struct faults *f = &d->f;
-    int r = snprintf(p, n, "\"%s\":{\"delay_us\":%" PRIu64 ",\"jitter_us\":%" PRIu64
-                     ",\"loss_pct\":%g,\"stall_every_ms\":%" PRIu64 ",\"stall_for_ms\":%" PRIu64
-                     ",\"queue\":%" PRIu64 ",\"rate_pps\":%" PRIu64 ",\"mtu\":%" PRIu64
-                     ",\"down\":%d}", d->name, f->delay_us, f->jitter_us, f->loss_pct,
-                     f->stall_every_ms, f->stall_for_ms, f->queue, f->rate_pps, f->mtu, S.down);
-    return r < 0 ? 0 : (size_t)r < n ? (size_t)r : n - 1;
+    snprintf(p, n, "\"%s\":{\"delay_us\":%" PRIu64 ",\"jitter_us\":%" PRIu64
+             ",\"loss_pct\":%g,\"stall_every_ms\":%" PRIu64 ",\"stall_for_ms\":%" PRIu64
+             ",\"queue\":%" PRIu64 ",\"rate_pps\":%" PRIu64 ",\"mtu\":%" PRIu64 ",\"down\":%d}",
+             d->name, f->delay_us, f->jitter_us, f->loss_pct, f->stall_every_ms,
+             f->stall_for_ms, f->queue, f->rate_pps, f->mtu, S.down);
 }
 
 static void cmd_stats(char *p, size_t n)
 {
-    size_t o = 0;
-    o += snprintf(p + o, n - o, "{");
-    o += json_dir(p + o, n - o, &S.dir[0]);
-    o += snprintf(p + o, n - o, ",");
-    o += json_dir(p + o, n - o, &S.dir[1]);
-    o += snprintf(p + o, n - o, ",\"faults\":{");
-    o += json_faults(p + o, n - o, &S.dir[0]);
-    o += snprintf(p + o, n - o, ",");
-    o += json_faults(p + o, n - o, &S.dir[1]);
-    snprintf(p + o, n - o, "}}");
+    char c[2][400], f[2][400];
+    for (int i = 0; i < 2; i++) {
+        json_dir(c[i], sizeof c[i], &S.dir[i]);
+        json_faults(f[i], sizeof f[i], &S.dir[i]);
+    }
+    snprintf(p, n, "{%s,%s,\"faults\":{%s,%s}}", c[0], c[1], f[0], f[1]);
 }
 
 static void client_close(struct client *c)
@@ -698,18 +692,20 @@ static void die(const char *fmt, ...)
     exit(1);
 }
 
-static void parse_side(struct side *s, char label, char *arg)
+static void parse_side(struct side *s, char label, const char *arg)
 {
-    char *colon = strchr(arg, ':');
+    const char *colon = strchr(arg, ':'), *ifn = colon ? colon + 1 : NULL;
+    size_t nslen = colon ? (size_t)(colon - arg) : 0;
+
     s->label = label;
     s->fd = -1;
     if (!colon)
         die("side %c: '%s': expected NETNS:IFNAME", label, arg);
-    *colon = '\0';
-    s->ns = arg;
-    const char *ifn = colon + 1;
-    if (!*s->ns || strchr(s->ns, '/') || !strcmp(s->ns, ".") || !strcmp(s->ns, ".."))
-        die("side %c: bad namespace name '%s'", label, s->ns);
+    if (!nslen || nslen >= sizeof s->ns || memchr(arg, '/', nslen) ||
+        !strncmp(arg, ".:", 2) || !strncmp(arg, "..:", 3))
+        die("side %c: bad namespace name in '%s'", label, arg);
+    memcpy(s->ns, arg, nslen);
+    s->ns[nslen] = '\0';
     if (!*ifn || strlen(ifn) >= IFNAMSIZ || strchr(ifn, '/'))
         die("side %c: bad interface name '%s'", label, ifn);
     strcpy(s->ifname, ifn);
@@ -773,7 +769,7 @@ static void open_control(const char *path)
     S.listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (S.listen_fd < 0 || bind(S.listen_fd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
         listen(S.listen_fd, 16) < 0)
-        die("control socket %s: %s", tmp, strerror(errno));
+        die("control socket %s: bind %s: %s", path, tmp, strerror(errno));
     if (rename(tmp, path) < 0) {  /* atomic: the path appears already listening */
         unlink(tmp);
         die("control socket: rename %s -> %s: %s", tmp, path, strerror(errno));
@@ -804,8 +800,7 @@ int main(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    char *arg_a = NULL, *arg_b = NULL;
-    const char *control = NULL;
+    const char *arg_a = NULL, *arg_b = NULL, *control = NULL;
     uint64_t seed = 0, mtu_tap = 0;
     bool have_seed = false;
     int o;
@@ -885,5 +880,6 @@ int main(int argc, char **argv)
         ev_io_stop(loop, &S.dir[i].rx);
         close(S.side[i].fd);
     }
+    ev_loop_destroy(loop);
     return S.exit_code;
 }
