@@ -7,12 +7,9 @@
 . "$NB_SRC/tests/lib/common.sh"
 count=${1:-1000}
 
-nb_netns a; nb_netns b; nb_netns c; nb_netns d
+nb_veth_pair a 198.18.0.1/24 b 198.18.0.2/24 # plain veth: a <-> b
+nb_netns c; nb_netns d
 A="${NB_P}-a" B="${NB_P}-b" C="${NB_P}-c" D="${NB_P}-d"
-# plain veth: a <-> b
-ip link add "${NB_P}a" netns "$A" type veth peer name "${NB_P}b" netns "$B"
-ip -n "$A" addr add 198.18.0.1/24 dev "${NB_P}a"; ip -n "$A" link set "${NB_P}a" up
-ip -n "$B" addr add 198.18.0.2/24 dev "${NB_P}b"; ip -n "$B" link set "${NB_P}b" up
 # stand-in: c:tap0 <-> d:tap0
 nb_start - standin "$NB_BIN/tests/nb-standin" --a "$C:tap0" --b "$D:tap0" --control "$NB_TMP/s.sock"
 nb_wait_for "stand-in" 10 test -S "$NB_TMP/s.sock"

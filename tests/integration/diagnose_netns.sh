@@ -5,13 +5,8 @@
 # exit status — and, with the reflector gone, loss reported as such.
 . "$NB_SRC/tests/lib/common.sh"
 
-nb_netns a; nb_netns b
+nb_veth_pair a 198.18.0.1/30 b 198.18.0.2/30
 A="${NB_P}-a" B="${NB_P}-b"
-ip link add "${NB_P}a" netns "$A" type veth peer name "${NB_P}b" netns "$B"
-ip -n "$A" addr add 198.18.0.1/30 dev "${NB_P}a"
-ip -n "$B" addr add 198.18.0.2/30 dev "${NB_P}b"
-ip -n "$A" link set "${NB_P}a" up
-ip -n "$B" link set "${NB_P}b" up
 
 cat >"$NB_TMP/b.json" <<JSON
 { "role": "guest", "node": "b",

@@ -7,11 +7,6 @@ lab_up
 lab_agents
 D=20000
 
-loss_within() {
-    local lo hi
-    read -r lo hi < <(awk -v p="$1" -v n="$2" 'BEGIN { s = 4.5 * sqrt(p * (1 - p) / n); print p - s, p + s }')
-    lab_assert "$3: loss in [$lo, $hi]" ".probes.loss >= $lo and .probes.loss <= $hi"
-}
 
 # --- wire delay, one direction ---
 lab_fault wire ab delay_us=$D
@@ -26,7 +21,7 @@ lab_assert "cleared" ".probes.rtt_us.min < $D"
 # --- wire loss ---
 lab_fault wire ab loss_pct=20
 lab_diag hA hB --count 400 --interval 2
-loss_within 0.20 400 "wire 20% loss"
+lab_loss_within 0.20 400 "wire 20% loss"
 lab_diag gB hB --count 100 --interval 2
 lab_assert "wire loss: remote guest-to-host loses nothing" ".probes.lost == 0"
 lab_clear
@@ -55,7 +50,7 @@ lab_assert "link up: host-to-host healthy" ".probes.received == 20"
 lab_fault bridge local drop_pct=25
 lab_diag gA gB --count 400 --interval 2
 # each probe is forwarded by hA's bridge twice (out and back): p = 1 - 0.75^2
-loss_within 0.4375 400 "bridge 25% drop per crossing"
+lab_loss_within 0.4375 400 "bridge 25% drop per crossing"
 lab_diag hA hB --count 100 --interval 2
 lab_assert "bridge drops: host's own traffic is not forwarded, not dropped" ".probes.lost == 0"
 lab_clear

@@ -9,12 +9,6 @@ lab_up
 lab_agents
 D=20000 # injected delay, us
 
-# within P N: the loss of the last report is within 4.5 sigma of P (binomial, N probes)
-loss_within() {
-    local lo hi
-    read -r lo hi < <(awk -v p="$1" -v n="$2" 'BEGIN { s = 4.5 * sqrt(p * (1 - p) / n); print p - s, p + s }')
-    lab_assert "$3: loss in [$lo, $hi]" ".probes.loss >= $lo and .probes.loss <= $hi"
-}
 
 lab_diag gA gB --count 30
 lab_assert "healthy guest-to-guest path" ".probes.received == 30 and .probes.rtt_us.min < $D"
@@ -43,7 +37,7 @@ lab_clear
 # --- random loss, one direction only ---
 lab_fault virtio local tx loss_pct=30
 lab_diag gA gB --count 400 --interval 2
-loss_within 0.30 400 "local virtio 30% tx loss"
+lab_loss_within 0.30 400 "local virtio 30% tx loss"
 ab=$(lab_stats vA | jq '.ab.drop_loss') ba=$(lab_stats vA | jq '.ba.drop_loss')
 [ "$ab" -gt 0 ] && [ "$ba" -eq 0 ] || nb_fail "per-direction loss: ab dropped $ab, ba dropped $ba"
 nb_log "ok: loss only in the direction set (ab $ab, ba $ba)"

@@ -218,3 +218,11 @@ lab_assert() {
         nb_fail "$1 [$(jq -c '.probes | {sent, received, lost, rtt_us}' "$NB_TMP/diag.json")]"
     nb_log "ok: $1"
 }
+
+# lab_loss_within P N WHAT: the last report's loss is within 4.5 sigma of P
+# (binomial, N probes): a wrong rate fails, noise practically never does.
+lab_loss_within() {
+    local lo hi
+    read -r lo hi < <(awk -v p="$1" -v n="$2" 'BEGIN { s = 4.5 * sqrt(p * (1 - p) / n); print p - s, p + s }')
+    lab_assert "$3: loss in [$lo, $hi]" ".probes.loss >= $lo and .probes.loss <= $hi"
+}

@@ -68,6 +68,18 @@ nb_netns() {
     ip -n "$ns" link set lo up
 }
 
+# nb_veth_pair NAME_A ADDR_A NAME_B ADDR_B: namespaces ${NB_P}-NAME_A and _B joined
+# by a veth pair ${NB_P}NAME_A / ${NB_P}NAME_B, addressed (CIDR) and up.
+nb_veth_pair() {
+    nb_netns "$1"
+    nb_netns "$3"
+    ip link add "${NB_P}$1" netns "${NB_P}-$1" type veth peer name "${NB_P}$3" netns "${NB_P}-$3"
+    ip -n "${NB_P}-$1" addr add "$2" dev "${NB_P}$1"
+    ip -n "${NB_P}-$3" addr add "$4" dev "${NB_P}$3"
+    ip -n "${NB_P}-$1" link set "${NB_P}$1" up
+    ip -n "${NB_P}-$3" link set "${NB_P}$3" up
+}
+
 # nb_wait_for DESCRIPTION TIMEOUT_S COMMAND...: poll COMMAND until it succeeds.
 nb_wait_for() {
     local what=$1 limit=$2
