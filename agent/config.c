@@ -20,6 +20,9 @@
  *   peers      [ { name (required, unique), family: "vnet" | "fabric" | "path"
  *                  (required), address: IP (required), port = 862,
  *                  interval_ms: 10..60000 = 1000, timeout_ms: 10..60000 = 2000 } ]
+ *   host_agent { address: IP (required), port = 9862 }    guest role: its host agent
+ *   capture    { uplink: interface name (required), buffer_kib: 256..1048576 = 4096,
+ *                sightings: 1024..4194304 = 65536 }        host role: probe captures
  * Names (node, peer names) are 1..63 characters of [A-Za-z0-9_.:-]. */
 #include "config.h"
 
@@ -581,11 +584,67 @@ static int parse_peers(struct ctx *x, const cJSON *root, struct nb_config *c)
     return 0;
 }
 
+static int parse_host_agent(struct ctx *x, const cJSON *root, struct nb_config *c)
+{
+    static const char *const keys[] = {"address", "port", NULL};
+    const cJSON *o;
+    long port;
+
+    if (get_obj(x, root, "", "host_agent", keys, &o) < 0)
+        return -1;
+    if (!o)
+        return 0;
+    if (get_addr(x, o, "host_agent", "address", true, c->host_agent_addr) < 0 ||
+        get_int(x, o, "host_agent", "port", 1, 65535, DEFAULT_API_PORT, &port) < 0)
+        return -1;
+    c->host_agent_port = (uint16_t)port;
+    c->has_host_agent = true;
+    return 0;
+}
+
+/* An interface name as the kernel accepts it: 1..15 bytes, no '/', no blanks. */
+static bool valid_ifname(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 15 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+        return false;
+    for (; *s; s++)
+        if (*s == '/' || *s == ':' || (unsigned char)*s <= ' ' || (unsigned char)*s >= 0x7f)
+            return false;
+    return true;
+}
+
+static int parse_capture(struct ctx *x, const cJSON *root, struct nb_config *c)
+{
+    static const char *const keys[] = {"uplink", "buffer_kib", "sightings", NULL};
+    const cJSON *o;
+    const char *uplink;
+    long v;
+
+    if (get_obj(x, root, "", "capture", keys, &o) < 0)
+        return -1;
+    if (!o)
+        return 0;
+    if (get_str(x, o, "capture", "uplink", true, &uplink) < 0)
+        return -1;
+    if (!valid_ifname(uplink))
+        return fail(x, "capture", "uplink", "not an interface name (1..15 characters, no '/', ':' or blanks)");
+    snprintf(c->uplink, sizeof(c->uplink), "%s", uplink);
+    if (get_int(x, o, "capture", "buffer_kib", 256, 1048576, 4096, &v) < 0)
+        return -1;
+    c->capture_buffer_kib = (unsigned)v;
+    if (get_int(x, o, "capture", "sightings", 1024, 4194304, 65536, &v) < 0)
+        return -1;
+    c->sightings_capacity = (unsigned)v;
+    c->capture = true;
+    return 0;
+}
+
 /* Validate ROOT into C (already holding the defaults). */
 static int parse_root(struct ctx *x, const cJSON *root, struct nb_config *c)
 {
-    static const char *const keys[] = {"role", "node",  "log_level", "reflector",
-                                       "api",  "stamp", "peers",     NULL};
+    static const char *const keys[] = {"role",  "node",  "log_level",  "reflector", "api",
+                                       "stamp", "peers", "host_agent", "capture",   NULL};
     static const char *const roles[] = {"host", "guest", NULL};
     static const char *const levels[] = {"err", "warn", "info", "debug", NULL};
     unsigned role = 0, level = 2;
@@ -601,8 +660,13 @@ static int parse_root(struct ctx *x, const cJSON *root, struct nb_config *c)
     c->role = role ? NB_ROLE_GUEST : NB_ROLE_HOST;
     snprintf(c->log_level, sizeof(c->log_level), "%s", levels[level]);
     if (parse_reflector(x, root, c) < 0 || parse_api(x, root, c) < 0 ||
-        parse_stamp(x, root, c) < 0 || parse_peers(x, root, c) < 0)
+        parse_stamp(x, root, c) < 0 || parse_peers(x, root, c) < 0 ||
+        parse_host_agent(x, root, c) < 0 || parse_capture(x, root, c) < 0)
         return -1;
+    if (c->capture && c->role != NB_ROLE_HOST)
+        return fail(x, NULL, "capture", "only a host agent captures (role is \"guest\")");
+    if (c->has_host_agent && c->role != NB_ROLE_GUEST)
+        return fail(x, NULL, "host_agent", "only a guest has a host agent (role is \"host\")");
     return 0;
 }
 

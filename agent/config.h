@@ -55,6 +55,18 @@ struct nb_config {
 
     struct nb_peer_cfg *peers;  /* owned */
     size_t npeers;
+
+    /* guest role: where this guest's host agent's control API is; the
+     * reflector tells path senders in-band (netblame host-agent TLV). */
+    bool has_host_agent;
+    char host_agent_addr[NB_HOST_MAX];
+    uint16_t host_agent_port;   /* default 9862 */
+
+    /* host role: capture of probes on guest taps and the uplink NIC */
+    bool capture;               /* the "capture" object is present */
+    char uplink[16];            /* physical NIC (required in "capture") */
+    unsigned capture_buffer_kib;/* pcap buffer for the whole host, default 4096 */
+    unsigned sightings_capacity;/* sightings kept, default 65536 */
 };
 
 /* Read and validate PATH. Returns 0, or -1 with a one-line message in ERR

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/random.h>
 
 #include "metrics.h"
@@ -149,6 +150,22 @@ struct nb_engine *nb_engine_new(struct ev_loop *loop, const struct nb_config *cf
         }
         rc.mode = cfg->auth;
         rc.key = cfg->key;
+        if (cfg->has_host_agent) { /* told to path senders in the host-agent TLV */
+            struct sockaddr_storage ha;
+            socklen_t halen;
+            if (nb_addr_parse(cfg->host_agent_addr, cfg->host_agent_port, &ha, &halen) < 0) {
+                snprintf(err, errlen, "host_agent: bad address %s", cfg->host_agent_addr);
+                goto fail;
+            }
+            if (ha.ss_family == AF_INET) {
+                rc.info.agent_family = 4;
+                memcpy(rc.info.agent_addr, &((struct sockaddr_in *)&ha)->sin_addr, 4);
+            } else {
+                rc.info.agent_family = 6;
+                memcpy(rc.info.agent_addr, &((struct sockaddr_in6 *)&ha)->sin6_addr, 16);
+            }
+            rc.info.agent_port = cfg->host_agent_port;
+        }
         e->refl_cfg = rc;
         if (old && old->reflector && same_reflector(&old->refl_cfg, &rc)) {
             ev_io_stop(old->loop, &old->refl_io);

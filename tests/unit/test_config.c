@@ -54,6 +54,39 @@ static void expect_error(const char *json, const char *needle)
     expect_error_name(json, strlen(json), NAME, needle);
 }
 
+static void test_host_capture_and_guest_host_agent(void **state)
+{
+    (void)state;
+    struct nb_config c;
+    assert_int_equal(parse("{\"role\":\"host\",\"capture\":{\"uplink\":\"eth0\"}}", &c), 0);
+    assert_true(c.capture);
+    assert_string_equal(c.uplink, "eth0");
+    assert_int_equal(c.capture_buffer_kib, 4096);
+    assert_int_equal(c.sightings_capacity, 65536);
+    assert_false(c.has_host_agent);
+    nb_config_free(&c);
+    assert_int_equal(parse("{\"role\":\"guest\",\"host_agent\":{\"address\":\"198.18.0.1\"}}", &c), 0);
+    assert_true(c.has_host_agent);
+    assert_string_equal(c.host_agent_addr, "198.18.0.1");
+    assert_int_equal(c.host_agent_port, 9862);
+    assert_false(c.capture);
+    nb_config_free(&c);
+
+    expect_error("{\"role\":\"guest\",\"capture\":{\"uplink\":\"eth0\"}}",
+                 NAME ": capture: only a host agent captures");
+    expect_error("{\"role\":\"host\",\"host_agent\":{\"address\":\"198.18.0.1\"}}",
+                 NAME ": host_agent: only a guest has a host agent");
+    expect_error("{\"role\":\"host\",\"capture\":{}}", NAME ": capture.uplink: missing (required)");
+    expect_error("{\"role\":\"host\",\"capture\":{\"uplink\":\"a/b\"}}",
+                 NAME ": capture.uplink: not an interface name");
+    expect_error("{\"role\":\"host\",\"capture\":{\"uplink\":\"0123456789abcdef\"}}",
+                 NAME ": capture.uplink: not an interface name");
+    expect_error("{\"role\":\"host\",\"capture\":{\"uplink\":\"e\",\"sightings\":10}}",
+                 NAME ": capture.sightings: must be an integer in 1024..4194304");
+    expect_error("{\"role\":\"guest\",\"host_agent\":{\"port\":1}}",
+                 NAME ": host_agent.address: missing (required)");
+}
+
 static void test_full_config_parses_to_struct(void **state)
 {
     (void)state;
@@ -676,6 +709,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_full_config_parses_to_struct),
         cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_host_capture_and_guest_host_agent),
         cmocka_unit_test(test_family_names),
         cmocka_unit_test(test_unknown_keys_at_every_level),
         cmocka_unit_test(test_duplicate_keys),
