@@ -100,7 +100,10 @@ static int same_reflector(const struct nb_reflector_cfg *a, const struct nb_refl
 {
     return a->addrlen == b->addrlen && memcmp(&a->addr, &b->addr, a->addrlen) == 0 &&
            a->mode == b->mode && a->key.len == b->key.len &&
-           memcmp(a->key.key, b->key.key, a->key.len) == 0;
+           memcmp(a->key.key, b->key.key, a->key.len) == 0 &&
+           a->info.agent_family == b->info.agent_family &&
+           a->info.agent_port == b->info.agent_port &&
+           memcmp(a->info.agent_addr, b->info.agent_addr, sizeof(a->info.agent_addr)) == 0;
 }
 
 static int start_peer(struct nb_engine *e, struct peer *p, const struct nb_config *cfg,
