@@ -4,6 +4,11 @@
 #include "netblame/segments.h"
 
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "netblame/quantile.h"
+#include "netblame/sighting.h"
 
 const char *nb_point_name(enum nb_point p)
 {
@@ -121,4 +126,74 @@ bool nb_loss_locate(const struct nb_path_obs *o, unsigned *segmask, enum nb_poin
     for (int p = seen_last; p < next; p++)
         *segmask |= 1u << hop_segment((enum nb_point)p);
     return true;
+}
+
+enum nb_point nb_point_of_sighting(int local, int kind, int role, int dir)
+{
+    /* [local][kind][role][dir] */
+    static const enum nb_point map[2][2][2][2] = {
+        /* remote host (HB) */
+        {/* test  */ {/* tap */ {NB_PT__COUNT, NB_PT_HB_TAP_OUT}, /* nic */ {NB_PT_HB_NIC_IN, NB_PT__COUNT}},
+         /* reply */ {/* tap */ {NB_PT_HB_TAP_IN, NB_PT__COUNT}, /* nic */ {NB_PT__COUNT, NB_PT_HB_NIC_OUT}}},
+        /* local host (HA) */
+        {/* test  */ {/* tap */ {NB_PT_HA_TAP_IN, NB_PT__COUNT}, /* nic */ {NB_PT__COUNT, NB_PT_HA_NIC_OUT}},
+         /* reply */ {/* tap */ {NB_PT__COUNT, NB_PT_HA_TAP_OUT}, /* nic */ {NB_PT_HA_NIC_IN, NB_PT__COUNT}}},
+    };
+    if (kind < 0 || kind > 1 || role < 0 || role > 1 || dir < 0 || dir > 1)
+        return NB_PT__COUNT;
+    return map[local ? 1 : 0][kind][role][dir];
+}
+
+/* The classifier links nothing of prober/ (arrows point into it, never out):
+ * its own aborting allocator for scratch space. */
+static void *scratch(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size);
+    if (!p)
+        abort();
+    return p;
+}
+
+void nb_waterfall_compute(const struct nb_path_obs *obs, size_t n, struct nb_waterfall *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->probes = n;
+    int64_t *vals[NB_SEG__COUNT];
+    for (int s = 0; s < NB_SEG__COUNT; s++)
+        vals[s] = scratch(n, sizeof(int64_t));
+    for (size_t i = 0; i < n; i++) {
+        const struct nb_path_obs *o = &obs[i];
+        if (o->lost) {
+            unsigned mask;
+            enum nb_point from, to;
+            out->lost++;
+            if (!nb_loss_locate(o, &mask, &from, &to)) {
+                out->lost_unlocated++;
+                continue;
+            }
+            for (int s = 0; s < NB_SEG__COUNT; s++) {
+                if (!(mask & (1u << s)))
+                    continue;
+                if (mask == (1u << s))
+                    out->seg[s].lost++;
+                else
+                    out->seg[s].lost_shared++;
+            }
+            continue;
+        }
+        out->answered++;
+        struct nb_segments sg;
+        nb_segments_compute(o, &sg);
+        for (int s = 0; s < NB_SEG__COUNT; s++)
+            if (sg.known[s])
+                vals[s][out->seg[s].known++] = sg.v[s];
+    }
+    for (int s = 0; s < NB_SEG__COUNT; s++) {
+        struct nb_summary q;
+        nb_summarise(vals[s], out->seg[s].known, &q);
+        out->seg[s].p50 = q.p50;
+        out->seg[s].p90 = q.p90;
+        out->seg[s].p99 = q.p99;
+        free(vals[s]);
+    }
 }

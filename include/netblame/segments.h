@@ -78,4 +78,26 @@ void nb_segments_compute(const struct nb_path_obs *o, struct nb_segments *out);
 bool nb_loss_locate(const struct nb_path_obs *o, unsigned *segmask, enum nb_point *from,
                     enum nb_point *to);
 
+/* The point a host agent's sighting stands for. LOCAL: the sender's own host
+ * (HA), else the reflector's (HB). The test packet enters a sender-side tap
+ * (guest->host is inbound on vnetX) and leaves by the NIC; the reply the
+ * other way round. Returns NB_PT__COUNT for a combination that is no point
+ * (e.g. a test packet leaving the sender's host by its tap). */
+enum nb_point nb_point_of_sighting(int local, int kind, int role, int dir);
+
+/* Per-segment figures over a window of probes. */
+#define NB_QMAX 3 /* p50, p90, p99 */
+struct nb_seg_figures {
+    size_t known;            /* probes for which the segment was computable */
+    double p50, p90, p99;    /* ns, over those */
+    unsigned lost;           /* lost probes localised to this segment alone */
+    unsigned lost_shared;    /* lost probes whose span includes it among others */
+};
+struct nb_waterfall {
+    size_t probes, answered, lost, lost_unlocated;
+    struct nb_seg_figures seg[NB_SEG__COUNT];
+};
+/* Figures of N observed probes. Pure; allocates scratch internally. */
+void nb_waterfall_compute(const struct nb_path_obs *obs, size_t n, struct nb_waterfall *out);
+
 #endif

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "netblame/segments.h"
+#include "netblame/sighting.h"
 
 #define US 1000LL
 
@@ -175,6 +176,48 @@ static void test_names(void **state)
     assert_string_equal(nb_segment_layer(NB_SEG_REMOTE_APP), "app");
 }
 
+static void test_sighting_to_point(void **state)
+{
+    /* The sender's host: the test packet enters by the tap (inbound on vnetX),
+     * leaves by the NIC; the reply comes in by the NIC, out by the tap. */
+    assert_int_equal(nb_point_of_sighting(1, NB_PKT_TEST, NB_IF_TAP, NB_DIR_IN), NB_PT_HA_TAP_IN);
+    assert_int_equal(nb_point_of_sighting(1, NB_PKT_TEST, NB_IF_NIC, NB_DIR_OUT), NB_PT_HA_NIC_OUT);
+    assert_int_equal(nb_point_of_sighting(1, NB_PKT_REPLY, NB_IF_NIC, NB_DIR_IN), NB_PT_HA_NIC_IN);
+    assert_int_equal(nb_point_of_sighting(1, NB_PKT_REPLY, NB_IF_TAP, NB_DIR_OUT), NB_PT_HA_TAP_OUT);
+    /* The reflector's host: the other way round. */
+    assert_int_equal(nb_point_of_sighting(0, NB_PKT_TEST, NB_IF_NIC, NB_DIR_IN), NB_PT_HB_NIC_IN);
+    assert_int_equal(nb_point_of_sighting(0, NB_PKT_TEST, NB_IF_TAP, NB_DIR_OUT), NB_PT_HB_TAP_OUT);
+    assert_int_equal(nb_point_of_sighting(0, NB_PKT_REPLY, NB_IF_TAP, NB_DIR_IN), NB_PT_HB_TAP_IN);
+    assert_int_equal(nb_point_of_sighting(0, NB_PKT_REPLY, NB_IF_NIC, NB_DIR_OUT), NB_PT_HB_NIC_OUT);
+    /* No such point: a test packet leaving the sender's host by its tap. */
+    assert_int_equal(nb_point_of_sighting(1, NB_PKT_TEST, NB_IF_TAP, NB_DIR_OUT), NB_PT__COUNT);
+    assert_int_equal(nb_point_of_sighting(1, 7, NB_IF_TAP, NB_DIR_OUT), NB_PT__COUNT);
+}
+
+static void test_waterfall_over_a_window(void **state)
+{
+    struct nb_path_obs obs[5];
+    for (int i = 0; i < 5; i++)
+        full_obs(&obs[i]);
+    /* probe 3: lost on the wire out; probe 4: lost, seen nowhere */
+    obs[3].lost = true;
+    for (int p = NB_PT_HB_NIC_IN; p < NB_PT__COUNT; p++)
+        obs[3].seen[p] = false;
+    memset(&obs[4], 0, sizeof(obs[4]));
+    obs[4].lost = true;
+    struct nb_waterfall w;
+    nb_waterfall_compute(obs, 5, &w);
+    assert_int_equal(w.probes, 5);
+    assert_int_equal(w.answered, 3);
+    assert_int_equal(w.lost, 2);
+    assert_int_equal(w.lost_unlocated, 1);
+    assert_int_equal(w.seg[NB_SEG_PHYSICAL].lost, 1);
+    assert_int_equal(w.seg[NB_SEG_PHYSICAL].known, 3);
+    assert_float_equal(w.seg[NB_SEG_PHYSICAL].p50, 102 * US, 0);
+    assert_float_equal(w.seg[NB_SEG_REMOTE_APP].p99, 30 * US, 0);
+    assert_int_equal(w.seg[NB_SEG_LOCAL_VIRTUAL].lost, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -187,6 +230,8 @@ int main(void)
         cmocka_unit_test(test_loss_without_remote_agent_is_ambiguous),
         cmocka_unit_test(test_loss_seen_nowhere_is_not_located),
         cmocka_unit_test(test_names),
+        cmocka_unit_test(test_sighting_to_point),
+        cmocka_unit_test(test_waterfall_over_a_window),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

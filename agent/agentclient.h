@@ -1,0 +1,25 @@
+/* agentclient.h — what one agent asks of another over its control API.
+ * Blocking (libcurl easy), with a hard deadline: for one-shot callers such as
+ * `netblame diagnose`. The daemon's continuous path probes will use the multi
+ * interface on the loop instead. */
+#ifndef NB_AGENTCLIENT_H
+#define NB_AGENTCLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "netblame/sighting.h"
+
+struct nb_fetch {
+    struct nb_sighting *s; /* owned: free() */
+    size_t n;
+    uint64_t missed;       /* sightings evicted before we read them */
+};
+
+/* Every sighting of SESSION held by the agent at ADDR:PORT (numeric), paging
+ * until done, at most MAX in all, within TIMEOUT_MS. Returns 0, or -1 with a
+ * one-line reason in ERR ("host agent 198.18.0.1:9862: connection refused"). */
+int nb_agent_fetch_sightings(const char *addr, uint16_t port, uint32_t session, size_t max,
+                             long timeout_ms, struct nb_fetch *out, char *err, size_t errlen);
+
+#endif
