@@ -8,6 +8,7 @@
  * with that reason; the figures are printed because they were measured. */
 #include "diagnose.h"
 
+#include <arpa/inet.h>
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdarg.h>
@@ -17,6 +18,7 @@
 
 #include "netblame/log.h"
 #include "netblame/mem.h"
+#include "agentclient.h"
 #include "netblame/sender.h"
 
 struct diag {
@@ -30,11 +32,18 @@ struct diag {
     unsigned sent_attempts;
     int64_t *rtt, *hold;
     size_t n;
+    struct nb_probe_result *res; /* by sequence; res[i].seq == i once finished */
+    bool *done;
+    uint32_t nonce;
 };
 
 static void on_result(void *arg, const struct nb_probe_result *r)
 {
     struct diag *d = arg;
+    if (r->seq < d->o->count) {
+        d->res[r->seq] = *r;
+        d->done[r->seq] = true;
+    }
     if (r->lost)
         return;
     d->rtt[d->n] = r->rtt;
@@ -110,6 +119,10 @@ static void judge(struct nb_diag_report *rep)
                  "no reply from %s: the reflector may be down or the path broken; "
                  "an end-to-end probe cannot tell which",
                  rep->target);
+    } else if (rep->decomposed) {
+        snprintf(rep->reason, sizeof(rep->reason),
+                 "segments measured; attributing them to a layer needs a baseline "
+                 "(the classifier is not built yet)");
     } else {
         snprintf(rep->reason, sizeof(rep->reason),
                  "end-to-end figures only: per-layer attribution needs host-agent sightings "
@@ -130,6 +143,90 @@ static void judge(struct nb_diag_report *rep)
                      rep->t1_user);
 }
 
+/* Fetch one host agent's sightings of this session and place them on the
+ * probes' observation points. LOCAL: the sender's own host agent. */
+static void place_sightings(struct diag *d, struct nb_path_obs *obs, const char *addr,
+                            uint16_t port, int local)
+{
+    struct nb_diag_report *rep = d->rep;
+    struct nb_fetch f;
+    char err[256];
+    if (nb_agent_fetch_sightings(addr, port, d->nonce, 64 * (size_t)d->o->count + 1024, 2000, &f,
+                                 err, sizeof(err)) < 0) {
+        add_evidence(rep, "%s host agent unreachable (%s): its segments are unknown",
+                     local ? "local" : "remote", err);
+        return;
+    }
+    static const enum nb_point ha[] = {NB_PT_HA_TAP_IN, NB_PT_HA_NIC_OUT, NB_PT_HA_NIC_IN,
+                                       NB_PT_HA_TAP_OUT};
+    static const enum nb_point hb[] = {NB_PT_HB_NIC_IN, NB_PT_HB_TAP_OUT, NB_PT_HB_TAP_IN,
+                                       NB_PT_HB_NIC_OUT};
+    for (size_t i = 0; i < d->o->count; i++)
+        for (int k = 0; k < 4; k++)
+            obs[i].observable[local ? ha[k] : hb[k]] = true;
+    for (size_t k = 0; k < f.n; k++) {
+        const struct nb_sighting *s = &f.s[k];
+        uint32_t seq = (uint32_t)s->probe_id;
+        if ((uint32_t)(s->probe_id >> 32) != d->nonce || seq >= d->o->count)
+            continue;
+        enum nb_point p = nb_point_of_sighting(local, s->kind, s->role, s->dir);
+        if (p == NB_PT__COUNT || obs[seq].seen[p])
+            continue; /* no such point, or a duplicate: the first sighting counts */
+        obs[seq].seen[p] = true;
+        obs[seq].t[p] = s->ts;
+    }
+    rep->sightings_missed += f.missed;
+    if (local)
+        rep->local_ok = true;
+    else
+        rep->remote_ok = true;
+    free(f.s);
+}
+
+/* Per-segment decomposition from the host agents' sightings (DESIGN §2). */
+static void decompose(struct diag *d)
+{
+    struct nb_diag_report *rep = d->rep;
+    const struct nb_probe_result *remote = NULL;
+    for (size_t i = 0; i < d->o->count && !remote; i++)
+        if (d->done[i] && !d->res[i].lost && d->res[i].agent_family)
+            remote = &d->res[i];
+    if (!d->o->local_agent[0] && !remote)
+        return;
+    struct nb_path_obs *obs = nb_calloc(d->o->count, sizeof(*obs));
+    for (size_t i = 0; i < d->o->count; i++) {
+        const struct nb_probe_result *r = &d->res[i];
+        struct nb_path_obs *o = &obs[i];
+        o->observable[NB_PT_A_TX] = o->observable[NB_PT_A_RX] = true;
+        o->observable[NB_PT_B_RX] = o->observable[NB_PT_B_TX] = true;
+        o->lost = !d->done[i] || r->lost;
+        o->seen[NB_PT_A_TX] = d->done[i];
+        o->t[NB_PT_A_TX] = r->t1;
+        if (!o->lost) {
+            o->seen[NB_PT_A_RX] = o->seen[NB_PT_B_RX] = o->seen[NB_PT_B_TX] = true;
+            o->t[NB_PT_A_RX] = r->t4;
+            o->t[NB_PT_B_RX] = r->t2;
+            o->t[NB_PT_B_TX] = r->t3;
+        }
+    }
+    if (d->o->local_agent[0]) {
+        snprintf(rep->local_agent, sizeof(rep->local_agent), "%s:%u", d->o->local_agent,
+                 d->o->local_agent_port);
+        place_sightings(d, obs, d->o->local_agent, d->o->local_agent_port, 1);
+    }
+    if (remote) {
+        char addr[INET6_ADDRSTRLEN];
+        inet_ntop(remote->agent_family == 4 ? AF_INET : AF_INET6, remote->agent_addr, addr,
+                  sizeof(addr));
+        snprintf(rep->remote_agent, sizeof(rep->remote_agent), "%s:%u", addr, remote->agent_port);
+        place_sightings(d, obs, addr, remote->agent_port, 0);
+    }
+    rep->decomposed = rep->local_ok || rep->remote_ok;
+    if (rep->decomposed)
+        nb_waterfall_compute(obs, d->o->count, &rep->wf);
+    free(obs);
+}
+
 int nb_diagnose_run(struct ev_loop *loop, const struct nb_diag_opts *o, struct nb_diag_report *rep,
                     char *err, size_t errlen)
 {
@@ -148,6 +245,10 @@ int nb_diagnose_run(struct ev_loop *loop, const struct nb_diag_opts *o, struct n
     sc.timeout = (nb_ns)o->timeout_ms * 1000000;
     uint32_t nonce = (uint32_t)nb_mono_now();
     sc.id_nonce = nonce;
+    sc.request_agent = true; /* learn the remote host agent in-band */
+    d.nonce = nonce;
+    d.res = nb_calloc(o->count, sizeof(*d.res));
+    d.done = nb_calloc(o->count, sizeof(*d.done));
     d.sender = nb_sender_new(&sc, on_result, &d, err, errlen);
     if (!d.sender) {
         free(d.rtt);
@@ -185,8 +286,11 @@ int nb_diagnose_run(struct ev_loop *loop, const struct nb_diag_opts *o, struct n
     nb_summarise(d.rtt, d.n, &rep->rtt);
     nb_summarise(d.hold, d.n, &rep->hold);
     nb_sender_free(d.sender);
+    decompose(&d);
     free(d.rtt);
     free(d.hold);
+    free(d.res);
+    free(d.done);
     judge(rep);
     return 0;
 }
@@ -210,6 +314,41 @@ static void print_row(FILE *out, const char *name, const struct nb_summary *s)
             s->p50 / 1e3, s->p90 / 1e3, s->p99 / 1e3, (double)s->max / 1e3);
 }
 
+static const char *const seg_label[NB_SEG__COUNT] = {
+    "local virtual", "local switch", "physical", "remote switch", "remote virtual", "remote app",
+};
+
+static void print_waterfall(const struct nb_diag_report *rep, FILE *out)
+{
+    const struct nb_waterfall *w = &rep->wf;
+    fprintf(out, "\n  %-15s %-9s %9s %9s %9s %8s   (microseconds; host agents: local %s, remote %s)\n",
+            "segment", "layer", "p50", "p90", "p99", "lost",
+            rep->local_ok ? rep->local_agent : "-", rep->remote_ok ? rep->remote_agent : "-");
+    for (int i = 0; i < NB_SEG__COUNT; i++) {
+        const struct nb_seg_figures *f = &w->seg[i];
+        char lost[32];
+        if (f->lost_shared)
+            snprintf(lost, sizeof(lost), "%u+%u?", f->lost, f->lost_shared);
+        else
+            snprintf(lost, sizeof(lost), "%u", f->lost);
+        if (!f->known) {
+            fprintf(out, "  %-15s %-9s %9s %9s %9s %8s\n", seg_label[i],
+                    nb_segment_layer((enum nb_segment)i), "unknown", "-", "-", lost);
+            continue;
+        }
+        fprintf(out, "  %-15s %-9s %9.1f %9.1f %9.1f %8s\n", seg_label[i],
+                nb_segment_layer((enum nb_segment)i), f->p50 / 1e3, f->p90 / 1e3, f->p99 / 1e3,
+                lost);
+    }
+    if (w->lost)
+        fprintf(out, "  lost %zu: localised by last sighting (N+M? = M more in a span shared with "
+                     "other segments); %zu seen nowhere\n",
+                w->lost, w->lost_unlocated);
+    if (rep->sightings_missed)
+        fprintf(out, "  warning: %llu sightings were evicted at a host agent before they were read\n",
+                (unsigned long long)rep->sightings_missed);
+}
+
 void nb_diagnose_print(const struct nb_diag_report *rep, FILE *out)
 {
     fprintf(out, "netblame diagnose %s: %.2f s, STAMP probes\n", rep->target,
@@ -228,6 +367,13 @@ void nb_diagnose_print(const struct nb_diag_report *rep, FILE *out)
             "p99", "max");
     print_row(out, "round trip", &rep->rtt);
     print_row(out, "reflector", &rep->hold);
+    if (rep->decomposed)
+        print_waterfall(rep, out);
+    else
+        fprintf(out, "  per-segment waterfall: no host agent answered (%s)\n",
+                rep->local_agent[0] || rep->remote_agent[0] ? "see evidence"
+                                                            : "none known: --local-agent, or a "
+                                                              "reflector that announces its host agent");
     fprintf(out, "  timestamps: send %s, receive %s; reflector clock %s\n",
             rep->t1_user ? (rep->t1_kernel ? "mixed kernel/user" : "user space") : "kernel",
             rep->t4_user ? (rep->t4_kernel ? "mixed kernel/user" : "user space") : "kernel",
@@ -281,8 +427,30 @@ void nb_diagnose_json(const struct nb_diag_report *rep, struct nb_buf *b)
     cJSON_AddStringToObject(root, "reason", rep->reason);
     cJSON_AddObjectToObject(root, "where");
     cJSON_AddNumberToObject(root, "confidence", 0);
-    /* No per-layer segment is measured yet: an empty list, never zeros. */
-    cJSON_AddArrayToObject(root, "segments");
+    /* Only measured segments carry figures; unknown ones say so (null), never 0.
+     * baseline_us/anomalous come with the classifier (issue 6): null, not guessed. */
+    cJSON *segs = cJSON_AddArrayToObject(root, "segments");
+    for (int i = 0; rep->decomposed && i < NB_SEG__COUNT; i++) {
+        const struct nb_seg_figures *f = &rep->wf.seg[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "name", nb_segment_name((enum nb_segment)i));
+        cJSON_AddStringToObject(o, "layer", nb_segment_layer((enum nb_segment)i));
+        if (f->known) {
+            cJSON *q = cJSON_AddObjectToObject(o, "rtt_us");
+            cJSON_AddNumberToObject(q, "p50", ns_to_us(f->p50));
+            cJSON_AddNumberToObject(q, "p90", ns_to_us(f->p90));
+            cJSON_AddNumberToObject(q, "p99", ns_to_us(f->p99));
+        } else {
+            cJSON_AddNullToObject(o, "rtt_us");
+        }
+        cJSON_AddNumberToObject(o, "samples", (double)f->known);
+        cJSON_AddNumberToObject(o, "lost", f->lost);
+        cJSON_AddNumberToObject(o, "lost_shared", f->lost_shared);
+        cJSON_AddNumberToObject(o, "loss", rep->wf.probes ? (double)f->lost / (double)rep->wf.probes : 0);
+        cJSON_AddNullToObject(o, "baseline_us");
+        cJSON_AddNullToObject(o, "anomalous");
+        cJSON_AddItemToArray(segs, o);
+    }
     cJSON_AddArrayToObject(root, "findings");
     cJSON *ev = cJSON_AddArrayToObject(root, "evidence");
     for (size_t i = 0; i < rep->nevidence; i++)
@@ -302,6 +470,15 @@ void nb_diagnose_json(const struct nb_diag_report *rep, struct nb_buf *b)
     cJSON_AddNumberToObject(p, "malformed", (double)rep->malformed);
     cJSON_AddItemToObject(p, "rtt_us", us_summary(&rep->rtt));
     cJSON_AddItemToObject(p, "reflector_us", us_summary(&rep->hold));
+    cJSON *ag = cJSON_AddObjectToObject(p, "host_agents");
+    if (rep->local_agent[0])
+        cJSON_AddStringToObject(ag, "local", rep->local_agent);
+    if (rep->remote_agent[0])
+        cJSON_AddStringToObject(ag, "remote", rep->remote_agent);
+    cJSON_AddBoolToObject(ag, "local_ok", rep->local_ok);
+    cJSON_AddBoolToObject(ag, "remote_ok", rep->remote_ok);
+    cJSON_AddNumberToObject(ag, "sightings_missed", (double)rep->sightings_missed);
+    cJSON_AddNumberToObject(p, "lost_unlocated", (double)rep->wf.lost_unlocated);
     cJSON *tsrc = cJSON_AddObjectToObject(p, "timestamps");
     cJSON_AddNumberToObject(tsrc, "send_kernel", rep->t1_kernel);
     cJSON_AddNumberToObject(tsrc, "send_user", rep->t1_user);

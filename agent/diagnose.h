@@ -11,7 +11,9 @@
 
 #include "buf.h"
 #include "netblame/ntp.h"
+#include "netblame/addr.h"
 #include "netblame/quantile.h"
+#include "netblame/segments.h"
 #include "netblame/stamp.h"
 
 struct nb_diag_opts {
@@ -24,6 +26,10 @@ struct nb_diag_opts {
     enum nb_stamp_mode mode;
     struct nb_stamp_key key;
     uint16_t ssid;
+    /* This guest's host agent (control API), for the HA.* points; "" if none.
+     * The remote host agent is learnt in-band from the reflector's reply. */
+    char local_agent[64];
+    uint16_t local_agent_port;
 };
 
 /* Exit statuses of DESIGN §5. */
@@ -46,6 +52,13 @@ struct nb_diag_report {
     char reason[256];
     size_t nevidence;
     char evidence[NB_DIAG_MAX_EVIDENCE][256];
+
+    /* Per-segment decomposition (DESIGN §2), when host agents answered. */
+    bool decomposed;            /* at least one host agent's sightings were used */
+    char local_agent[NB_ADDRSTRLEN + 8], remote_agent[NB_ADDRSTRLEN + 8]; /* "" if unknown */
+    bool local_ok, remote_ok;   /* their sightings were fetched */
+    uint64_t sightings_missed;  /* evicted at an agent before we read them */
+    struct nb_waterfall wf;
 };
 
 /* Run the burst on LOOP (a private loop: it is run until the burst is done).

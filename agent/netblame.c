@@ -33,7 +33,10 @@ static void diagnose_usage(FILE *out)
             "  --count N           probes to send (default 100)\n"
             "  --interval MS       between probes (default 10)\n"
             "  --timeout MS        a probe unanswered this long is lost (default 1000)\n"
-            "  --config FILE       take STAMP authentication (key, SSID) from a netblamed config\n"
+            "  --config FILE       take STAMP authentication (key, SSID) and, for a guest, its\n"
+            "                      host agent from a netblamed config\n"
+            "  --local-agent ADDR[:PORT]  this guest's host agent (control API, port 9862), for\n"
+            "                      the per-segment waterfall; the remote one is learnt in-band\n"
             "exit status: 0 healthy, 1 fault attributed, 2 usage/config error, 3 inconclusive\n");
 }
 
@@ -44,18 +47,20 @@ static int cmd_diagnose(int argc, char **argv)
                                          {"interval", required_argument, 0, 'i'},
                                          {"timeout", required_argument, 0, 't'},
                                          {"config", required_argument, 0, 'c'},
+                                         {"local-agent", required_argument, 0, 'L'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     struct nb_diag_opts o = {.count = 100, .interval_ms = 10, .timeout_ms = 1000};
     int json = 0, c;
-    const char *cfgpath = NULL;
-    while ((c = getopt_long(argc, argv, "jn:i:t:c:h", opts, NULL)) != -1) {
+    const char *cfgpath = NULL, *local_agent = NULL;
+    while ((c = getopt_long(argc, argv, "jn:i:t:c:L:h", opts, NULL)) != -1) {
         switch (c) {
         case 'j': json = 1; break;
         case 'n': o.count = parse_uint("--count", optarg, 1, 100000); break;
         case 'i': o.interval_ms = parse_uint("--interval", optarg, 1, 60000); break;
         case 't': o.timeout_ms = parse_uint("--timeout", optarg, 10, 60000); break;
         case 'c': cfgpath = optarg; break;
+        case 'L': local_agent = optarg; break;
         case 'h': diagnose_usage(stdout); return 0;
         default: diagnose_usage(stderr); return NB_EXIT_USAGE;
         }
@@ -82,7 +87,28 @@ static int cmd_diagnose(int argc, char **argv)
         o.mode = cfg.auth;
         o.key = cfg.key;
         o.ssid = cfg.ssid;
+        if (cfg.has_host_agent) {
+            snprintf(o.local_agent, sizeof(o.local_agent), "%.63s", cfg.host_agent_addr); /* numeric: <= 45 */
+            o.local_agent_port = cfg.host_agent_port;
+        }
         nb_config_free(&cfg);
+    }
+    if (local_agent) {
+        struct sockaddr_storage ss;
+        socklen_t sl;
+        char a[NB_ADDRSTRLEN];
+        if (nb_addr_parse_hostport(local_agent, 9862, &ss, &sl) < 0) {
+            fprintf(stderr, "netblame: --local-agent '%s' is not ADDRESS[:PORT]\n", local_agent);
+            return NB_EXIT_USAGE;
+        }
+        nb_addr_format((struct sockaddr *)&ss, a, sizeof(a));
+        char *colon = strrchr(a, ':');
+        *colon = '\0';
+        snprintf(o.local_agent, sizeof(o.local_agent), "%s",
+                 a[0] == '[' ? a + 1 : a);
+        if (a[0] == '[')
+            o.local_agent[strlen(o.local_agent) - 1] = '\0';
+        o.local_agent_port = (uint16_t)atoi(colon + 1);
     }
 
     struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
