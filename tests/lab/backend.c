@@ -21,10 +21,11 @@
  * 1xx, 204 and 304 (after a 1xx a client waits for more: a hang of its own).
  * Connections idle for 30 s are closed. Closing after an answer is a FIN
  * followed by reading until the peer closes (at most 5 s), so no RST eats it.
+ * At most 900 connections (more are accepted and closed at once).
  *
- * Raw (--raw-listen): for each chunk read, answers "PONG " + the first line of
- * the chunk (up to 64 bytes, without CR/LF) + "\n". Same knobs (status and body
- * do not apply); "requests" counts chunks.
+ * Raw (--raw-listen): for each chunk read (one recv, up to 4 KiB), answers
+ * "PONG " + the chunk's first line (up to 64 bytes, without CR/LF) + "\n".
+ * Same knobs; status and body do not apply.
  *
  * Knobs, read when a request (or raw chunk) is complete:
  *   delay_ms=N  0..60000, default 0: latency added before the first byte of the
@@ -45,16 +46,20 @@
  *               close   accept then FIN at once without reading the request
  *                       (input is drained afterwards so close() sends no RST)
  *
- * Control protocol: Unix stream socket, one command per line, one reply line
- * per command ("ok" unless said otherwise, or "error: REASON"):
- *   set KEY=VALUE [...]  knobs above; all-or-nothing
+ * Control protocol: Unix stream socket (at most 16 clients), one command per
+ * line (at most 1023 bytes; CRLF accepted; a last line may lack its newline),
+ * one reply line per command ("ok" unless said otherwise, or "error: REASON").
+ * A client that does not read its replies is disconnected.
+ *   set KEY=VALUE [...]  knobs above; all-or-nothing (a failed re-bind on
+ *                        leaving mode=refuse is an error and changes nothing)
  *   clear                back to mode=normal status=200 delay_ms=0 body=ok\n
  *   stats                {"accepted":N,"requests":N,"responses":N,"resets":N,
  *                         "held":N,"mode":"M","status":N,"delay_ms":N}
  *                        accepted: connections accepted by both services;
- *                        requests: requests parsed / raw chunks; responses:
- *                        answers sent (parser errors included); resets: RSTs
- *                        sent; held: connections held now (mode=hang)
+ *                        requests: HTTP requests received (malformed ones
+ *                        included) and raw chunks; responses: answers sent
+ *                        (parser errors included); resets: RSTs sent; held:
+ *                        connections held now (mode=hang)
  *   ping                 pong
  *   quit                 ok, then a clean exit
  */
@@ -64,7 +69,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <ev.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -197,6 +201,17 @@ static const char *reason(unsigned status)
         if (t[i].code == status)
             return t[i].text;
     return cls[status / 100 - 1];
+}
+
+static bool parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || *s < '0' || *s > '9' || *end || v < lo || v > hi)
+        return false;
+    *out = (unsigned)v;
+    return true;
 }
 
 /* ---- connections ---- */
@@ -511,10 +526,10 @@ static void conn_idle_cb(struct ev_loop *l, ev_timer *w, int revents)
     conn_close(w->data);
 }
 
-static void accept_cb(struct ev_loop *loop_, ev_io *w, int revents)
+static void accept_cb(struct ev_loop *el, ev_io *w, int revents)
 {
     struct listener *l = w->data;
-    (void)loop_, (void)revents;
+    (void)el, (void)revents;
     for (int i = 0; i < 64; i++) {
         int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
@@ -583,30 +598,33 @@ static void listener_close(struct listener *l)
     l->fd = -1;
 }
 
-/* "A.B.C.D:PORT" or "[V6]:PORT", numeric only (no name lookups). */
+/* "A.B.C.D:PORT" or "[V6]:PORT", numeric only (strict inet_pton forms). */
 static bool parse_addr(const char *spec, struct listener *l)
 {
-    struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM,
-                              .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV }, *ai;
-    const char *port = strrchr(spec, ':'), *host = spec;
-    size_t hlen = port ? (size_t)(port - spec) : 0;
+    struct sockaddr_in *a4 = (struct sockaddr_in *)&l->addr;
+    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&l->addr;
+    const char *colon = strrchr(spec, ':'), *host = spec;
+    size_t hlen = colon ? (size_t)(colon - spec) : 0;
+    bool v6 = hlen >= 2 && spec[0] == '[' && spec[hlen - 1] == ']';
+    unsigned port;
     char buf[64];
-    if (hlen >= 2 && spec[0] == '[' && spec[hlen - 1] == ']') {
+    if (v6) {
         host++;
         hlen -= 2;
-        hints.ai_family = AF_INET6;
     }
-    if (hlen == 0 || hlen >= sizeof buf || atoi(port + 1) <= 0)
+    if (hlen == 0 || hlen >= sizeof buf || !parse_uint(colon + 1, 1, 65535, &port))
         return false;
     memcpy(buf, host, hlen);
     buf[hlen] = '\0';
-    if (getaddrinfo(buf, port + 1, &hints, &ai) != 0)
+    memset(&l->addr, 0, sizeof l->addr);
+    if (v6 ? inet_pton(AF_INET6, buf, &a6->sin6_addr) != 1
+           : inet_pton(AF_INET, buf, &a4->sin_addr) != 1)
         return false;
-    memcpy(&l->addr, ai->ai_addr, ai->ai_addrlen);
-    l->addrlen = ai->ai_addrlen;
+    l->addr.ss_family = v6 ? AF_INET6 : AF_INET;
+    a4->sin_port = htons((uint16_t)port); /* sin_port and sin6_port coincide */
+    l->addrlen = v6 ? sizeof *a6 : sizeof *a4;
     l->spec = spec;
     l->fd = -1;
-    freeaddrinfo(ai);
     return true;
 }
 
@@ -666,17 +684,6 @@ static const char *knobs_apply(const struct knobs *nk)
     }
     knobs = *nk;
     return NULL;
-}
-
-static bool parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(s, &end, 10);
-    if (errno || *s < '0' || *s > '9' || *end || v < lo || v > hi)
-        return false;
-    *out = (unsigned)v;
-    return true;
 }
 
 /* "set KEY=VALUE [...]": returns an error text, or NULL once applied. */
@@ -867,6 +874,11 @@ int main(int argc, char **argv)
         return 1;
     }
     knobs_default(&knobs);
+    ev_signal sigterm, sigint;
+    ev_signal_init(&sigterm, signal_cb, SIGTERM);
+    ev_signal_init(&sigint, signal_cb, SIGINT);
+    ev_signal_start(loop, &sigterm);
+    ev_signal_start(loop, &sigint);
     int rc = 0;
     for (int i = 0; i < nlisteners; i++) {
         const char *e = listener_open(&listeners[i]);
@@ -882,15 +894,7 @@ int main(int argc, char **argv)
         rc = 1;
         goto out;
     }
-
-    ev_signal sigterm, sigint;
-    ev_signal_init(&sigterm, signal_cb, SIGTERM);
-    ev_signal_init(&sigint, signal_cb, SIGINT);
-    ev_signal_start(loop, &sigterm);
-    ev_signal_start(loop, &sigint);
     ev_run(loop, 0);
-    ev_signal_stop(loop, &sigterm);
-    ev_signal_stop(loop, &sigint);
 
     while (ctls)
         ctl_close((struct ctl *)ctls);
@@ -902,6 +906,8 @@ out:
         conn_close((struct conn *)conns);
     for (int i = 0; i < nlisteners; i++)
         listener_close(&listeners[i]);
+    ev_signal_stop(loop, &sigterm);
+    ev_signal_stop(loop, &sigint);
     ev_loop_destroy(loop);
     return rc;
 }
