@@ -11,6 +11,7 @@
 
 #include "api.h"
 #include "config.h"
+#include "hostagent.h"
 #include "metrics.h"
 #include "netblame/log.h"
 #include "netblame/sender.h"
@@ -20,6 +21,7 @@ struct daemon {
     struct ev_loop *loop;
     struct nb_config cfg;
     struct nb_engine *engine;
+    struct nb_hostagent *host; /* host role with "capture"; NULL otherwise */
     struct nb_api *api;
     ev_signal sighup, sigterm, sigint;
     nb_ns started_mono;
@@ -57,11 +59,35 @@ static void h_metrics(void *arg, const struct nb_api_req *req, struct nb_api_res
     nb_prom_sample(b, "netblame_api_requests_total", c4, 1, (double)as->status_4xx);
     nb_prom_sample(b, "netblame_api_requests_total", c5, 1, (double)as->status_5xx);
     nb_engine_render_metrics(d->engine, b);
+    if (d->host)
+        nb_hostagent_render_metrics(d->host, b);
+}
+
+static void h_sightings(void *arg, const struct nb_api_req *req, struct nb_api_resp *resp)
+{
+    struct daemon *d = arg;
+    nb_hostagent_api_sightings(d->host, req, resp);
+}
+
+static void h_links(void *arg, const struct nb_api_req *req, struct nb_api_resp *resp)
+{
+    struct daemon *d = arg;
+    nb_hostagent_api_links(d->host, req, resp);
+}
+
+static int same_capture(const struct nb_config *a, const struct nb_config *b)
+{
+    return a->capture == b->capture && strcmp(a->uplink, b->uplink) == 0 &&
+           a->capture_buffer_kib == b->capture_buffer_kib &&
+           a->sightings_capacity == b->sightings_capacity && a->stamp_port == b->stamp_port &&
+           strcmp(a->node, b->node) == 0;
 }
 
 static const struct nb_api_route routes[] = {
     {"GET", "/healthz", h_healthz},
     {"GET", "/metrics", h_metrics},
+    {"GET", "/v1/sightings", h_sightings},
+    {"GET", "/v1/links", h_links},
 };
 
 static void on_sighup(struct ev_loop *loop, ev_signal *w, int revents)
@@ -83,6 +109,14 @@ static void on_sighup(struct ev_loop *loop, ev_signal *w, int revents)
         nb_config_free(&cfg);
         d->reloads_failed++;
         return;
+    }
+    if (!same_capture(&cfg, &d->cfg)) {
+        struct nb_hostagent *h = NULL;
+        nb_hostagent_free(d->host); /* frees the capture before opening the new one */
+        d->host = NULL;
+        if (cfg.capture && !(h = nb_hostagent_new(loop, &cfg, err, sizeof(err))))
+            nb_err("reload: capture not restarted: %s", err);
+        d->host = h;
     }
     nb_engine_free(d->engine);
     d->engine = e;
@@ -154,6 +188,8 @@ int main(int argc, char **argv)
     d.engine = nb_engine_new(d.loop, &d.cfg, NULL, err, sizeof(err));
     if (!d.engine)
         nb_fatal("%s", err);
+    if (d.cfg.capture && !(d.host = nb_hostagent_new(d.loop, &d.cfg, err, sizeof(err))))
+        nb_fatal("%s", err);
     d.api = nb_api_start(d.loop, d.cfg.api_addr, d.cfg.api_port, routes,
                          sizeof(routes) / sizeof(routes[0]), &d, err, sizeof(err));
     if (!d.api)
@@ -178,6 +214,7 @@ int main(int argc, char **argv)
     ev_signal_stop(d.loop, &d.sigterm);
     ev_signal_stop(d.loop, &d.sighup);
     nb_api_stop(d.api);
+    nb_hostagent_free(d.host);
     nb_engine_free(d.engine);
     nb_config_free(&d.cfg);
     ev_loop_destroy(d.loop);

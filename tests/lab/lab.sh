@@ -177,28 +177,52 @@ lab_clear() {
 # lab_stats NAME: the stand-in's counters (JSON).
 lab_stats() { lab_ctl "$NB_TMP/standin-$1.sock" stats; }
 
-# lab_agents: netblamed in every node — host agents probe each other (fabric),
-# guest agents probe their own host agent (vnet); every agent reflects on its
-# lab address; control APIs on each namespace's own 127.0.0.1:9862.
+# lab_agents: netblamed in every node. Host agents capture on their bridged
+# taps and their NIC (nicA/nicB) and serve their control API on their lab
+# address (peer agents fetch sightings there); they probe each other
+# (fabric). Guest agents know their host agent (announced in-band to path
+# senders) and probe it (vnet). Every agent reflects on its lab address.
 lab_agents() {
-    local n ip peers
+    local n ip extra peers
     for n in hA hB gA gB; do
         ip=LAB_IP_$n
         case "$n" in
-            hA) peers='{ "name": "hB", "family": "fabric", "address": "'$LAB_IP_hB'", "interval_ms": 100 }' ;;
-            hB) peers='{ "name": "hA", "family": "fabric", "address": "'$LAB_IP_hA'", "interval_ms": 100 }' ;;
-            gA) peers='{ "name": "hA", "family": "vnet", "address": "'$LAB_IP_hA'", "interval_ms": 100 }' ;;
-            gB) peers='{ "name": "hB", "family": "vnet", "address": "'$LAB_IP_hB'", "interval_ms": 100 }' ;;
+            hA) peers='{ "name": "hB", "family": "fabric", "address": "'$LAB_IP_hB'", "interval_ms": 100 }'
+                extra='"api": { "address": "'$LAB_IP_hA'" }, "capture": { "uplink": "nicA" },' ;;
+            hB) peers='{ "name": "hA", "family": "fabric", "address": "'$LAB_IP_hA'", "interval_ms": 100 }'
+                extra='"api": { "address": "'$LAB_IP_hB'" }, "capture": { "uplink": "nicB" },' ;;
+            gA) peers='{ "name": "hA", "family": "vnet", "address": "'$LAB_IP_hA'", "interval_ms": 100 }'
+                extra='"host_agent": { "address": "'$LAB_IP_hA'" },' ;;
+            gB) peers='{ "name": "hB", "family": "vnet", "address": "'$LAB_IP_hB'", "interval_ms": 100 }'
+                extra='"host_agent": { "address": "'$LAB_IP_hB'" },' ;;
         esac
         cat >"$NB_TMP/agent-$n.json" <<JSON
-{ "role": "$(case $n in h*) echo host ;; *) echo guest ;; esac)", "node": "$n",
+{ "role": "$(case $n in h*) echo host ;; *) echo guest ;; esac)", "node": "$n", $extra
   "reflector": { "address": "${!ip}" }, "peers": [ $peers ] }
 JSON
         nb_start "$(lab_ns "$n")" "agent-$n" "$NB_BIN/netblamed" --config "$NB_TMP/agent-$n.json"
     done
     for n in hA hB gA gB; do
-        nb_wait_for "agent $n" 20 lab_exec "$n" curl -sf http://127.0.0.1:9862/healthz
+        nb_wait_for "agent $n" 20 lab_exec "$n" curl -sf "http://$(lab_api "$n")/healthz"
     done
+    # Host agents capture from the moment they report their taps and NIC watched.
+    for n in hA hB; do
+        nb_wait_for "capture on $n" 20 nb_metric_ge_at "$n" netblame_capture_interfaces 2
+    done
+}
+
+# lab_api NODE: where NODE's control API listens.
+lab_api() {
+    local ip=LAB_IP_$1
+    case "$1" in h*) echo "${!ip}:9862" ;; *) echo "127.0.0.1:9862" ;; esac
+}
+
+# nb_metric_ge_at NODE NAME MIN: a sample of NODE's /metrics is >= MIN.
+nb_metric_ge_at() {
+    local v
+    v=$(lab_exec "$1" curl -sf "http://$(lab_api "$1")/metrics" |
+        awk -v m="$2" '$1 == m { print $2; found = 1 } END { if (!found) exit 1 }') || return 1
+    awk -v v="$v" -v m="$3" 'BEGIN { exit !(v + 0 >= m + 0) }'
 }
 
 # lab_diag FROM TO [diagnose options]: netblame diagnose from node FROM to node

@@ -1,0 +1,362 @@
+/* hostagent.c — the host role on the libev loop (see hostagent.h).
+ *
+ * What is watched: the configured uplink as the NIC, and every tap ("tun"
+ * kind) enslaved to a bridge as a guest tap. The set is recomputed from the
+ * link cache whenever a link appears, comes up or regains carrier, and on a
+ * slow timer as a safety net (a change of master sends no event we follow);
+ * a watched link that vanishes is unwatched at once. Each change is logged:
+ * an operator must be able to see that a guest's tap is (again) captured.
+ *
+ * Freshness of GET /v1/sightings: the handler drains the capture before it
+ * reads the table. An agent asks for sightings after its probe came back, so
+ * every frame of that probe was in the capture ring before the request
+ * arrived: draining first makes the answer complete without any wait. */
+#include "hostagent.h"
+
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "metrics.h"
+#include "netblame/capture.h"
+#include "netblame/linkstats.h"
+#include "netblame/log.h"
+#include "netblame/mem.h"
+#include "netblame/sightings.h"
+#include "sightings_json.h"
+
+#define REDISCOVER_PERIOD 10.0 /* s */
+#define MAX_WATCHED 4096
+
+struct watched {
+    int ifindex;
+    char name[16];
+    enum nb_if_role role;
+};
+
+struct nb_hostagent {
+    struct ev_loop *loop;
+    char node[NB_NAME_MAX];
+    char uplink[16];
+    struct nb_capture *cap;
+    struct nb_linkstats *ls;
+    struct nb_sightings *table;
+    ev_io cap_io, ls_io;
+    ev_timer rediscover;
+    struct watched *w;
+    size_t nw;
+    uint64_t link_events[6];
+    int uplink_seen;
+};
+
+static struct watched *find_watched(struct nb_hostagent *h, int ifindex)
+{
+    for (size_t i = 0; i < h->nw; i++)
+        if (h->w[i].ifindex == ifindex)
+            return &h->w[i];
+    return NULL;
+}
+
+static void unwatch(struct nb_hostagent *h, struct watched *w, const char *why)
+{
+    nb_info("capture on %s (%s): stopped, %s", w->name, w->role == NB_IF_NIC ? "uplink" : "tap",
+            why);
+    nb_capture_unwatch(h->cap, w->ifindex);
+    *w = h->w[--h->nw];
+}
+
+struct want {
+    struct nb_hostagent *h;
+    struct watched list[MAX_WATCHED];
+    size_t n;
+};
+
+/* Collect the links that should be watched now. */
+static void collect(void *arg, const struct nb_link_state *st)
+{
+    struct want *wt = arg;
+    enum nb_if_role role;
+    if (strcmp(st->name, wt->h->uplink) == 0)
+        role = NB_IF_NIC;
+    else if (strcmp(st->kind, "tun") == 0 && st->master != 0)
+        role = NB_IF_TAP;
+    else
+        return;
+    if (wt->n >= MAX_WATCHED)
+        return;
+    struct watched *w = &wt->list[wt->n++];
+    w->ifindex = st->ifindex;
+    snprintf(w->name, sizeof(w->name), "%s", st->name);
+    w->role = role;
+}
+
+static void rediscover(struct nb_hostagent *h)
+{
+    struct want *wt = nb_calloc(1, sizeof(*wt));
+    wt->h = h;
+    nb_linkstats_foreach(h->ls, collect, wt);
+    /* Drop what is no longer wanted (gone, renamed, released from its bridge). */
+    for (size_t i = 0; i < h->nw;) {
+        size_t j;
+        for (j = 0; j < wt->n; j++)
+            if (wt->list[j].ifindex == h->w[i].ifindex && wt->list[j].role == h->w[i].role)
+                break;
+        if (j == wt->n)
+            unwatch(h, &h->w[i], "no longer a bridged tap or the uplink");
+        else
+            i++;
+    }
+    int uplink_now = 0;
+    for (size_t j = 0; j < wt->n; j++) {
+        const struct watched *n = &wt->list[j];
+        if (n->role == NB_IF_NIC)
+            uplink_now = 1;
+        if (find_watched(h, n->ifindex))
+            continue;
+        if (nb_capture_watch(h->cap, n->ifindex, n->name, n->role) < 0) {
+            nb_warn("capture on %s: cannot watch (filter refused); retrying at the next change",
+                    n->name);
+            continue;
+        }
+        h->w = nb_reallocarray(h->w, h->nw + 1, sizeof(*h->w));
+        h->w[h->nw++] = *n;
+        nb_info("capture on %s (%s, ifindex %d): started", n->name,
+                n->role == NB_IF_NIC ? "uplink" : "tap", n->ifindex);
+    }
+    if (!uplink_now && h->uplink_seen != -1)
+        nb_warn("capture: uplink %s not found; physical-side points will be missing", h->uplink);
+    h->uplink_seen = uplink_now ? 1 : -1;
+    free(wt);
+}
+
+static void on_link_event(void *arg, const struct nb_link_event *ev)
+{
+    struct nb_hostagent *h = arg;
+    if ((unsigned)ev->kind < 6)
+        h->link_events[ev->kind]++;
+    struct watched *w = find_watched(h, ev->ifindex);
+    if (w)
+        nb_info("link %s: %s", ev->name, nb_link_event_kind_name(ev->kind));
+    if (ev->kind == NB_LINK_VANISHED) {
+        if (w)
+            unwatch(h, w, "interface vanished");
+        return;
+    }
+    if (ev->kind == NB_LINK_APPEARED || ev->kind == NB_LINK_UP || ev->kind == NB_LINK_CARRIER_ON)
+        rediscover(h);
+}
+
+static void on_sighting(void *arg, const struct nb_sighting *s)
+{
+    struct nb_hostagent *h = arg;
+    nb_sightings_add(h->table, s);
+}
+
+static void on_cap(struct ev_loop *loop, ev_io *w, int revents)
+{
+    struct nb_hostagent *h = w->data;
+    nb_capture_on_readable(h->cap);
+}
+
+static void on_ls(struct ev_loop *loop, ev_io *w, int revents)
+{
+    struct nb_hostagent *h = w->data;
+    nb_linkstats_on_readable(h->ls);
+}
+
+static void on_rediscover(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    rediscover(w->data);
+}
+
+struct nb_hostagent *nb_hostagent_new(struct ev_loop *loop, const struct nb_config *cfg, char *err,
+                                      size_t errlen)
+{
+    struct nb_hostagent *h = nb_calloc(1, sizeof(*h));
+    h->loop = loop;
+    snprintf(h->node, sizeof(h->node), "%s", cfg->node);
+    snprintf(h->uplink, sizeof(h->uplink), "%s", cfg->uplink);
+    struct nb_capture_cfg cc = {.stamp_port = cfg->stamp_port,
+                                .buffer_bytes = (size_t)cfg->capture_buffer_kib * 1024};
+    h->cap = nb_capture_new(&cc, on_sighting, h, err, errlen);
+    if (!h->cap)
+        goto fail;
+    h->ls = nb_linkstats_new(on_link_event, h, err, errlen);
+    if (!h->ls)
+        goto fail;
+    h->table = nb_sightings_new(cfg->sightings_capacity);
+    ev_io_init(&h->cap_io, on_cap, nb_capture_fd(h->cap), EV_READ);
+    h->cap_io.data = h;
+    ev_io_start(loop, &h->cap_io);
+    ev_io_init(&h->ls_io, on_ls, nb_linkstats_fd(h->ls), EV_READ);
+    h->ls_io.data = h;
+    ev_io_start(loop, &h->ls_io);
+    ev_timer_init(&h->rediscover, on_rediscover, REDISCOVER_PERIOD, REDISCOVER_PERIOD);
+    h->rediscover.data = h;
+    ev_timer_start(loop, &h->rediscover);
+    rediscover(h);
+    return h;
+fail:
+    nb_hostagent_free(h);
+    return NULL;
+}
+
+void nb_hostagent_free(struct nb_hostagent *h)
+{
+    if (!h)
+        return;
+    if (h->table) {
+        ev_io_stop(h->loop, &h->cap_io);
+        ev_io_stop(h->loop, &h->ls_io);
+        ev_timer_stop(h->loop, &h->rediscover);
+    }
+    nb_capture_free(h->cap);
+    nb_linkstats_free(h->ls);
+    nb_sightings_free(h->table);
+    free(h->w);
+    free(h);
+}
+
+/* Parse an unsigned query parameter; returns 0 (absent: *OUT = DEF) or -1. */
+static int query_u64(const struct nb_api_req *req, const char *name, int base, uint64_t max,
+                     uint64_t def, uint64_t *out)
+{
+    const char *v = nb_api_query(req, name);
+    *out = def;
+    if (!v)
+        return 0;
+    char *end;
+    if (!*v || *v == '-' || *v == '+' || strlen(v) > 20)
+        return -1;
+    unsigned long long x = strtoull(v, &end, base);
+    if (*end || x > max)
+        return -1;
+    *out = x;
+    return 0;
+}
+
+void nb_hostagent_api_sightings(struct nb_hostagent *h, const struct nb_api_req *req,
+                                struct nb_api_resp *resp)
+{
+    if (!h) {
+        nb_api_error(resp, 404, "this agent does not capture (not a host agent with \"capture\")");
+        return;
+    }
+    uint64_t since, session, limit;
+    int all = nb_api_query(req, "session") == NULL;
+    if (query_u64(req, "since", 10, UINT64_MAX, 0, &since) < 0 ||
+        query_u64(req, "session", 16, UINT32_MAX, 0, &session) < 0 ||
+        query_u64(req, "limit", 10, NB_SIGHTINGS_PAGE_MAX, NB_SIGHTINGS_PAGE_MAX, &limit) < 0 ||
+        limit == 0) {
+        nb_api_error(resp, 400,
+                     "query: since=DECIMAL, session=HEX (8 digits max), limit=1..4096");
+        return;
+    }
+    nb_capture_on_readable(h->cap); /* see the top of this file: complete answers, no wait */
+    struct nb_sighting *page = nb_calloc(limit, sizeof(*page));
+    struct nb_sightings_page pg =
+        nb_sightings_read(h->table, since, (uint32_t)session, all, page, limit);
+    nb_sightings_json_render(h->node, &pg, page, &resp->body);
+    free(page);
+}
+
+void nb_hostagent_api_links(struct nb_hostagent *h, const struct nb_api_req *req,
+                            struct nb_api_resp *resp)
+{
+    if (!h) {
+        nb_api_error(resp, 404, "this agent does not capture (not a host agent with \"capture\")");
+        return;
+    }
+    struct nb_buf *b = &resp->body;
+    nb_buf_printf(b, "{\"node\":\"%s\",\"links\":[", h->node);
+    int first = 1;
+    for (size_t i = 0; i < h->nw; i++) {
+        struct nb_link_state st;
+        if (nb_linkstats_get_index(h->ls, h->w[i].ifindex, &st) < 0)
+            continue;
+        const struct nb_link_counters *c = &st.c;
+        nb_buf_printf(b,
+                      "%s{\"name\":\"%s\",\"role\":\"%s\",\"up\":%s,\"carrier\":%s,"
+                      "\"sampled\":\"%" PRId64 "\",\"rx_packets\":\"%" PRIu64
+                      "\",\"tx_packets\":\"%" PRIu64 "\",\"rx_dropped\":\"%" PRIu64
+                      "\",\"tx_dropped\":\"%" PRIu64 "\",\"rx_errors\":\"%" PRIu64
+                      "\",\"tx_errors\":\"%" PRIu64 "\",\"carrier_changes\":\"%" PRIu64
+                      "\",\"qdisc_drops\":\"%" PRIu64 "\"}",
+                      first ? "" : ",", st.name, h->w[i].role == NB_IF_NIC ? "nic" : "tap",
+                      st.up ? "true" : "false", st.carrier ? "true" : "false", st.sampled,
+                      c->rx_packets, c->tx_packets, c->rx_dropped, c->tx_dropped, c->rx_errors,
+                      c->tx_errors, c->carrier_changes, c->qdisc_drops);
+        first = 0;
+    }
+    nb_buf_printf(b, "]}\n");
+}
+
+void nb_hostagent_render_metrics(struct nb_hostagent *h, struct nb_buf *b)
+{
+    struct nb_capture_stats cs;
+    struct nb_sightings_stats ss;
+    nb_capture_stats(h->cap, &cs);
+    nb_sightings_stats(h->table, &ss);
+#define ONE(name, type, help, v)                                                                   \
+    do {                                                                                           \
+        nb_prom_family(b, name, type, help);                                                       \
+        nb_prom_sample(b, name, NULL, 0, (double)(v));                                             \
+    } while (0)
+    ONE("netblame_capture_packets_total", "counter", "Frames the probe capture read.", cs.packets);
+    ONE("netblame_capture_sightings_total", "counter", "Probe sightings recorded.", cs.sightings);
+    ONE("netblame_capture_malformed_total", "counter", "Captured frames that were not a probe.",
+        cs.malformed + cs.no_probe_id);
+    ONE("netblame_capture_kernel_drops_total", "counter",
+        "Frames the capture ring dropped (kernel).", cs.kernel_drops);
+    ONE("netblame_capture_interfaces", "gauge", "Interfaces the capture watches.", h->nw);
+    ONE("netblame_sightings_evicted_total", "counter",
+        "Sightings evicted from the full table, oldest first.", ss.evicted);
+    ONE("netblame_sightings_held", "gauge", "Sightings in the table.", ss.held);
+#undef ONE
+    nb_prom_family(b, "netblame_link_events_total", "counter",
+                   "Link events on this host (deduplicated transitions).");
+    for (int k = 0; k < 6; k++) {
+        const char *l[] = {"event", nb_link_event_kind_name((enum nb_link_event_kind)k)};
+        nb_prom_sample(b, "netblame_link_events_total", l, 1, (double)h->link_events[k]);
+    }
+    /* Per watched interface: bounded by the taps on this host. */
+    static const struct {
+        const char *name, *help;
+        size_t off;
+    } ctr[] = {
+        {"netblame_link_rx_packets_total", "Packets received.", offsetof(struct nb_link_counters, rx_packets)},
+        {"netblame_link_tx_packets_total", "Packets sent.", offsetof(struct nb_link_counters, tx_packets)},
+        {"netblame_link_rx_dropped_total", "Received packets dropped.", offsetof(struct nb_link_counters, rx_dropped)},
+        {"netblame_link_tx_dropped_total", "Packets dropped on send (a stalled guest backend shows here on its tap).", offsetof(struct nb_link_counters, tx_dropped)},
+        {"netblame_link_rx_errors_total", "Receive errors.", offsetof(struct nb_link_counters, rx_errors)},
+        {"netblame_link_tx_errors_total", "Transmit errors.", offsetof(struct nb_link_counters, tx_errors)},
+        {"netblame_link_carrier_changes_total", "Carrier changes.", offsetof(struct nb_link_counters, carrier_changes)},
+        {"netblame_link_qdisc_drops_total", "Drops of the root qdisc.", offsetof(struct nb_link_counters, qdisc_drops)},
+    };
+    struct nb_link_state *st = nb_calloc(h->nw ? h->nw : 1, sizeof(*st));
+    int *ok = nb_calloc(h->nw ? h->nw : 1, sizeof(*ok));
+    for (size_t i = 0; i < h->nw; i++)
+        ok[i] = nb_linkstats_get_index(h->ls, h->w[i].ifindex, &st[i]) == 0;
+    for (size_t k = 0; k < sizeof(ctr) / sizeof(ctr[0]); k++) {
+        nb_prom_family(b, ctr[k].name, "counter", ctr[k].help);
+        for (size_t i = 0; i < h->nw; i++) {
+            if (!ok[i])
+                continue;
+            const char *l[] = {"interface", h->w[i].name, "role",
+                               h->w[i].role == NB_IF_NIC ? "nic" : "tap"};
+            nb_prom_sample(b, ctr[k].name, l, 2,
+                           (double)*(const uint64_t *)((const char *)&st[i].c + ctr[k].off));
+        }
+    }
+    nb_prom_family(b, "netblame_link_up", "gauge", "Link administratively up and with carrier.");
+    for (size_t i = 0; i < h->nw; i++) {
+        if (!ok[i])
+            continue;
+        const char *l[] = {"interface", h->w[i].name, "role", h->w[i].role == NB_IF_NIC ? "nic" : "tap"};
+        nb_prom_sample(b, "netblame_link_up", l, 2, st[i].up && st[i].carrier);
+    }
+    free(st);
+    free(ok);
+}
