@@ -12,7 +12,8 @@
  *   role       "host" | "guest"                      required
  *   node       name, default gethostname()
  *   log_level  "err" | "warn" | "info" | "debug"      default "info"
- *   reflector  { enabled: bool = true, address: IP = "0.0.0.0", port: 1..65535 = 862 }
+ *   reflector  { enabled: bool = true, address: IP = "0.0.0.0", port: 1..65535 = 862,
+ *                hold_us: 0..10000000 = 0 (lab knob: hold each reply, a slow reflector) }
  *   api        { address: IP = "127.0.0.1", port: 1..65535 = 9862 }
  *   stamp      { auth: "none" | "hmac" = "none", key_hex: hex (1..64 bytes),
  *                key_file: path to raw key bytes (1..64), relative to the
@@ -456,9 +457,9 @@ out:
 
 static int parse_reflector(struct ctx *x, const cJSON *root, struct nb_config *c)
 {
-    static const char *const keys[] = {"enabled", "address", "port", NULL};
+    static const char *const keys[] = {"enabled", "address", "port", "hold_us", NULL};
     const cJSON *o;
-    long port;
+    long port, hold;
 
     if (get_obj(x, root, "", "reflector", keys, &o) < 0)
         return -1;
@@ -466,9 +467,11 @@ static int parse_reflector(struct ctx *x, const cJSON *root, struct nb_config *c
         return 0;
     if (get_bool(x, o, "reflector", "enabled", true, &c->reflector) < 0 ||
         get_addr(x, o, "reflector", "address", false, c->stamp_addr) < 0 ||
-        get_int(x, o, "reflector", "port", 1, 65535, NB_STAMP_PORT, &port) < 0)
+        get_int(x, o, "reflector", "port", 1, 65535, NB_STAMP_PORT, &port) < 0 ||
+        get_int(x, o, "reflector", "hold_us", 0, 10000000, 0, &hold) < 0)
         return -1;
     c->stamp_port = (uint16_t)port;
+    c->reflector_hold_us = (unsigned)hold;
     return 0;
 }
 

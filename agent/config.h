@@ -43,6 +43,7 @@ struct nb_config {
     char stamp_addr[NB_HOST_MAX];
     uint16_t stamp_port;
     bool reflector;             /* default true */
+    unsigned reflector_hold_us; /* lab/test knob: hold each reply (a slow reflector), default 0 */
 
     /* control API; default 127.0.0.1:9862 */
     char api_addr[NB_HOST_MAX];

@@ -37,6 +37,7 @@ struct nb_engine {
     struct nb_reflector *reflector;
     struct nb_reflector_cfg refl_cfg;
     ev_io refl_io;
+    ev_timer refl_hold;         /* releases held replies (reflector.hold_us) */
     struct peer *peers;
     size_t npeers;
     ev_timer expire;
@@ -90,10 +91,28 @@ static void on_expire(struct ev_loop *loop, ev_timer *w, int revents)
         nb_sender_expire(e->peers[i].sender, now);
 }
 
+/* Send held replies that are due and re-arm for the next one. */
+static void release_held(struct nb_engine *e)
+{
+    nb_ns now = nb_mono_now();
+    nb_ns due = nb_reflector_flush(e->reflector, now);
+    ev_timer_stop(e->loop, &e->refl_hold);
+    if (due) {
+        ev_timer_set(&e->refl_hold, (double)(due - now) / 1e9, 0.);
+        ev_timer_start(e->loop, &e->refl_hold);
+    }
+}
+
+static void on_reflector_hold(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    release_held(w->data);
+}
+
 static void on_reflector_readable(struct ev_loop *loop, ev_io *w, int revents)
 {
     struct nb_engine *e = w->data;
     nb_reflector_on_readable(e->reflector);
+    release_held(e);
 }
 
 static int same_reflector(const struct nb_reflector_cfg *a, const struct nb_reflector_cfg *b)
@@ -172,11 +191,13 @@ struct nb_engine *nb_engine_new(struct ev_loop *loop, const struct nb_config *cf
         e->refl_cfg = rc;
         if (old && old->reflector && same_reflector(&old->refl_cfg, &rc)) {
             ev_io_stop(old->loop, &old->refl_io);
+            ev_timer_stop(old->loop, &old->refl_hold);
             e->reflector = old->reflector;
             old->reflector = NULL;
         } else {
             if (old && old->reflector) { /* the port may be the same: free it first */
                 ev_io_stop(old->loop, &old->refl_io);
+                ev_timer_stop(old->loop, &old->refl_hold);
                 nb_reflector_free(old->reflector);
                 old->reflector = NULL;
             }
@@ -184,9 +205,13 @@ struct nb_engine *nb_engine_new(struct ev_loop *loop, const struct nb_config *cf
             if (!e->reflector)
                 goto fail;
         }
+        nb_reflector_set_hold(e->reflector, (nb_ns)cfg->reflector_hold_us * 1000);
+        ev_init(&e->refl_hold, on_reflector_hold);
+        e->refl_hold.data = e;
         ev_io_init(&e->refl_io, on_reflector_readable, nb_reflector_fd(e->reflector), EV_READ);
         e->refl_io.data = e;
         ev_io_start(loop, &e->refl_io);
+        release_held(e); /* replies held by a carried-over reflector */
     }
 
     e->peers = nb_calloc(cfg->npeers ? cfg->npeers : 1, sizeof(*e->peers));
@@ -217,6 +242,7 @@ void nb_engine_free(struct nb_engine *e)
     ev_timer_stop(e->loop, &e->expire);
     if (e->reflector) {
         ev_io_stop(e->loop, &e->refl_io);
+        ev_timer_stop(e->loop, &e->refl_hold);
         nb_reflector_free(e->reflector);
     }
     free(e);

@@ -14,6 +14,7 @@
 #include "netblame/addr.h"
 #include "netblame/log.h"
 #include "netblame/mem.h"
+#include "netblame/sender.h" /* nb_mono_now */
 #include "tstamp.h"
 
 #define SETS 1024
@@ -28,8 +29,23 @@ struct session {
     int used;
 };
 
+/* A reply held back (lab knob: a slow reflector / app, see nb_reflector_set_hold). */
+#define HOLD_MAX 4096
+struct held {
+    struct held *next;
+    nb_ns due; /* monotonic */
+    struct nb_stamp_reflected out;
+    struct sockaddr_storage to;
+    socklen_t tolen;
+    size_t tlvlen;
+    uint8_t tlv[];
+};
+
 struct nb_reflector {
     struct nb_reflector_cfg cfg;
+    nb_ns hold;
+    struct held *held_head, *held_tail;
+    size_t nheld;
     struct nb_tsock sock;
     struct nb_reflector_stats st;
     struct session table[SETS][WAYS];
@@ -56,6 +72,11 @@ void nb_reflector_free(struct nb_reflector *r)
 {
     if (!r)
         return;
+    while (r->held_head) {
+        struct held *h = r->held_head;
+        r->held_head = h->next;
+        free(h);
+    }
     nb_tsock_close(&r->sock);
     free(r);
 }
@@ -138,6 +159,68 @@ static struct session *session_get(struct nb_reflector *r, const struct sockaddr
     return victim;
 }
 
+/* Stamp T3 now, encode and send one reply. */
+static void send_reply(struct nb_reflector *r, struct nb_stamp_reflected *out, const uint8_t *tlv,
+                       size_t tlvlen, const struct sockaddr_storage *to, socklen_t tolen)
+{
+    uint8_t pkt[NB_STAMP_MAX_LEN];
+    out->ts = nb_ntp_from_ns(nb_realtime_now());
+    size_t len =
+        nb_stamp_encode_reflected(pkt, sizeof(pkt), r->cfg.mode, &r->cfg.key, out, tlv, tlvlen);
+    uint32_t key;
+    if (len == 0 ||
+        nb_tsock_send(&r->sock, pkt, len, (const struct sockaddr *)to, tolen, 0, &key) < 0) {
+        if (r->st.send_errors++ == 0)
+            nb_warn_errno("reflector: cannot send a reply");
+        return;
+    }
+    r->st.reflected++;
+}
+
+/* Queue a reply for release HOLD later (bounded; overflow dropped, counted). */
+static void hold_reply(struct nb_reflector *r, const struct nb_stamp_reflected *out,
+                       const uint8_t *tlv, size_t tlvlen, const struct sockaddr_storage *to,
+                       socklen_t tolen)
+{
+    if (r->nheld >= HOLD_MAX) {
+        r->st.hold_dropped++;
+        return;
+    }
+    struct held *h = nb_malloc(sizeof(*h) + tlvlen);
+    h->next = NULL;
+    h->due = nb_mono_now() + r->hold;
+    h->out = *out;
+    h->to = *to;
+    h->tolen = tolen;
+    h->tlvlen = tlvlen;
+    memcpy(h->tlv, tlv, tlvlen);
+    if (r->held_tail)
+        r->held_tail->next = h;
+    else
+        r->held_head = h;
+    r->held_tail = h;
+    r->nheld++;
+}
+
+void nb_reflector_set_hold(struct nb_reflector *r, nb_ns hold)
+{
+    r->hold = hold > 0 ? hold : 0;
+}
+
+nb_ns nb_reflector_flush(struct nb_reflector *r, nb_ns now_mono)
+{
+    while (r->held_head && r->held_head->due <= now_mono) {
+        struct held *h = r->held_head;
+        r->held_head = h->next;
+        if (!r->held_head)
+            r->held_tail = NULL;
+        r->nheld--;
+        send_reply(r, &h->out, h->tlv, h->tlvlen, &h->to, h->tolen);
+        free(h);
+    }
+    return r->held_head ? r->held_head->due : 0;
+}
+
 static void reflect_one(struct nb_reflector *r, const uint8_t *buf, const struct nb_rx *rx)
 {
     struct nb_stamp_test t;
@@ -177,18 +260,11 @@ static void reflect_one(struct nb_reflector *r, const uint8_t *buf, const struct
         .ss_errest = t.errest,
         .ss_ttl = rx->ttl < 0 ? 0 : (uint8_t)rx->ttl,
     };
-    uint8_t pkt[NB_STAMP_MAX_LEN];
-    out.ts = nb_ntp_from_ns(nb_realtime_now());
-    size_t len = nb_stamp_encode_reflected(pkt, sizeof(pkt), r->cfg.mode, &r->cfg.key, &out, tlvout,
-                                           tlvlen);
-    uint32_t key;
-    if (len == 0 || nb_tsock_send(&r->sock, pkt, len, (const struct sockaddr *)&rx->from,
-                                  rx->fromlen, 0, &key) < 0) {
-        if (r->st.send_errors++ == 0)
-            nb_warn_errno("reflector: cannot send a reply");
+    if (r->hold > 0) {
+        hold_reply(r, &out, tlvout, tlvlen, &rx->from, rx->fromlen);
         return;
     }
-    r->st.reflected++;
+    send_reply(r, &out, tlvout, tlvlen, &rx->from, rx->fromlen);
 }
 
 void nb_reflector_on_readable(struct nb_reflector *r)

@@ -28,10 +28,10 @@ struct nb_link_counters {
 struct nb_link_state {
     int ifindex;
     char name[NB_LINK_NAMESIZ];
-    bool up;            /* IFF_UP: administratively up */
-    bool carrier;       /* IFLA_CARRIER */
-    unsigned operstate; /* IF_OPER_* (RFC 2863) */
-    int master;         /* ifindex of the bridge/bond it is enslaved to, or 0 */
+    bool up;                    /* IFF_UP: administratively up */
+    bool carrier;               /* IFLA_CARRIER */
+    unsigned operstate;         /* IF_OPER_* (RFC 2863) */
+    int master;                 /* ifindex of the bridge/bond it is enslaved to, or 0 */
     char kind[NB_LINK_NAMESIZ]; /* "veth", "bridge", "tun" (taps too), ...; "" if none */
     struct nb_link_counters c;
     nb_ns sampled; /* CLOCK_REALTIME when the kernel's answer arrived */

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "netblame/ntp.h"
 #include "netblame/stamp.h"
 
 struct nb_reflector_stats {
@@ -18,6 +19,7 @@ struct nb_reflector_stats {
     uint64_t send_errors;
     uint64_t sessions;                     /* live sessions in the table */
     uint64_t sessions_evicted;             /* table full: least recently used dropped */
+    uint64_t hold_dropped;                 /* held replies over the bound, dropped */
 };
 
 struct nb_reflector_cfg {
@@ -37,5 +39,13 @@ int nb_reflector_fd(const struct nb_reflector *r);
 /* Answer pending test packets (bounded work per call). */
 void nb_reflector_on_readable(struct nb_reflector *r);
 const struct nb_reflector_stats *nb_reflector_stats(const struct nb_reflector *r);
+
+/* Hold every reply HOLD ns before sending it (T3 is taken at the send): a
+ * reflector, or the app behind it, that is slow. A lab and test knob
+ * ("reflector.hold_us"); 0, the default, answers at once. */
+void nb_reflector_set_hold(struct nb_reflector *r, nb_ns hold);
+/* Send the held replies that are due at NOW_MONO; returns the monotonic time
+ * the next one is due, or 0 when none is held. */
+nb_ns nb_reflector_flush(struct nb_reflector *r, nb_ns now_mono);
 
 #endif

@@ -160,9 +160,26 @@ table bridge nblab {
 NFT
             ;;
         app) lab_ctl "$NB_TMP/backend.sock" "set $*" >/dev/null ;;
+        reflector) # local|remote hold_us=N: the guest agent's STAMP reflector answers late
+            local place=$1 node
+            case "$place" in local) node=gA ;; remote) node=gB ;; *) nb_fail "reflector place '$place'" ;; esac
+            _lab_reflector_hold "$node" "${2#hold_us=}" ;;
         dns) _lab_dns_resolver "$1" ;;
         *) nb_fail "unknown fault layer '$layer'" ;;
     esac
+}
+
+# _lab_reflector_hold NODE US: set the guest agent's reflector.hold_us by a
+# config reload (SIGHUP), and wait until the agent has taken it.
+_lab_reflector_hold() {
+    local node=$1 us=$2 before
+    before=$(lab_exec "$node" curl -sf "http://$(lab_api "$node")/metrics" |
+        awk '$1 == "netblame_config_reloads_total{result=\"ok\"}" { print $2 }')
+    jq --argjson h "$us" '.reflector.hold_us = $h' "$NB_TMP/agent-$node.json" >"$NB_TMP/agent-$node.json.new"
+    mv "$NB_TMP/agent-$node.json.new" "$NB_TMP/agent-$node.json"
+    kill -HUP "$(cat "$NB_TMP/agent-$node.pid")"
+    nb_wait_for "agent $node reload" 10 nb_metric_ge_at "$node" 'netblame_config_reloads_total{result="ok"}' $((before + 1))
+    if [ "$us" = 0 ]; then rm -f "$NB_TMP/hold-$node"; else touch "$NB_TMP/hold-$node"; fi
 }
 
 # lab_clear: every fault off.
@@ -172,6 +189,8 @@ lab_clear() {
     for s in hA hB; do lab_exec "$s" nft delete table bridge nblab 2>/dev/null || true; done
     lab_ctl "$NB_TMP/backend.sock" "clear" >/dev/null
     [ "$(cat "$NB_TMP/dns-resolver.mode")" = ok ] || _lab_dns_resolver ok
+    for s in gA gB; do [ -e "$NB_TMP/hold-$s" ] && _lab_reflector_hold "$s" 0; done
+    return 0
 }
 
 # lab_stats NAME: the stand-in's counters (JSON).
@@ -201,6 +220,7 @@ lab_agents() {
   "reflector": { "address": "${!ip}" }, "peers": [ $peers ] }
 JSON
         nb_start "$(lab_ns "$n")" "agent-$n" "$NB_BIN/netblamed" --config "$NB_TMP/agent-$n.json"
+        echo "$NB_LAST_PID" >"$NB_TMP/agent-$n.pid"
     done
     for n in hA hB gA gB; do
         nb_wait_for "agent $n" 20 lab_exec "$n" curl -sf "http://$(lab_api "$n")/healthz"
