@@ -4,8 +4,8 @@
 # last sighting. Guest gA probes guest gB; host agents hA and hB capture.
 #
 # Tolerance: a segment's median may move by at most TOL_US when the fault is
-# elsewhere, and the faulted segment's median must rise by the injected delay
-# within TOL_US. tests/bench/decompose_accuracy.sh measures the actual error
+# elsewhere; the faulted segment's median must rise by at least the injected
+# delay minus TOL_US, and match the end-to-end rise within TOL_US. tests/bench/decompose_accuracy.sh measures the actual error
 # (README quotes it); TOL_US is set well above it so that a loaded CI machine
 # cannot fail the test while a misattribution (5 ms in the wrong segment) can.
 . "$NB_SRC/tests/lib/common.sh"
@@ -16,6 +16,11 @@ D=5000 TOL_US=1000
 
 diag() { lab_diag gA gB --local-agent "$LAB_IP_hA" --count "${1:-100}" --interval 3 --timeout 300; }
 p50() { jq -r --arg s "$1" '.segments[] | select(.name == $s) | .rtt_us.p50' "$2"; }
+# Median rise of the whole round trip T4-T1 (network RTT + reflector time).
+total_rise() {
+    jq -n -r --slurpfile a "$NB_TMP/base.json" --slurpfile b "$NB_TMP/diag.json" \
+        '($b[0].probes.rtt_us.p50 + $b[0].probes.reflector_us.p50) - ($a[0].probes.rtt_us.p50 + $a[0].probes.reflector_us.p50)'
+}
 
 diag
 cp "$NB_TMP/diag.json" "$NB_TMP/base.json"
@@ -38,8 +43,12 @@ delay_case() {
         now=$(p50 "$s" "$NB_TMP/diag.json")
         [ "$now" != null ] || nb_fail "$* : segment $s unknown"
         if [ "$s" = "$seg" ]; then
-            awk -v a="$base" -v b="$now" -v d="$D" -v t="$TOL_US" 'BEGIN { x = b - a - d; exit !(x <= t && x >= -t) }' ||
-                nb_fail "$*: $s median $base -> $now us, expected +$D +- $TOL_US"
+            # The stand-ins' timers overshoot by up to ~1 ms (1 ms epoll resolution),
+            # so the rise is checked against the end-to-end rise, with the injected
+            # delay as a floor.
+            awk -v a="$base" -v b="$now" -v d="$D" -v t="$TOL_US" -v r="$(total_rise)" \
+                'BEGIN { x = b - a; exit !(x >= d - t && x - r <= t && r - x <= t) }' ||
+                nb_fail "$*: $s median $base -> $now us; end-to-end rose $(total_rise) us; injected $D"
         else
             awk -v a="$base" -v b="$now" -v t="$TOL_US" 'BEGIN { x = b - a; exit !(x <= t && x >= -t) }' ||
                 nb_fail "$*: $s median moved $base -> $now us although the delay was elsewhere"
