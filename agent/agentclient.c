@@ -1,4 +1,5 @@
-/* agentclient.c — GET /v1/sightings from another agent with libcurl. */
+/* agentclient.c — GET /v1/sightings and /v1/links from another agent with
+ * libcurl (easy interface: one-shot callers only). */
 #include "agentclient.h"
 
 #include <curl/curl.h>
@@ -6,13 +7,14 @@
 #include <string.h>
 
 #include "buf.h"
+#include "links_json.h"
 #include "netblame/mem.h"
 #include "sightings_json.h"
 
 #define BODY_MAX (4u << 20) /* a page of NB_SIGHTINGS_PAGE_MAX is well under this */
 
 struct sink {
-    struct nb_buf b;
+    struct nb_buf *b;
     int overflow;
 };
 
@@ -20,62 +22,83 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *arg)
 {
     struct sink *k = arg;
     size_t n = size * nmemb;
-    if (k->b.len + n > BODY_MAX) {
+    if (k->b->len + n > BODY_MAX) {
         k->overflow = 1;
         return 0; /* aborts the transfer */
     }
-    nb_buf_append(&k->b, ptr, n);
+    nb_buf_append(k->b, ptr, n);
     return n;
 }
 
-int nb_agent_fetch_sightings(const char *addr, uint16_t port, uint32_t session, size_t max,
-                             long timeout_ms, struct nb_fetch *out, char *err, size_t errlen)
+/* "host:port" for a URL, brackets around IPv6. */
+static void url_host(const char *addr, uint16_t port, char *out, size_t cap)
+{
+    snprintf(out, cap, strchr(addr, ':') ? "[%s]:%u" : "%s:%u", addr, port);
+}
+
+/* GET URL into BODY (NUL-terminated). Returns 0, or -1 with ERR naming HOST. */
+static int http_get(CURL *h, const char *host, const char *url, long timeout_ms, struct nb_buf *body,
+                    char *err, size_t errlen)
+{
+    struct sink k = {.b = body};
+    body->len = 0;
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &k);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http");
+    CURLcode rc = curl_easy_perform(h);
+    long status = 0;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    if (rc != CURLE_OK || status != 200) {
+        snprintf(err, errlen, "host agent %s: %s", host,
+                 k.overflow      ? "answer too large"
+                 : rc != CURLE_OK ? curl_easy_strerror(rc)
+                                  : "HTTP status not 200");
+        return -1;
+    }
+    nb_buf_append(body, "", 0);
+    return 0;
+}
+
+static CURL *client(char *err, size_t errlen, const char *host)
 {
     static int curl_ready;
     if (!curl_ready) {
         curl_global_init(CURL_GLOBAL_DEFAULT);
         curl_ready = 1;
     }
-    memset(out, 0, sizeof(*out));
     CURL *h = curl_easy_init();
-    if (!h) {
-        snprintf(err, errlen, "host agent %s:%u: cannot initialise libcurl", addr, port);
-        return -1;
-    }
+    if (!h)
+        snprintf(err, errlen, "host agent %s: cannot initialise libcurl", host);
+    return h;
+}
+
+int nb_agent_fetch_sightings(const char *addr, uint16_t port, uint32_t session, size_t max,
+                             long timeout_ms, struct nb_fetch *out, char *err, size_t errlen)
+{
     char host[80];
-    snprintf(host, sizeof(host), strchr(addr, ':') ? "[%s]:%u" : "%s:%u", addr, port);
+    url_host(addr, port, host, sizeof(host));
+    memset(out, 0, sizeof(*out));
+    CURL *h = client(err, errlen, host);
+    if (!h)
+        return -1;
     struct nb_sighting *page = nb_calloc(NB_SIGHTINGS_PAGE_MAX, sizeof(*page));
+    struct nb_buf body;
+    nb_buf_init(&body);
     uint64_t since = 0;
     int ret = -1;
     for (;;) {
         char url[256];
         snprintf(url, sizeof(url), "http://%s/v1/sightings?session=%08x&since=%llu&limit=%d", host,
                  session, (unsigned long long)since, NB_SIGHTINGS_PAGE_MAX);
-        struct sink k = {0};
-        nb_buf_init(&k.b);
-        curl_easy_setopt(h, CURLOPT_URL, url);
-        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-        curl_easy_setopt(h, CURLOPT_WRITEDATA, &k);
-        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
-        curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http");
-        CURLcode rc = curl_easy_perform(h);
-        long status = 0;
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-        if (rc != CURLE_OK || status != 200) {
-            snprintf(err, errlen, "host agent %s: %s", host,
-                     k.overflow      ? "answer too large"
-                     : rc != CURLE_OK ? curl_easy_strerror(rc)
-                                      : "HTTP status not 200");
-            nb_buf_free(&k.b);
+        if (http_get(h, host, url, timeout_ms, &body, err, errlen) < 0)
             goto done;
-        }
         struct nb_sightings_page pg;
         char perr[160];
-        int bad = nb_sightings_json_parse(k.b.data ? k.b.data : "", k.b.len, page,
-                                          NB_SIGHTINGS_PAGE_MAX, &pg, perr, sizeof(perr));
-        nb_buf_free(&k.b);
-        if (bad < 0) {
+        if (nb_sightings_json_parse(body.data, body.len, page, NB_SIGHTINGS_PAGE_MAX, &pg, perr,
+                                    sizeof(perr)) < 0) {
             snprintf(err, errlen, "host agent %s: %s", host, perr);
             goto done;
         }
@@ -100,7 +123,31 @@ done:
         out->s = NULL;
         out->n = 0;
     }
+    nb_buf_free(&body);
     free(page);
     curl_easy_cleanup(h);
     return ret;
+}
+
+int nb_agent_fetch_links(const char *addr, uint16_t port, long timeout_ms,
+                         struct nb_link_report *out, size_t cap, char *err, size_t errlen)
+{
+    char host[80], url[128];
+    url_host(addr, port, host, sizeof(host));
+    CURL *h = client(err, errlen, host);
+    if (!h)
+        return -1;
+    struct nb_buf body;
+    nb_buf_init(&body);
+    snprintf(url, sizeof(url), "http://%s/v1/links", host);
+    int n = -1;
+    char perr[160];
+    if (http_get(h, host, url, timeout_ms, &body, err, errlen) == 0) {
+        n = nb_links_json_parse(body.data, body.len, out, cap, perr, sizeof(perr));
+        if (n < 0)
+            snprintf(err, errlen, "host agent %s: %s", host, perr);
+    }
+    nb_buf_free(&body);
+    curl_easy_cleanup(h);
+    return n;
 }

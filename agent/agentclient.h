@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "links_json.h"
 #include "netblame/sighting.h"
 
 struct nb_fetch {
@@ -21,5 +22,10 @@ struct nb_fetch {
  * one-line reason in ERR ("host agent 198.18.0.1:9862: connection refused"). */
 int nb_agent_fetch_sightings(const char *addr, uint16_t port, uint32_t session, size_t max,
                              long timeout_ms, struct nb_fetch *out, char *err, size_t errlen);
+
+/* The watched links and their counters at ADDR:PORT, into OUT (CAP entries).
+ * Returns the count, or -1 with a one-line reason in ERR. */
+int nb_agent_fetch_links(const char *addr, uint16_t port, long timeout_ms,
+                         struct nb_link_report *out, size_t cap, char *err, size_t errlen);
 
 #endif

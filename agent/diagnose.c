@@ -35,7 +35,85 @@ struct diag {
     struct nb_probe_result *res; /* by sequence; res[i].seq == i once finished */
     bool *done;
     uint32_t nonce;
+    /* link counters at the host agents before the burst (remote: when learnt) */
+    struct nb_link_report *links_before[2]; /* [0] remote, [1] local */
+    int nlinks_before[2];
+    bool remote_known;
+    char remote_addr[64];
+    uint16_t remote_port;
 };
+
+static void add_evidence(struct nb_diag_report *rep, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+struct hello {
+    struct ev_loop *loop;
+    struct nb_probe_result r;
+    bool done;
+};
+
+static void on_hello(void *arg, const struct nb_probe_result *r)
+{
+    struct hello *h = arg;
+    h->r = *r;
+    h->done = true;
+    ev_break(h->loop, EVBREAK_ALL);
+}
+
+static void on_hello_io(struct ev_loop *loop, ev_io *w, int revents)
+{
+    nb_sender_on_readable(w->data);
+}
+
+static void on_hello_timeout(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    ev_break(loop, EVBREAK_ALL);
+}
+
+/* One probe before the burst, on its own session, to learn the remote host
+ * agent in-band, so that its link counters can be read BEFORE the burst (read
+ * at the first reply instead, a fault that delays that reply would already
+ * have moved them). Fills d->remote_* when the reflector announced one. */
+static void hello(struct diag *d, const struct nb_sender_cfg *base)
+{
+    struct hello h = {.loop = d->loop};
+    struct nb_sender_cfg sc = *base;
+    char err[256];
+    sc.id_nonce = ~base->id_nonce;
+    struct nb_sender *s = nb_sender_new(&sc, on_hello, &h, err, sizeof(err));
+    if (!s)
+        return;
+    ev_io io;
+    ev_timer t;
+    ev_io_init(&io, on_hello_io, nb_sender_fd(s), EV_READ);
+    io.data = s;
+    ev_io_start(d->loop, &io);
+    ev_timer_init(&t, on_hello_timeout, d->o->timeout_ms / 1000.0, 0.);
+    ev_timer_start(d->loop, &t);
+    if (nb_sender_send(s, nb_mono_now()) == 0)
+        ev_run(d->loop, 0);
+    ev_io_stop(d->loop, &io);
+    ev_timer_stop(d->loop, &t);
+    nb_sender_free(s);
+    if (h.done && !h.r.lost && h.r.agent_family) {
+        d->remote_known = true;
+        inet_ntop(h.r.agent_family == 4 ? AF_INET : AF_INET6, h.r.agent_addr, d->remote_addr,
+                  sizeof(d->remote_addr));
+        d->remote_port = h.r.agent_port;
+    }
+}
+
+/* Snapshot a host agent's link counters (blocking, bounded: 1 s). */
+static void snapshot_links(struct diag *d, int local, const char *addr, uint16_t port)
+{
+    char err[256];
+    d->links_before[local] = nb_calloc(NB_LINKS_MAX, sizeof(struct nb_link_report));
+    d->nlinks_before[local] =
+        nb_agent_fetch_links(addr, port, 1000, d->links_before[local], NB_LINKS_MAX, err, sizeof(err));
+    if (d->nlinks_before[local] < 0)
+        add_evidence(d->rep, "no link counters from the %s host agent (%s)",
+                     local ? "local" : "remote", err);
+}
 
 static void on_result(void *arg, const struct nb_probe_result *r)
 {
@@ -183,6 +261,44 @@ static void place_sightings(struct diag *d, struct nb_path_obs *obs, const char 
     free(f.s);
 }
 
+/* Evidence from link counters that moved during the burst at one host agent. */
+static void link_evidence(struct diag *d, int local, const char *addr, uint16_t port)
+{
+    if (!d->links_before[local] || d->nlinks_before[local] < 0)
+        return;
+    struct nb_link_report *after = nb_calloc(NB_LINKS_MAX, sizeof(*after));
+    char err[256];
+    int n = nb_agent_fetch_links(addr, port, 1000, after, NB_LINKS_MAX, err, sizeof(err));
+    const char *side = local ? "local host" : "remote host";
+    if (n < 0)
+        add_evidence(d->rep, "no link counters from the %s agent (%s)", side, err);
+    for (int i = 0; i < n; i++) {
+        const struct nb_link_report *a = &after[i], *b = NULL;
+        for (int j = 0; j < d->nlinks_before[local]; j++)
+            if (strcmp(d->links_before[local][j].name, a->name) == 0)
+                b = &d->links_before[local][j];
+        if (!a->up || !a->carrier)
+            add_evidence(d->rep, "%s %s %s is %s", side, a->nic ? "NIC" : "tap", a->name,
+                         !a->up ? "administratively down" : "without carrier");
+        if (!b)
+            continue;
+        struct nb_link_counters dc;
+        nb_link_counters_delta(&b->c, &a->c, &dc);
+        char moved[200] = "";
+        size_t m = 0;
+#define MOVED(f)                                                                                   \
+    if (dc.f && m < sizeof(moved))                                                                 \
+        m += (size_t)snprintf(moved + m, sizeof(moved) - m, " " #f " +%llu", (unsigned long long)dc.f);
+        MOVED(rx_dropped) MOVED(tx_dropped) MOVED(rx_errors) MOVED(tx_errors)
+        MOVED(carrier_changes) MOVED(qdisc_drops)
+#undef MOVED
+        if (m)
+            add_evidence(d->rep, "%s %s %s:%s during the burst", side, a->nic ? "NIC" : "tap",
+                         a->name, moved);
+    }
+    free(after);
+}
+
 /* Per-segment decomposition from the host agents' sightings (DESIGN §2). */
 static void decompose(struct diag *d)
 {
@@ -222,6 +338,10 @@ static void decompose(struct diag *d)
         place_sightings(d, obs, addr, remote->agent_port, 0);
     }
     rep->decomposed = rep->local_ok || rep->remote_ok;
+    if (d->o->local_agent[0])
+        link_evidence(d, 1, d->o->local_agent, d->o->local_agent_port);
+    if (d->remote_known)
+        link_evidence(d, 0, d->remote_addr, d->remote_port);
     if (rep->decomposed)
         nb_waterfall_compute(obs, d->o->count, &rep->wf);
     free(obs);
@@ -253,8 +373,15 @@ int nb_diagnose_run(struct ev_loop *loop, const struct nb_diag_opts *o, struct n
     if (!d.sender) {
         free(d.rtt);
         free(d.hold);
+        free(d.res);
+        free(d.done);
         return -1;
     }
+    hello(&d, &sc);
+    if (o->local_agent[0])
+        snapshot_links(&d, 1, o->local_agent, o->local_agent_port);
+    if (d.remote_known)
+        snapshot_links(&d, 0, d.remote_addr, d.remote_port);
     ev_io_init(&d.io, on_readable, nb_sender_fd(d.sender), EV_READ);
     d.io.data = &d;
     ev_io_start(loop, &d.io);
@@ -291,6 +418,8 @@ int nb_diagnose_run(struct ev_loop *loop, const struct nb_diag_opts *o, struct n
     free(d.hold);
     free(d.res);
     free(d.done);
+    free(d.links_before[0]);
+    free(d.links_before[1]);
     judge(rep);
     return 0;
 }

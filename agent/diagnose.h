@@ -36,7 +36,7 @@ struct nb_diag_opts {
 enum nb_diag_exit { NB_EXIT_HEALTHY = 0, NB_EXIT_FAULT = 1, NB_EXIT_USAGE = 2,
                     NB_EXIT_INCONCLUSIVE = 3 };
 
-#define NB_DIAG_MAX_EVIDENCE 8
+#define NB_DIAG_MAX_EVIDENCE 16
 
 struct nb_diag_report {
     char target[128];

@@ -25,6 +25,7 @@
 #include "netblame/log.h"
 #include "netblame/mem.h"
 #include "netblame/sightings.h"
+#include "links_json.h"
 #include "sightings_json.h"
 
 #define REDISCOVER_PERIOD 10.0 /* s */
@@ -269,28 +270,21 @@ void nb_hostagent_api_links(struct nb_hostagent *h, const struct nb_api_req *req
         nb_api_error(resp, 404, "this agent does not capture (not a host agent with \"capture\")");
         return;
     }
-    struct nb_buf *b = &resp->body;
-    nb_buf_printf(b, "{\"node\":\"%s\",\"links\":[", h->node);
-    int first = 1;
+    struct nb_link_report *l = nb_calloc(h->nw ? h->nw : 1, sizeof(*l));
+    size_t n = 0;
     for (size_t i = 0; i < h->nw; i++) {
         struct nb_link_state st;
         if (nb_linkstats_get_index(h->ls, h->w[i].ifindex, &st) < 0)
-            continue;
-        const struct nb_link_counters *c = &st.c;
-        nb_buf_printf(b,
-                      "%s{\"name\":\"%s\",\"role\":\"%s\",\"up\":%s,\"carrier\":%s,"
-                      "\"sampled\":\"%" PRId64 "\",\"rx_packets\":\"%" PRIu64
-                      "\",\"tx_packets\":\"%" PRIu64 "\",\"rx_dropped\":\"%" PRIu64
-                      "\",\"tx_dropped\":\"%" PRIu64 "\",\"rx_errors\":\"%" PRIu64
-                      "\",\"tx_errors\":\"%" PRIu64 "\",\"carrier_changes\":\"%" PRIu64
-                      "\",\"qdisc_drops\":\"%" PRIu64 "\"}",
-                      first ? "" : ",", st.name, h->w[i].role == NB_IF_NIC ? "nic" : "tap",
-                      st.up ? "true" : "false", st.carrier ? "true" : "false", st.sampled,
-                      c->rx_packets, c->tx_packets, c->rx_dropped, c->tx_dropped, c->rx_errors,
-                      c->tx_errors, c->carrier_changes, c->qdisc_drops);
-        first = 0;
+            continue; /* vanished since: its event will unwatch it */
+        snprintf(l[n].name, sizeof(l[n].name), "%s", st.name);
+        l[n].nic = h->w[i].role == NB_IF_NIC;
+        l[n].up = st.up;
+        l[n].carrier = st.carrier;
+        l[n].c = st.c;
+        n++;
     }
-    nb_buf_printf(b, "]}\n");
+    nb_links_json_render(h->node, l, n, &resp->body);
+    free(l);
 }
 
 void nb_hostagent_render_metrics(struct nb_hostagent *h, struct nb_buf *b)

