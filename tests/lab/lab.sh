@@ -98,17 +98,7 @@ lab_up() {
         lab_exec "g$h" ip addr add "${!v}/24" dev eth0
         lab_exec "g$h" ip link set eth0 up
     done
-    # Pin neighbours: the first probe to a new neighbour would wait for ARP
-    # (DESIGN §8), and a lab fault must not be confused with ARP.
-    local a b ipb macb
-    for a in hA hB gA gB; do
-        for b in hA hB gA gB; do
-            [ "$a" = "$b" ] && continue
-            ipb=LAB_IP_$b
-            macb=$(lab_exec "$b" cat "/sys/class/net/$(_lab_dev "$b")/address")
-            lab_exec "$a" ip neigh replace "${!ipb}" lladdr "$macb" dev "$(_lab_dev "$a")" nud permanent
-        done
-    done
+    _lab_pin_neighbours
     # App backend and DNS in gB.
     nb_start "$(lab_ns gB)" backend "$LAB_BACKEND" --listen "$LAB_IP_gB:$LAB_HTTP_PORT" \
         --raw-listen "$LAB_IP_gB:$LAB_RAW_PORT" --control "$NB_TMP/backend.sock"
@@ -119,6 +109,38 @@ lab_up() {
         --host-record="backend.lab,$LAB_IP_gB" --host-record="ga.lab,$LAB_IP_gA" \
         --host-record="gb.lab,$LAB_IP_gB" --host-record="ha.lab,$LAB_IP_hA" --host-record="hb.lab,$LAB_IP_hB"
     _lab_dns_resolver ok
+}
+
+# Pin neighbours: the first probe to a new neighbour would wait for ARP
+# (DESIGN §8), and a lab fault must not be confused with ARP. Idempotent.
+_lab_pin_neighbours() {
+    local a b ipb macb
+    for a in hA hB gA gB; do
+        for b in hA hB gA gB; do
+            [ "$a" = "$b" ] && continue
+            ipb=LAB_IP_$b
+            macb=$(lab_exec "$b" cat "/sys/class/net/$(_lab_dev "$b")/address")
+            lab_exec "$a" ip neigh replace "${!ipb}" lladdr "$macb" dev "$(_lab_dev "$a")" nud permanent
+        done
+    done
+}
+
+# lab_replug_guest A|B: the guest's virtio backend goes away and comes back
+# (a VM restart or migration in): its stand-in exits, taking eth0 and vnetX
+# with it; a new one recreates both, vnetX is enslaved and brought up again.
+lab_replug_guest() {
+    local h=$1 mac
+    mac=$(lab_exec "g$h" cat /sys/class/net/eth0/address)
+    lab_ctl "$NB_TMP/standin-v$h.sock" quit >/dev/null
+    nb_wait_for "vnet$h gone" 10 bash -c "! ip netns exec $(lab_ns "h$h") test -e /sys/class/net/vnet$h"
+    _lab_standin "v$h" "$(lab_ns "g$h"):eth0" "$(lab_ns "h$h"):vnet$h"
+    lab_exec "h$h" ip link set "vnet$h" master br0
+    lab_exec "h$h" ip link set "vnet$h" up
+    local ip=LAB_IP_g$h
+    lab_exec "g$h" ip link set eth0 address "$mac"
+    lab_exec "g$h" ip addr add "${!ip}/24" dev eth0
+    lab_exec "g$h" ip link set eth0 up
+    _lab_pin_neighbours
 }
 
 _lab_dev() { case "$1" in h*) echo br0 ;; g*) echo eth0 ;; esac; }
