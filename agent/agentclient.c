@@ -37,8 +37,8 @@ static void url_host(const char *addr, uint16_t port, char *out, size_t cap)
 }
 
 /* GET URL into BODY (NUL-terminated). Returns 0, or -1 with ERR naming HOST. */
-static int http_get(CURL *h, const char *host, const char *url, long timeout_ms, struct nb_buf *body,
-                    char *err, size_t errlen)
+static int http_get(CURL *h, const char *host, const char *url, long timeout_ms,
+                    struct nb_buf *body, char *err, size_t errlen)
 {
     struct sink k = {.b = body};
     body->len = 0;
@@ -53,7 +53,7 @@ static int http_get(CURL *h, const char *host, const char *url, long timeout_ms,
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     if (rc != CURLE_OK || status != 200) {
         snprintf(err, errlen, "host agent %s: %s", host,
-                 k.overflow      ? "answer too large"
+                 k.overflow       ? "answer too large"
                  : rc != CURLE_OK ? curl_easy_strerror(rc)
                                   : "HTTP status not 200");
         return -1;

@@ -631,7 +631,8 @@ static int parse_capture(struct ctx *x, const cJSON *root, struct nb_config *c)
     if (get_str(x, o, "capture", "uplink", true, &uplink) < 0)
         return -1;
     if (!valid_ifname(uplink))
-        return fail(x, "capture", "uplink", "not an interface name (1..15 characters, no '/', ':' or blanks)");
+        return fail(x, "capture", "uplink",
+                    "not an interface name (1..15 characters, no '/', ':' or blanks)");
     snprintf(c->uplink, sizeof(c->uplink), "%s", uplink);
     if (get_int(x, o, "capture", "buffer_kib", 256, 1048576, 4096, &v) < 0)
         return -1;

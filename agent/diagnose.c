@@ -21,6 +21,11 @@
 #include "agentclient.h"
 #include "netblame/sender.h"
 
+/* Bound on each request to a host agent. Above TCP's 1 s initial RTO, so one
+ * lost SYN (the agent may sit behind the very fault being diagnosed) is
+ * survived; a dead agent costs this much and is reported. */
+#define AGENT_TIMEOUT_MS 2500
+
 struct diag {
     struct ev_loop *loop;
     const struct nb_diag_opts *o;
@@ -103,13 +108,13 @@ static void hello(struct diag *d, const struct nb_sender_cfg *base)
     }
 }
 
-/* Snapshot a host agent's link counters (blocking, bounded: 1 s). */
+/* Snapshot a host agent's link counters (blocking, bounded by AGENT_TIMEOUT_MS). */
 static void snapshot_links(struct diag *d, int local, const char *addr, uint16_t port)
 {
     char err[256];
     d->links_before[local] = nb_calloc(NB_LINKS_MAX, sizeof(struct nb_link_report));
-    d->nlinks_before[local] =
-        nb_agent_fetch_links(addr, port, 1000, d->links_before[local], NB_LINKS_MAX, err, sizeof(err));
+    d->nlinks_before[local] = nb_agent_fetch_links(
+        addr, port, AGENT_TIMEOUT_MS, d->links_before[local], NB_LINKS_MAX, err, sizeof(err));
     if (d->nlinks_before[local] < 0)
         add_evidence(d->rep, "no link counters from the %s host agent (%s)",
                      local ? "local" : "remote", err);
@@ -190,8 +195,8 @@ static void judge(struct nb_diag_report *rep)
 {
     rep->verdict = "inconclusive";
     if (rep->sent == 0) {
-        snprintf(rep->reason, sizeof(rep->reason),
-                 "no probe could be sent (%llu send errors)", (unsigned long long)rep->send_errors);
+        snprintf(rep->reason, sizeof(rep->reason), "no probe could be sent (%llu send errors)",
+                 (unsigned long long)rep->send_errors);
     } else if (rep->received == 0) {
         snprintf(rep->reason, sizeof(rep->reason),
                  "no reply from %s: the reflector may be down or the path broken; "
@@ -229,8 +234,8 @@ static void place_sightings(struct diag *d, struct nb_path_obs *obs, const char 
     struct nb_diag_report *rep = d->rep;
     struct nb_fetch f;
     char err[256];
-    if (nb_agent_fetch_sightings(addr, port, d->nonce, 64 * (size_t)d->o->count + 1024, 2000, &f,
-                                 err, sizeof(err)) < 0) {
+    if (nb_agent_fetch_sightings(addr, port, d->nonce, 64 * (size_t)d->o->count + 1024,
+                                 AGENT_TIMEOUT_MS, &f, err, sizeof(err)) < 0) {
         add_evidence(rep, "%s host agent unreachable (%s): its segments are unknown",
                      local ? "local" : "remote", err);
         return;
@@ -268,7 +273,8 @@ static void link_evidence(struct diag *d, int local, const char *addr, uint16_t 
         return;
     struct nb_link_report *after = nb_calloc(NB_LINKS_MAX, sizeof(*after));
     char err[256];
-    int n = nb_agent_fetch_links(addr, port, 1000, after, NB_LINKS_MAX, err, sizeof(err));
+    int n =
+        nb_agent_fetch_links(addr, port, AGENT_TIMEOUT_MS, after, NB_LINKS_MAX, err, sizeof(err));
     const char *side = local ? "local host" : "remote host";
     if (n < 0)
         add_evidence(d->rep, "no link counters from the %s agent (%s)", side, err);
@@ -288,13 +294,14 @@ static void link_evidence(struct diag *d, int local, const char *addr, uint16_t 
         size_t m = 0;
 #define MOVED(f)                                                                                   \
     if (dc.f && m < sizeof(moved))                                                                 \
-        m += (size_t)snprintf(moved + m, sizeof(moved) - m, " " #f " +%llu", (unsigned long long)dc.f);
-        MOVED(rx_dropped) MOVED(tx_dropped) MOVED(rx_errors) MOVED(tx_errors)
-        MOVED(carrier_changes) MOVED(qdisc_drops)
+        m += (size_t)snprintf(moved + m, sizeof(moved) - m, " " #f " +%llu",                       \
+                              (unsigned long long)dc.f);
+        MOVED(rx_dropped)
+        MOVED(tx_dropped) MOVED(rx_errors) MOVED(tx_errors) MOVED(carrier_changes)
+            MOVED(qdisc_drops)
 #undef MOVED
-        if (m)
-            add_evidence(d->rep, "%s %s %s:%s during the burst", side, a->nic ? "NIC" : "tap",
-                         a->name, moved);
+                if (m) add_evidence(d->rep, "%s %s %s:%s during the burst", side,
+                                    a->nic ? "NIC" : "tap", a->name, moved);
     }
     free(after);
 }
@@ -450,9 +457,10 @@ static const char *const seg_label[NB_SEG__COUNT] = {
 static void print_waterfall(const struct nb_diag_report *rep, FILE *out)
 {
     const struct nb_waterfall *w = &rep->wf;
-    fprintf(out, "\n  %-15s %-9s %9s %9s %9s %8s   (microseconds; host agents: local %s, remote %s)\n",
-            "segment", "layer", "p50", "p90", "p99", "lost",
-            rep->local_ok ? rep->local_agent : "-", rep->remote_ok ? rep->remote_agent : "-");
+    fprintf(out,
+            "\n  %-15s %-9s %9s %9s %9s %8s   (microseconds; host agents: local %s, remote %s)\n",
+            "segment", "layer", "p50", "p90", "p99", "lost", rep->local_ok ? rep->local_agent : "-",
+            rep->remote_ok ? rep->remote_agent : "-");
     for (int i = 0; i < NB_SEG__COUNT; i++) {
         const struct nb_seg_figures *f = &w->seg[i];
         char lost[32];
@@ -470,11 +478,13 @@ static void print_waterfall(const struct nb_diag_report *rep, FILE *out)
                 lost);
     }
     if (w->lost)
-        fprintf(out, "  lost %zu: localised by last sighting (N+M? = M more in a span shared with "
-                     "other segments); %zu seen nowhere\n",
+        fprintf(out,
+                "  lost %zu: localised by last sighting (N+M? = M more in a span shared with "
+                "other segments); %zu seen nowhere\n",
                 w->lost, w->lost_unlocated);
     if (rep->sightings_missed)
-        fprintf(out, "  warning: %llu sightings were evicted at a host agent before they were read\n",
+        fprintf(out,
+                "  warning: %llu sightings were evicted at a host agent before they were read\n",
                 (unsigned long long)rep->sightings_missed);
 }
 
@@ -482,13 +492,15 @@ void nb_diagnose_print(const struct nb_diag_report *rep, FILE *out)
 {
     fprintf(out, "netblame diagnose %s: %.2f s, STAMP probes\n", rep->target,
             (double)(rep->end - rep->start) / 1e9);
-    fprintf(out, "  sent %llu  received %llu  lost %llu (%.1f%%)  duplicates %llu  reordered %llu\n",
+    fprintf(out,
+            "  sent %llu  received %llu  lost %llu (%.1f%%)  duplicates %llu  reordered %llu\n",
             (unsigned long long)rep->sent, (unsigned long long)rep->received,
             (unsigned long long)rep->lost,
             rep->sent ? 100.0 * (double)rep->lost / (double)rep->sent : 0.0,
             (unsigned long long)rep->duplicates, (unsigned long long)rep->reordered);
     if (rep->send_errors || rep->icmp_errors || rep->malformed || rep->bogus || rep->late)
-        fprintf(out, "  send errors %llu  ICMP errors %llu  malformed %llu  bogus %llu  late %llu\n",
+        fprintf(out,
+                "  send errors %llu  ICMP errors %llu  malformed %llu  bogus %llu  late %llu\n",
                 (unsigned long long)rep->send_errors, (unsigned long long)rep->icmp_errors,
                 (unsigned long long)rep->malformed, (unsigned long long)rep->bogus,
                 (unsigned long long)rep->late);
@@ -500,9 +512,10 @@ void nb_diagnose_print(const struct nb_diag_report *rep, FILE *out)
         print_waterfall(rep, out);
     else
         fprintf(out, "  per-segment waterfall: no host agent answered (%s)\n",
-                rep->local_agent[0] || rep->remote_agent[0] ? "see evidence"
-                                                            : "none known: --local-agent, or a "
-                                                              "reflector that announces its host agent");
+                rep->local_agent[0] || rep->remote_agent[0]
+                    ? "see evidence"
+                    : "none known: --local-agent, or a "
+                      "reflector that announces its host agent");
     fprintf(out, "  timestamps: send %s, receive %s; reflector clock %s\n",
             rep->t1_user ? (rep->t1_kernel ? "mixed kernel/user" : "user space") : "kernel",
             rep->t4_user ? (rep->t4_kernel ? "mixed kernel/user" : "user space") : "kernel",
@@ -575,7 +588,8 @@ void nb_diagnose_json(const struct nb_diag_report *rep, struct nb_buf *b)
         cJSON_AddNumberToObject(o, "samples", (double)f->known);
         cJSON_AddNumberToObject(o, "lost", f->lost);
         cJSON_AddNumberToObject(o, "lost_shared", f->lost_shared);
-        cJSON_AddNumberToObject(o, "loss", rep->wf.probes ? (double)f->lost / (double)rep->wf.probes : 0);
+        cJSON_AddNumberToObject(o, "loss",
+                                rep->wf.probes ? (double)f->lost / (double)rep->wf.probes : 0);
         cJSON_AddNullToObject(o, "baseline_us");
         cJSON_AddNullToObject(o, "anomalous");
         cJSON_AddItemToArray(segs, o);

@@ -251,8 +251,7 @@ void nb_hostagent_api_sightings(struct nb_hostagent *h, const struct nb_api_req 
         query_u64(req, "session", 16, UINT32_MAX, 0, &session) < 0 ||
         query_u64(req, "limit", 10, NB_SIGHTINGS_PAGE_MAX, NB_SIGHTINGS_PAGE_MAX, &limit) < 0 ||
         limit == 0) {
-        nb_api_error(resp, 400,
-                     "query: since=DECIMAL, session=HEX (8 digits max), limit=1..4096");
+        nb_api_error(resp, 400, "query: since=DECIMAL, session=HEX (8 digits max), limit=1..4096");
         return;
     }
     nb_capture_on_readable(h->cap); /* see the top of this file: complete answers, no wait */
@@ -335,14 +334,23 @@ void nb_hostagent_render_metrics(struct nb_hostagent *h, struct nb_buf *b)
         const char *name, *help;
         size_t off;
     } ctr[] = {
-        {"netblame_link_rx_packets_total", "Packets received.", offsetof(struct nb_link_counters, rx_packets)},
-        {"netblame_link_tx_packets_total", "Packets sent.", offsetof(struct nb_link_counters, tx_packets)},
-        {"netblame_link_rx_dropped_total", "Received packets dropped.", offsetof(struct nb_link_counters, rx_dropped)},
-        {"netblame_link_tx_dropped_total", "Packets dropped on send (a stalled guest backend shows here on its tap).", offsetof(struct nb_link_counters, tx_dropped)},
-        {"netblame_link_rx_errors_total", "Receive errors.", offsetof(struct nb_link_counters, rx_errors)},
-        {"netblame_link_tx_errors_total", "Transmit errors.", offsetof(struct nb_link_counters, tx_errors)},
-        {"netblame_link_carrier_changes_total", "Carrier changes.", offsetof(struct nb_link_counters, carrier_changes)},
-        {"netblame_link_qdisc_drops_total", "Drops of the root qdisc.", offsetof(struct nb_link_counters, qdisc_drops)},
+        {"netblame_link_rx_packets_total", "Packets received.",
+         offsetof(struct nb_link_counters, rx_packets)},
+        {"netblame_link_tx_packets_total", "Packets sent.",
+         offsetof(struct nb_link_counters, tx_packets)},
+        {"netblame_link_rx_dropped_total", "Received packets dropped.",
+         offsetof(struct nb_link_counters, rx_dropped)},
+        {"netblame_link_tx_dropped_total",
+         "Packets dropped on send (a stalled guest backend shows here on its tap).",
+         offsetof(struct nb_link_counters, tx_dropped)},
+        {"netblame_link_rx_errors_total", "Receive errors.",
+         offsetof(struct nb_link_counters, rx_errors)},
+        {"netblame_link_tx_errors_total", "Transmit errors.",
+         offsetof(struct nb_link_counters, tx_errors)},
+        {"netblame_link_carrier_changes_total", "Carrier changes.",
+         offsetof(struct nb_link_counters, carrier_changes)},
+        {"netblame_link_qdisc_drops_total", "Drops of the root qdisc.",
+         offsetof(struct nb_link_counters, qdisc_drops)},
     };
     struct nb_link_state *st = sample_watched(h);
     int *ok = nb_calloc(h->nw ? h->nw : 1, sizeof(*ok));
@@ -363,7 +371,8 @@ void nb_hostagent_render_metrics(struct nb_hostagent *h, struct nb_buf *b)
     for (size_t i = 0; i < h->nw; i++) {
         if (!ok[i])
             continue;
-        const char *l[] = {"interface", h->w[i].name, "role", h->w[i].role == NB_IF_NIC ? "nic" : "tap"};
+        const char *l[] = {"interface", h->w[i].name, "role",
+                           h->w[i].role == NB_IF_NIC ? "nic" : "tap"};
         nb_prom_sample(b, "netblame_link_up", l, 2, st[i].up && st[i].carrier);
     }
     free(st);

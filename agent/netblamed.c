@@ -43,8 +43,9 @@ static void h_metrics(void *arg, const struct nb_api_req *req, struct nb_api_res
     struct daemon *d = arg;
     struct nb_buf *b = &resp->body;
     resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
-    const char *bi[] = {"version", NB_VERSION, "role", d->cfg.role == NB_ROLE_HOST ? "host" : "guest",
-                        "node", d->cfg.node};
+    const char *bi[] = {"version", NB_VERSION,
+                        "role",    d->cfg.role == NB_ROLE_HOST ? "host" : "guest",
+                        "node",    d->cfg.node};
     nb_prom_family(b, "netblame_build_info", "gauge", "Build and identity of this agent.");
     nb_prom_sample(b, "netblame_build_info", bi, 3, 1);
     nb_prom_family(b, "netblame_config_reloads_total", "counter", "SIGHUP reloads, by result.");
@@ -157,12 +158,24 @@ int main(int argc, char **argv)
     nb_log_init("netblamed");
     while ((c = getopt_long(argc, argv, "c:kl:Vh", opts, NULL)) != -1) {
         switch (c) {
-        case 'c': path = optarg; break;
-        case 'k': check = 1; break;
-        case 'l': level = optarg; break;
-        case 'V': printf("netblamed %s\n", NB_VERSION); return 0;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case 'c':
+            path = optarg;
+            break;
+        case 'k':
+            check = 1;
+            break;
+        case 'l':
+            level = optarg;
+            break;
+        case 'V':
+            printf("netblamed %s\n", NB_VERSION);
+            return 0;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
         }
     }
     if (!path || optind != argc) {

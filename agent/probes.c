@@ -28,8 +28,8 @@ struct peer {
     struct nb_sender *sender;
     ev_io io;
     ev_timer pace;
-    struct nb_histo rtt;        /* seconds */
-    struct nb_histo hold;       /* reflector hold time, seconds */
+    struct nb_histo rtt;  /* seconds */
+    struct nb_histo hold; /* reflector hold time, seconds */
 };
 
 struct nb_engine {
@@ -37,7 +37,7 @@ struct nb_engine {
     struct nb_reflector *reflector;
     struct nb_reflector_cfg refl_cfg;
     ev_io refl_io;
-    ev_timer refl_hold;         /* releases held replies (reflector.hold_us) */
+    ev_timer refl_hold; /* releases held replies (reflector.hold_us) */
     struct peer *peers;
     size_t npeers;
     ev_timer expire;
@@ -256,8 +256,7 @@ static void peer_counter(struct nb_buf *b, const struct nb_engine *e, const char
     for (size_t i = 0; i < e->npeers; i++) {
         const struct peer *p = &e->peers[i];
         const char *labels[] = {"peer", p->cfg.name, "family", nb_family_name(p->cfg.family)};
-        const uint64_t *v =
-            (const uint64_t *)((const char *)nb_sender_stats(p->sender) + offset);
+        const uint64_t *v = (const uint64_t *)((const char *)nb_sender_stats(p->sender) + offset);
         nb_prom_sample(b, name, labels, 2, (double)*v);
     }
 }
@@ -301,7 +300,8 @@ void nb_engine_render_metrics(const struct nb_engine *e, struct nb_buf *b)
         const char *ls[] = {"role", "sender", "reason", nb_stamp_err_name((enum nb_stamp_err)r)};
         nb_prom_sample(b, "netblame_stamp_malformed_total", ls, 2, (double)sum);
         if (e->reflector) {
-            const char *lr[] = {"role", "reflector", "reason", nb_stamp_err_name((enum nb_stamp_err)r)};
+            const char *lr[] = {"role", "reflector", "reason",
+                                nb_stamp_err_name((enum nb_stamp_err)r)};
             nb_prom_sample(b, "netblame_stamp_malformed_total", lr, 2,
                            (double)nb_reflector_stats(e->reflector)->malformed[r]);
         }

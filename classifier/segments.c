@@ -13,8 +13,8 @@
 const char *nb_point_name(enum nb_point p)
 {
     static const char *const names[NB_PT__COUNT] = {
-        "A.tx",       "HA.tap.in", "HA.nic.out", "HB.nic.in",  "HB.tap.out", "B.rx",
-        "B.tx",       "HB.tap.in", "HB.nic.out", "HA.nic.in",  "HA.tap.out", "A.rx",
+        "A.tx", "HA.tap.in", "HA.nic.out", "HB.nic.in", "HB.tap.out", "B.rx",
+        "B.tx", "HB.tap.in", "HB.nic.out", "HA.nic.in", "HA.tap.out", "A.rx",
     };
     return (unsigned)p < NB_PT__COUNT ? names[p] : "?";
 }
@@ -22,7 +22,8 @@ const char *nb_point_name(enum nb_point p)
 const char *nb_segment_name(enum nb_segment s)
 {
     static const char *const names[NB_SEG__COUNT] = {
-        "local_virtual", "local_switch", "physical", "remote_switch", "remote_virtual", "remote_app",
+        "local_virtual", "local_switch",   "physical",
+        "remote_switch", "remote_virtual", "remote_app",
     };
     return (unsigned)s < NB_SEG__COUNT ? names[s] : "?";
 }
@@ -133,11 +134,15 @@ enum nb_point nb_point_of_sighting(int local, int kind, int role, int dir)
     /* [local][kind][role][dir] */
     static const enum nb_point map[2][2][2][2] = {
         /* remote host (HB) */
-        {/* test  */ {/* tap */ {NB_PT__COUNT, NB_PT_HB_TAP_OUT}, /* nic */ {NB_PT_HB_NIC_IN, NB_PT__COUNT}},
-         /* reply */ {/* tap */ {NB_PT_HB_TAP_IN, NB_PT__COUNT}, /* nic */ {NB_PT__COUNT, NB_PT_HB_NIC_OUT}}},
+        {/* test  */ {/* tap */ {NB_PT__COUNT, NB_PT_HB_TAP_OUT},
+                      /* nic */ {NB_PT_HB_NIC_IN, NB_PT__COUNT}},
+         /* reply */ {/* tap */ {NB_PT_HB_TAP_IN, NB_PT__COUNT},
+                      /* nic */ {NB_PT__COUNT, NB_PT_HB_NIC_OUT}}},
         /* local host (HA) */
-        {/* test  */ {/* tap */ {NB_PT_HA_TAP_IN, NB_PT__COUNT}, /* nic */ {NB_PT__COUNT, NB_PT_HA_NIC_OUT}},
-         /* reply */ {/* tap */ {NB_PT__COUNT, NB_PT_HA_TAP_OUT}, /* nic */ {NB_PT_HA_NIC_IN, NB_PT__COUNT}}},
+        {/* test  */ {/* tap */ {NB_PT_HA_TAP_IN, NB_PT__COUNT},
+                      /* nic */ {NB_PT__COUNT, NB_PT_HA_NIC_OUT}},
+         /* reply */ {/* tap */ {NB_PT__COUNT, NB_PT_HA_TAP_OUT},
+                      /* nic */ {NB_PT_HA_NIC_IN, NB_PT__COUNT}}},
     };
     if (kind < 0 || kind > 1 || role < 0 || role > 1 || dir < 0 || dir > 1)
         return NB_PT__COUNT;

@@ -243,8 +243,8 @@ static void reflect_one(struct nb_reflector *r, const uint8_t *buf, const struct
     struct nb_reflect_info info = r->cfg.info;
     info.sync_src = synced ? NB_SYNC_NTP : NB_SYNC_FREE;
     info.method = NB_TSM_SW;
-    if (tlvlen && nb_stamp_reflect_tlvs(buf + base, tlvlen, &tlvs, tlvout, sizeof(tlvout), &info) !=
-                      tlvlen) {
+    if (tlvlen &&
+        nb_stamp_reflect_tlvs(buf + base, tlvlen, &tlvs, tlvout, sizeof(tlvout), &info) != tlvlen) {
         r->st.malformed[NB_STAMP_E_TLV]++;
         return;
     }
@@ -274,7 +274,8 @@ void nb_reflector_on_readable(struct nb_reflector *r)
      * the fd readable until read: drain them so the loop does not spin. */
     struct nb_txstamp tx;
     int e;
-    for (int i = 0; i < RX_BUDGET && nb_tsock_read_errqueue(&r->sock, &tx, &e) != NB_ERRQ_EMPTY; i++)
+    for (int i = 0; i < RX_BUDGET && nb_tsock_read_errqueue(&r->sock, &tx, &e) != NB_ERRQ_EMPTY;
+         i++)
         ;
     for (int i = 0; i < RX_BUDGET; i++) {
         struct nb_rx rx;

@@ -40,7 +40,10 @@ static void test_round_trip(void **state)
 static void test_malformed_refused(void **state)
 {
     static const char *const bad[] = {
-        "", "{}", "{\"links\":{}}", "{\"links\":[1]}",
+        "",
+        "{}",
+        "{\"links\":{}}",
+        "{\"links\":[1]}",
         "{\"links\":[{\"name\":\"x\",\"role\":\"tap\",\"up\":true,\"carrier\":true}]}",
         "{\"links\":[{\"name\":\"x\",\"role\":\"bridge\",\"up\":true,\"carrier\":true}]}",
         "{\"links\":[{\"name\":\"\",\"role\":\"tap\",\"up\":true,\"carrier\":true}]}",
@@ -49,10 +52,11 @@ static void test_malformed_refused(void **state)
     char err[128];
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_int_equal(nb_links_json_parse(bad[i], strlen(bad[i]), out, 2, err, sizeof(err)), -1);
-    const char *neg = "{\"links\":[{\"name\":\"x\",\"role\":\"tap\",\"up\":true,\"carrier\":true,"
-                      "\"rx_packets\":\"-1\",\"tx_packets\":\"0\",\"rx_bytes\":\"0\",\"tx_bytes\":\"0\","
-                      "\"rx_dropped\":\"0\",\"tx_dropped\":\"0\",\"rx_errors\":\"0\",\"tx_errors\":\"0\","
-                      "\"carrier_changes\":\"0\",\"qdisc_drops\":\"0\"}]}";
+    const char *neg =
+        "{\"links\":[{\"name\":\"x\",\"role\":\"tap\",\"up\":true,\"carrier\":true,"
+        "\"rx_packets\":\"-1\",\"tx_packets\":\"0\",\"rx_bytes\":\"0\",\"tx_bytes\":\"0\","
+        "\"rx_dropped\":\"0\",\"tx_dropped\":\"0\",\"rx_errors\":\"0\",\"tx_errors\":\"0\","
+        "\"carrier_changes\":\"0\",\"qdisc_drops\":\"0\"}]}";
     assert_int_equal(nb_links_json_parse(neg, strlen(neg), out, 2, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "rx_packets"));
 }

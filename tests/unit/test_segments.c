@@ -183,12 +183,14 @@ static void test_sighting_to_point(void **state)
     assert_int_equal(nb_point_of_sighting(1, NB_PKT_TEST, NB_IF_TAP, NB_DIR_IN), NB_PT_HA_TAP_IN);
     assert_int_equal(nb_point_of_sighting(1, NB_PKT_TEST, NB_IF_NIC, NB_DIR_OUT), NB_PT_HA_NIC_OUT);
     assert_int_equal(nb_point_of_sighting(1, NB_PKT_REPLY, NB_IF_NIC, NB_DIR_IN), NB_PT_HA_NIC_IN);
-    assert_int_equal(nb_point_of_sighting(1, NB_PKT_REPLY, NB_IF_TAP, NB_DIR_OUT), NB_PT_HA_TAP_OUT);
+    assert_int_equal(nb_point_of_sighting(1, NB_PKT_REPLY, NB_IF_TAP, NB_DIR_OUT),
+                     NB_PT_HA_TAP_OUT);
     /* The reflector's host: the other way round. */
     assert_int_equal(nb_point_of_sighting(0, NB_PKT_TEST, NB_IF_NIC, NB_DIR_IN), NB_PT_HB_NIC_IN);
     assert_int_equal(nb_point_of_sighting(0, NB_PKT_TEST, NB_IF_TAP, NB_DIR_OUT), NB_PT_HB_TAP_OUT);
     assert_int_equal(nb_point_of_sighting(0, NB_PKT_REPLY, NB_IF_TAP, NB_DIR_IN), NB_PT_HB_TAP_IN);
-    assert_int_equal(nb_point_of_sighting(0, NB_PKT_REPLY, NB_IF_NIC, NB_DIR_OUT), NB_PT_HB_NIC_OUT);
+    assert_int_equal(nb_point_of_sighting(0, NB_PKT_REPLY, NB_IF_NIC, NB_DIR_OUT),
+                     NB_PT_HB_NIC_OUT);
     /* No such point: a test packet leaving the sender's host by its tap. */
     assert_int_equal(nb_point_of_sighting(1, NB_PKT_TEST, NB_IF_TAP, NB_DIR_OUT), NB_PT__COUNT);
     assert_int_equal(nb_point_of_sighting(1, 7, NB_IF_TAP, NB_DIR_OUT), NB_PT__COUNT);

@@ -61,8 +61,10 @@ static void test_malformed_pages_refused(void **state)
         "{\"next\":\"1\",\"missed\":\"0\",\"sightings\":[{\"probe_id\":\"1\",\"ts\":\"1\","
         "\"kind\":\"other\",\"role\":\"tap\",\"dir\":\"in\",\"ifname\":\"x\",\"ifindex\":1}]}",
         "{\"next\":\"1\",\"missed\":\"0\",\"sightings\":[{\"probe_id\":\"1\",\"ts\":\"1\","
-        "\"kind\":\"test\",\"role\":\"tap\",\"dir\":\"in\",\"ifname\":\"0123456789abcdef\",\"ifindex\":1}]}",
-        "{\"next\":\"1\",\"missed\":\"0\",\"sightings\":[{\"probe_id\":\"1\",\"ts\":\"18446744073709551615\","
+        "\"kind\":\"test\",\"role\":\"tap\",\"dir\":\"in\",\"ifname\":\"0123456789abcdef\","
+        "\"ifindex\":1}]}",
+        "{\"next\":\"1\",\"missed\":\"0\",\"sightings\":[{\"probe_id\":\"1\",\"ts\":"
+        "\"18446744073709551615\","
         "\"kind\":\"test\",\"role\":\"tap\",\"dir\":\"in\",\"ifname\":\"x\",\"ifindex\":1}]}",
     };
     struct nb_sighting out[4];
@@ -70,7 +72,8 @@ static void test_malformed_pages_refused(void **state)
     char err[128];
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         err[0] = '\0';
-        assert_int_equal(nb_sightings_json_parse(bad[i], strlen(bad[i]), out, 4, &pg, err, sizeof(err)), -1);
+        assert_int_equal(
+            nb_sightings_json_parse(bad[i], strlen(bad[i]), out, 4, &pg, err, sizeof(err)), -1);
         assert_true(strlen(err) > 0);
     }
 }
@@ -78,8 +81,10 @@ static void test_malformed_pages_refused(void **state)
 static void test_page_larger_than_caller_room_refused(void **state)
 {
     const char *two = "{\"next\":\"3\",\"missed\":\"0\",\"sightings\":["
-                      "{\"probe_id\":\"1\",\"ts\":\"1\",\"kind\":\"test\",\"role\":\"tap\",\"dir\":\"in\",\"ifname\":\"x\",\"ifindex\":1},"
-                      "{\"probe_id\":\"2\",\"ts\":\"2\",\"kind\":\"test\",\"role\":\"tap\",\"dir\":\"in\",\"ifname\":\"x\",\"ifindex\":1}]}";
+                      "{\"probe_id\":\"1\",\"ts\":\"1\",\"kind\":\"test\",\"role\":\"tap\",\"dir\":"
+                      "\"in\",\"ifname\":\"x\",\"ifindex\":1},"
+                      "{\"probe_id\":\"2\",\"ts\":\"2\",\"kind\":\"test\",\"role\":\"tap\",\"dir\":"
+                      "\"in\",\"ifname\":\"x\",\"ifindex\":1}]}";
     struct nb_sighting out[1];
     struct nb_sightings_page pg;
     char err[128];

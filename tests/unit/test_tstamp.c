@@ -238,8 +238,37 @@ static void test_probe_to_closed_port_is_lost_with_icmp_error(void **state)
     nb_sender_free(s);
 }
 
+/* The kernel turns receive timestamping on for the whole system when the first
+ * socket asks, through deferred work (net_enable_timestamp): packets received
+ * in the instant after may carry no stamp (netblame then falls back to user
+ * space and says so). Keep one stamping socket open for the whole run and
+ * wait until stamps flow, so the tests below see the steady state. */
+static struct nb_tsock warm_a, warm_b;
+
+static void warm_up(void)
+{
+    struct sockaddr_storage ss;
+    socklen_t len;
+    nb_addr_parse("127.0.0.1", 0, &ss, &len);
+    if (nb_tsock_open(&warm_b, AF_INET, (struct sockaddr *)&ss, len, false) < 0 ||
+        nb_tsock_open(&warm_a, AF_INET, NULL, 0, false) < 0)
+        return;
+    nb_addr_parse("127.0.0.1", bound_port(warm_b.fd), &ss, &len);
+    for (int i = 0; i < 1000; i++) {
+        uint32_t key;
+        char buf[8];
+        struct nb_rx rx;
+        nb_tsock_send(&warm_a, "warm", 4, (struct sockaddr *)&ss, len, 0, &key);
+        if (wait_fd(warm_b.fd, POLLIN) <= 0 || nb_tsock_recv(&warm_b, buf, sizeof(buf), &rx) != 1)
+            return;
+        if (rx.ts_src == NB_TS_KERNEL_RX)
+            return;
+    }
+}
+
 int main(void)
 {
+    warm_up();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tx_and_rx_kernel_stamps_are_ordered),
         cmocka_unit_test(test_round_trip_unauthenticated),
