@@ -26,6 +26,7 @@
 #include "netblame/mem.h"
 #include "netblame/sightings.h"
 #include "links_json.h"
+#include "num.h"
 #include "sightings_json.h"
 
 #define REDISCOVER_PERIOD 10.0 /* s */
@@ -228,11 +229,8 @@ static int query_u64(const struct nb_api_req *req, const char *name, int base, u
     *out = def;
     if (!v)
         return 0;
-    char *end;
-    if (!*v || *v == '-' || *v == '+' || strlen(v) > 20)
-        return -1;
-    unsigned long long x = strtoull(v, &end, base);
-    if (*end || x > max)
+    uint64_t x;
+    if (nb_parse_u64(v, base, &x) < 0 || x > max)
         return -1;
     *out = x;
     return 0;

@@ -2,8 +2,9 @@
  * are 64-bit and travel as decimal strings. */
 #include "links_json.h"
 
+#include "num.h"
+
 #include <cjson/cJSON.h>
-#include <errno.h>
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -56,16 +57,7 @@ void nb_links_json_render(const char *node, const struct nb_link_report *l, size
 static int get_counter(const cJSON *o, const char *key, uint64_t *out)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!cJSON_IsString(v) || !v->valuestring || !v->valuestring[0] ||
-        strlen(v->valuestring) > 20 || v->valuestring[0] < '0' || v->valuestring[0] > '9')
-        return -1;
-    char *end;
-    errno = 0;
-    unsigned long long x = strtoull(v->valuestring, &end, 10);
-    if (errno || *end)
-        return -1;
-    *out = x;
-    return 0;
+    return cJSON_IsString(v) ? nb_parse_u64(v->valuestring, 10, out) : -1;
 }
 
 int nb_links_json_parse(const char *text, size_t len, struct nb_link_report *out, size_t cap,

@@ -2,8 +2,9 @@
  * in this file). */
 #include "sightings_json.h"
 
+#include "num.h"
+
 #include <cjson/cJSON.h>
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,16 +48,7 @@ void nb_sightings_json_render(const char *node, const struct nb_sightings_page *
 static int get_u64(const cJSON *o, const char *key, int hex, uint64_t *out)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!cJSON_IsString(v) || !v->valuestring || !v->valuestring[0] ||
-        strlen(v->valuestring) > 20 || v->valuestring[0] == '-' || v->valuestring[0] == '+')
-        return -1;
-    char *end;
-    errno = 0;
-    unsigned long long x = strtoull(v->valuestring, &end, hex ? 16 : 10);
-    if (errno || *end)
-        return -1;
-    *out = x;
-    return 0;
+    return cJSON_IsString(v) ? nb_parse_u64(v->valuestring, hex ? 16 : 10, out) : -1;
 }
 
 static int get_enum(const cJSON *o, const char *key, const char *const names[2], uint8_t *out)
