@@ -306,6 +306,39 @@ static void link_evidence(struct diag *d, int local, const char *addr, uint16_t 
     free(after);
 }
 
+/* Did the reflector receive the lost probes? A netblame reflector numbers its
+ * replies per session by the test packets it received (starting at 0), so
+ * between two answered probes i < j it received refl_seq[j] - refl_seq[i] - 1
+ * of the j - i - 1 lost ones: none means all were lost on the way there
+ * (before B.rx), all means every reply was lost on the way back (after B.tx).
+ * A mixed gap, a foreign reflector, or lost probes after the last answer stay
+ * unresolved: B.rx/B.tx are then not observable for them. */
+static void resolve_reflector_receipt(struct diag *d, struct nb_path_obs *obs)
+{
+    int64_t prev = -1;        /* last answered sequence, -1: the session start */
+    uint32_t prev_refl = (uint32_t)-1;
+    for (size_t j = 0; j < d->o->count; j++) {
+        const struct nb_probe_result *r = &d->res[j];
+        if (obs[j].lost)
+            continue;
+        if (!r->netblame_reflector) {
+            prev = (int64_t)j;
+            prev_refl = r->refl_seq;
+            continue;
+        }
+        uint32_t lost = (uint32_t)((int64_t)j - prev - 1);
+        uint32_t received = r->refl_seq - prev_refl - 1;
+        if (lost && (received == 0 || received == lost)) {
+            for (int64_t k = prev + 1; k < (int64_t)j; k++) {
+                obs[k].observable[NB_PT_B_RX] = obs[k].observable[NB_PT_B_TX] = true;
+                obs[k].seen[NB_PT_B_RX] = obs[k].seen[NB_PT_B_TX] = received != 0;
+            }
+        }
+        prev = (int64_t)j;
+        prev_refl = r->refl_seq;
+    }
+}
+
 /* Per-segment decomposition from the host agents' sightings (DESIGN §2). */
 static void decompose(struct diag *d)
 {
@@ -321,8 +354,8 @@ static void decompose(struct diag *d)
         const struct nb_probe_result *r = &d->res[i];
         struct nb_path_obs *o = &obs[i];
         o->observable[NB_PT_A_TX] = o->observable[NB_PT_A_RX] = true;
-        o->observable[NB_PT_B_RX] = o->observable[NB_PT_B_TX] = true;
         o->lost = !d->done[i] || r->lost;
+        o->observable[NB_PT_B_RX] = o->observable[NB_PT_B_TX] = !o->lost;
         o->seen[NB_PT_A_TX] = d->done[i];
         o->t[NB_PT_A_TX] = r->t1;
         if (!o->lost) {
@@ -332,6 +365,7 @@ static void decompose(struct diag *d)
             o->t[NB_PT_B_TX] = r->t3;
         }
     }
+    resolve_reflector_receipt(d, obs);
     if (d->o->local_agent[0]) {
         snprintf(rep->local_agent, sizeof(rep->local_agent), "%s:%u", d->o->local_agent,
                  d->o->local_agent_port);

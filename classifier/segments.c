@@ -110,12 +110,11 @@ bool nb_loss_locate(const struct nb_path_obs *o, unsigned *segmask, enum nb_poin
     if (seen_last < 0 || seen_last == NB_PT_A_RX)
         return false;
     /* The next point that could have seen it. B.rx/B.tx are the reflector's
-     * stamps, carried only by a reply: for a lost probe they are never seen, so
-     * they do not bound the span. */
+     * stamps, carried by a reply: for a lost probe they bound the span only
+     * when the caller knows otherwise whether the reflector got it (and then
+     * marks them observable, and seen if it did). */
     int next = NB_PT_A_RX;
     for (int p = seen_last + 1; p < NB_PT__COUNT; p++) {
-        if (p == NB_PT_B_RX || p == NB_PT_B_TX)
-            continue;
         if (o->observable[p]) {
             next = p;
             break;

@@ -184,6 +184,20 @@ static void drain_errqueue(struct nb_sender *s)
     }
 }
 
+/* Did the reflector understand our TLV? A sender sets U on every TLV; a
+ * netblame reflector clears it on the probe-id TLV, a foreign one leaves it. */
+static bool understood_netblame_tlv(const struct nb_stamp_tlvs *t)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        const struct nb_stamp_tlv *x = &t->tlv[i];
+        if (x->type == NB_TLV_NETBLAME && x->len >= 8 && x->value[0] == 'N' &&
+            x->value[1] == 'B' && x->value[2] == 'L' && x->value[3] == 'M' &&
+            x->value[4] == NB_SUB_PROBE_ID)
+            return !(x->flags & (NB_TLV_F_U | NB_TLV_F_M | NB_TLV_F_I));
+    }
+    return false;
+}
+
 static void handle_reply(struct nb_sender *s, const uint8_t *buf, const struct nb_rx *rx)
 {
     struct nb_stamp_reflected r;
@@ -229,8 +243,10 @@ static void handle_reply(struct nb_sender *s, const uint8_t *buf, const struct n
     int synced = 0;
     nb_errest_ns(r.errest, &synced);
     res.refl_synced = synced;
-    if (e == NB_STAMP_OK)
+    if (e == NB_STAMP_OK) {
         nb_tlv_get_host_agent(&tlvs, &res.agent_family, res.agent_addr, &res.agent_port);
+        res.netblame_reflector = understood_netblame_tlv(&tlvs);
+    }
     if (res.reflector_hold < 0 || res.rtt < 0) {
         /* A reflector whose T3 precedes T2, or holds longer than the whole round
          * trip, gives no usable figure: count it, report nothing. */

@@ -51,8 +51,10 @@ const char *nb_segment_name(enum nb_segment s);  /* "local_virtual", ... */
 const char *nb_segment_layer(enum nb_segment s); /* "virtual", "physical", "app" */
 
 /* What was observed of one probe. OBSERVABLE marks the points an agent was in
- * place to see (a plain STAMP reflector has no HB.* points; a probe toward a
- * host agent has no B.* beyond the reflector). */
+ * place to see (a plain STAMP reflector has no HB.* points). For a lost probe
+ * B.rx/B.tx are observable only when the caller knows whether the reflector
+ * received it (a stateful reflector's sequence numbers tell): seen if it did,
+ * unseen if not; otherwise not observable. */
 struct nb_path_obs {
     bool observable[NB_PT__COUNT];
     bool seen[NB_PT__COUNT];

@@ -31,6 +31,9 @@ struct nb_probe_result {
     int ttl_back;        /* TTL of the reply here, -1 unknown */
     bool refl_synced;    /* reflector's S bit */
     bool reordered;
+    bool netblame_reflector; /* the reply's netblame TLV came back understood (U flag
+                              * clear): a netblame reflector, stateful, so refl_seq
+                              * counts the test packets it received */
     int agent_family;    /* reflector's host agent (from the netblame TLV), 0 if none */
     uint8_t agent_addr[16];
     uint16_t agent_port;

@@ -62,24 +62,30 @@ delay_case remote_virtual virtio remote rx
 delay_case remote_app reflector remote   # reflector.hold_us on gB's agent
 
 # loss_case SEGMENT SHARED LAB_FAULT...: every lost probe localised to SEGMENT
-# (alone, or — SHARED=1 — in a span that includes it, where no observation
-# point can split it further).
+# alone (SHARED=1: most of them alone, the rest in a span that includes it).
 loss_case() {
     local seg=$1 shared=$2
     shift 2
     lab_fault "$@"
     diag 200
     lab_clear
-    local field=lost
-    [ "$shared" = 1 ] && field=lost_shared
+    local expr=".lost == \$total"
+    # SHARED=1: lost probes after the last answered one cannot be resolved by
+    # the reflector's sequence; they share the span with the remote app.
+    [ "$shared" = 1 ] && expr=".lost > 0 and .lost + .lost_shared == \$total"
     lab_assert "loss in $* localised to $seg" \
-        ".probes.lost > 0 and ([.segments[] | select(.name == \"$seg\") | .$field][0] == .probes.lost)"
+        ".probes.lost as \$total | \$total > 0 and ([.segments[] | select(.name == \"$seg\") | $expr][0])"
 }
 loss_case local_virtual 0 virtio local tx loss_pct=20
 loss_case local_switch 0 bridge local drop_pct=20
 loss_case physical 0 wire ab loss_pct=20
 loss_case remote_switch 0 bridge remote drop_pct=20
+# Remote guest's virtio path, either direction: the netblame reflector's
+# per-session sequence tells whether it received a lost probe (lost before
+# B.rx) or answered it (reply lost after B.tx), so the span is not shared
+# with the remote app.
 loss_case remote_virtual 1 virtio remote rx loss_pct=20
+loss_case remote_virtual 1 virtio remote tx loss_pct=20
 # Link evidence: counters that moved at a host agent during the burst are cited.
 lab_exec hB ip link set vnetB txqueuelen 16
 lab_fault virtio remote rx stall_every_ms=300 stall_for_ms=250

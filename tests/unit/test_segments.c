@@ -112,9 +112,31 @@ static unsigned lose_after(enum nb_point p, enum nb_point *from, enum nb_point *
     o.lost = true;
     for (int q = p + 1; q < NB_PT__COUNT; q++)
         o.seen[q] = false;
-    o.seen[NB_PT_B_RX] = o.seen[NB_PT_B_TX] = false; /* only a reply carries them */
+    /* Only a reply carries B.rx/B.tx: unknown for a lost probe unless resolved. */
+    o.seen[NB_PT_B_RX] = o.seen[NB_PT_B_TX] = false;
+    o.observable[NB_PT_B_RX] = o.observable[NB_PT_B_TX] = false;
     assert_true(nb_loss_locate(&o, &mask, from, to));
     return mask;
+}
+
+static void test_reflector_sequence_resolves_remote_loss(void **state)
+{
+    struct nb_path_obs o;
+    unsigned mask;
+    enum nb_point f, t;
+    full_obs(&o);
+    o.lost = true;
+    for (int q = NB_PT_B_RX; q < NB_PT__COUNT; q++)
+        o.seen[q] = false;
+    /* The reflector's sequence says it never got it: lost before B.rx. */
+    assert_true(nb_loss_locate(&o, &mask, &f, &t));
+    assert_int_equal(mask, 1u << NB_SEG_REMOTE_VIRTUAL);
+    assert_int_equal(t, NB_PT_B_RX);
+    /* It got it and answered: the reply was lost between B.tx and HB.tap.in. */
+    o.seen[NB_PT_B_RX] = o.seen[NB_PT_B_TX] = true;
+    assert_true(nb_loss_locate(&o, &mask, &f, &t));
+    assert_int_equal(f, NB_PT_B_TX);
+    assert_int_equal(mask, 1u << NB_SEG_REMOTE_VIRTUAL);
 }
 
 static void test_loss_localised_to_each_segment(void **state)
@@ -148,6 +170,7 @@ static void test_loss_without_remote_agent_is_ambiguous(void **state)
         o.seen[p] = false;
     o.observable[NB_PT_HB_NIC_IN] = o.observable[NB_PT_HB_TAP_OUT] = false;
     o.observable[NB_PT_HB_TAP_IN] = o.observable[NB_PT_HB_NIC_OUT] = false;
+    o.observable[NB_PT_B_RX] = o.observable[NB_PT_B_TX] = false;
     assert_true(nb_loss_locate(&o, &mask, &f, &t));
     assert_int_equal(f, NB_PT_HA_NIC_OUT);
     assert_int_equal(t, NB_PT_HA_NIC_IN);
@@ -230,6 +253,7 @@ int main(void)
         cmocka_unit_test(test_lost_probe_has_no_segments),
         cmocka_unit_test(test_loss_localised_to_each_segment),
         cmocka_unit_test(test_loss_without_remote_agent_is_ambiguous),
+        cmocka_unit_test(test_reflector_sequence_resolves_remote_loss),
         cmocka_unit_test(test_loss_seen_nowhere_is_not_located),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_sighting_to_point),
