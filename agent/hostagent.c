@@ -47,6 +47,7 @@ struct nb_hostagent {
     struct nb_sightings *table;
     ev_io cap_io, ls_io;
     ev_timer rediscover;
+    ev_timer rediscover_soon; /* coalesces a burst of link events into one pass */
     struct watched *w;
     size_t nw;
     uint64_t link_events[6];
@@ -146,8 +147,10 @@ static void on_link_event(void *arg, const struct nb_link_event *ev)
             unwatch(h, w, "interface vanished");
         return;
     }
+    /* A guest boot or a flap brings several events at once: one pass, after
+     * this loop iteration, serves them all (a pass dumps every link). */
     if (ev->kind == NB_LINK_APPEARED || ev->kind == NB_LINK_UP || ev->kind == NB_LINK_CARRIER_ON)
-        rediscover(h);
+        ev_timer_start(h->loop, &h->rediscover_soon); /* no-op if already pending */
 }
 
 static void on_sighting(void *arg, const struct nb_sighting *s)
@@ -195,6 +198,8 @@ struct nb_hostagent *nb_hostagent_new(struct ev_loop *loop, const struct nb_conf
     ev_io_init(&h->ls_io, on_ls, nb_linkstats_fd(h->ls), EV_READ);
     h->ls_io.data = h;
     ev_io_start(loop, &h->ls_io);
+    ev_timer_init(&h->rediscover_soon, on_rediscover, 0., 0.);
+    h->rediscover_soon.data = h;
     ev_timer_init(&h->rediscover, on_rediscover, REDISCOVER_PERIOD, REDISCOVER_PERIOD);
     h->rediscover.data = h;
     ev_timer_start(loop, &h->rediscover);
@@ -213,6 +218,7 @@ void nb_hostagent_free(struct nb_hostagent *h)
         ev_io_stop(h->loop, &h->cap_io);
         ev_io_stop(h->loop, &h->ls_io);
         ev_timer_stop(h->loop, &h->rediscover);
+        ev_timer_stop(h->loop, &h->rediscover_soon);
     }
     nb_capture_free(h->cap);
     nb_linkstats_free(h->ls);
@@ -252,7 +258,7 @@ void nb_hostagent_api_sightings(struct nb_hostagent *h, const struct nb_api_req 
         nb_api_error(resp, 400, "query: since=DECIMAL, session=HEX (8 digits max), limit=1..4096");
         return;
     }
-    nb_capture_on_readable(h->cap); /* see the top of this file: complete answers, no wait */
+    nb_capture_drain(h->cap); /* see the top of this file: complete answers, no wait */
     struct nb_sighting *page = nb_calloc(limit, sizeof(*page));
     struct nb_sightings_page pg =
         nb_sightings_read(h->table, since, (uint32_t)session, all, page, limit);

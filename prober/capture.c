@@ -590,6 +590,19 @@ void nb_capture_on_readable(struct nb_capture *c)
         nb_warn("capture on any: read: %s", pcap_geterr(c->p));
 }
 
+void nb_capture_drain(struct nb_capture *c)
+{
+    /* The ring holds ~12k probe frames at the default size: 64 rounds of
+     * RX_BUDGET cover it, and bound the work if frames keep arriving. */
+    for (int i = 0; i < 64; i++) {
+        int n = pcap_dispatch(c->p, RX_BUDGET, on_frame, (u_char *)c);
+        if (n == PCAP_ERROR)
+            nb_warn("capture on any: read: %s", pcap_geterr(c->p));
+        if (n < RX_BUDGET)
+            return;
+    }
+}
+
 void nb_capture_stats(struct nb_capture *c, struct nb_capture_stats *out)
 {
     struct pcap_stat ps;

@@ -48,6 +48,9 @@ size_t nb_capture_watched(const struct nb_capture *c);
 /* Read what is pending, at most a fixed budget of packets per call (the fd
  * stays readable if more remain), calling the callback per sighting. */
 void nb_capture_on_readable(struct nb_capture *c);
+/* Read everything the ring holds now (bounded), e.g. before answering a query
+ * that must include every frame captured so far. */
+void nb_capture_drain(struct nb_capture *c);
 
 struct nb_capture_stats {
     uint64_t packets;        /* frames read from the ring */
