@@ -78,6 +78,20 @@ enum {
     A_HMAC = NB_STAMP_HMAC_COVERED,
 };
 
+/* The field offsets of one mode, so every encoder and decoder reads one table. */
+struct layout {
+    size_t seq, ts, errest, ssid, rx_ts, ss_seq, ss_ts, ss_errest, ss_ttl;
+};
+static const struct layout unauth_layout = {U_SEQ,    U_TS,    U_ERREST,    U_SSID,  U_RX_TS,
+                                            U_SS_SEQ, U_SS_TS, U_SS_ERREST, U_SS_TTL};
+static const struct layout auth_layout = {A_SEQ,    A_TS,    A_ERREST,    A_SSID,  A_RX_TS,
+                                          A_SS_SEQ, A_SS_TS, A_SS_ERREST, A_SS_TTL};
+
+static const struct layout *layout_of(enum nb_stamp_mode mode)
+{
+    return mode == NB_STAMP_AUTH ? &auth_layout : &unauth_layout;
+}
+
 #define TLV_HDR_LEN 4
 #define ERREST_MULT_MASK 0x00ffu
 
@@ -162,18 +176,12 @@ size_t nb_stamp_encode_test(uint8_t *buf, size_t cap, enum nb_stamp_mode mode,
     size_t len = encode_check(cap, mode, key, tlv, tlv_len);
     if (len == 0 || !buf || !t)
         return 0;
+    const struct layout *L = layout_of(mode);
     memset(buf, 0, base_len(mode)); /* every MBZ field */
-    if (mode == NB_STAMP_AUTH) {
-        put_u32(buf + A_SEQ, t->seq);
-        put_u64(buf + A_TS, t->ts);
-        put_u16(buf + A_ERREST, t->errest);
-        put_u16(buf + A_SSID, t->ssid);
-    } else {
-        put_u32(buf + U_SEQ, t->seq);
-        put_u64(buf + U_TS, t->ts);
-        put_u16(buf + U_ERREST, t->errest);
-        put_u16(buf + U_SSID, t->ssid);
-    }
+    put_u32(buf + L->seq, t->seq);
+    put_u64(buf + L->ts, t->ts);
+    put_u16(buf + L->errest, t->errest);
+    put_u16(buf + L->ssid, t->ssid);
     return encode_finish(buf, len, mode, key, tlv, tlv_len);
 }
 
@@ -184,28 +192,17 @@ size_t nb_stamp_encode_reflected(uint8_t *buf, size_t cap, enum nb_stamp_mode mo
     size_t len = encode_check(cap, mode, key, tlv, tlv_len);
     if (len == 0 || !buf || !r)
         return 0;
-    memset(buf, 0, base_len(mode));
-    if (mode == NB_STAMP_AUTH) {
-        put_u32(buf + A_SEQ, r->seq);
-        put_u64(buf + A_TS, r->ts);
-        put_u16(buf + A_ERREST, r->errest);
-        put_u16(buf + A_SSID, r->ssid);
-        put_u64(buf + A_RX_TS, r->rx_ts);
-        put_u32(buf + A_SS_SEQ, r->ss_seq);
-        put_u64(buf + A_SS_TS, r->ss_ts);
-        put_u16(buf + A_SS_ERREST, r->ss_errest);
-        buf[A_SS_TTL] = r->ss_ttl;
-    } else {
-        put_u32(buf + U_SEQ, r->seq);
-        put_u64(buf + U_TS, r->ts);
-        put_u16(buf + U_ERREST, r->errest);
-        put_u16(buf + U_SSID, r->ssid);
-        put_u64(buf + U_RX_TS, r->rx_ts);
-        put_u32(buf + U_SS_SEQ, r->ss_seq);
-        put_u64(buf + U_SS_TS, r->ss_ts);
-        put_u16(buf + U_SS_ERREST, r->ss_errest);
-        buf[U_SS_TTL] = r->ss_ttl;
-    }
+    const struct layout *L = layout_of(mode);
+    memset(buf, 0, base_len(mode)); /* every MBZ field */
+    put_u32(buf + L->seq, r->seq);
+    put_u64(buf + L->ts, r->ts);
+    put_u16(buf + L->errest, r->errest);
+    put_u16(buf + L->ssid, r->ssid);
+    put_u64(buf + L->rx_ts, r->rx_ts);
+    put_u32(buf + L->ss_seq, r->ss_seq);
+    put_u64(buf + L->ss_ts, r->ss_ts);
+    put_u16(buf + L->ss_errest, r->ss_errest);
+    buf[L->ss_ttl] = r->ss_ttl;
     return encode_finish(buf, len, mode, key, tlv, tlv_len);
 }
 
@@ -254,18 +251,12 @@ enum nb_stamp_err nb_stamp_decode_test(const uint8_t *buf, size_t len, enum nb_s
     enum nb_stamp_err e = decode_check(buf, len, mode, key);
     if (e != NB_STAMP_OK)
         return e;
+    const struct layout *L = layout_of(mode);
     struct nb_stamp_test t;
-    if (mode == NB_STAMP_AUTH) {
-        t.seq = get_u32(buf + A_SEQ);
-        t.ts = get_u64(buf + A_TS);
-        t.errest = get_u16(buf + A_ERREST);
-        t.ssid = get_u16(buf + A_SSID);
-    } else {
-        t.seq = get_u32(buf + U_SEQ);
-        t.ts = get_u64(buf + U_TS);
-        t.errest = get_u16(buf + U_ERREST);
-        t.ssid = get_u16(buf + U_SSID);
-    }
+    t.seq = get_u32(buf + L->seq);
+    t.ts = get_u64(buf + L->ts);
+    t.errest = get_u16(buf + L->errest);
+    t.ssid = get_u16(buf + L->ssid);
     if (out)
         *out = t;
     return decode_finish(buf, len, mode, t.errest, tlvs);
@@ -281,28 +272,17 @@ enum nb_stamp_err nb_stamp_decode_reflected(const uint8_t *buf, size_t len, enum
     enum nb_stamp_err e = decode_check(buf, len, mode, key);
     if (e != NB_STAMP_OK)
         return e;
+    const struct layout *L = layout_of(mode);
     struct nb_stamp_reflected r;
-    if (mode == NB_STAMP_AUTH) {
-        r.seq = get_u32(buf + A_SEQ);
-        r.ts = get_u64(buf + A_TS);
-        r.errest = get_u16(buf + A_ERREST);
-        r.ssid = get_u16(buf + A_SSID);
-        r.rx_ts = get_u64(buf + A_RX_TS);
-        r.ss_seq = get_u32(buf + A_SS_SEQ);
-        r.ss_ts = get_u64(buf + A_SS_TS);
-        r.ss_errest = get_u16(buf + A_SS_ERREST);
-        r.ss_ttl = buf[A_SS_TTL];
-    } else {
-        r.seq = get_u32(buf + U_SEQ);
-        r.ts = get_u64(buf + U_TS);
-        r.errest = get_u16(buf + U_ERREST);
-        r.ssid = get_u16(buf + U_SSID);
-        r.rx_ts = get_u64(buf + U_RX_TS);
-        r.ss_seq = get_u32(buf + U_SS_SEQ);
-        r.ss_ts = get_u64(buf + U_SS_TS);
-        r.ss_errest = get_u16(buf + U_SS_ERREST);
-        r.ss_ttl = buf[U_SS_TTL];
-    }
+    r.seq = get_u32(buf + L->seq);
+    r.ts = get_u64(buf + L->ts);
+    r.errest = get_u16(buf + L->errest);
+    r.ssid = get_u16(buf + L->ssid);
+    r.rx_ts = get_u64(buf + L->rx_ts);
+    r.ss_seq = get_u32(buf + L->ss_seq);
+    r.ss_ts = get_u64(buf + L->ss_ts);
+    r.ss_errest = get_u16(buf + L->ss_errest);
+    r.ss_ttl = buf[L->ss_ttl];
     if (out)
         *out = r;
     /* ss_errest is the sender's field copied back: not ours to judge. */
