@@ -261,6 +261,18 @@ static void peer_counter(struct nb_buf *b, const struct nb_engine *e, const char
     }
 }
 
+/* One histogram family with a series per peer; OFFSET locates it in struct peer. */
+static void peer_histo(struct nb_buf *b, const struct nb_engine *e, const char *name,
+                       const char *help, size_t offset)
+{
+    nb_prom_family(b, name, "histogram", help);
+    for (size_t i = 0; i < e->npeers; i++) {
+        const struct peer *p = &e->peers[i];
+        const char *labels[] = {"peer", p->cfg.name, "family", nb_family_name(p->cfg.family)};
+        nb_histo_render(b, name, labels, 2, (const struct nb_histo *)((const char *)p + offset));
+    }
+}
+
 void nb_engine_render_metrics(const struct nb_engine *e, struct nb_buf *b)
 {
 #define PC(field, help)                                                                            \
@@ -276,20 +288,11 @@ void nb_engine_render_metrics(const struct nb_engine *e, struct nb_buf *b)
     PC(icmp_errors, "ICMP errors (unreachable, refused) reported for a peer.");
 #undef PC
 
-    nb_prom_family(b, "netblame_stamp_rtt_seconds", "histogram",
-                   "STAMP round-trip time (T4-T1)-(T3-T2), from kernel timestamps.");
-    for (size_t i = 0; i < e->npeers; i++) {
-        const struct peer *p = &e->peers[i];
-        const char *labels[] = {"peer", p->cfg.name, "family", nb_family_name(p->cfg.family)};
-        nb_histo_render(b, "netblame_stamp_rtt_seconds", labels, 2, &p->rtt);
-    }
-    nb_prom_family(b, "netblame_stamp_reflector_hold_seconds", "histogram",
-                   "Time the peer's reflector held each probe (T3-T2).");
-    for (size_t i = 0; i < e->npeers; i++) {
-        const struct peer *p = &e->peers[i];
-        const char *labels[] = {"peer", p->cfg.name, "family", nb_family_name(p->cfg.family)};
-        nb_histo_render(b, "netblame_stamp_reflector_hold_seconds", labels, 2, &p->hold);
-    }
+    peer_histo(b, e, "netblame_stamp_rtt_seconds",
+               "STAMP round-trip time (T4-T1)-(T3-T2), from kernel timestamps.",
+               offsetof(struct peer, rtt));
+    peer_histo(b, e, "netblame_stamp_reflector_hold_seconds",
+               "Time the peer's reflector held each probe (T3-T2).", offsetof(struct peer, hold));
 
     nb_prom_family(b, "netblame_stamp_malformed_total", "counter",
                    "STAMP packets dropped as malformed, by who saw them and why.");
