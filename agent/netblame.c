@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "appdiag.h"
 #include "diagnose.h"
 #include "netblame/addr.h"
 #include "netblame/log.h"
@@ -28,7 +29,13 @@ static void diagnose_usage(FILE *out)
 {
     fprintf(out,
             "usage: netblame diagnose TARGET [options]\n"
-            "  TARGET              a STAMP reflector: ADDRESS, ADDRESS:PORT or [IPv6]:PORT (port 862)\n"
+            "  TARGET              a STAMP reflector: ADDRESS, ADDRESS:PORT or [IPv6]:PORT (port "
+            "862),\n"
+            "                      or a backend: http://HOST[:PORT]/PATH or tcp://HOST:PORT (app "
+            "probes)\n"
+            "  --expect-status N   app: the HTTP status a healthy backend answers (default 200)\n"
+            "  --expect-body S     app: a substring the body must contain\n"
+            "  --send S --expect S tcp:// targets: the line to send, the reply's expected prefix\n"
             "  --json              print the verdict as JSON (schema netblame.verdict/v1)\n"
             "  --count N           probes to send (default 100)\n"
             "  --interval MS       between probes (default 10)\n"
@@ -48,21 +55,58 @@ static int cmd_diagnose(int argc, char **argv)
                                          {"timeout", required_argument, 0, 't'},
                                          {"config", required_argument, 0, 'c'},
                                          {"local-agent", required_argument, 0, 'L'},
+                                         {"expect-status", required_argument, 0, 'S'},
+                                         {"expect-body", required_argument, 0, 'B'},
+                                         {"send", required_argument, 0, 'W'},
+                                         {"expect", required_argument, 0, 'E'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     struct nb_diag_opts o = {.count = 100, .interval_ms = 10, .timeout_ms = 1000};
     int json = 0, c;
     const char *cfgpath = NULL, *local_agent = NULL;
-    while ((c = getopt_long(argc, argv, "jn:i:t:c:L:h", opts, NULL)) != -1) {
+    struct nb_app_target app = {0};
+    bool count_set = false, interval_set = false, timeout_set = false;
+    while ((c = getopt_long(argc, argv, "jn:i:t:c:L:S:B:W:E:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'j': json = 1; break;
-        case 'n': o.count = parse_uint("--count", optarg, 1, 100000); break;
-        case 'i': o.interval_ms = parse_uint("--interval", optarg, 1, 60000); break;
-        case 't': o.timeout_ms = parse_uint("--timeout", optarg, 10, 60000); break;
-        case 'c': cfgpath = optarg; break;
-        case 'L': local_agent = optarg; break;
-        case 'h': diagnose_usage(stdout); return 0;
-        default: diagnose_usage(stderr); return NB_EXIT_USAGE;
+        case 'j':
+            json = 1;
+            break;
+        case 'n':
+            o.count = parse_uint("--count", optarg, 1, 100000);
+            count_set = true;
+            break;
+        case 'i':
+            o.interval_ms = parse_uint("--interval", optarg, 1, 60000);
+            interval_set = true;
+            break;
+        case 'S':
+            app.expect_status = (int)parse_uint("--expect-status", optarg, 100, 599);
+            break;
+        case 'B':
+            snprintf(app.expect_body, sizeof(app.expect_body), "%s", optarg);
+            break;
+        case 'W':
+            snprintf(app.raw_send, sizeof(app.raw_send), "%s", optarg);
+            break;
+        case 'E':
+            snprintf(app.raw_expect, sizeof(app.raw_expect), "%s", optarg);
+            break;
+        case 't':
+            o.timeout_ms = parse_uint("--timeout", optarg, 10, 60000);
+            timeout_set = true;
+            break;
+        case 'c':
+            cfgpath = optarg;
+            break;
+        case 'L':
+            local_agent = optarg;
+            break;
+        case 'h':
+            diagnose_usage(stdout);
+            return 0;
+        default:
+            diagnose_usage(stderr);
+            return NB_EXIT_USAGE;
         }
     }
     if (optind != argc - 1) {
@@ -70,6 +114,33 @@ static int cmd_diagnose(int argc, char **argv)
         return NB_EXIT_USAGE;
     }
     const char *target = argv[optind];
+    if (strstr(target, "://")) {
+        char err[256];
+        if (strlen(target) >= 590 || nb_app_parse_url(target, &app, err, sizeof(err)) < 0) {
+            fprintf(stderr, "netblame: %s\n", strlen(target) >= 590 ? "URL too long" : err);
+            return NB_EXIT_USAGE;
+        }
+        app.timeout_ms = timeout_set ? o.timeout_ms : 5000; /* a whole app probe */
+        struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+        struct nb_appdiag_report rep;
+        int rc = nb_appdiag_run(loop, &app, target, count_set ? o.count : 10,
+                                interval_set ? o.interval_ms : 100, &rep, err, sizeof(err));
+        ev_loop_destroy(loop);
+        if (rc < 0) {
+            fprintf(stderr, "netblame: %s\n", err);
+            return NB_EXIT_INCONCLUSIVE;
+        }
+        if (json) {
+            struct nb_buf b;
+            nb_buf_init(&b);
+            nb_appdiag_json(&rep, &b);
+            fwrite(b.data, 1, b.len, stdout);
+            nb_buf_free(&b);
+        } else {
+            nb_appdiag_print(&rep, stdout);
+        }
+        return NB_EXIT_INCONCLUSIVE;
+    }
     if (strlen(target) >= sizeof(o.target) ||
         nb_addr_parse_hostport(target, 862, &o.addr, &o.addrlen) < 0) {
         fprintf(stderr, "netblame: '%s' is not ADDRESS[:PORT] (numeric IPv4, or [IPv6]:PORT)\n",
@@ -88,7 +159,8 @@ static int cmd_diagnose(int argc, char **argv)
         o.key = cfg.key;
         o.ssid = cfg.ssid;
         if (cfg.has_host_agent) {
-            snprintf(o.local_agent, sizeof(o.local_agent), "%.63s", cfg.host_agent_addr); /* numeric: <= 45 */
+            snprintf(o.local_agent, sizeof(o.local_agent), "%.63s",
+                     cfg.host_agent_addr); /* numeric: <= 45 */
             o.local_agent_port = cfg.host_agent_port;
         }
         nb_config_free(&cfg);
@@ -104,8 +176,7 @@ static int cmd_diagnose(int argc, char **argv)
         nb_addr_format((struct sockaddr *)&ss, a, sizeof(a));
         char *colon = strrchr(a, ':');
         *colon = '\0';
-        snprintf(o.local_agent, sizeof(o.local_agent), "%s",
-                 a[0] == '[' ? a + 1 : a);
+        snprintf(o.local_agent, sizeof(o.local_agent), "%s", a[0] == '[' ? a + 1 : a);
         if (a[0] == '[')
             o.local_agent[strlen(o.local_agent) - 1] = '\0';
         o.local_agent_port = (uint16_t)atoi(colon + 1);

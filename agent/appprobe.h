@@ -1,0 +1,73 @@
+/* appprobe.h — one application probe: DNS (c-ares) -> TCP connect -> request
+ * -> first byte -> total, on the libev loop, with phase timings and a typed
+ * reason when it fails (the phases and reasons operators know from
+ * blackbox_exporter). HTTP/1.1 GET, or raw: send bytes, expect a reply prefix. */
+#ifndef NB_APPPROBE_H
+#define NB_APPPROBE_H
+
+#include <ev.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "netblame/ntp.h"
+#include "resolv.h"
+
+/* Stable names: metrics label values and diagnose output. */
+enum nb_app_reason {
+    NB_APP_OK = 0,
+    NB_APP_NXDOMAIN,
+    NB_APP_SERVFAIL,
+    NB_APP_DNS_TIMEOUT,
+    NB_APP_DNS_REFUSED,
+    NB_APP_NO_ADDRESS,
+    NB_APP_DNS_ERROR,
+    NB_APP_REFUSED,          /* TCP connection refused (nothing listening) */
+    NB_APP_RESET,            /* connection reset by the peer */
+    NB_APP_TIMEOUT,          /* no answer within the probe's timeout */
+    NB_APP_UNREACHABLE,      /* host or network unreachable */
+    NB_APP_HTTP_STATUS,      /* answered with another status than expected */
+    NB_APP_UNEXPECTED_REPLY, /* closed without a reply, wrong body or prefix */
+    NB_APP__COUNT
+};
+const char *nb_app_reason_name(enum nb_app_reason r);
+
+enum nb_app_phase { NB_PH_RESOLVE = 0, NB_PH_CONNECT, NB_PH_FIRST_BYTE, NB_PH_TOTAL, NB_PH__COUNT };
+const char *nb_app_phase_name(enum nb_app_phase p);
+
+struct nb_app_target {
+    bool raw;              /* raw TCP instead of HTTP */
+    char host[256];        /* name or numeric IPv4 */
+    uint16_t port;
+    char path[512];        /* HTTP */
+    int expect_status;     /* HTTP, default 200 */
+    char expect_body[128]; /* HTTP: substring the body must contain ("" = any) */
+    char raw_send[256];    /* raw: bytes to send */
+    char raw_expect[128];  /* raw: the reply must start with this */
+    unsigned timeout_ms;   /* whole probe, default 5000 */
+};
+
+/* Parse "http://host[:port]/path" or "tcp://host:port" into T (other fields
+ * keep their values). Returns 0, or -1 with a reason in ERR. */
+int nb_app_parse_url(const char *url, struct nb_app_target *t, char *err, size_t errlen);
+
+struct nb_app_result {
+    enum nb_app_reason reason;
+    enum nb_app_phase failed_in; /* with a reason other than OK */
+    int status;                  /* HTTP status, 0 if none */
+    bool have[NB_PH__COUNT];     /* phases that completed */
+    nb_ns t[NB_PH__COUNT];       /* resolve: lookup; connect: SYN..established;
+                                    first_byte: request sent..first reply byte;
+                                    total: start..end */
+    struct in_addr addr;
+    uint16_t local_port;         /* the probe's TCP source port (host order) */
+    char detail[160];
+};
+
+typedef void (*nb_app_cb)(void *arg, const struct nb_app_result *r);
+
+/* Start a probe; CB is called once, from the loop. RESOLV is used for names. */
+void nb_app_probe_start(struct ev_loop *loop, struct nb_resolv *resolv,
+                        const struct nb_app_target *t, nb_app_cb cb, void *arg);
+
+#endif

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# App probes against the lab's real backend and dnsmasq: every failure comes
+# back with its typed reason, a slow backend shows in first_byte and not in
+# connect, a slow wire shows in connect. Delays are checked as floors (no
+# byte can come before the backend's delay or the wire's) and with a 10x
+# margin on the side that must not move.
+. "$NB_SRC/tests/lib/common.sh"
+. "$NB_SRC/tests/lab/lab.sh"
+lab_up
+URL="http://backend.lab:$LAB_HTTP_PORT/"
+
+app() { lab_exec gA "$NB_BIN/netblame" diagnose "$URL" --json --count "${1:-5}" --interval 10 --timeout 3000 >"$NB_TMP/diag.json" || true; }
+reason() { # FAULT... REASON
+    local want=${*: -1}
+    lab_fault "${@:1:$#-1}"
+    app 3
+    lab_clear
+    lab_assert "$* -> every probe '$want'" ".app.reasons == {\"$want\": 3}"
+}
+
+app
+lab_assert "healthy backend: all ok, every phase measured" \
+    '.app.reasons == {"ok": 5} and ([.app.phases_ms[] | select(. != null)] | length == 4)'
+
+lab_fault app delay_ms=200
+app
+lab_clear
+lab_assert "slow backend: first byte after >= 200 ms, connect untouched" \
+    '.app.phases_ms.first_byte.min >= 200 and .app.phases_ms.connect.max < 20'
+
+lab_fault wire both delay_us=20000
+app
+lab_clear
+lab_assert "slow wire: connect >= 40 ms (SYN and SYN-ACK each cross it once)" \
+    '.app.phases_ms.connect.min >= 40 and .app.reasons == {"ok": 5}'
+
+reason app status=503 http_status
+reason app mode=reset reset
+reason app mode=refuse refused
+reason app mode=hang timeout
+reason app mode=close unexpected_reply
+reason dns nxdomain nxdomain
+reason dns servfail servfail
+reason dns refused dns_refused
+reason dns noanswer dns_timeout
+
+lab_exec gA "$NB_BIN/netblame" diagnose "tcp://$LAB_IP_gB:$LAB_RAW_PORT" --send hello --expect "PONG hello" \
+    --count 3 --json >"$NB_TMP/diag.json" || true
+lab_assert "raw mode: reply prefix checked" '.app.reasons == {"ok": 3}'
+lab_exec gA "$NB_BIN/netblame" diagnose "tcp://$LAB_IP_gB:$LAB_RAW_PORT" --send hello --expect "NOPE" \
+    --count 1 --json >"$NB_TMP/diag.json" || true
+lab_assert "raw mode: a wrong prefix is an unexpected reply" '.app.reasons == {"unexpected_reply": 1}'
+nb_log PASS
