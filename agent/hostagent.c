@@ -311,22 +311,21 @@ void nb_hostagent_render_metrics(struct nb_hostagent *h, struct nb_buf *b)
     struct nb_sightings_stats ss;
     nb_capture_stats(h->cap, &cs);
     nb_sightings_stats(h->table, &ss);
-#define ONE(name, type, help, v)                                                                   \
-    do {                                                                                           \
-        nb_prom_family(b, name, type, help);                                                       \
-        nb_prom_sample(b, name, NULL, 0, (double)(v));                                             \
-    } while (0)
-    ONE("netblame_capture_packets_total", "counter", "Frames the probe capture read.", cs.packets);
-    ONE("netblame_capture_sightings_total", "counter", "Probe sightings recorded.", cs.sightings);
-    ONE("netblame_capture_malformed_total", "counter", "Captured frames that were not a probe.",
-        cs.malformed + cs.no_probe_id);
-    ONE("netblame_capture_kernel_drops_total", "counter",
-        "Frames the capture ring dropped (kernel).", cs.kernel_drops);
-    ONE("netblame_capture_interfaces", "gauge", "Interfaces the capture watches.", h->nw);
-    ONE("netblame_sightings_evicted_total", "counter",
-        "Sightings evicted from the full table, oldest first.", ss.evicted);
-    ONE("netblame_sightings_held", "gauge", "Sightings in the table.", ss.held);
-#undef ONE
+    nb_prom_single(b, "netblame_capture_packets_total", "counter", "Frames the probe capture read.",
+                   (double)(cs.packets));
+    nb_prom_single(b, "netblame_capture_sightings_total", "counter", "Probe sightings recorded.",
+                   (double)(cs.sightings));
+    nb_prom_single(b, "netblame_capture_malformed_total", "counter",
+                   "Captured frames that were not a probe.",
+                   (double)(cs.malformed + cs.no_probe_id));
+    nb_prom_single(b, "netblame_capture_kernel_drops_total", "counter",
+                   "Frames the capture ring dropped (kernel).", (double)(cs.kernel_drops));
+    nb_prom_single(b, "netblame_capture_interfaces", "gauge", "Interfaces the capture watches.",
+                   (double)(h->nw));
+    nb_prom_single(b, "netblame_sightings_evicted_total", "counter",
+                   "Sightings evicted from the full table, oldest first.", (double)(ss.evicted));
+    nb_prom_single(b, "netblame_sightings_held", "gauge", "Sightings in the table.",
+                   (double)(ss.held));
     nb_prom_family(b, "netblame_link_events_total", "counter",
                    "Link events on this host (deduplicated transitions).");
     for (int k = 0; k < 6; k++) {

@@ -148,3 +148,10 @@ void nb_histo_render(struct nb_buf *b, const char *name, const char *const *labe
     append_series(b, name, "_count", labels, nlabels, NULL);
     nb_buf_printf(b, "%" PRIu64 "\n", h->count);
 }
+
+void nb_prom_single(struct nb_buf *b, const char *name, const char *type, const char *help,
+                    double value)
+{
+    nb_prom_family(b, name, type, help);
+    nb_prom_sample(b, name, NULL, 0, value);
+}

@@ -19,6 +19,10 @@ void nb_prom_family(struct nb_buf *b, const char *name, const char *type, const 
 void nb_prom_sample(struct nb_buf *b, const char *name, const char *const *labels, size_t nlabels,
                     double value);
 
+/* A family with one unlabelled sample: HELP, TYPE and the value. */
+void nb_prom_single(struct nb_buf *b, const char *name, const char *type, const char *help,
+                    double value);
+
 /* Histogram with cumulative buckets rendered as name_bucket{...,le="x"},
  * name_sum, name_count. Bounds strictly increasing, in the metric's unit. */
 #define NB_HISTO_MAX_BUCKETS 32

@@ -1,6 +1,7 @@
 /* netblame.c — the command-line tool. Subcommands in a table; each parses its
  * own options. Exit statuses (DESIGN §5): 0 healthy, 1 a fault attributed,
  * 2 usage or config error, 3 inconclusive. */
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -168,18 +169,17 @@ static int cmd_diagnose(int argc, char **argv)
     if (local_agent) {
         struct sockaddr_storage ss;
         socklen_t sl;
-        char a[NB_ADDRSTRLEN];
         if (nb_addr_parse_hostport(local_agent, 9862, &ss, &sl) < 0) {
             fprintf(stderr, "netblame: --local-agent '%s' is not ADDRESS[:PORT]\n", local_agent);
             return NB_EXIT_USAGE;
         }
-        nb_addr_format((struct sockaddr *)&ss, a, sizeof(a));
-        char *colon = strrchr(a, ':');
-        *colon = '\0';
-        snprintf(o.local_agent, sizeof(o.local_agent), "%s", a[0] == '[' ? a + 1 : a);
-        if (a[0] == '[')
-            o.local_agent[strlen(o.local_agent) - 1] = '\0';
-        o.local_agent_port = (uint16_t)atoi(colon + 1);
+        const struct sockaddr_in *sin = (const struct sockaddr_in *)&ss;
+        const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&ss;
+        inet_ntop(ss.ss_family,
+                  ss.ss_family == AF_INET ? (const void *)&sin->sin_addr
+                                          : (const void *)&sin6->sin6_addr,
+                  o.local_agent, sizeof(o.local_agent));
+        o.local_agent_port = ntohs(ss.ss_family == AF_INET ? sin->sin_port : sin6->sin6_port);
     }
 
     struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);

@@ -312,21 +312,17 @@ void nb_engine_render_metrics(const struct nb_engine *e, struct nb_buf *b)
 
     if (e->reflector) {
         const struct nb_reflector_stats *rs = nb_reflector_stats(e->reflector);
-        nb_prom_family(b, "netblame_reflector_received_total", "counter",
-                       "Datagrams received by the STAMP reflector.");
-        nb_prom_sample(b, "netblame_reflector_received_total", NULL, 0, (double)rs->received);
-        nb_prom_family(b, "netblame_reflector_reflected_total", "counter",
-                       "STAMP test packets answered.");
-        nb_prom_sample(b, "netblame_reflector_reflected_total", NULL, 0, (double)rs->reflected);
-        nb_prom_family(b, "netblame_reflector_truncated_total", "counter",
-                       "Datagrams larger than the largest STAMP packet accepted.");
-        nb_prom_sample(b, "netblame_reflector_truncated_total", NULL, 0, (double)rs->truncated);
-        nb_prom_family(b, "netblame_reflector_sessions", "gauge",
-                       "STAMP sessions in the reflector's table.");
-        nb_prom_sample(b, "netblame_reflector_sessions", NULL, 0, (double)rs->sessions);
-        nb_prom_family(b, "netblame_reflector_sessions_evicted_total", "counter",
-                       "Sessions evicted from the full reflector table (least recently used).");
-        nb_prom_sample(b, "netblame_reflector_sessions_evicted_total", NULL, 0,
+        nb_prom_single(b, "netblame_reflector_received_total", "counter",
+                       "Datagrams received by the STAMP reflector.", (double)rs->received);
+        nb_prom_single(b, "netblame_reflector_reflected_total", "counter",
+                       "STAMP test packets answered.", (double)rs->reflected);
+        nb_prom_single(b, "netblame_reflector_truncated_total", "counter",
+                       "Datagrams larger than the largest STAMP packet accepted.",
+                       (double)rs->truncated);
+        nb_prom_single(b, "netblame_reflector_sessions", "gauge",
+                       "STAMP sessions in the reflector's table.", (double)rs->sessions);
+        nb_prom_single(b, "netblame_reflector_sessions_evicted_total", "counter",
+                       "Sessions evicted from the full reflector table (least recently used).",
                        (double)rs->sessions_evicted);
     }
 }

@@ -200,11 +200,23 @@ static void test_buf_growth(void **state)
     nb_buf_free(&b);
 }
 
+static void test_single_sample_family(void **state)
+{
+    (void)state;
+    struct nb_buf b;
+    nb_buf_init(&b);
+    nb_prom_single(&b, "netblame_x_total", "counter", "Things.", 42);
+    assert_string_equal(b.data, "# HELP netblame_x_total Things.\n# TYPE netblame_x_total counter\n"
+                                "netblame_x_total 42\n");
+    nb_buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_counter_with_escaped_labels),
         cmocka_unit_test(test_value_formatting),
+        cmocka_unit_test(test_single_sample_family),
         cmocka_unit_test(test_histogram_render),
         cmocka_unit_test(test_rtt_buckets),
         cmocka_unit_test(test_buf_growth),
