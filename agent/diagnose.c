@@ -35,8 +35,6 @@ struct diag {
     ev_timer pace;
     ev_timer deadline;
     unsigned sent_attempts;
-    int64_t *rtt, *hold;
-    size_t n;
     struct nb_probe_result *res; /* by sequence; res[i].seq == i once finished */
     bool *done;
     uint32_t nonce;
@@ -127,21 +125,38 @@ static void on_result(void *arg, const struct nb_probe_result *r)
         d->res[r->seq] = *r;
         d->done[r->seq] = true;
     }
-    if (r->lost)
-        return;
-    d->rtt[d->n] = r->rtt;
-    d->hold[d->n] = r->reflector_hold;
-    d->n++;
-    if (r->t1_src == NB_TS_SND || r->t1_src == NB_TS_SCHED)
-        d->rep->t1_kernel++;
-    else
-        d->rep->t1_user++;
-    if (r->t4_src == NB_TS_KERNEL_RX)
-        d->rep->t4_kernel++;
-    else
-        d->rep->t4_user++;
-    if (r->refl_synced)
-        d->rep->refl_synced_any = true;
+}
+
+/* Round-trip and reflector figures, and where the timestamps came from, over
+ * the answered probes. */
+static void summarise_results(struct diag *d)
+{
+    struct nb_diag_report *rep = d->rep;
+    int64_t *rtt = nb_calloc(d->o->count, sizeof(int64_t));
+    int64_t *hold = nb_calloc(d->o->count, sizeof(int64_t));
+    size_t n = 0;
+    for (size_t i = 0; i < d->o->count; i++) {
+        const struct nb_probe_result *r = &d->res[i];
+        if (!d->done[i] || r->lost)
+            continue;
+        rtt[n] = r->rtt;
+        hold[n] = r->reflector_hold;
+        n++;
+        if (r->t1_src == NB_TS_SND || r->t1_src == NB_TS_SCHED)
+            rep->t1_kernel++;
+        else
+            rep->t1_user++;
+        if (r->t4_src == NB_TS_KERNEL_RX)
+            rep->t4_kernel++;
+        else
+            rep->t4_user++;
+        if (r->refl_synced)
+            rep->refl_synced_any = true;
+    }
+    nb_summarise(rtt, n, &rep->rtt);
+    nb_summarise(hold, n, &rep->hold);
+    free(rtt);
+    free(hold);
 }
 
 static void maybe_done(struct diag *d)
@@ -297,11 +312,11 @@ static void link_evidence(struct diag *d, int local, const char *addr, uint16_t 
         m += (size_t)snprintf(moved + m, sizeof(moved) - m, " " #f " +%llu",                       \
                               (unsigned long long)dc.f);
         MOVED(rx_dropped)
-        MOVED(tx_dropped) MOVED(rx_errors) MOVED(tx_errors) MOVED(carrier_changes)
-            MOVED(qdisc_drops)
+        MOVED(tx_dropped)
+        MOVED(rx_errors) MOVED(tx_errors) MOVED(carrier_changes) MOVED(qdisc_drops)
 #undef MOVED
-                if (m) add_evidence(d->rep, "%s %s %s:%s during the burst", side,
-                                    a->nic ? "NIC" : "tap", a->name, moved);
+            if (m) add_evidence(d->rep, "%s %s %s:%s during the burst", side,
+                                a->nic ? "NIC" : "tap", a->name, moved);
     }
     free(after);
 }
@@ -315,7 +330,7 @@ static void link_evidence(struct diag *d, int local, const char *addr, uint16_t 
  * unresolved: B.rx/B.tx are then not observable for them. */
 static void resolve_reflector_receipt(struct diag *d, struct nb_path_obs *obs)
 {
-    int64_t prev = -1;        /* last answered sequence, -1: the session start */
+    int64_t prev = -1; /* last answered sequence, -1: the session start */
     uint32_t prev_refl = (uint32_t)-1;
     for (size_t j = 0; j < d->o->count; j++) {
         const struct nb_probe_result *r = &d->res[j];
@@ -394,8 +409,6 @@ int nb_diagnose_run(struct ev_loop *loop, const struct nb_diag_opts *o, struct n
     struct diag d = {.loop = loop, .o = o, .rep = rep};
     memset(rep, 0, sizeof(*rep));
     snprintf(rep->target, sizeof(rep->target), "%s", o->target);
-    d.rtt = nb_calloc(o->count, sizeof(int64_t));
-    d.hold = nb_calloc(o->count, sizeof(int64_t));
 
     struct nb_sender_cfg sc = {0};
     sc.peer = o->addr;
@@ -412,8 +425,6 @@ int nb_diagnose_run(struct ev_loop *loop, const struct nb_diag_opts *o, struct n
     d.done = nb_calloc(o->count, sizeof(*d.done));
     d.sender = nb_sender_new(&sc, on_result, &d, err, errlen);
     if (!d.sender) {
-        free(d.rtt);
-        free(d.hold);
         free(d.res);
         free(d.done);
         return -1;
@@ -451,12 +462,9 @@ int nb_diagnose_run(struct ev_loop *loop, const struct nb_diag_opts *o, struct n
     rep->bogus = st->bogus;
     for (int i = 0; i < NB_STAMP_E__COUNT; i++)
         rep->malformed += st->malformed[i];
-    nb_summarise(d.rtt, d.n, &rep->rtt);
-    nb_summarise(d.hold, d.n, &rep->hold);
+    summarise_results(&d);
     nb_sender_free(d.sender);
     decompose(&d);
-    free(d.rtt);
-    free(d.hold);
     free(d.res);
     free(d.done);
     free(d.links_before[0]);
