@@ -13,6 +13,7 @@
 static const char *const kind_names[] = {"test", "reply"};
 static const char *const role_names[] = {"tap", "nic"};
 static const char *const dir_names[] = {"in", "out"};
+static const char *const proto_names[] = {"stamp", "tcp"};
 
 void nb_sightings_json_render(const char *node, const struct nb_sightings_page *pg,
                               const struct nb_sighting *s, struct nb_buf *b)
@@ -34,6 +35,7 @@ void nb_sightings_json_render(const char *node, const struct nb_sightings_page *
         cJSON_AddStringToObject(o, "kind", kind_names[s[i].kind & 1]);
         cJSON_AddStringToObject(o, "role", role_names[s[i].role & 1]);
         cJSON_AddStringToObject(o, "dir", dir_names[s[i].dir & 1]);
+        cJSON_AddStringToObject(o, "proto", proto_names[s[i].proto & 1]);
         cJSON_AddStringToObject(o, "ifname", s[i].ifname);
         cJSON_AddNumberToObject(o, "ifindex", s[i].ifindex);
         cJSON_AddItemToArray(arr, o);
@@ -95,7 +97,10 @@ int nb_sightings_json_parse(const char *text, size_t len, struct nb_sighting *ou
             get_u64(it, "ts", 0, &ts) < 0 || ts > (uint64_t)INT64_MAX ||
             get_enum(it, "kind", kind_names, &s->kind) < 0 ||
             get_enum(it, "role", role_names, &s->role) < 0 ||
-            get_enum(it, "dir", dir_names, &s->dir) < 0 || !cJSON_IsString(ifname) ||
+            get_enum(it, "dir", dir_names, &s->dir) < 0 ||
+            (cJSON_GetObjectItemCaseSensitive(it, "proto") &&
+             get_enum(it, "proto", proto_names, &s->proto) < 0) ||
+            !cJSON_IsString(ifname) ||
             !ifname->valuestring || strlen(ifname->valuestring) >= sizeof(s->ifname) ||
             !cJSON_IsNumber(ifindex) || ifindex->valuedouble < 0 ||
             ifindex->valuedouble > 2147483647.0) {

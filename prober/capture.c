@@ -55,6 +55,10 @@
 #define IPV4_HDR_MIN 20
 #define IPV6_HDR_LEN 40
 #define UDP_HDR_LEN 8
+#define TCP_HDR_MIN 20
+#define TCP_OFF_FLAGS 13
+#define TCP_SYN 0x02
+#define TCP_ACK 0x10
 #define TLV_HDR_LEN 4
 
 struct watch {
@@ -66,7 +70,7 @@ struct watch {
 struct nb_capture {
     pcap_t *p;
     int fd;
-    uint16_t port;
+    struct nb_capture_cfg cfg; /* stamp_port resolved */
     nb_sighting_cb cb;
     void *arg;
     struct watch *w; /* sorted by ifindex: a lookup per frame is a binary search */
@@ -104,11 +108,20 @@ static bool probe_id_at(const uint8_t *pl, size_t len, size_t base, uint64_t *id
     return nb_tlv_get_probe_id(&t, id);
 }
 
-/* The IPv4 or IPv6 UDP datagram in L3 (AVAIL captured bytes, PROTO the
- * ethertype): sets *UDP and *ULEN (captured bytes of it, trimmed to what the
- * IP header says is the packet). Returns false for anything else. */
-static bool find_udp(const uint8_t *l3, size_t avail, uint16_t proto, const uint8_t **udp,
-                     size_t *ulen)
+/* The transport segment of the IPv4 or IPv6 packet in L3 (AVAIL captured
+ * bytes, PROTO the ethertype), if it is UDP or TCP: fills *L4 (*L4LEN captured
+ * bytes of it, trimmed to what the IP header says is the packet), its IP
+ * protocol, and where the source and destination addresses sit. Returns
+ * false for anything else (fragments, extension headers, cut short). */
+struct l4 {
+    const uint8_t *p;
+    size_t len;
+    uint8_t ipproto;
+    bool v6;
+    const uint8_t *src, *dst;
+};
+
+static bool find_l4(const uint8_t *l3, size_t avail, uint16_t proto, struct l4 *out)
 {
     if (proto == ETHERTYPE_IPV4) {
         if (avail < IPV4_HDR_MIN || l3[0] >> 4 != 4)
@@ -117,54 +130,42 @@ static bool find_udp(const uint8_t *l3, size_t avail, uint16_t proto, const uint
         size_t total = get_u16(l3 + 2);
         if (ihl < IPV4_HDR_MIN || avail < ihl || total < ihl)
             return false;
-        if (l3[9] != IPPROTO_UDP || (get_u16(l3 + 6) & 0x1fff) != 0)
-            return false; /* not UDP, or a fragment without the UDP header */
+        if ((get_u16(l3 + 6) & 0x1fff) != 0)
+            return false; /* a fragment without the transport header */
         if (avail > total)
             avail = total; /* link-layer padding is not IP */
-        *udp = l3 + ihl;
-        *ulen = avail - ihl;
-        return true;
-    }
-    if (proto == ETHERTYPE_IPV6) {
+        *out = (struct l4){.p = l3 + ihl, .len = avail - ihl, .ipproto = l3[9], .v6 = false,
+                           .src = l3 + 12, .dst = l3 + 16};
+    } else if (proto == ETHERTYPE_IPV6) {
         if (avail < IPV6_HDR_LEN || l3[0] >> 4 != 6)
             return false;
-        if (l3[6] != IPPROTO_UDP)
-            return false; /* extension headers: netblame sends none */
         size_t plen = get_u16(l3 + 4);
         avail -= IPV6_HDR_LEN;
         if (avail > plen)
             avail = plen;
-        *udp = l3 + IPV6_HDR_LEN;
-        *ulen = avail;
-        return true;
+        /* extension headers: netblame sends none, the kernel's SYNs carry none */
+        *out = (struct l4){.p = l3 + IPV6_HDR_LEN, .len = avail, .ipproto = l3[6], .v6 = true,
+                           .src = l3 + 8, .dst = l3 + 24};
+    } else {
+        return false;
     }
-    return false;
+    return out->ipproto == IPPROTO_UDP || out->ipproto == IPPROTO_TCP;
 }
 
-static enum parse_res parse(const uint8_t *f, size_t caplen, uint16_t port, struct nb_sighting *out)
+/* A netblame STAMP probe in the UDP datagram UDP (ULEN captured bytes). */
+static enum parse_res parse_stamp(const uint8_t *udp, size_t ulen, uint16_t port,
+                                  struct nb_sighting *out)
 {
-    if (!f || caplen < SLL2_HDR_LEN)
-        return PARSE_MALFORMED;
-    uint32_t ifindex = get_u32(f + SLL2_OFF_IFINDEX);
-    if (ifindex == 0 || ifindex > INT_MAX)
-        return PARSE_MALFORMED;
-
-    const uint8_t *udp;
-    size_t ulen;
-    if (!find_udp(f + SLL2_HDR_LEN, caplen - SLL2_HDR_LEN, get_u16(f + SLL2_OFF_PROTO), &udp,
-                  &ulen))
-        return PARSE_MALFORMED;
     if (ulen < UDP_HDR_LEN)
         return PARSE_MALFORMED;
     uint16_t sport = get_u16(udp), dport = get_u16(udp + 2);
     size_t udp_len = get_u16(udp + 4);
     if (udp_len < UDP_HDR_LEN)
         return PARSE_MALFORMED;
-    uint8_t kind;
     if (dport == port)
-        kind = NB_PKT_TEST;
+        out->kind = NB_PKT_TEST;
     else if (sport == port)
-        kind = NB_PKT_REPLY;
+        out->kind = NB_PKT_REPLY;
     else
         return PARSE_MALFORMED;
 
@@ -172,24 +173,69 @@ static enum parse_res parse(const uint8_t *f, size_t caplen, uint16_t port, stru
     size_t plen = ulen - UDP_HDR_LEN;
     if (plen > udp_len - UDP_HDR_LEN)
         plen = udp_len - UDP_HDR_LEN;
-    uint64_t id;
-    if (!probe_id_at(pl, plen, NB_STAMP_BASE_LEN, &id) &&
-        !probe_id_at(pl, plen, NB_STAMP_AUTH_BASE_LEN, &id))
+    if (!probe_id_at(pl, plen, NB_STAMP_BASE_LEN, &out->probe_id) &&
+        !probe_id_at(pl, plen, NB_STAMP_AUTH_BASE_LEN, &out->probe_id))
         return PARSE_NO_PROBE_ID;
-
-    out->probe_id = id;
-    out->kind = kind;
-    out->role = 0;
-    out->dir = f[SLL2_OFF_PKTTYPE] == LINUX_SLL_OUTGOING ? NB_DIR_OUT : NB_DIR_IN;
-    out->ifindex = (int)ifindex;
-    memset(out->ifname, 0, sizeof(out->ifname));
+    out->proto = NB_PROTO_STAMP;
     return PARSE_OK;
 }
 
-int nb_capture_parse_sll2(const uint8_t *frame, size_t caplen, uint16_t stamp_port,
+/* An app probe's handshake: a SYN from a guest port in [FIRST, LAST] (the
+ * test packet) or the SYN-ACK back to it (the reply). */
+static enum parse_res parse_tcp(const struct l4 *l, uint16_t first, uint16_t last,
+                                struct nb_sighting *out)
+{
+    if (first == 0 || l->len < TCP_HDR_MIN)
+        return PARSE_MALFORMED;
+    uint16_t sport = get_u16(l->p), dport = get_u16(l->p + 2);
+    uint8_t flags = l->p[TCP_OFF_FLAGS] & (TCP_SYN | TCP_ACK);
+    uint16_t gport, server_port;
+    const uint8_t *gaddr;
+    if (flags == TCP_SYN && sport >= first && sport <= last) {
+        out->kind = NB_PKT_TEST;
+        gport = sport, server_port = dport, gaddr = l->src;
+    } else if (flags == (TCP_SYN | TCP_ACK) && dport >= first && dport <= last) {
+        out->kind = NB_PKT_REPLY;
+        gport = dport, server_port = sport, gaddr = l->dst;
+    } else {
+        return PARSE_MALFORMED;
+    }
+    out->probe_id = nb_tcp_probe_id(nb_tcp_session(gaddr, l->v6), gport, server_port);
+    out->proto = NB_PROTO_TCP;
+    return PARSE_OK;
+}
+
+static enum parse_res parse(const uint8_t *f, size_t caplen, const struct nb_capture_cfg *cfg,
+                            struct nb_sighting *out)
+{
+    if (!f || caplen < SLL2_HDR_LEN)
+        return PARSE_MALFORMED;
+    uint32_t ifindex = get_u32(f + SLL2_OFF_IFINDEX);
+    if (ifindex == 0 || ifindex > INT_MAX)
+        return PARSE_MALFORMED;
+
+    struct l4 l;
+    if (!find_l4(f + SLL2_HDR_LEN, caplen - SLL2_HDR_LEN, get_u16(f + SLL2_OFF_PROTO), &l))
+        return PARSE_MALFORMED;
+    struct nb_sighting s = {0};
+    enum parse_res r = l.ipproto == IPPROTO_TCP
+                           ? parse_tcp(&l, cfg->app_port_first, cfg->app_port_last, &s)
+                           : parse_stamp(l.p, l.len, cfg->stamp_port, &s);
+    if (r != PARSE_OK)
+        return r;
+    s.dir = f[SLL2_OFF_PKTTYPE] == LINUX_SLL_OUTGOING ? NB_DIR_OUT : NB_DIR_IN;
+    s.ifindex = (int)ifindex;
+    *out = s;
+    return PARSE_OK;
+}
+
+int nb_capture_parse_sll2(const uint8_t *frame, size_t caplen, const struct nb_capture_cfg *cfg,
                           struct nb_sighting *out)
 {
-    return parse(frame, caplen, stamp_port, out) == PARSE_OK ? 0 : -1;
+    struct nb_capture_cfg c = *cfg;
+    if (!c.stamp_port)
+        c.stamp_port = NB_STAMP_PORT;
+    return parse(frame, caplen, &c, out) == PARSE_OK ? 0 : -1;
 }
 
 /* ---- the watched set ---- */
@@ -274,8 +320,8 @@ static void emit_tree(struct prog *p, const struct watch *w, size_t lo, size_t h
     emit_tree(p, w, mid, hi, accept);
 }
 
-/* PROTO's filter text for stamp port PORT. */
-static void proto_text(char *buf, size_t len, uint16_t port)
+/* PROTO's filter text for CFG. */
+static void proto_text(char *buf, size_t len, const struct nb_capture_cfg *cfg)
 {
     /* The magic sits 4 bytes into the first TLV; udp[] is relative to the UDP
      * header (IPv4 only in libpcap, IHL honoured), ip6[] to the IPv6 header
@@ -285,20 +331,34 @@ static void proto_text(char *buf, size_t len, uint16_t port)
      * authenticated offset. */
     unsigned u = UDP_HDR_LEN + NB_STAMP_BASE_LEN + TLV_HDR_LEN;
     unsigned a = UDP_HDR_LEN + NB_STAMP_AUTH_BASE_LEN + TLV_HDR_LEN;
-    snprintf(buf, len,
-             "udp port %u and ("
-             "(ip and (udp[%u:4] = 0x%08x or udp[%u:4] = 0x%08x)) or "
-             "(ip6 and (ip6[%u:4] = 0x%08x or ip6[%u:4] = 0x%08x)))",
-             port, u, NB_TLV_MAGIC, a, NB_TLV_MAGIC, IPV6_HDR_LEN + u, NB_TLV_MAGIC,
-             IPV6_HDR_LEN + a, NB_TLV_MAGIC);
+    unsigned port = cfg->stamp_port;
+    int n = snprintf(buf, len,
+                     "(udp port %u and ("
+                     "(ip and (udp[%u:4] = 0x%08x or udp[%u:4] = 0x%08x)) or "
+                     "(ip6 and (ip6[%u:4] = 0x%08x or ip6[%u:4] = 0x%08x))))",
+                     port, u, NB_TLV_MAGIC, a, NB_TLV_MAGIC, IPV6_HDR_LEN + u, NB_TLV_MAGIC,
+                     IPV6_HDR_LEN + a, NB_TLV_MAGIC);
+    if (!cfg->app_port_first || n < 0 || (size_t)n >= len)
+        return;
+    /* App probes' handshakes: a SYN from the reserved source ports, the
+     * SYN-ACK back to them; nothing else of the connection (tcp[13] is the
+     * flags byte; SYN 0x02, ACK 0x10). tcp[] is IPv4 only in libpcap: ip6[53]
+     * is the same byte behind a bare IPv6 header. */
+    unsigned f = cfg->app_port_first, l = cfg->app_port_last;
+    snprintf(buf + n, len - (size_t)n,
+             " or (ip and tcp and ((tcp[13] & 0x12 = 0x02 and tcp src portrange %u-%u) or "
+             "(tcp[13] & 0x12 = 0x12 and tcp dst portrange %u-%u)))"
+             " or (ip6 and ip6[6] = 6 and ((ip6[53] & 0x12 = 0x02 and tcp src portrange %u-%u) or "
+             "(ip6[53] & 0x12 = 0x12 and tcp dst portrange %u-%u)))",
+             f, l, f, l, f, l, f, l);
 }
 
 /* Compile PROTO and the ifindex load into C. Returns 0, or -1 with ERR set. */
 static int proto_compile(struct nb_capture *c, char *err, size_t errlen)
 {
-    char text[512];
+    char text[1024];
     struct bpf_program ifx;
-    proto_text(text, sizeof(text), c->port);
+    proto_text(text, sizeof(text), &c->cfg);
     if (pcap_compile(c->p, &c->proto, text, 1, PCAP_NETMASK_UNKNOWN) < 0) {
         snprintf(err, errlen, "capture on any: filter \"%s\": %s", text, pcap_geterr(c->p));
         return -1;
@@ -439,7 +499,9 @@ struct nb_capture *nb_capture_new(const struct nb_capture_cfg *cfg, nb_sighting_
 
     struct nb_capture *c = nb_calloc(1, sizeof(*c));
     c->p = p;
-    c->port = cfg->stamp_port ? cfg->stamp_port : NB_STAMP_PORT;
+    c->cfg = *cfg;
+    if (!c->cfg.stamp_port)
+        c->cfg.stamp_port = NB_STAMP_PORT;
     c->cb = cb;
     c->arg = arg;
     if (proto_compile(c, err, errlen) < 0) {
@@ -462,8 +524,14 @@ struct nb_capture *nb_capture_new(const struct nb_capture_cfg *cfg, nb_sighting_
         nb_capture_free(c);
         return NULL;
     }
-    nb_info("capture on any: %zu KiB ring, snaplen %d, STAMP port %u", bufsz / 1024,
-            NB_CAPTURE_SNAPLEN, c->port);
+    if (c->cfg.app_port_first)
+        nb_info("capture on any: %zu KiB ring, snaplen %d, STAMP port %u, app handshakes from"
+                " ports %u-%u",
+                bufsz / 1024, NB_CAPTURE_SNAPLEN, c->cfg.stamp_port, c->cfg.app_port_first,
+                c->cfg.app_port_last);
+    else
+        nb_info("capture on any: %zu KiB ring, snaplen %d, STAMP port %u", bufsz / 1024,
+                NB_CAPTURE_SNAPLEN, c->cfg.stamp_port);
     return c;
 
 fail:
@@ -559,7 +627,7 @@ static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *by
     struct nb_capture *c = (struct nb_capture *)user;
     struct nb_sighting s;
     c->st.packets++;
-    switch (parse(bytes, h->caplen, c->port, &s)) {
+    switch (parse(bytes, h->caplen, &c->cfg, &s)) {
     case PARSE_OK:
         break;
     case PARSE_NO_PROBE_ID:

@@ -1,6 +1,7 @@
 /* capture.h — the host agent's sightings of netblame probes: one libpcap capture
  * on the "any" device (DLT_LINUX_SLL2, ns stamps, immediate mode) whose kernel
- * filter passes only netblame STAMP packets on the watched guest taps and
+ * filter passes only netblame STAMP packets, and the SYN / SYN-ACK of app
+ * probes (from their reserved source ports), on the watched guest taps and
  * physical NICs. Each captured probe becomes a struct nb_sighting handed to a
  * callback. No event loop inside: the owner watches nb_capture_fd() for
  * readability and calls nb_capture_on_readable(). Needs CAP_NET_RAW. */
@@ -18,6 +19,10 @@
 struct nb_capture_cfg {
     uint16_t stamp_port; /* host order; 0: NB_STAMP_PORT */
     size_t buffer_bytes; /* 0: NB_CAPTURE_BUFFER_DEFAULT */
+    /* App probes' reserved source ports (host order, inclusive): their TCP
+     * handshakes (SYN out of the range, SYN-ACK back) are sighted too.
+     * 0: STAMP probes only. */
+    uint16_t app_port_first, app_port_last;
 };
 
 struct nb_capture;
@@ -56,7 +61,7 @@ struct nb_capture_stats {
     uint64_t packets;        /* frames read from the ring */
     uint64_t sightings;      /* handed to the callback */
     uint64_t not_watched;    /* a probe on an interface no longer (or not) watched */
-    uint64_t malformed;      /* not IPv4/IPv6 UDP to or from the STAMP port, or cut short */
+    uint64_t malformed;      /* neither STAMP nor an app handshake, or cut short */
     uint64_t no_probe_id;    /* STAMP, but no complete netblame probe-id TLV captured */
     uint64_t kernel_drops;   /* pcap_stats ps_drop: ring full */
     uint64_t kernel_ifdrops; /* pcap_stats ps_ifdrop */
@@ -65,10 +70,11 @@ struct nb_capture_stats {
 void nb_capture_stats(struct nb_capture *c, struct nb_capture_stats *out);
 
 /* Pure: parse one captured SLL2 frame (as libpcap hands it, CAPLEN bytes) into
- * *OUT: probe id, kind, dir and ifindex; role 0 and ifname empty, ts untouched.
- * Returns 0, or -1 for anything not a netblame probe (*OUT then untouched);
+ * *OUT: probe id, proto, kind, dir and ifindex; role 0, ifname empty, ts 0.
+ * CFG gives the STAMP port and the app source ports. Returns 0, or -1 for
+ * anything not a netblame probe or app handshake (*OUT then untouched);
  * every length is checked before it is read. */
-int nb_capture_parse_sll2(const uint8_t *frame, size_t caplen, uint16_t stamp_port,
+int nb_capture_parse_sll2(const uint8_t *frame, size_t caplen, const struct nb_capture_cfg *cfg,
                           struct nb_sighting *out);
 
 #endif
