@@ -75,8 +75,9 @@ static CURL *client(char *err, size_t errlen, const char *host)
     return h;
 }
 
-int nb_agent_fetch_sightings(const char *addr, uint16_t port, uint32_t session, size_t max,
-                             long timeout_ms, struct nb_fetch *out, char *err, size_t errlen)
+int nb_agent_fetch_sightings(const char *addr, uint16_t port, uint32_t session, uint64_t since,
+                             size_t max, long timeout_ms, struct nb_fetch *out, char *err,
+                             size_t errlen)
 {
     char host[80];
     url_host(addr, port, host, sizeof(host));
@@ -87,7 +88,6 @@ int nb_agent_fetch_sightings(const char *addr, uint16_t port, uint32_t session, 
     struct nb_sighting *page = nb_calloc(NB_SIGHTINGS_PAGE_MAX, sizeof(*page));
     struct nb_buf body;
     nb_buf_init(&body);
-    uint64_t since = 0;
     int ret = -1;
     for (;;) {
         char url[256];
@@ -103,6 +103,7 @@ int nb_agent_fetch_sightings(const char *addr, uint16_t port, uint32_t session, 
             goto done;
         }
         out->missed += pg.missed;
+        out->next = pg.next;
         if (out->n + pg.n > max) {
             snprintf(err, errlen, "host agent %s: more than %zu sightings", host, max);
             goto done;

@@ -15,13 +15,17 @@ struct nb_fetch {
     struct nb_sighting *s; /* owned: free() */
     size_t n;
     uint64_t missed;       /* sightings evicted before we read them */
+    uint64_t next;         /* the agent's cursor after them: SINCE for the next call */
 };
 
-/* Every sighting of SESSION held by the agent at ADDR:PORT (numeric), paging
- * until done, at most MAX in all, within TIMEOUT_MS. Returns 0, or -1 with a
- * one-line reason in ERR ("host agent 198.18.0.1:9862: connection refused"). */
-int nb_agent_fetch_sightings(const char *addr, uint16_t port, uint32_t session, size_t max,
-                             long timeout_ms, struct nb_fetch *out, char *err, size_t errlen);
+/* Every sighting of SESSION held by the agent at ADDR:PORT (numeric) from
+ * its sequence SINCE on (0: the oldest it holds; UINT64_MAX: none, just
+ * learn the cursor in OUT->next), paging until done, at most MAX in all,
+ * within TIMEOUT_MS. Returns 0, or -1 with a one-line reason in ERR
+ * ("host agent 198.18.0.1:9862: connection refused"). */
+int nb_agent_fetch_sightings(const char *addr, uint16_t port, uint32_t session, uint64_t since,
+                             size_t max, long timeout_ms, struct nb_fetch *out, char *err,
+                             size_t errlen);
 
 /* The watched links and their counters at ADDR:PORT, into OUT (CAP entries).
  * Returns the count, or -1 with a one-line reason in ERR. */

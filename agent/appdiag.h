@@ -1,5 +1,7 @@
 /* appdiag.h — `netblame diagnose http://...` / `tcp://...`: a series of app
- * probes against a backend, with per-phase figures and the typed reasons. */
+ * probes against a backend, with per-phase figures, the typed reasons, the
+ * handshake split into segments by the host agents' sightings, and the
+ * server's own time (first byte minus the handshake's round trip). */
 #ifndef NB_APPDIAG_H
 #define NB_APPDIAG_H
 
@@ -8,21 +10,52 @@
 
 #include "appprobe.h"
 #include "buf.h"
+#include "netblame/addr.h"
 #include "netblame/quantile.h"
+#include "netblame/segments.h"
+#include "netblame/stamp.h"
+
+struct nb_appdiag_opts {
+    const struct nb_app_target *t; /* its ports, if set, make handshakes sightable */
+    const char *url;
+    unsigned count, interval_ms;
+    /* This guest's host agent (control API), "" if none. */
+    char local_agent[64];
+    uint16_t local_agent_port;
+    /* To learn the server's host agent: a STAMP hello to the server's
+     * address (a netblame reflector there announces its host agent). */
+    enum nb_stamp_mode mode;
+    struct nb_stamp_key key;
+    uint16_t ssid;
+    uint16_t stamp_port;           /* 0: NB_STAMP_PORT */
+};
 
 struct nb_appdiag_report {
     char target[600];
     unsigned probes, ok;
     unsigned reasons[NB_APP__COUNT];
     struct nb_summary phase[NB_PH__COUNT]; /* ns, over probes that completed the phase */
-    char last_detail[160];                 /* detail of the last failure */
+    struct nb_summary syn_rtt;     /* ns: the kernel's SYN round trip */
+    struct nb_summary server;      /* ns: first byte minus SYN round trip, per probe */
+    char last_detail[160];         /* detail of the last failure */
     int last_status;
+
+    /* The handshake split (DESIGN §2 segments), when host agents answered. */
+    unsigned unsighted;            /* probes not from a reserved port: not sightable */
+    unsigned syn_retrans;          /* SYN retransmissions over all probes */
+    bool decomposed;
+    char local_agent[NB_ADDRSTRLEN + 8], remote_agent[NB_ADDRSTRLEN + 8]; /* "" if none */
+    bool local_ok, remote_ok;
+    uint64_t sightings_missed;
+    struct nb_waterfall wf;
+    size_t nnotes;
+    char notes[8][200];            /* why a part is missing, for a person */
 };
 
-/* Run COUNT probes of T one after another (INTERVAL_MS apart) on LOOP. */
-int nb_appdiag_run(struct ev_loop *loop, const struct nb_app_target *t, const char *url,
-                   unsigned count, unsigned interval_ms, struct nb_appdiag_report *rep, char *err,
-                   size_t errlen);
+/* Run O->count probes one after another on LOOP, then fetch the host agents'
+ * sightings. Returns 0, or -1 with ERR (the resolver could not start). */
+int nb_appdiag_run(struct ev_loop *loop, const struct nb_appdiag_opts *o,
+                   struct nb_appdiag_report *rep, char *err, size_t errlen);
 void nb_appdiag_print(const struct nb_appdiag_report *rep, FILE *out);
 void nb_appdiag_json(const struct nb_appdiag_report *rep, struct nb_buf *b);
 

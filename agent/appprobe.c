@@ -101,6 +101,7 @@ struct probe {
 
 static void finish(struct probe *p, enum nb_app_reason reason, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+static void handshake_info(struct probe *p);
 
 static void finish(struct probe *p, enum nb_app_reason reason, const char *fmt, ...)
 {
@@ -115,6 +116,8 @@ static void finish(struct probe *p, enum nb_app_reason reason, const char *fmt, 
     }
     p->res.t[NB_PH_TOTAL] = nb_mono_now() - p->start;
     p->res.have[NB_PH_TOTAL] = reason == NB_APP_OK;
+    if (p->fd >= 0 && p->phase == NB_PH_CONNECT && reason != NB_APP_OK)
+        handshake_info(p); /* never established: how many SYNs went out */
     ev_timer_stop(p->loop, &p->deadline);
     if (p->fd >= 0) {
         ev_io_stop(p->loop, &p->io);
@@ -190,6 +193,23 @@ static bool reply_complete(struct probe *p)
     return n >= 0 && (size_t)(end + 4 - p->reply) + (size_t)n <= p->reply_len;
 }
 
+/* The handshake as the kernel measured it: the SYN's round trip (Karn: only
+ * without a retransmitted SYN, when it is the first and only RTT sample) and
+ * how many SYNs were retransmitted. */
+static void handshake_info(struct probe *p)
+{
+    struct tcp_info ti;
+    socklen_t l = sizeof(ti);
+    memset(&ti, 0, sizeof(ti));
+    if (getsockopt(p->fd, IPPROTO_TCP, TCP_INFO, &ti, &l) < 0)
+        return;
+    p->res.syn_retrans = ti.tcpi_total_retrans;
+    if (p->phase == NB_PH_CONNECT && ti.tcpi_total_retrans == 0 && ti.tcpi_rtt > 0) {
+        p->res.have_syn_rtt = true;
+        p->res.syn_rtt = (nb_ns)ti.tcpi_rtt * 1000;
+    }
+}
+
 static void on_io(struct ev_loop *loop, ev_io *w, int revents)
 {
     struct probe *p = w->data;
@@ -203,6 +223,7 @@ static void on_io(struct ev_loop *loop, ev_io *w, int revents)
         }
         p->res.t[NB_PH_CONNECT] = nb_mono_now() - p->phase_start;
         p->res.have[NB_PH_CONNECT] = true;
+        handshake_info(p); /* established: the SYN's round trip */
         p->phase = NB_PH_FIRST_BYTE;
     }
     if (p->req_sent < p->req_len) {
@@ -245,6 +266,25 @@ static void on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
     finish(p, NB_APP_TIMEOUT, "no %s within %u ms", nb_app_phase_name(p->phase), p->t.timeout_ms);
 }
 
+/* Bind FD to the next free port of PORTS. Every port busy (a burst faster
+ * than TIME_WAIT drains, or another program in the range) is not a failure
+ * of the probe: it connects from a kernel-chosen port, unsighted. */
+static bool bind_reserved(int fd, struct nb_app_ports *ports)
+{
+    unsigned span = (unsigned)ports->last - ports->first + 1;
+    for (unsigned i = 0; i < span; i++) {
+        if (ports->next < ports->first || ports->next > ports->last)
+            ports->next = ports->first;
+        uint16_t port = ports->next++;
+        struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port)};
+        if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0)
+            return true;
+        if (errno != EADDRINUSE)
+            return false;
+    }
+    return false;
+}
+
 static void start_connect(struct probe *p, struct in_addr a)
 {
     p->res.addr = a;
@@ -254,6 +294,8 @@ static void start_connect(struct probe *p, struct in_addr a)
         finish(p, NB_APP_UNREACHABLE, "socket: %s", strerror(errno));
         return;
     }
+    if (p->t.ports && p->t.ports->first)
+        p->res.port_reserved = bind_reserved(p->fd, p->t.ports);
     struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(p->t.port), .sin_addr = a};
     p->phase_start = nb_mono_now();
     if (connect(p->fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 && errno != EINPROGRESS) {
@@ -262,8 +304,10 @@ static void start_connect(struct probe *p, struct in_addr a)
     }
     struct sockaddr_in local;
     socklen_t ll = sizeof(local);
-    if (getsockname(p->fd, (struct sockaddr *)&local, &ll) == 0)
+    if (getsockname(p->fd, (struct sockaddr *)&local, &ll) == 0) { /* chosen by connect() */
         p->res.local_port = ntohs(local.sin_port);
+        p->res.local_addr = local.sin_addr;
+    }
     ev_io_init(&p->io, on_io, p->fd, EV_WRITE);
     p->io.data = p;
     ev_io_start(p->loop, &p->io);
@@ -313,6 +357,7 @@ void nb_app_probe_start(struct ev_loop *loop, struct nb_resolv *resolv,
         p->req_len = n < 0 ? 0 : (size_t)n >= sizeof(p->req) ? sizeof(p->req) - 1 : (size_t)n;
     }
     p->start = p->phase_start = nb_mono_now();
+    p->res.start_realtime = nb_realtime_now();
     ev_timer_init(&p->deadline, on_deadline, p->t.timeout_ms / 1000.0, 0.);
     p->deadline.data = p;
     ev_timer_start(loop, &p->deadline);

@@ -35,6 +35,16 @@ const char *nb_app_reason_name(enum nb_app_reason r);
 enum nb_app_phase { NB_PH_RESOLVE = 0, NB_PH_CONNECT, NB_PH_FIRST_BYTE, NB_PH_TOTAL, NB_PH__COUNT };
 const char *nb_app_phase_name(enum nb_app_phase p);
 
+/* The reserved source ports app probes connect from, so the host agents can
+ * sight their handshakes (capture.h) and tell them from the guest's other
+ * connections. Owned by the caller, shared by its probes; NEXT rotates so a
+ * port just closed (TIME_WAIT) is not tried first. Keep the range outside
+ * net.ipv4.ip_local_port_range (or list it in ip_local_reserved_ports). */
+struct nb_app_ports {
+    uint16_t first, last; /* inclusive; first == 0: any (kernel-chosen) port */
+    uint16_t next;
+};
+
 struct nb_app_target {
     bool raw;              /* raw TCP instead of HTTP */
     char host[256];        /* name or numeric IPv4 */
@@ -45,6 +55,7 @@ struct nb_app_target {
     char raw_send[256];    /* raw: bytes to send */
     char raw_expect[128];  /* raw: the reply must start with this */
     unsigned timeout_ms;   /* whole probe, default 5000 */
+    struct nb_app_ports *ports; /* NULL: any source port (handshake not sighted) */
 };
 
 /* Parse "http://host[:port]/path" or "tcp://host:port" into T (other fields
@@ -62,6 +73,13 @@ struct nb_app_result {
     struct in_addr addr;
     uint16_t local_port;         /* the probe's TCP source port (host order) */
     char detail[160];
+    /* The handshake as this guest's kernel saw it, for its decomposition. */
+    struct in_addr local_addr;   /* source address of the connection */
+    bool port_reserved;          /* LOCAL_PORT is from the reserved range */
+    bool have_syn_rtt;           /* SYN..SYN-ACK round trip from TCP_INFO */
+    nb_ns syn_rtt;               /* kernel-measured, us resolution (no SYN retransmit) */
+    unsigned syn_retrans;        /* SYN retransmissions (TCP_INFO total_retrans) */
+    nb_ns start_realtime;        /* CLOCK_REALTIME when the probe started */
 };
 
 typedef void (*nb_app_cb)(void *arg, const struct nb_app_result *r);

@@ -24,6 +24,9 @@
  *   host_agent { address: IP (required), port = 9862 }    guest role: its host agent
  *   capture    { uplink: interface name (required), buffer_kib: 256..1048576 = 4096,
  *                sightings: 1024..4194304 = 65536 }        host role: probe captures
+ *   app_source_ports { first: 1024..65535 = 61000, last: first..65535 = 61255 } the
+ *                reserved ports app probes connect from (guest) and whose
+ *                handshakes are sighted (host); at most 4096 ports
  * Names (node, peer names) are 1..63 characters of [A-Za-z0-9_.:-]. */
 #include "config.h"
 
@@ -644,11 +647,34 @@ static int parse_capture(struct ctx *x, const cJSON *root, struct nb_config *c)
     return 0;
 }
 
+static int parse_app_ports(struct ctx *x, const cJSON *root, struct nb_config *c)
+{
+    static const char *const keys[] = {"first", "last", NULL};
+    const cJSON *o;
+    long first, last;
+
+    if (get_obj(x, root, "", "app_source_ports", keys, &o) < 0)
+        return -1;
+    if (!o)
+        return 0;
+    if (get_int(x, o, "app_source_ports", "first", 1024, 65535, NB_APP_PORT_FIRST_DEFAULT,
+                &first) < 0 ||
+        get_int(x, o, "app_source_ports", "last", first, 65535,
+                first > NB_APP_PORT_LAST_DEFAULT ? first : NB_APP_PORT_LAST_DEFAULT, &last) < 0)
+        return -1;
+    if (last - first + 1 > 4096)
+        return fail(x, "app_source_ports", "last", "at most 4096 ports (first is %ld)", first);
+    c->app_port_first = (uint16_t)first;
+    c->app_port_last = (uint16_t)last;
+    return 0;
+}
+
 /* Validate ROOT into C (already holding the defaults). */
 static int parse_root(struct ctx *x, const cJSON *root, struct nb_config *c)
 {
-    static const char *const keys[] = {"role",  "node",  "log_level",  "reflector", "api",
-                                       "stamp", "peers", "host_agent", "capture",   NULL};
+    static const char *const keys[] = {"role",       "node",    "log_level",        "reflector",
+                                       "api",        "stamp",   "peers",            "host_agent",
+                                       "capture",    "app_source_ports", NULL};
     static const char *const roles[] = {"host", "guest", NULL};
     static const char *const levels[] = {"err", "warn", "info", "debug", NULL};
     unsigned role = 0, level = 2;
@@ -665,7 +691,8 @@ static int parse_root(struct ctx *x, const cJSON *root, struct nb_config *c)
     snprintf(c->log_level, sizeof(c->log_level), "%s", levels[level]);
     if (parse_reflector(x, root, c) < 0 || parse_api(x, root, c) < 0 ||
         parse_stamp(x, root, c) < 0 || parse_peers(x, root, c) < 0 ||
-        parse_host_agent(x, root, c) < 0 || parse_capture(x, root, c) < 0)
+        parse_host_agent(x, root, c) < 0 || parse_capture(x, root, c) < 0 ||
+        parse_app_ports(x, root, c) < 0)
         return -1;
     if (c->capture && c->role != NB_ROLE_HOST)
         return fail(x, NULL, "capture", "only a host agent captures (role is \"guest\")");
@@ -691,6 +718,8 @@ static void set_defaults(struct nb_config *c)
     c->api_port = DEFAULT_API_PORT;
     c->auth = NB_STAMP_UNAUTH;
     c->jitter_pct = 10;
+    c->app_port_first = NB_APP_PORT_FIRST_DEFAULT;
+    c->app_port_last = NB_APP_PORT_LAST_DEFAULT;
 }
 
 /* Report a JSON syntax problem at byte OFF of TEXT with its line and column. */

@@ -15,6 +15,11 @@
 #define NB_NAME_MAX 64
 #define NB_HOST_MAX 256
 #define NB_MAX_PEERS 1024
+/* App probes' reserved source ports (appprobe.h, capture.h): just above
+ * Linux's default ephemeral range (32768..60999), so the kernel never hands
+ * them to other connections. */
+#define NB_APP_PORT_FIRST_DEFAULT 61000
+#define NB_APP_PORT_LAST_DEFAULT 61255
 
 enum nb_role { NB_ROLE_HOST = 0, NB_ROLE_GUEST = 1 };
 
@@ -68,6 +73,10 @@ struct nb_config {
     char uplink[16];            /* physical NIC (required in "capture") */
     unsigned capture_buffer_kib;/* pcap buffer for the whole host, default 4096 */
     unsigned sightings_capacity;/* sightings kept, default 65536 */
+
+    /* app probes connect from these ports (guest); their handshakes are
+     * sighted (host). Default NB_APP_PORT_FIRST/LAST_DEFAULT. */
+    uint16_t app_port_first, app_port_last;
 };
 
 /* Read and validate PATH. Returns 0, or -1 with a one-line message in ERR

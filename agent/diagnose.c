@@ -73,37 +73,45 @@ static void on_hello_timeout(struct ev_loop *loop, ev_timer *w, int revents)
     ev_break(loop, EVBREAK_ALL);
 }
 
+bool nb_diag_learn_agent(struct ev_loop *loop, const struct nb_sender_cfg *base,
+                         unsigned timeout_ms, char *addr, size_t addrlen, uint16_t *port)
+{
+    struct hello h = {.loop = loop};
+    struct nb_sender_cfg sc = *base;
+    char err[256];
+    sc.id_nonce = ~base->id_nonce;
+    sc.request_agent = true;
+    struct nb_sender *s = nb_sender_new(&sc, on_hello, &h, err, sizeof(err));
+    if (!s)
+        return false;
+    ev_io io;
+    ev_timer t;
+    ev_io_init(&io, on_hello_io, nb_sender_fd(s), EV_READ);
+    io.data = s;
+    ev_io_start(loop, &io);
+    ev_timer_init(&t, on_hello_timeout, timeout_ms / 1000.0, 0.);
+    ev_timer_start(loop, &t);
+    if (nb_sender_send(s, nb_mono_now()) == 0)
+        ev_run(loop, 0);
+    ev_io_stop(loop, &io);
+    ev_timer_stop(loop, &t);
+    nb_sender_free(s);
+    if (!h.done || h.r.lost || !h.r.agent_family)
+        return false;
+    inet_ntop(h.r.agent_family == 4 ? AF_INET : AF_INET6, h.r.agent_addr, addr,
+              (socklen_t)addrlen);
+    *port = h.r.agent_port;
+    return true;
+}
+
 /* One probe before the burst, on its own session, to learn the remote host
  * agent in-band, so that its link counters can be read BEFORE the burst (read
  * at the first reply instead, a fault that delays that reply would already
  * have moved them). Fills d->remote_* when the reflector announced one. */
 static void hello(struct diag *d, const struct nb_sender_cfg *base)
 {
-    struct hello h = {.loop = d->loop};
-    struct nb_sender_cfg sc = *base;
-    char err[256];
-    sc.id_nonce = ~base->id_nonce;
-    struct nb_sender *s = nb_sender_new(&sc, on_hello, &h, err, sizeof(err));
-    if (!s)
-        return;
-    ev_io io;
-    ev_timer t;
-    ev_io_init(&io, on_hello_io, nb_sender_fd(s), EV_READ);
-    io.data = s;
-    ev_io_start(d->loop, &io);
-    ev_timer_init(&t, on_hello_timeout, d->o->timeout_ms / 1000.0, 0.);
-    ev_timer_start(d->loop, &t);
-    if (nb_sender_send(s, nb_mono_now()) == 0)
-        ev_run(d->loop, 0);
-    ev_io_stop(d->loop, &io);
-    ev_timer_stop(d->loop, &t);
-    nb_sender_free(s);
-    if (h.done && !h.r.lost && h.r.agent_family) {
-        d->remote_known = true;
-        inet_ntop(h.r.agent_family == 4 ? AF_INET : AF_INET6, h.r.agent_addr, d->remote_addr,
-                  sizeof(d->remote_addr));
-        d->remote_port = h.r.agent_port;
-    }
+    d->remote_known = nb_diag_learn_agent(d->loop, base, d->o->timeout_ms, d->remote_addr,
+                                          sizeof(d->remote_addr), &d->remote_port);
 }
 
 /* Snapshot a host agent's link counters (blocking, bounded by AGENT_TIMEOUT_MS). */
@@ -249,7 +257,7 @@ static void place_sightings(struct diag *d, struct nb_path_obs *obs, const char 
     struct nb_diag_report *rep = d->rep;
     struct nb_fetch f;
     char err[256];
-    if (nb_agent_fetch_sightings(addr, port, d->nonce, 64 * (size_t)d->o->count + 1024,
+    if (nb_agent_fetch_sightings(addr, port, d->nonce, 0, 64 * (size_t)d->o->count + 1024,
                                  AGENT_TIMEOUT_MS, &f, err, sizeof(err)) < 0) {
         add_evidence(rep, "%s host agent unreachable (%s): its segments are unknown",
                      local ? "local" : "remote", err);
@@ -496,13 +504,13 @@ static const char *const seg_label[NB_SEG__COUNT] = {
     "local virtual", "local switch", "physical", "remote switch", "remote virtual", "remote app",
 };
 
-static void print_waterfall(const struct nb_diag_report *rep, FILE *out)
+void nb_waterfall_print(const struct nb_waterfall *w, const char *local_agent,
+                        const char *remote_agent, uint64_t missed, FILE *out)
 {
-    const struct nb_waterfall *w = &rep->wf;
     fprintf(out,
             "\n  %-15s %-9s %9s %9s %9s %8s   (microseconds; host agents: local %s, remote %s)\n",
-            "segment", "layer", "p50", "p90", "p99", "lost", rep->local_ok ? rep->local_agent : "-",
-            rep->remote_ok ? rep->remote_agent : "-");
+            "segment", "layer", "p50", "p90", "p99", "lost", local_agent ? local_agent : "-",
+            remote_agent ? remote_agent : "-");
     for (int i = 0; i < NB_SEG__COUNT; i++) {
         const struct nb_seg_figures *f = &w->seg[i];
         char lost[32];
@@ -524,10 +532,16 @@ static void print_waterfall(const struct nb_diag_report *rep, FILE *out)
                 "  lost %zu: localised by last sighting (N+M? = M more in a span shared with "
                 "other segments); %zu seen nowhere\n",
                 w->lost, w->lost_unlocated);
-    if (rep->sightings_missed)
+    if (missed)
         fprintf(out,
                 "  warning: %llu sightings were evicted at a host agent before they were read\n",
-                (unsigned long long)rep->sightings_missed);
+                (unsigned long long)missed);
+}
+
+static void print_waterfall(const struct nb_diag_report *rep, FILE *out)
+{
+    nb_waterfall_print(&rep->wf, rep->local_ok ? rep->local_agent : NULL,
+                       rep->remote_ok ? rep->remote_agent : NULL, rep->sightings_missed, out);
 }
 
 void nb_diagnose_print(const struct nb_diag_report *rep, FILE *out)
@@ -595,6 +609,47 @@ static void iso8601(nb_ns t, char *buf, size_t cap)
     snprintf(buf + n, cap - n, ".%03dZ", (int)((t % NB_NS_PER_SEC) / 1000000));
 }
 
+cJSON *nb_waterfall_json(const struct nb_waterfall *w)
+{
+    cJSON *segs = cJSON_CreateArray();
+    for (int i = 0; i < NB_SEG__COUNT; i++) {
+        const struct nb_seg_figures *f = &w->seg[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "name", nb_segment_name((enum nb_segment)i));
+        cJSON_AddStringToObject(o, "layer", nb_segment_layer((enum nb_segment)i));
+        if (f->known) {
+            cJSON *q = cJSON_AddObjectToObject(o, "rtt_us");
+            cJSON_AddNumberToObject(q, "p50", ns_to_us(f->p50));
+            cJSON_AddNumberToObject(q, "p90", ns_to_us(f->p90));
+            cJSON_AddNumberToObject(q, "p99", ns_to_us(f->p99));
+        } else {
+            cJSON_AddNullToObject(o, "rtt_us");
+        }
+        cJSON_AddNumberToObject(o, "samples", (double)f->known);
+        cJSON_AddNumberToObject(o, "lost", f->lost);
+        cJSON_AddNumberToObject(o, "lost_shared", f->lost_shared);
+        cJSON_AddNumberToObject(o, "loss", w->probes ? (double)f->lost / (double)w->probes : 0);
+        cJSON_AddNullToObject(o, "baseline_us");
+        cJSON_AddNullToObject(o, "anomalous");
+        cJSON_AddItemToArray(segs, o);
+    }
+    return segs;
+}
+
+struct cJSON *nb_host_agents_json(const char *local, const char *remote, bool local_ok,
+                                  bool remote_ok, uint64_t missed)
+{
+    cJSON *ag = cJSON_CreateObject();
+    if (local[0])
+        cJSON_AddStringToObject(ag, "local", local);
+    if (remote[0])
+        cJSON_AddStringToObject(ag, "remote", remote);
+    cJSON_AddBoolToObject(ag, "local_ok", local_ok);
+    cJSON_AddBoolToObject(ag, "remote_ok", remote_ok);
+    cJSON_AddNumberToObject(ag, "sightings_missed", (double)missed);
+    return ag;
+}
+
 void nb_diagnose_json(const struct nb_diag_report *rep, struct nb_buf *b)
 {
     char ts[64];
@@ -613,29 +668,8 @@ void nb_diagnose_json(const struct nb_diag_report *rep, struct nb_buf *b)
     cJSON_AddNumberToObject(root, "confidence", 0);
     /* Only measured segments carry figures; unknown ones say so (null), never 0.
      * baseline_us/anomalous come with the classifier (issue 6): null, not guessed. */
-    cJSON *segs = cJSON_AddArrayToObject(root, "segments");
-    for (int i = 0; rep->decomposed && i < NB_SEG__COUNT; i++) {
-        const struct nb_seg_figures *f = &rep->wf.seg[i];
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "name", nb_segment_name((enum nb_segment)i));
-        cJSON_AddStringToObject(o, "layer", nb_segment_layer((enum nb_segment)i));
-        if (f->known) {
-            cJSON *q = cJSON_AddObjectToObject(o, "rtt_us");
-            cJSON_AddNumberToObject(q, "p50", ns_to_us(f->p50));
-            cJSON_AddNumberToObject(q, "p90", ns_to_us(f->p90));
-            cJSON_AddNumberToObject(q, "p99", ns_to_us(f->p99));
-        } else {
-            cJSON_AddNullToObject(o, "rtt_us");
-        }
-        cJSON_AddNumberToObject(o, "samples", (double)f->known);
-        cJSON_AddNumberToObject(o, "lost", f->lost);
-        cJSON_AddNumberToObject(o, "lost_shared", f->lost_shared);
-        cJSON_AddNumberToObject(o, "loss",
-                                rep->wf.probes ? (double)f->lost / (double)rep->wf.probes : 0);
-        cJSON_AddNullToObject(o, "baseline_us");
-        cJSON_AddNullToObject(o, "anomalous");
-        cJSON_AddItemToArray(segs, o);
-    }
+    cJSON *segs = rep->decomposed ? nb_waterfall_json(&rep->wf) : cJSON_CreateArray();
+    cJSON_AddItemToObject(root, "segments", segs);
     cJSON_AddArrayToObject(root, "findings");
     cJSON *ev = cJSON_AddArrayToObject(root, "evidence");
     for (size_t i = 0; i < rep->nevidence; i++)
@@ -655,14 +689,9 @@ void nb_diagnose_json(const struct nb_diag_report *rep, struct nb_buf *b)
     cJSON_AddNumberToObject(p, "malformed", (double)rep->malformed);
     cJSON_AddItemToObject(p, "rtt_us", us_summary(&rep->rtt));
     cJSON_AddItemToObject(p, "reflector_us", us_summary(&rep->hold));
-    cJSON *ag = cJSON_AddObjectToObject(p, "host_agents");
-    if (rep->local_agent[0])
-        cJSON_AddStringToObject(ag, "local", rep->local_agent);
-    if (rep->remote_agent[0])
-        cJSON_AddStringToObject(ag, "remote", rep->remote_agent);
-    cJSON_AddBoolToObject(ag, "local_ok", rep->local_ok);
-    cJSON_AddBoolToObject(ag, "remote_ok", rep->remote_ok);
-    cJSON_AddNumberToObject(ag, "sightings_missed", (double)rep->sightings_missed);
+    cJSON_AddItemToObject(p, "host_agents",
+                          nb_host_agents_json(rep->local_agent, rep->remote_agent, rep->local_ok,
+                                              rep->remote_ok, rep->sightings_missed));
     cJSON_AddNumberToObject(p, "lost_unlocated", (double)rep->wf.lost_unlocated);
     cJSON *tsrc = cJSON_AddObjectToObject(p, "timestamps");
     cJSON_AddNumberToObject(tsrc, "send_kernel", rep->t1_kernel);

@@ -61,6 +61,28 @@ struct nb_diag_report {
     struct nb_waterfall wf;
 };
 
+struct nb_sender_cfg;
+struct cJSON;
+
+/* Send one STAMP probe per BASE (its own session, asking for the host-agent
+ * TLV) and wait up to TIMEOUT_MS on LOOP for the reply: true, with the
+ * reflector's host agent in ADDR (numeric) and *PORT, if it announced one. */
+bool nb_diag_learn_agent(struct ev_loop *loop, const struct nb_sender_cfg *base,
+                         unsigned timeout_ms, char *addr, size_t addrlen, uint16_t *port);
+
+/* The per-segment waterfall W as a table (agents: "addr:port" or NULL if they
+ * did not answer; MISSED: sightings evicted before they were read). */
+void nb_waterfall_print(const struct nb_waterfall *w, const char *local_agent,
+                        const char *remote_agent, uint64_t missed, FILE *out);
+/* W's segments as the contract's "segments" array (unknown: rtt_us null).
+ * The caller owns the result. */
+struct cJSON *nb_waterfall_json(const struct nb_waterfall *w);
+
+/* {"local": "addr:port", "remote": ..., "local_ok", "remote_ok",
+ * "sightings_missed"}: which host agents were asked and answered. */
+struct cJSON *nb_host_agents_json(const char *local, const char *remote, bool local_ok,
+                                  bool remote_ok, uint64_t missed);
+
 /* Run the burst on LOOP (a private loop: it is run until the burst is done).
  * Returns 0 and fills *REP, or -1 with a message in ERR (socket failure). */
 int nb_diagnose_run(struct ev_loop *loop, const struct nb_diag_opts *o, struct nb_diag_report *rep,

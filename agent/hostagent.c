@@ -184,7 +184,9 @@ struct nb_hostagent *nb_hostagent_new(struct ev_loop *loop, const struct nb_conf
     snprintf(h->node, sizeof(h->node), "%s", cfg->node);
     snprintf(h->uplink, sizeof(h->uplink), "%s", cfg->uplink);
     struct nb_capture_cfg cc = {.stamp_port = cfg->stamp_port,
-                                .buffer_bytes = (size_t)cfg->capture_buffer_kib * 1024};
+                                .buffer_bytes = (size_t)cfg->capture_buffer_kib * 1024,
+                                .app_port_first = cfg->app_port_first,
+                                .app_port_last = cfg->app_port_last};
     h->cap = nb_capture_new(&cc, on_sighting, h, err, errlen);
     if (!h->cap)
         goto fail;

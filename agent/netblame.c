@@ -13,6 +13,7 @@
 #include "diagnose.h"
 #include "netblame/addr.h"
 #include "netblame/log.h"
+#include "netblame/sender.h" /* nb_mono_now */
 
 /* Parse a decimal in [LO, HI] or exit 2 naming the option. */
 static unsigned parse_uint(const char *opt, const char *s, unsigned lo, unsigned hi)
@@ -115,40 +116,16 @@ static int cmd_diagnose(int argc, char **argv)
         return NB_EXIT_USAGE;
     }
     const char *target = argv[optind];
-    if (strstr(target, "://")) {
-        char err[256];
-        if (strlen(target) >= 590 || nb_app_parse_url(target, &app, err, sizeof(err)) < 0) {
-            fprintf(stderr, "netblame: %s\n", strlen(target) >= 590 ? "URL too long" : err);
-            return NB_EXIT_USAGE;
-        }
-        app.timeout_ms = timeout_set ? o.timeout_ms : 5000; /* a whole app probe */
-        struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
-        struct nb_appdiag_report rep;
-        int rc = nb_appdiag_run(loop, &app, target, count_set ? o.count : 10,
-                                interval_set ? o.interval_ms : 100, &rep, err, sizeof(err));
-        ev_loop_destroy(loop);
-        if (rc < 0) {
-            fprintf(stderr, "netblame: %s\n", err);
-            return NB_EXIT_INCONCLUSIVE;
-        }
-        if (json) {
-            struct nb_buf b;
-            nb_buf_init(&b);
-            nb_appdiag_json(&rep, &b);
-            fwrite(b.data, 1, b.len, stdout);
-            nb_buf_free(&b);
-        } else {
-            nb_appdiag_print(&rep, stdout);
-        }
-        return NB_EXIT_INCONCLUSIVE;
-    }
-    if (strlen(target) >= sizeof(o.target) ||
-        nb_addr_parse_hostport(target, 862, &o.addr, &o.addrlen) < 0) {
+    bool is_app = strstr(target, "://") != NULL;
+    if (!is_app && (strlen(target) >= sizeof(o.target) ||
+                    nb_addr_parse_hostport(target, 862, &o.addr, &o.addrlen) < 0)) {
         fprintf(stderr, "netblame: '%s' is not ADDRESS[:PORT] (numeric IPv4, or [IPv6]:PORT)\n",
                 target);
         return NB_EXIT_USAGE;
     }
-    snprintf(o.target, sizeof(o.target), "%s", target);
+    struct nb_app_ports ports = {.first = NB_APP_PORT_FIRST_DEFAULT,
+                                 .last = NB_APP_PORT_LAST_DEFAULT};
+    uint16_t stamp_port = 0;
     if (cfgpath) {
         struct nb_config cfg;
         char err[512];
@@ -164,6 +141,9 @@ static int cmd_diagnose(int argc, char **argv)
                      cfg.host_agent_addr); /* numeric: <= 45 */
             o.local_agent_port = cfg.host_agent_port;
         }
+        ports.first = cfg.app_port_first;
+        ports.last = cfg.app_port_last;
+        stamp_port = cfg.stamp_port;
         nb_config_free(&cfg);
     }
     if (local_agent) {
@@ -181,7 +161,51 @@ static int cmd_diagnose(int argc, char **argv)
                   o.local_agent, sizeof(o.local_agent));
         o.local_agent_port = ntohs(ss.ss_family == AF_INET ? sin->sin_port : sin6->sin6_port);
     }
-
+    if (is_app) {
+        char err[256];
+        if (strlen(target) >= 590 || nb_app_parse_url(target, &app, err, sizeof(err)) < 0) {
+            fprintf(stderr, "netblame: %s\n", strlen(target) >= 590 ? "URL too long" : err);
+            return NB_EXIT_USAGE;
+        }
+        app.timeout_ms = timeout_set ? o.timeout_ms : 5000; /* a whole app probe */
+        /* start anywhere in the range: runs in a row reuse no port at once */
+        ports.next = (uint16_t)(ports.first + (uint64_t)nb_mono_now() / 1000 %
+                                                 ((unsigned)ports.last - ports.first + 1));
+        app.ports = &ports;
+        struct nb_appdiag_opts ao = {.t = &app,
+                                     .url = target,
+                                     .count = count_set ? o.count : 10,
+                                     .interval_ms = interval_set ? o.interval_ms : 100,
+                                     .local_agent_port = o.local_agent_port,
+                                     .mode = o.mode,
+                                     .key = o.key,
+                                     .ssid = o.ssid,
+                                     .stamp_port = stamp_port};
+        memcpy(ao.local_agent, o.local_agent, sizeof(ao.local_agent));
+        struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+        struct nb_appdiag_report *rep = malloc(sizeof(*rep));
+        if (!rep)
+            abort();
+        int rc = nb_appdiag_run(loop, &ao, rep, err, sizeof(err));
+        ev_loop_destroy(loop);
+        if (rc < 0) {
+            fprintf(stderr, "netblame: %s\n", err);
+            free(rep);
+            return NB_EXIT_INCONCLUSIVE;
+        }
+        if (json) {
+            struct nb_buf b;
+            nb_buf_init(&b);
+            nb_appdiag_json(rep, &b);
+            fwrite(b.data, 1, b.len, stdout);
+            nb_buf_free(&b);
+        } else {
+            nb_appdiag_print(rep, stdout);
+        }
+        free(rep);
+        return NB_EXIT_INCONCLUSIVE;
+    }
+    snprintf(o.target, sizeof(o.target), "%s", target);
     struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
     struct nb_diag_report rep;
     char err[512];

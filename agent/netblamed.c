@@ -81,6 +81,7 @@ static int same_capture(const struct nb_config *a, const struct nb_config *b)
     return a->capture == b->capture && strcmp(a->uplink, b->uplink) == 0 &&
            a->capture_buffer_kib == b->capture_buffer_kib &&
            a->sightings_capacity == b->sightings_capacity && a->stamp_port == b->stamp_port &&
+           a->app_port_first == b->app_port_first && a->app_port_last == b->app_port_last &&
            strcmp(a->node, b->node) == 0;
 }
 

@@ -36,6 +36,8 @@ void nb_sightings_json_render(const char *node, const struct nb_sightings_page *
         cJSON_AddStringToObject(o, "role", role_names[s[i].role & 1]);
         cJSON_AddStringToObject(o, "dir", dir_names[s[i].dir & 1]);
         cJSON_AddStringToObject(o, "proto", proto_names[s[i].proto & 1]);
+        if (s[i].proto == NB_PROTO_TCP)
+            cJSON_AddNumberToObject(o, "isn", s[i].isn);
         cJSON_AddStringToObject(o, "ifname", s[i].ifname);
         cJSON_AddNumberToObject(o, "ifindex", s[i].ifindex);
         cJSON_AddItemToArray(arr, o);
@@ -93,6 +95,7 @@ int nb_sightings_json_parse(const char *text, size_t len, struct nb_sighting *ou
         uint64_t ts, id;
         const cJSON *ifname = cJSON_GetObjectItemCaseSensitive(it, "ifname");
         const cJSON *ifindex = cJSON_GetObjectItemCaseSensitive(it, "ifindex");
+        const cJSON *isn = cJSON_GetObjectItemCaseSensitive(it, "isn");
         if (!cJSON_IsObject(it) || get_u64(it, "probe_id", 1, &id) < 0 ||
             get_u64(it, "ts", 0, &ts) < 0 || ts > (uint64_t)INT64_MAX ||
             get_enum(it, "kind", kind_names, &s->kind) < 0 ||
@@ -103,7 +106,10 @@ int nb_sightings_json_parse(const char *text, size_t len, struct nb_sighting *ou
             !cJSON_IsString(ifname) ||
             !ifname->valuestring || strlen(ifname->valuestring) >= sizeof(s->ifname) ||
             !cJSON_IsNumber(ifindex) || ifindex->valuedouble < 0 ||
-            ifindex->valuedouble > 2147483647.0) {
+            ifindex->valuedouble > 2147483647.0 ||
+            (isn && (!cJSON_IsNumber(isn) || isn->valuedouble < 0 ||
+                     isn->valuedouble > 4294967295.0 ||
+                     isn->valuedouble != (double)(uint32_t)isn->valuedouble))) {
             snprintf(err, errlen, "sightings[%zu]: malformed", i);
             goto out;
         }
@@ -111,6 +117,7 @@ int nb_sightings_json_parse(const char *text, size_t len, struct nb_sighting *ou
         s->ts = (nb_ns)ts;
         snprintf(s->ifname, sizeof(s->ifname), "%s", ifname->valuestring);
         s->ifindex = (int)ifindex->valuedouble;
+        s->isn = isn ? (uint32_t)isn->valuedouble : 0;
     }
     pg->n = i;
     ret = 0;

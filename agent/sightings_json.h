@@ -16,7 +16,8 @@
 
 /* {"node":..,"next":"N","missed":"N","sightings":[{"probe_id":"hex","ts":"ns",
  *   "kind":"test|reply","role":"tap|nic","dir":"in|out","proto":"stamp|tcp",
- *   "ifname":..,"ifindex":N}]}  ("proto" absent: stamp, as agents before it sent) */
+ *   "isn":N (tcp only),"ifname":..,"ifindex":N}]}
+ * ("proto" absent: stamp, as agents before it sent) */
 void nb_sightings_json_render(const char *node, const struct nb_sightings_page *pg,
                               const struct nb_sighting *s, struct nb_buf *b);
 

@@ -194,9 +194,11 @@ static enum parse_res parse_tcp(const struct l4 *l, uint16_t first, uint16_t las
     if (flags == TCP_SYN && sport >= first && sport <= last) {
         out->kind = NB_PKT_TEST;
         gport = sport, server_port = dport, gaddr = l->src;
+        out->isn = get_u32(l->p + 4); /* seq */
     } else if (flags == (TCP_SYN | TCP_ACK) && dport >= first && dport <= last) {
         out->kind = NB_PKT_REPLY;
         gport = dport, server_port = sport, gaddr = l->dst;
+        out->isn = get_u32(l->p + 8) - 1; /* ack: the guest's ISN + 1 */
     } else {
         return PARSE_MALFORMED;
     }

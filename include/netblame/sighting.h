@@ -9,7 +9,9 @@
  * (the client, whose source port netblame picks from a reserved range, so a
  * (guest address, guest port) pair is one connection at a time) and the
  * server port — see nb_tcp_probe_id(). Its "session" is then the guest's
- * address, and the SYN is the test packet, the SYN-ACK the reply. */
+ * address, and the SYN is the test packet, the SYN-ACK the reply. The
+ * guest's initial sequence number, carried by both, tells apart handshakes
+ * whose ends repeat when the port range wraps. */
 #ifndef NETBLAME_SIGHTING_H
 #define NETBLAME_SIGHTING_H
 
@@ -29,6 +31,9 @@ struct nb_sighting {
     uint8_t role;       /* enum nb_if_role */
     uint8_t dir;        /* enum nb_dir */
     uint8_t proto;      /* enum nb_probe_proto */
+    uint32_t isn;       /* TCP: the guest's initial sequence number (the SYN's seq,
+                           the SYN-ACK's ack - 1): one connection's mark on every
+                           host, where ports repeat; 0 for STAMP */
     int ifindex;
     char ifname[16];
 };

@@ -150,6 +150,7 @@ static size_t frame(const struct spec *sp, uint8_t *buf, size_t cap)
     put16(udp + 2, sp->dport);
     if (sp->tcp_flags) {
         put32(udp + 4, 0x11223344); /* sequence */
+        put32(udp + 8, 0x55667788); /* acknowledgement */
         udp[12] = 0x50;             /* data offset: 5 words */
         udp[13] = sp->tcp_flags;
         put16(udp + 14, 64240);
@@ -384,12 +385,14 @@ static void test_parse_tcp_handshake(void **state)
     assert_int_equal(parse(f, frame(&syn, f, sizeof(f)), &s), 0);
     assert_sighting(&s, nb_tcp_probe_id(0xc6120701, 61000, 8080), NB_PKT_TEST, NB_DIR_IN, 6);
     assert_int_equal(s.proto, NB_PROTO_TCP);
+    assert_int_equal(s.isn, 0x11223344); /* the SYN's seq */
 
     /* the SYN-ACK: the guest is the destination (here 198.18.7.2) */
     struct spec synack = {4, PKT_OUTGOING, 6, 8080, APP_LAST, 0, NULL, 0, 0x12};
     assert_int_equal(parse(f, frame(&synack, f, sizeof(f)), &s), 0);
     assert_sighting(&s, nb_tcp_probe_id(0xc6120702, APP_LAST, 8080), NB_PKT_REPLY, NB_DIR_OUT, 6);
     assert_int_equal(s.proto, NB_PROTO_TCP);
+    assert_int_equal(s.isn, 0x55667788 - 1); /* the SYN-ACK acknowledges ISN + 1 */
 
     /* IPv6: the session is a fold of the 16-byte address */
     struct spec syn6 = {6, PKT_HOST, 6, 61001, 443, 0, NULL, 0, 0x02};

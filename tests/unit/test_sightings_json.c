@@ -25,6 +25,7 @@ static void test_round_trip_keeps_every_bit(void **state)
     in[1].role = NB_IF_NIC;
     in[1].dir = NB_DIR_OUT;
     in[1].proto = NB_PROTO_TCP;
+    in[1].isn = 0xfffffffeu;
     in[1].ts += 1;
     struct nb_sightings_page pg = {.next = 12345678901234ULL, .missed = 3, .n = 2}, got;
     struct nb_buf b;
@@ -42,6 +43,7 @@ static void test_round_trip_keeps_every_bit(void **state)
         assert_int_equal(out[i].role, in[i].role);
         assert_int_equal(out[i].dir, in[i].dir);
         assert_int_equal(out[i].proto, in[i].proto);
+        assert_int_equal(out[i].isn, in[i].isn);
         assert_int_equal(out[i].ifindex, 7);
         assert_string_equal(out[i].ifname, "vnetA");
     }
@@ -65,6 +67,12 @@ static void test_malformed_pages_refused(void **state)
         "{\"next\":\"1\",\"missed\":\"0\",\"sightings\":[{\"probe_id\":\"1\",\"ts\":\"1\","
         "\"kind\":\"test\",\"role\":\"tap\",\"dir\":\"in\",\"proto\":\"udp\",\"ifname\":\"x\","
         "\"ifindex\":1}]}",
+        "{\"next\":\"1\",\"missed\":\"0\",\"sightings\":[{\"probe_id\":\"1\",\"ts\":\"1\","
+        "\"kind\":\"test\",\"role\":\"tap\",\"dir\":\"in\",\"proto\":\"tcp\",\"isn\":4294967296,"
+        "\"ifname\":\"x\",\"ifindex\":1}]}",
+        "{\"next\":\"1\",\"missed\":\"0\",\"sightings\":[{\"probe_id\":\"1\",\"ts\":\"1\","
+        "\"kind\":\"test\",\"role\":\"tap\",\"dir\":\"in\",\"proto\":\"tcp\",\"isn\":1.5,"
+        "\"ifname\":\"x\",\"ifindex\":1}]}",
         "{\"next\":\"1\",\"missed\":\"0\",\"sightings\":[{\"probe_id\":\"1\",\"ts\":\"1\","
         "\"kind\":\"test\",\"role\":\"tap\",\"dir\":\"in\",\"ifname\":\"0123456789abcdef\","
         "\"ifindex\":1}]}",
