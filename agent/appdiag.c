@@ -60,8 +60,11 @@ static void on_result(void *arg, const struct nb_app_result *res)
 {
     struct run *r = arg;
     r->res[r->rep->probes++] = *res;
-    if (r->started < r->o->count)
+    if (r->started < r->o->count) {
+        /* a one-shot timer that fired keeps its expiry, not its delay: set it again */
+        ev_timer_set(&r->next, r->o->interval_ms / 1000.0, 0.);
         ev_timer_start(r->loop, &r->next);
+    }
     else
         ev_break(r->loop, EVBREAK_ALL);
 }
@@ -267,8 +270,10 @@ int nb_appdiag_run(struct ev_loop *loop, const struct nb_appdiag_opts *o,
     }
     ev_timer_init(&r.next, on_next, o->interval_ms / 1000.0, 0.);
     r.next.data = &r;
+    rep->start = nb_realtime_now();
     start_one(&r);
     ev_run(loop, 0);
+    rep->end = nb_realtime_now();
     ev_timer_stop(loop, &r.next);
     nb_resolv_free(r.resolv);
     summarise(&r);
@@ -335,6 +340,7 @@ void nb_appdiag_json(const struct nb_appdiag_report *rep, struct nb_buf *b)
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "schema", "netblame.verdict/v1");
     cJSON_AddStringToObject(root, "target", rep->target);
+    cJSON_AddItemToObject(root, "window", nb_window_json(rep->start, rep->end, rep->probes));
     cJSON_AddStringToObject(root, "verdict", "inconclusive");
     cJSON_AddStringToObject(root, "reason",
                             "app phases, reasons and handshake segments measured; no layer "

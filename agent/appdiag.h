@@ -32,6 +32,7 @@ struct nb_appdiag_opts {
 
 struct nb_appdiag_report {
     char target[600];
+    nb_ns start, end;              /* realtime: the burst's window */
     unsigned probes, ok;
     unsigned reasons[NB_APP__COUNT];
     struct nb_summary phase[NB_PH__COUNT]; /* ns, over probes that completed the phase */

@@ -636,6 +636,19 @@ cJSON *nb_waterfall_json(const struct nb_waterfall *w)
     return segs;
 }
 
+struct cJSON *nb_window_json(nb_ns start, nb_ns end, uint64_t probes)
+{
+    char ts[64];
+    cJSON *win = cJSON_CreateObject();
+    iso8601(start, ts, sizeof(ts));
+    cJSON_AddStringToObject(win, "start", ts);
+    iso8601(end, ts, sizeof(ts));
+    cJSON_AddStringToObject(win, "end", ts);
+    cJSON_AddNumberToObject(win, "probes", (double)probes);
+    cJSON_AddNumberToObject(win, "seconds", round((double)(end - start) / 1e6) / 1e3);
+    return win;
+}
+
 struct cJSON *nb_host_agents_json(const char *local, const char *remote, bool local_ok,
                                   bool remote_ok, uint64_t missed)
 {
@@ -652,16 +665,10 @@ struct cJSON *nb_host_agents_json(const char *local, const char *remote, bool lo
 
 void nb_diagnose_json(const struct nb_diag_report *rep, struct nb_buf *b)
 {
-    char ts[64];
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "schema", "netblame.verdict/v1");
     cJSON_AddStringToObject(root, "target", rep->target);
-    cJSON *win = cJSON_AddObjectToObject(root, "window");
-    iso8601(rep->start, ts, sizeof(ts));
-    cJSON_AddStringToObject(win, "start", ts);
-    iso8601(rep->end, ts, sizeof(ts));
-    cJSON_AddStringToObject(win, "end", ts);
-    cJSON_AddNumberToObject(win, "probes", (double)rep->sent);
+    cJSON_AddItemToObject(root, "window", nb_window_json(rep->start, rep->end, rep->sent));
     cJSON_AddStringToObject(root, "verdict", rep->verdict);
     cJSON_AddStringToObject(root, "reason", rep->reason);
     cJSON_AddObjectToObject(root, "where");

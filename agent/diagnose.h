@@ -78,6 +78,10 @@ void nb_waterfall_print(const struct nb_waterfall *w, const char *local_agent,
  * The caller owns the result. */
 struct cJSON *nb_waterfall_json(const struct nb_waterfall *w);
 
+/* The contract's "window": {"start", "end" (RFC 3339 UTC), "probes",
+ * "seconds" (end - start)}. */
+struct cJSON *nb_window_json(nb_ns start, nb_ns end, uint64_t probes);
+
 /* {"local": "addr:port", "remote": ..., "local_ok", "remote_ok",
  * "sightings_missed"}: which host agents were asked and answered. */
 struct cJSON *nb_host_agents_json(const char *local, const char *remote, bool local_ok,

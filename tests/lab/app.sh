@@ -22,6 +22,11 @@ app
 lab_assert "healthy backend: all ok, every phase measured" \
     '.app.reasons == {"ok": 5} and ([.app.phases_ms[] | select(. != null)] | length == 4)'
 
+# probes are paced: 3 probes 300 ms apart cannot take less than 600 ms (a
+# one-shot libev timer restarted without being set again fired at once)
+lab_exec gA "$NB_BIN/netblame" diagnose "$URL" --json --count 3 --interval 300 >"$NB_TMP/diag.json" || true
+lab_assert "paced: --interval holds between probes" '.window.seconds >= 0.6 and .window.probes == 3'
+
 lab_fault app delay_ms=200
 app
 lab_clear
