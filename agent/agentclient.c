@@ -3,6 +3,9 @@
 #include "agentclient.h"
 
 #include <curl/curl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -37,6 +40,20 @@ static void url_host(const char *addr, uint16_t port, char *out, size_t cap)
 }
 
 /* GET URL into BODY (NUL-terminated). Returns 0, or -1 with ERR naming HOST. */
+/* Agents are asked about the very path that may be broken. A path that
+ * silently drops big packets (an MTU black hole) would swallow every
+ * full-size segment of a sightings answer; announcing a small MSS in our SYN
+ * keeps the agent's answer in segments that pass. Costs a few more packets. */
+#define AGENT_MSS 536
+
+static int small_mss(void *arg, curl_socket_t fd, curlsocktype purpose)
+{
+    int mss = AGENT_MSS;
+    if (purpose == CURLSOCKTYPE_IPCXN)
+        (void)setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof(mss)); /* best effort */
+    return CURL_SOCKOPT_OK;
+}
+
 static int http_get(CURL *h, const char *host, const char *url, long timeout_ms,
                     struct nb_buf *body, char *err, size_t errlen)
 {
@@ -48,6 +65,7 @@ static int http_get(CURL *h, const char *host, const char *url, long timeout_ms,
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http");
+    curl_easy_setopt(h, CURLOPT_SOCKOPTFUNCTION, small_mss);
     CURLcode rc = curl_easy_perform(h);
     long status = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);

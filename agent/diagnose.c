@@ -145,6 +145,12 @@ static void summarise_results(struct diag *d)
     size_t n = 0;
     for (size_t i = 0; i < d->o->count; i++) {
         const struct nb_probe_result *r = &d->res[i];
+        if (d->done[i]) {
+            unsigned *sent = r->padded ? &rep->big_sent : &rep->small_sent;
+            unsigned *lost = r->padded ? &rep->big_lost : &rep->small_lost;
+            (*sent)++;
+            *lost += r->lost;
+        }
         if (!d->done[i] || r->lost)
             continue;
         rtt[n] = r->rtt;
@@ -238,6 +244,14 @@ static void judge(struct nb_diag_report *rep)
         add_evidence(rep, "%llu of %llu probes lost (%.1f%%) end to end",
                      (unsigned long long)rep->lost, (unsigned long long)rep->sent,
                      100.0 * (double)rep->lost / (double)rep->sent);
+    if (rep->big_sent && (rep->big_lost || rep->small_lost)) {
+        add_evidence(rep, "full-size probes (%u B): %u of %u lost; small: %u of %u lost",
+                     rep->pad_size, rep->big_lost, rep->big_sent, rep->small_lost,
+                     rep->small_sent);
+        if (rep->big_lost == rep->big_sent && rep->small_lost == 0)
+            add_evidence(rep, "only full-size probes were lost: consistent with an MTU black "
+                              "hole on the path");
+    }
     if (rep->icmp_errors)
         add_evidence(rep, "%llu ICMP errors (destination unreachable or port closed)",
                      (unsigned long long)rep->icmp_errors);
@@ -428,6 +442,7 @@ int nb_diagnose_run(struct ev_loop *loop, const struct nb_diag_opts *o, struct n
     uint32_t nonce = (uint32_t)nb_mono_now();
     sc.id_nonce = nonce;
     sc.request_agent = true; /* learn the remote host agent in-band */
+    sc.pad_every = 4;        /* every 4th probe full size: MTU black holes show as loss */
     d.nonce = nonce;
     d.res = nb_calloc(o->count, sizeof(*d.res));
     d.done = nb_calloc(o->count, sizeof(*d.done));
@@ -458,6 +473,7 @@ int nb_diagnose_run(struct ev_loop *loop, const struct nb_diag_opts *o, struct n
     ev_io_stop(loop, &d.io);
     ev_timer_stop(loop, &d.pace);
     ev_timer_stop(loop, &d.deadline);
+    rep->pad_size = nb_sender_padded_size(d.sender);
     const struct nb_sender_stats *st = nb_sender_stats(d.sender);
     rep->sent = st->sent;
     rep->received = st->received;
@@ -694,6 +710,13 @@ void nb_diagnose_json(const struct nb_diag_report *rep, struct nb_buf *b)
     cJSON_AddNumberToObject(p, "send_errors", (double)rep->send_errors);
     cJSON_AddNumberToObject(p, "icmp_errors", (double)rep->icmp_errors);
     cJSON_AddNumberToObject(p, "malformed", (double)rep->malformed);
+    cJSON *big = cJSON_AddObjectToObject(p, "full_size");
+    cJSON_AddNumberToObject(big, "bytes", rep->pad_size);
+    cJSON_AddNumberToObject(big, "sent", rep->big_sent);
+    cJSON_AddNumberToObject(big, "lost", rep->big_lost);
+    cJSON *small = cJSON_AddObjectToObject(p, "small");
+    cJSON_AddNumberToObject(small, "sent", rep->small_sent);
+    cJSON_AddNumberToObject(small, "lost", rep->small_lost);
     cJSON_AddItemToObject(p, "rtt_us", us_summary(&rep->rtt));
     cJSON_AddItemToObject(p, "reflector_us", us_summary(&rep->hold));
     cJSON_AddItemToObject(p, "host_agents",

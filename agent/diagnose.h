@@ -48,6 +48,8 @@ struct nb_diag_report {
     unsigned t1_kernel, t1_user;/* probes by send-stamp source */
     unsigned t4_kernel, t4_user;
     bool refl_synced_any;
+    unsigned pad_size;          /* IP size of the full-size probes (every 4th), 0: none */
+    unsigned big_sent, big_lost, small_sent, small_lost;
     const char *verdict;        /* healthy|app|virtual|physical|inconclusive */
     char reason[256];
     size_t nevidence;

@@ -5,6 +5,7 @@
 #include "netblame/sender.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,6 +27,8 @@ struct nb_sender {
     void *cb_arg;
     char peer_str[NB_ADDRSTRLEN];
     int last_icmp_errno;
+    size_t pad_payload; /* UDP payload of a padded probe, 0: none */
+    unsigned pad_ip;    /* its IP packet size */
 };
 
 nb_ns nb_mono_now(void)
@@ -33,6 +36,36 @@ nb_ns nb_mono_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return nb_ns_from_timespec(&ts);
+}
+
+/* Full-size probes: the connected route's MTU (IP_MTU: the interface's,
+ * or a smaller learnt path MTU) less the IP and UDP headers; DF on, PMTU
+ * cache ignored, so a hop that drops big packets silently cannot hide. */
+static void pad_setup(struct nb_sender *s)
+{
+    int v6 = s->cfg.peer.ss_family == AF_INET6;
+    int mtu = 0;
+    socklen_t l = sizeof(mtu);
+    int probe = v6 ? IPV6_PMTUDISC_PROBE : IP_PMTUDISC_PROBE;
+    if (getsockopt(s->sock.fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IPV6_MTU : IP_MTU, &mtu, &l) <
+            0 ||
+        setsockopt(s->sock.fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP,
+                   v6 ? IPV6_MTU_DISCOVER : IP_MTU_DISCOVER, &probe, sizeof(probe)) < 0) {
+        nb_warn_errno("sender to %s: full-size probes disabled: MTU", s->peer_str);
+        return;
+    }
+    size_t hdr = (v6 ? 40u : 20u) + 8u;
+    if (mtu <= (int)hdr + NB_STAMP_AUTH_BASE_LEN + 128)
+        return; /* nothing to pad */
+    if (mtu > NB_STAMP_MAX_LEN + (int)hdr)
+        mtu = NB_STAMP_MAX_LEN + (int)hdr; /* loopback's 64 KiB: a jumbo frame is enough */
+    s->pad_payload = (size_t)mtu - hdr;
+    s->pad_ip = (unsigned)mtu;
+}
+
+static bool is_padded(const struct nb_sender *s, uint32_t seq)
+{
+    return s->pad_payload && seq % s->cfg.pad_every == s->cfg.pad_every - 1;
 }
 
 struct nb_sender *nb_sender_new(const struct nb_sender_cfg *cfg, nb_result_cb cb, void *arg,
@@ -55,8 +88,15 @@ struct nb_sender *nb_sender_new(const struct nb_sender_cfg *cfg, nb_result_cb cb
         free(s);
         return NULL;
     }
+    if (cfg->pad_every)
+        pad_setup(s);
     nb_seqtrack_init(&s->track, 0);
     return s;
+}
+
+unsigned nb_sender_padded_size(const struct nb_sender *s)
+{
+    return s->pad_payload ? s->pad_ip : 0;
 }
 
 void nb_sender_free(struct nb_sender *s)
@@ -109,14 +149,15 @@ static void deliver_lost(void *arg, const struct nb_probe *p)
     r.t1 = p->t1_kernel ? p->t1_kernel : p->t1_user;
     r.t1_src = p->t1_kernel ? p->t1_src : NB_TS_USER;
     r.ttl_back = -1;
+    r.padded = is_padded(s, p->seq);
     sync_track_stats(s);
     s->cb(s->cb_arg, &r);
 }
 
 int nb_sender_send(struct nb_sender *s, nb_ns now_mono)
 {
-    uint8_t tlvbuf[128];
-    uint8_t pkt[NB_STAMP_AUTH_BASE_LEN + sizeof(tlvbuf)];
+    uint8_t tlvbuf[NB_STAMP_MAX_LEN];
+    uint8_t pkt[NB_STAMP_MAX_LEN];
     struct nb_probe *p = nb_seqtrack_sent(&s->track, now_mono, deliver_lost, s);
     p->probe_id = ((uint64_t)s->cfg.id_nonce << 32) | p->seq;
 
@@ -126,6 +167,11 @@ int nb_sender_send(struct nb_sender *s, nb_ns now_mono)
     nb_tlv_put_timestamp_info(&w, 0, 0, 0, 0);
     if (s->cfg.request_agent)
         nb_tlv_put_host_agent(&w, 0, NULL, 0);
+    size_t base = s->cfg.mode == NB_STAMP_AUTH ? NB_STAMP_AUTH_BASE_LEN : NB_STAMP_BASE_LEN;
+    /* authenticated: the HMAC TLV (4 + 16) follows ours */
+    size_t used = base + w.len + (s->cfg.mode == NB_STAMP_AUTH ? 20 : 0) + 4;
+    if (is_padded(s, p->seq) && s->pad_payload > used)
+        nb_tlv_put(&w, 0, NB_TLV_EXTRA_PADDING, NULL, (uint16_t)(s->pad_payload - used));
 
     bool synced;
     struct nb_stamp_test t = {.seq = p->seq, .errest = nb_clock_errest(&synced), .ssid = s->cfg.ssid};
@@ -238,6 +284,7 @@ static void handle_reply(struct nb_sender *s, const uint8_t *buf, const struct n
     res.reflector_hold = res.t3 - res.t2;
     res.rtt = (res.t4 - res.t1) - res.reflector_hold;
     res.refl_seq = r.seq;
+    res.padded = is_padded(s, res.seq);
     res.ttl_fwd = r.ss_ttl;
     res.ttl_back = rx->ttl;
     int synced = 0;

@@ -37,6 +37,7 @@ struct nb_probe_result {
     int agent_family;    /* reflector's host agent (from the netblame TLV), 0 if none */
     uint8_t agent_addr[16];
     uint16_t agent_port;
+    bool padded;         /* a full-size probe (nb_sender_cfg.pad_every) */
 };
 
 struct nb_sender_stats {
@@ -58,6 +59,11 @@ struct nb_sender_cfg {
     nb_ns timeout;             /* unanswered this long -> lost */
     uint32_t id_nonce;         /* high 32 bits of every probe id of this session */
     bool request_agent;        /* ask the reflector for its host agent (netblame TLV) */
+    /* Every PAD_EVERY-th probe (0: none) is padded with an Extra Padding TLV
+     * to a full-size datagram for the route's MTU, sent with DF and without
+     * the kernel's PMTU cache (IP_PMTUDISC_PROBE): an MTU black hole on the
+     * path loses exactly these. The reflector echoes the padding back. */
+    unsigned pad_every;
 };
 
 struct nb_sender;
@@ -78,6 +84,8 @@ void nb_sender_expire(struct nb_sender *s, nb_ns now_mono);
 /* Probes sent but neither answered nor lost yet. */
 uint32_t nb_sender_outstanding(const struct nb_sender *s);
 const struct nb_sender_stats *nb_sender_stats(const struct nb_sender *s);
+/* Bytes of a padded probe's IP packet (0 if the session pads none). */
+unsigned nb_sender_padded_size(const struct nb_sender *s);
 /* Whether kernel stamps are in use, for honest output. */
 bool nb_sender_kernel_tx(const struct nb_sender *s);
 

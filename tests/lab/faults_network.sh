@@ -33,6 +33,12 @@ lab_exec hA ping -q -c 5 -i 0.05 -W 1 -M do -s 1200 "$LAB_IP_hB" >/dev/null 2>&1
 lab_exec hA ping -q -c 5 -i 0.05 -W 1 -M do -s 500 "$LAB_IP_hB" >/dev/null ||
     nb_fail "MTU black hole: small packets dropped too"
 nb_log "ok: MTU black hole drops only frames over 1000 bytes"
+# diagnose's every 4th probe is full size: exactly those are lost, on the wire
+lab_diag gA gB --count 40 --interval 5 --timeout 300 --local-agent "$LAB_IP_hA"
+lab_assert "MTU black hole: diagnose loses exactly its full-size probes, located on the wire" \
+    '.probes.full_size.sent == 10 and .probes.full_size.lost == 10 and .probes.full_size.bytes == 1500 and
+     .probes.small.lost == 0 and (.evidence | any(test("MTU black hole"))) and
+     ([.segments[] | select(.name == "physical")][0].lost == 10)'
 lab_clear
 
 # --- link down: carrier off, nothing passes; back up restores ---

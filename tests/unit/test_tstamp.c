@@ -112,8 +112,9 @@ static struct nb_reflector *start_reflector(enum nb_stamp_mode mode, const char 
     return r;
 }
 
-static struct nb_sender *start_sender(struct nb_reflector *r, enum nb_stamp_mode mode,
-                                      const char *key, struct collected *c)
+static struct nb_sender *start_sender_padded(struct nb_reflector *r, enum nb_stamp_mode mode,
+                                             const char *key, struct collected *c,
+                                             unsigned pad_every)
 {
     struct nb_sender_cfg sc = {0};
     char err[256];
@@ -121,6 +122,7 @@ static struct nb_sender *start_sender(struct nb_reflector *r, enum nb_stamp_mode
     sc.mode = mode;
     sc.timeout = 10LL * NB_NS_PER_SEC;
     sc.id_nonce = 0xabcd;
+    sc.pad_every = pad_every;
     if (key) {
         sc.key.len = strlen(key);
         memcpy(sc.key.key, key, sc.key.len);
@@ -128,6 +130,12 @@ static struct nb_sender *start_sender(struct nb_reflector *r, enum nb_stamp_mode
     struct nb_sender *s = nb_sender_new(&sc, collect, c, err, sizeof(err));
     assert_non_null(s);
     return s;
+}
+
+static struct nb_sender *start_sender(struct nb_reflector *r, enum nb_stamp_mode mode,
+                                      const char *key, struct collected *c)
+{
+    return start_sender_padded(r, mode, key, c, 0);
 }
 
 /* Pump both ends until the sender has WANT results. */
@@ -171,6 +179,33 @@ static void round_trip(enum nb_stamp_mode mode, const char *key)
     assert_int_equal(nb_sender_stats(s)->lost, 0);
     nb_sender_free(s);
     nb_reflector_free(r);
+}
+
+/* Full-size probes: every 2nd probe padded (Extra Padding TLV) to the
+ * route's MTU (capped at NB_STAMP_MAX_LEN on loopback), echoed by the
+ * reflector, flagged in the results; the small ones untouched. */
+static void padded_round_trip(enum nb_stamp_mode mode, const char *key)
+{
+    struct collected c = {0};
+    struct nb_reflector *r = start_reflector(mode, key);
+    struct nb_sender *s = start_sender_padded(r, mode, key, &c, 2);
+    assert_int_equal(nb_sender_padded_size(s), NB_STAMP_MAX_LEN + 28);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(nb_sender_send(s, nb_mono_now()), 0);
+    pump(r, s, &c, 4);
+    for (unsigned i = 0; i < 4; i++) {
+        assert_false(c.r[i].lost);
+        assert_int_equal(c.r[i].padded, i % 2 == 1);
+    }
+    assert_int_equal(nb_sender_stats(s)->truncated, 0);
+    nb_sender_free(s);
+    nb_reflector_free(r);
+}
+
+static void test_full_size_probes(void **state)
+{
+    padded_round_trip(NB_STAMP_UNAUTH, NULL);
+    padded_round_trip(NB_STAMP_AUTH, "s3cret-key");
 }
 
 static void test_round_trip_unauthenticated(void **state)
@@ -273,6 +308,7 @@ int main(void)
         cmocka_unit_test(test_tx_and_rx_kernel_stamps_are_ordered),
         cmocka_unit_test(test_round_trip_unauthenticated),
         cmocka_unit_test(test_round_trip_authenticated),
+        cmocka_unit_test(test_full_size_probes),
         cmocka_unit_test(test_reflector_drops_garbage_and_wrong_key),
         cmocka_unit_test(test_probe_to_closed_port_is_lost_with_icmp_error),
     };
