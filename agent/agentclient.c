@@ -1,37 +1,16 @@
-/* agentclient.c — GET /v1/sightings and /v1/links from another agent with
- * libcurl (easy interface: one-shot callers only). */
+/* agentclient.c — GET /v1/sightings and /v1/links from another agent,
+ * blocking, for one-shot callers (http.c on a private loop). */
 #include "agentclient.h"
 
-#include <curl/curl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
+#include <ev.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "buf.h"
+#include "http.h"
 #include "links_json.h"
 #include "netblame/mem.h"
 #include "sightings_json.h"
-
-#define BODY_MAX (4u << 20) /* a page of NB_SIGHTINGS_PAGE_MAX is well under this */
-
-struct sink {
-    struct nb_buf *b;
-    int overflow;
-};
-
-static size_t on_body(char *ptr, size_t size, size_t nmemb, void *arg)
-{
-    struct sink *k = arg;
-    size_t n = size * nmemb;
-    if (k->b->len + n > BODY_MAX) {
-        k->overflow = 1;
-        return 0; /* aborts the transfer */
-    }
-    nb_buf_append(k->b, ptr, n);
-    return n;
-}
 
 /* "host:port" for a URL, brackets around IPv6. */
 static void url_host(const char *addr, uint16_t port, char *out, size_t cap)
@@ -39,58 +18,56 @@ static void url_host(const char *addr, uint16_t port, char *out, size_t cap)
     snprintf(out, cap, strchr(addr, ':') ? "[%s]:%u" : "%s:%u", addr, port);
 }
 
-/* GET URL into BODY (NUL-terminated). Returns 0, or -1 with ERR naming HOST. */
-/* Agents are asked about the very path that may be broken. A path that
- * silently drops big packets (an MTU black hole) would swallow every
- * full-size segment of a sightings answer; announcing a small MSS in our SYN
- * keeps the agent's answer in segments that pass. Costs a few more packets. */
-#define AGENT_MSS 536
+struct answer {
+    struct nb_buf *body;
+    long status;
+    char error[200];
+    bool done;
+};
 
-static int small_mss(void *arg, curl_socket_t fd, curlsocktype purpose)
+static void on_answer(void *arg, const struct nb_http_result *r)
 {
-    int mss = AGENT_MSS;
-    if (purpose == CURLSOCKTYPE_IPCXN)
-        (void)setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof(mss)); /* best effort */
-    return CURL_SOCKOPT_OK;
+    struct answer *a = arg;
+    a->status = r->status;
+    if (r->error)
+        snprintf(a->error, sizeof(a->error), "%s", r->error);
+    nb_buf_append(a->body, r->body, r->body_len + 1); /* with its NUL */
+    a->body->len--;
+    a->done = true;
 }
 
-static int http_get(CURL *h, const char *host, const char *url, long timeout_ms,
-                    struct nb_buf *body, char *err, size_t errlen)
+/* GET URL into BODY (NUL-terminated), blocking on a private loop. Agents
+ * are asked about the very path that may be broken: a small MSS keeps the
+ * answer in segments an MTU black hole lets through (http.h). Returns 0, or
+ * -1 with ERR naming HOST. */
+static int http_get(const char *host, const char *url, long timeout_ms, struct nb_buf *body,
+                    char *err, size_t errlen)
 {
-    struct sink k = {.b = body};
-    body->len = 0;
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &k);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http");
-    curl_easy_setopt(h, CURLOPT_SOCKOPTFUNCTION, small_mss);
-    CURLcode rc = curl_easy_perform(h);
-    long status = 0;
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    if (rc != CURLE_OK || status != 200) {
-        snprintf(err, errlen, "host agent %s: %s", host,
-                 k.overflow       ? "answer too large"
-                 : rc != CURLE_OK ? curl_easy_strerror(rc)
-                                  : "HTTP status not 200");
+    struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+    char e[200];
+    struct nb_http *h = loop ? nb_http_new(loop, e, sizeof(e)) : NULL;
+    if (!h) {
+        snprintf(err, errlen, "host agent %s: %s", host, loop ? e : "no event loop");
+        if (loop)
+            ev_loop_destroy(loop);
         return -1;
     }
-    nb_buf_append(body, "", 0);
-    return 0;
-}
-
-static CURL *client(char *err, size_t errlen, const char *host)
-{
-    static int curl_ready;
-    if (!curl_ready) {
-        curl_global_init(CURL_GLOBAL_DEFAULT);
-        curl_ready = 1;
+    struct answer a = {.body = body};
+    body->len = 0;
+    struct nb_http_opts o = {.timeout_ms = timeout_ms, .small_mss = true};
+    if (nb_http_start(h, url, &o, on_answer, &a, e, sizeof(e)))
+        while (!a.done)
+            ev_run(loop, EVRUN_ONCE); /* the request's own deadline bounds this */
+    else
+        snprintf(a.error, sizeof(a.error), "%s", e);
+    nb_http_free(h);
+    ev_loop_destroy(loop);
+    if (a.error[0] || a.status != 200) {
+        snprintf(err, errlen, "host agent %s: %s", host,
+                 a.error[0] ? a.error : "HTTP status not 200");
+        return -1;
     }
-    CURL *h = curl_easy_init();
-    if (!h)
-        snprintf(err, errlen, "host agent %s: cannot initialise libcurl", host);
-    return h;
+    return 0;
 }
 
 int nb_agent_fetch_sightings(const char *addr, uint16_t port, uint32_t session, uint64_t since,
@@ -100,9 +77,6 @@ int nb_agent_fetch_sightings(const char *addr, uint16_t port, uint32_t session, 
     char host[80];
     url_host(addr, port, host, sizeof(host));
     memset(out, 0, sizeof(*out));
-    CURL *h = client(err, errlen, host);
-    if (!h)
-        return -1;
     struct nb_sighting *page = nb_calloc(NB_SIGHTINGS_PAGE_MAX, sizeof(*page));
     struct nb_buf body;
     nb_buf_init(&body);
@@ -111,7 +85,7 @@ int nb_agent_fetch_sightings(const char *addr, uint16_t port, uint32_t session, 
         char url[256];
         snprintf(url, sizeof(url), "http://%s/v1/sightings?session=%08x&since=%llu&limit=%d", host,
                  session, (unsigned long long)since, NB_SIGHTINGS_PAGE_MAX);
-        if (http_get(h, host, url, timeout_ms, &body, err, errlen) < 0)
+        if (http_get(host, url, timeout_ms, &body, err, errlen) < 0)
             goto done;
         struct nb_sightings_page pg;
         char perr[160];
@@ -144,7 +118,6 @@ done:
     }
     nb_buf_free(&body);
     free(page);
-    curl_easy_cleanup(h);
     return ret;
 }
 
@@ -153,20 +126,16 @@ int nb_agent_fetch_links(const char *addr, uint16_t port, long timeout_ms,
 {
     char host[80], url[128];
     url_host(addr, port, host, sizeof(host));
-    CURL *h = client(err, errlen, host);
-    if (!h)
-        return -1;
     struct nb_buf body;
     nb_buf_init(&body);
     snprintf(url, sizeof(url), "http://%s/v1/links", host);
     int n = -1;
     char perr[160];
-    if (http_get(h, host, url, timeout_ms, &body, err, errlen) == 0) {
+    if (http_get(host, url, timeout_ms, &body, err, errlen) == 0) {
         n = nb_links_json_parse(body.data, body.len, out, cap, perr, sizeof(perr));
         if (n < 0)
             snprintf(err, errlen, "host agent %s: %s", host, perr);
     }
     nb_buf_free(&body);
-    curl_easy_cleanup(h);
     return n;
 }

@@ -1,7 +1,7 @@
 /* agentclient.h — what one agent asks of another over its control API.
- * Blocking (libcurl easy), with a hard deadline: for one-shot callers such as
- * `netblame diagnose`. The daemon's continuous path probes will use the multi
- * interface on the loop instead. */
+ * Blocking (http.c on a private loop), with a hard deadline: for one-shot
+ * callers such as `netblame diagnose`. The daemon uses http.c on its own
+ * loop instead. */
 #ifndef NB_AGENTCLIENT_H
 #define NB_AGENTCLIENT_H
 
