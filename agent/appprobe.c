@@ -97,6 +97,9 @@ struct probe {
     char *reply;
     size_t reply_len;
     bool resolving;
+    bool starting;  /* inside nb_app_probe_start: finish() leaves the free to it */
+    bool done;      /* finished while starting */
+    bool cancelled; /* cancelled while resolving: freed when the lookup returns */
 };
 
 static void finish(struct probe *p, enum nb_app_reason reason, const char *fmt, ...)
@@ -124,6 +127,10 @@ static void finish(struct probe *p, enum nb_app_reason reason, const char *fmt, 
         close(p->fd);
     }
     p->cb(p->arg, &p->res);
+    if (p->starting) {
+        p->done = true;
+        return;
+    }
     free(p->reply);
     free(p);
 }
@@ -316,6 +323,11 @@ static void start_connect(struct probe *p, struct in_addr a)
 static void on_resolved(void *arg, enum nb_dns_result r, const struct in_addr *a)
 {
     struct probe *p = arg;
+    if (p->cancelled) {
+        free(p->reply);
+        free(p);
+        return;
+    }
     static const enum nb_app_reason map[] = {[NB_DNS_OK] = NB_APP_OK,
                                              [NB_DNS_NXDOMAIN] = NB_APP_NXDOMAIN,
                                              [NB_DNS_SERVFAIL] = NB_APP_SERVFAIL,
@@ -333,10 +345,13 @@ static void on_resolved(void *arg, enum nb_dns_result r, const struct in_addr *a
     start_connect(p, *a);
 }
 
-void nb_app_probe_start(struct ev_loop *loop, struct nb_resolv *resolv,
-                        const struct nb_app_target *t, nb_app_cb cb, void *arg)
+/* The handle is the probe itself: struct nb_app_probe is never defined, a
+ * handle is only ever converted back to struct probe (C11 6.3.2.3p7). */
+struct nb_app_probe *nb_app_probe_start(struct ev_loop *loop, struct nb_resolv *resolv,
+                                        const struct nb_app_target *t, nb_app_cb cb, void *arg)
 {
     struct probe *p = nb_calloc(1, sizeof(*p));
+    p->starting = true;
     p->loop = loop;
     p->t = *t;
     p->cb = cb;
@@ -364,9 +379,34 @@ void nb_app_probe_start(struct ev_loop *loop, struct nb_resolv *resolv,
     struct in_addr a;
     if (inet_pton(AF_INET, p->t.host, &a) == 1) {
         start_connect(p, a); /* numeric: no resolve phase */
+    } else {
+        p->phase = NB_PH_RESOLVE;
+        p->resolving = true;
+        nb_resolv_lookup(resolv, p->t.host, on_resolved, p);
+    }
+    p->starting = false;
+    if (p->done) { /* failed at once: CB has run */
+        free(p->reply);
+        free(p);
+        return NULL;
+    }
+    return (struct nb_app_probe *)p;
+}
+
+void nb_app_probe_cancel(struct nb_app_probe *h)
+{
+    struct probe *p = (struct probe *)h;
+    if (!p)
+        return;
+    ev_timer_stop(p->loop, &p->deadline);
+    if (p->resolving) { /* c-ares holds P as its lookup's argument */
+        p->cancelled = true;
         return;
     }
-    p->phase = NB_PH_RESOLVE;
-    p->resolving = true;
-    nb_resolv_lookup(resolv, p->t.host, on_resolved, p);
+    if (p->fd >= 0) {
+        ev_io_stop(p->loop, &p->io);
+        close(p->fd);
+    }
+    free(p->reply);
+    free(p);
 }

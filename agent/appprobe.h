@@ -84,8 +84,18 @@ struct nb_app_result {
 
 typedef void (*nb_app_cb)(void *arg, const struct nb_app_result *r);
 
-/* Start a probe; CB is called once, from the loop. RESOLV is used for names. */
-void nb_app_probe_start(struct ev_loop *loop, struct nb_resolv *resolv,
-                        const struct nb_app_target *t, nb_app_cb cb, void *arg);
+struct nb_app_probe;
+
+/* Start a probe; CB is called exactly once, from the loop, or before this
+ * returns when the probe fails at once. RESOLV is used for names. Returns a
+ * handle for nb_app_probe_cancel, valid until CB is called (NULL if it
+ * already was); the probe owns itself and is freed after CB returns. */
+struct nb_app_probe *nb_app_probe_start(struct ev_loop *loop, struct nb_resolv *resolv,
+                                        const struct nb_app_target *t, nb_app_cb cb, void *arg);
+/* Stop probe P (a handle whose CB has not run) without calling CB: its
+ * watchers stop, its socket closes, it is freed. A probe waiting for DNS is
+ * freed when its lookup returns (at the latest when RESOLV is freed); until
+ * then it touches nothing of the caller's (not even T->ports). */
+void nb_app_probe_cancel(struct nb_app_probe *p);
 
 #endif

@@ -27,7 +27,14 @@
  *   app_source_ports { first: 1024..65535 = 61000, last: first..65535 = 61255 } the
  *                reserved ports app probes connect from (guest) and whose
  *                handshakes are sighted (host); at most 4096 ports
- * Names (node, peer names) are 1..63 characters of [A-Za-z0-9_.:-]. */
+ *   app        [ { name (required, unique), url: "http://host[:port]/path" |
+ *                  "tcp://host:port" (required; host a DNS name or numeric IPv4),
+ *                  interval_ms: 100..600000 = 1000, timeout_ms: 10..60000 = 5000,
+ *                  http only: expect_status: 100..599 = 200, expect_body: "" (substring),
+ *                  tcp only (both required): send, expect (reply prefix) } ]
+ *                timeout_ms may exceed interval_ms: a probe still running when
+ *                the next is due makes that one skipped (counted), never doubled.
+ * Names (node, peer and app names) are 1..63 characters of [A-Za-z0-9_.:-]. */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -590,6 +597,108 @@ static int parse_peers(struct ctx *x, const cJSON *root, struct nb_config *c)
     return 0;
 }
 
+/* String member KEY into OUT[N] (shorter than N bytes), or "" if absent. */
+static int get_text(struct ctx *x, const cJSON *obj, const char *path, const char *key,
+                    bool required, char *out, size_t n)
+{
+    const char *s;
+
+    if (get_str(x, obj, path, key, required, &s) < 0)
+        return -1;
+    if (s && strlen(s) >= n)
+        return fail(x, path, key, "at most %zu bytes (got %zu)", n - 1, strlen(s));
+    snprintf(out, n, "%s", s ? s : "");
+    return 0;
+}
+
+/* A URL's host as the probe will use it: a DNS name or a numeric IPv4. */
+static bool valid_app_host(const char *h)
+{
+    return *h && strspn(h, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-_") ==
+                     strlen(h);
+}
+
+static int parse_app(struct ctx *x, const cJSON *o, const char *path, struct nb_app_cfg *a)
+{
+    static const char *const keys[] = {"name",       "url",           "interval_ms",
+                                       "timeout_ms", "expect_status", "expect_body",
+                                       "send",       "expect",        NULL};
+    struct nb_app_target *t = &a->target;
+    const char *url;
+    char why[256], q[SHOW_MAX * 4 + 8];
+    long v;
+
+    if (!cJSON_IsObject(o))
+        return fail(x, path, NULL, "must be an object (got %s)", type_phrase(o));
+    if (check_keys(x, o, path, keys) < 0 || get_name(x, o, path, "name", true, a->name) < 0 ||
+        get_str(x, o, path, "url", true, &url) < 0)
+        return -1;
+    show(q, sizeof(q), url);
+    if (strlen(url) >= sizeof(a->url))
+        return fail(x, path, "url", "at most %zu bytes (got %zu)", sizeof(a->url) - 1, strlen(url));
+    for (const char *u = url; *u; u++)
+        if ((unsigned char)*u <= ' ' || (unsigned char)*u >= 0x7f)
+            return fail(x, path, "url", "must be printable ASCII without blanks (got %s)", q);
+    if (nb_app_parse_url(url, t, why, sizeof(why)) < 0)
+        return fail(x, path, "url", "%s", why);
+    if (!valid_app_host(t->host))
+        return fail(x, path, "url",
+                    "the host must be a DNS name or a numeric IPv4 address (got %s)", q);
+    snprintf(a->url, sizeof(a->url), "%s", url);
+    if (get_int(x, o, path, "interval_ms", 100, 600000, 1000, &v) < 0)
+        return -1;
+    a->interval_ms = (unsigned)v;
+    if (get_int(x, o, path, "timeout_ms", 10, 60000, 5000, &v) < 0)
+        return -1;
+    t->timeout_ms = (unsigned)v;
+
+    static const char *const http_only[] = {"expect_status", "expect_body", NULL};
+    static const char *const tcp_only[] = {"send", "expect", NULL};
+    const char *const *other = t->raw ? http_only : tcp_only;
+    for (size_t i = 0; other[i]; i++)
+        if (member(o, other[i]))
+            return fail(x, path, other[i], "only for %s targets", t->raw ? "http://" : "tcp://");
+    if (t->raw) {
+        if (get_text(x, o, path, "send", true, t->raw_send, sizeof(t->raw_send)) < 0)
+            return -1;
+        return get_text(x, o, path, "expect", true, t->raw_expect, sizeof(t->raw_expect));
+    }
+    if (get_int(x, o, path, "expect_status", 100, 599, 200, &v) < 0)
+        return -1;
+    t->expect_status = (int)v;
+    return get_text(x, o, path, "expect_body", false, t->expect_body, sizeof(t->expect_body));
+}
+
+static int parse_apps(struct ctx *x, const cJSON *root, struct nb_config *c)
+{
+    const cJSON *arr = member(root, "app");
+    char path[32];
+    size_t n, i = 0;
+
+    if (!arr)
+        return 0;
+    if (!cJSON_IsArray(arr))
+        return fail(x, NULL, "app", "must be an array (got %s)", type_phrase(arr));
+    n = (size_t)cJSON_GetArraySize(arr);
+    if (n > NB_MAX_APPS)
+        return fail(x, NULL, "app", "at most %d targets (got %zu)", NB_MAX_APPS, n);
+    if (n == 0)
+        return 0;
+    c->apps = nb_calloc(n, sizeof(*c->apps));
+    for (const cJSON *it = arr->child; it; it = it->next, i++) {
+        struct nb_app_cfg *a = &c->apps[i];
+        snprintf(path, sizeof(path), "app[%zu]", i);
+        if (parse_app(x, it, path, a) < 0)
+            return -1;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(c->apps[j].name, a->name) == 0)
+                return fail(x, path, "name", "duplicate app name \"%s\" (also app[%zu])", a->name,
+                            j);
+        c->napps = i + 1;
+    }
+    return 0;
+}
+
 static int parse_host_agent(struct ctx *x, const cJSON *root, struct nb_config *c)
 {
     static const char *const keys[] = {"address", "port", NULL};
@@ -674,7 +783,7 @@ static int parse_root(struct ctx *x, const cJSON *root, struct nb_config *c)
 {
     static const char *const keys[] = {"role",       "node",    "log_level",        "reflector",
                                        "api",        "stamp",   "peers",            "host_agent",
-                                       "capture",    "app_source_ports", NULL};
+                                       "capture",    "app_source_ports", "app",     NULL};
     static const char *const roles[] = {"host", "guest", NULL};
     static const char *const levels[] = {"err", "warn", "info", "debug", NULL};
     unsigned role = 0, level = 2;
@@ -692,7 +801,7 @@ static int parse_root(struct ctx *x, const cJSON *root, struct nb_config *c)
     if (parse_reflector(x, root, c) < 0 || parse_api(x, root, c) < 0 ||
         parse_stamp(x, root, c) < 0 || parse_peers(x, root, c) < 0 ||
         parse_host_agent(x, root, c) < 0 || parse_capture(x, root, c) < 0 ||
-        parse_app_ports(x, root, c) < 0)
+        parse_app_ports(x, root, c) < 0 || parse_apps(x, root, c) < 0)
         return -1;
     if (c->capture && c->role != NB_ROLE_HOST)
         return fail(x, NULL, "capture", "only a host agent captures (role is \"guest\")");
@@ -849,5 +958,6 @@ void nb_config_free(struct nb_config *c)
         return;
     free(c->path);
     free(c->peers);
+    free(c->apps);
     explicit_bzero(c, sizeof(*c)); /* also wipes the STAMP key */
 }

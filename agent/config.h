@@ -10,11 +10,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "appprobe.h"
 #include "netblame/stamp.h"
 
 #define NB_NAME_MAX 64
 #define NB_HOST_MAX 256
 #define NB_MAX_PEERS 1024
+#define NB_MAX_APPS 256
+#define NB_APP_URL_MAX 800 /* "http://" + host (255) + ":65535" + path (511) fits */
 /* App probes' reserved source ports (appprobe.h, capture.h): just above
  * Linux's default ephemeral range (32768..60999), so the kernel never hands
  * them to other connections. */
@@ -36,6 +39,14 @@ struct nb_peer_cfg {
     uint16_t port;            /* default NB_STAMP_PORT */
     unsigned interval_ms;     /* mean probe interval, default 1000, 10..60000 */
     unsigned timeout_ms;      /* a probe unanswered this long is lost, default 2000, 10..60000 */
+};
+
+/* One continuously probed application target (appmon.h). */
+struct nb_app_cfg {
+    char name[NB_NAME_MAX];      /* label in metrics; unique; [A-Za-z0-9_.:-]+ */
+    char url[NB_APP_URL_MAX];    /* as written: http://host[:port]/path or tcp://host:port */
+    struct nb_app_target target; /* the url parsed, expectations, timeout_ms; ports NULL */
+    unsigned interval_ms;        /* mean probe interval, default 1000, 100..600000 */
 };
 
 struct nb_config {
@@ -61,6 +72,9 @@ struct nb_config {
 
     struct nb_peer_cfg *peers;  /* owned */
     size_t npeers;
+
+    struct nb_app_cfg *apps;    /* app probe targets (owned) */
+    size_t napps;
 
     /* guest role: where this guest's host agent's control API is; the
      * reflector tells path senders in-band (netblame host-agent TLV). */

@@ -1,7 +1,7 @@
 /* netblamed.c — the netblame daemon: probes, reflects, serves the control API.
  * Foreground; logs to stderr; SIGHUP reloads the config; SIGTERM/SIGINT exit.
  * Start-up order (undone in reverse at exit): config, log level, loop, probe
- * engine (opens its sockets), control API, signals. */
+ * engine (opens its sockets), app probes, host agent, control API, signals. */
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "api.h"
+#include "appmon.h"
 #include "config.h"
 #include "hostagent.h"
 #include "metrics.h"
@@ -21,6 +22,7 @@ struct daemon {
     struct ev_loop *loop;
     struct nb_config cfg;
     struct nb_engine *engine;
+    struct nb_appmon *apps;    /* app probes (none configured: renders nothing) */
     struct nb_hostagent *host; /* host role with "capture"; NULL otherwise */
     struct nb_api *api;
     ev_signal sighup, sigterm, sigint;
@@ -60,6 +62,7 @@ static void h_metrics(void *arg, const struct nb_api_req *req, struct nb_api_res
     nb_prom_sample(b, "netblame_api_requests_total", c4, 1, (double)as->status_4xx);
     nb_prom_sample(b, "netblame_api_requests_total", c5, 1, (double)as->status_5xx);
     nb_engine_render_metrics(d->engine, b);
+    nb_appmon_render_metrics(d->apps, b);
     if (d->host)
         nb_hostagent_render_metrics(d->host, b);
 }
@@ -105,9 +108,19 @@ static void on_sighup(struct ev_loop *loop, ev_signal *w, int revents)
     }
     if (strcmp(cfg.api_addr, d->cfg.api_addr) != 0 || cfg.api_port != d->cfg.api_port)
         nb_warn("reload: the control API address change takes effect at the next restart");
+    /* The app probes first: the new engine takes the old one's reflector
+     * socket over, so once it exists nothing may fail any more. */
+    struct nb_appmon *apps = nb_appmon_new(loop, &cfg, d->apps, err, sizeof(err));
+    if (!apps) {
+        nb_err("reload failed, keeping the running configuration: %s", err);
+        nb_config_free(&cfg);
+        d->reloads_failed++;
+        return;
+    }
     struct nb_engine *e = nb_engine_new(loop, &cfg, d->engine, err, sizeof(err));
     if (!e) {
         nb_err("reload failed, keeping the running configuration: %s", err);
+        nb_appmon_free(apps);
         nb_config_free(&cfg);
         d->reloads_failed++;
         return;
@@ -122,6 +135,8 @@ static void on_sighup(struct ev_loop *loop, ev_signal *w, int revents)
     }
     nb_engine_free(d->engine);
     d->engine = e;
+    nb_appmon_free(d->apps);
+    d->apps = apps;
     /* The API keeps its address: carry it over so the running state stays true. */
     snprintf(cfg.api_addr, sizeof(cfg.api_addr), "%s", d->cfg.api_addr);
     cfg.api_port = d->cfg.api_port;
@@ -130,7 +145,7 @@ static void on_sighup(struct ev_loop *loop, ev_signal *w, int revents)
     if (nb_log_set_level_name(d->cfg.log_level) < 0)
         nb_warn("reload: unknown log level %s", d->cfg.log_level);
     d->reloads_ok++;
-    nb_info("reloaded: %zu peers", d->cfg.npeers);
+    nb_info("reloaded: %zu peers, %zu app targets", d->cfg.npeers, d->cfg.napps);
 }
 
 static void on_sigterm(struct ev_loop *loop, ev_signal *w, int revents)
@@ -189,8 +204,8 @@ int main(int argc, char **argv)
     if (nb_config_load(path, &d.cfg, err, sizeof(err)) < 0)
         nb_fatal("%s", err);
     if (check) {
-        printf("%s: valid (%s, %zu peers)\n", path, d.cfg.role == NB_ROLE_HOST ? "host" : "guest",
-               d.cfg.npeers);
+        printf("%s: valid (%s, %zu peers, %zu app targets)\n", path,
+               d.cfg.role == NB_ROLE_HOST ? "host" : "guest", d.cfg.npeers, d.cfg.napps);
         nb_config_free(&d.cfg);
         return 0;
     }
@@ -201,6 +216,9 @@ int main(int argc, char **argv)
     d.started_mono = nb_mono_now();
     d.engine = nb_engine_new(d.loop, &d.cfg, NULL, err, sizeof(err));
     if (!d.engine)
+        nb_fatal("%s", err);
+    d.apps = nb_appmon_new(d.loop, &d.cfg, NULL, err, sizeof(err));
+    if (!d.apps)
         nb_fatal("%s", err);
     if (d.cfg.capture && !(d.host = nb_hostagent_new(d.loop, &d.cfg, err, sizeof(err))))
         nb_fatal("%s", err);
@@ -218,8 +236,9 @@ int main(int argc, char **argv)
     ev_signal_start(d.loop, &d.sigint);
     signal(SIGPIPE, SIG_IGN);
 
-    nb_info("started: node %s, role %s, %zu peers, reflector %s:%u, control API %s:%u", d.cfg.node,
-            d.cfg.role == NB_ROLE_HOST ? "host" : "guest", d.cfg.npeers,
+    nb_info("started: node %s, role %s, %zu peers, %zu app targets, reflector %s:%u, "
+            "control API %s:%u",
+            d.cfg.node, d.cfg.role == NB_ROLE_HOST ? "host" : "guest", d.cfg.npeers, d.cfg.napps,
             d.cfg.reflector ? d.cfg.stamp_addr : "(off)", d.cfg.stamp_port, d.cfg.api_addr,
             nb_api_port(d.api));
     ev_run(d.loop, 0);
@@ -229,6 +248,7 @@ int main(int argc, char **argv)
     ev_signal_stop(d.loop, &d.sighup);
     nb_api_stop(d.api);
     nb_hostagent_free(d.host);
+    nb_appmon_free(d.apps);
     nb_engine_free(d.engine);
     nb_config_free(&d.cfg);
     ev_loop_destroy(d.loop);

@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
-#include <sys/random.h>
 
 #include "metrics.h"
+#include "pace.h"
 #include "netblame/addr.h"
 #include "netblame/log.h"
 #include "netblame/mem.h"
@@ -41,24 +41,8 @@ struct nb_engine {
     struct peer *peers;
     size_t npeers;
     ev_timer expire;
-    uint64_t rng;
-    unsigned jitter_pct;
+    struct nb_pace pace;
 };
-
-/* xorshift64*: pacing jitter only, never security. */
-static double rand_unit(struct nb_engine *e)
-{
-    e->rng ^= e->rng >> 12;
-    e->rng ^= e->rng << 25;
-    e->rng ^= e->rng >> 27;
-    return (double)((e->rng * 2685821657736338717ULL) >> 11) / (double)(1ULL << 53);
-}
-
-static double next_interval(struct nb_engine *e, unsigned interval_ms)
-{
-    double j = (double)e->jitter_pct / 100.0;
-    return (double)interval_ms / 1000.0 * (1.0 + j * (2.0 * rand_unit(e) - 1.0));
-}
 
 static void on_result(void *arg, const struct nb_probe_result *r)
 {
@@ -79,7 +63,7 @@ static void on_pace(struct ev_loop *loop, ev_timer *w, int revents)
 {
     struct peer *p = w->data;
     nb_sender_send(p->sender, nb_mono_now());
-    ev_timer_set(w, next_interval(p->engine, p->cfg.interval_ms), 0.);
+    ev_timer_set(w, nb_pace_next(&p->engine->pace, p->cfg.interval_ms), 0.);
     ev_timer_start(loop, w);
 }
 
@@ -139,7 +123,7 @@ static int start_peer(struct nb_engine *e, struct peer *p, const struct nb_confi
     sc.key = cfg->key;
     sc.ssid = cfg->ssid;
     sc.timeout = (nb_ns)pc->timeout_ms * 1000000;
-    sc.id_nonce = (uint32_t)(e->rng >> 32) ^ (uint32_t)(p - e->peers);
+    sc.id_nonce = (uint32_t)(e->pace.rng >> 32) ^ (uint32_t)(p - e->peers);
     sc.request_agent = pc->family == NB_FAMILY_PATH;
     p->sender = nb_sender_new(&sc, on_result, p, err, errlen);
     if (!p->sender)
@@ -149,7 +133,7 @@ static int start_peer(struct nb_engine *e, struct peer *p, const struct nb_confi
     ev_io_init(&p->io, on_peer_readable, nb_sender_fd(p->sender), EV_READ);
     p->io.data = p;
     ev_io_start(e->loop, &p->io);
-    ev_timer_init(&p->pace, on_pace, rand_unit(e) * pc->interval_ms / 1000.0, 0.);
+    ev_timer_init(&p->pace, on_pace, nb_pace_first(&e->pace, pc->interval_ms), 0.);
     p->pace.data = p;
     ev_timer_start(e->loop, &p->pace);
     return 0;
@@ -160,9 +144,7 @@ struct nb_engine *nb_engine_new(struct ev_loop *loop, const struct nb_config *cf
 {
     struct nb_engine *e = nb_calloc(1, sizeof(*e));
     e->loop = loop;
-    e->jitter_pct = cfg->jitter_pct;
-    if (getrandom(&e->rng, sizeof(e->rng), 0) != sizeof(e->rng) || e->rng == 0)
-        e->rng = (uint64_t)nb_mono_now() | 1;
+    nb_pace_init(&e->pace, cfg->jitter_pct);
 
     if (cfg->reflector) {
         struct nb_reflector_cfg rc = {0};

@@ -110,8 +110,15 @@ struct nb_resolv *nb_resolv_new(struct ev_loop *loop, int timeout_ms, int tries,
      * server and reports "could not contact DNS servers": the type we exist to
      * report would be lost. */
     o.flags = ARES_FLAG_NOCHECKRESP;
-    int rc = ares_init_options(
-        &r->ch, &o, ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS);
+    int optmask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS;
+#ifdef ARES_OPT_QUERY_CACHE
+    /* c-ares >= 1.23 caches answers for their TTL by default: every probe
+     * must ask, or a DNS outage stays hidden behind the cache and the
+     * resolve phase measures a memory read. */
+    o.qcache_max_ttl = 0;
+    optmask |= ARES_OPT_QUERY_CACHE;
+#endif
+    int rc = ares_init_options(&r->ch, &o, optmask);
     if (rc != ARES_SUCCESS) {
         snprintf(err, errlen, "resolver: %s", ares_strerror(rc));
         free(r);

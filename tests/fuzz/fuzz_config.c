@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(text, data, size);
     if (nb_config_parse(text, size, NAME, &c, err, sizeof(err)) == 0) {
         if (c.npeers > NB_MAX_PEERS || (c.npeers && !c.peers) || c.key.len > NB_STAMP_KEY_MAX ||
-            strcmp(c.path, NAME) != 0)
+            c.napps > NB_MAX_APPS || (c.napps && !c.apps) || strcmp(c.path, NAME) != 0)
             abort();
         nb_config_free(&c);
     } else if (strncmp(err, NAME ": ", strlen(NAME) + 2) != 0 || strchr(err, '\n')) {

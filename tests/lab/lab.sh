@@ -223,8 +223,10 @@ lab_stats() { lab_ctl "$NB_TMP/standin-$1.sock" stats; }
 # address (peer agents fetch sightings there); they probe each other
 # (fabric). Guest agents know their host agent (announced in-band to path
 # senders) and probe it (vnet). Every agent reflects on its lab address.
+# LAB_AGENT_EXTRA_<node> (e.g. LAB_AGENT_EXTRA_gA), if set: more top-level
+# members for that node's config, each followed by a comma ('"app": [...],').
 lab_agents() {
-    local n ip extra peers
+    local n ip extra peers more
     for n in hA hB gA gB; do
         ip=LAB_IP_$n
         case "$n" in
@@ -237,6 +239,8 @@ lab_agents() {
             gB) peers='{ "name": "hB", "family": "vnet", "address": "'$LAB_IP_hB'", "interval_ms": 100 }'
                 extra='"host_agent": { "address": "'$LAB_IP_hB'" },' ;;
         esac
+        more=LAB_AGENT_EXTRA_$n
+        extra+=${!more:-}
         cat >"$NB_TMP/agent-$n.json" <<JSON
 { "role": "$(case $n in h*) echo host ;; *) echo guest ;; esac)", "node": "$n", $extra
   "reflector": { "address": "${!ip}" }, "peers": [ $peers ] }

@@ -422,6 +422,207 @@ static void test_peer_count_limit(void **state)
     free(json);
 }
 
+#define APP(entries) "{\"role\":\"guest\",\"app\":[" entries "]}"
+
+static void test_app_targets(void **state)
+{
+    (void)state;
+    struct nb_config c;
+
+    assert_int_equal(
+        parse(APP("{\"name\":\"web\",\"url\":\"http://backend.lab:8080/health?x=1\","
+                  "\"interval_ms\":250,\"timeout_ms\":3000,\"expect_status\":204,"
+                  "\"expect_body\":\"ok\"},"
+                  "{\"name\":\"web2\",\"url\":\"http://198.18.0.12\"},"
+                  "{\"name\":\"db.main:1\",\"url\":\"tcp://db.lab:5432\",\"send\":\"PING\","
+                  "\"expect\":\"PONG\",\"interval_ms\":600000,\"timeout_ms\":60000}"),
+              &c),
+        0);
+    assert_int_equal(c.napps, 3);
+    const struct nb_app_cfg *a = &c.apps[0];
+    assert_string_equal(a->name, "web");
+    assert_string_equal(a->url, "http://backend.lab:8080/health?x=1");
+    assert_false(a->target.raw);
+    assert_string_equal(a->target.host, "backend.lab");
+    assert_int_equal(a->target.port, 8080);
+    assert_string_equal(a->target.path, "/health?x=1");
+    assert_int_equal(a->interval_ms, 250);
+    assert_int_equal(a->target.timeout_ms, 3000);
+    assert_int_equal(a->target.expect_status, 204);
+    assert_string_equal(a->target.expect_body, "ok");
+    assert_null(a->target.ports);
+    a = &c.apps[1]; /* defaults */
+    assert_string_equal(a->target.host, "198.18.0.12");
+    assert_int_equal(a->target.port, 80);
+    assert_string_equal(a->target.path, "/");
+    assert_int_equal(a->interval_ms, 1000);
+    assert_int_equal(a->target.timeout_ms, 5000);
+    assert_int_equal(a->target.expect_status, 200);
+    assert_string_equal(a->target.expect_body, "");
+    a = &c.apps[2];
+    assert_true(a->target.raw);
+    assert_string_equal(a->target.host, "db.lab");
+    assert_int_equal(a->target.port, 5432);
+    assert_string_equal(a->target.raw_send, "PING");
+    assert_string_equal(a->target.raw_expect, "PONG");
+    assert_int_equal(a->interval_ms, 600000);
+    assert_int_equal(a->target.timeout_ms, 60000);
+    nb_config_free(&c);
+
+    /* no app targets: none stored; an empty list is the same */
+    assert_int_equal(parse("{\"role\":\"guest\",\"app\":[]}", &c), 0);
+    assert_int_equal(c.napps, 0);
+    assert_null(c.apps);
+    nb_config_free(&c);
+    /* a host agent may probe a backend too */
+    assert_int_equal(parse("{\"role\":\"host\",\"app\":[{\"name\":\"a\",\"url\":\"http://x/\"}]}", &c),
+                     0);
+    assert_int_equal(c.napps, 1);
+    nb_config_free(&c);
+}
+
+static void test_bad_app_targets(void **state)
+{
+    (void)state;
+#define WEB "\"name\":\"web\",\"url\":\"http://backend.lab/\""
+#define DB "\"name\":\"db\",\"url\":\"tcp://db.lab:5432\",\"send\":\"PING\",\"expect\":\"PONG\""
+    static const struct {
+        const char *json, *needle;
+    } cases[] = {
+        {"{\"role\":\"guest\",\"app\":{}}", NAME ": app: must be an array (got an object)"},
+        {APP("\"web\""), NAME ": app[0]: must be an object (got a string)"},
+        {APP("{" WEB ",\"intervall_ms\":100}"), NAME ": app[0].intervall_ms: unknown key"},
+        {APP("{" WEB ",\"url\":\"http://b/\"}"), NAME ": app[0].url: duplicate key"},
+        {APP("{\"url\":\"http://backend.lab/\"}"), NAME ": app[0].name: missing (required)"},
+        {APP("{\"name\":\"web\"}"), NAME ": app[0].url: missing (required)"},
+        {APP("{\"name\":\"w b\",\"url\":\"http://x/\"}"),
+         NAME ": app[0].name: must be 1..63 characters of [A-Za-z0-9_.:-] (got \"w b\")"},
+        {APP("{" WEB "},{" DB "},{\"name\":\"web\",\"url\":\"http://other/\"}"),
+         NAME ": app[2].name: duplicate app name \"web\" (also app[0])"},
+        {APP("{\"name\":\"web\",\"url\":80}"), NAME ": app[0].url: must be a string (got a number)"},
+        {APP("{\"name\":\"web\",\"url\":\"https://backend.lab/\"}"),
+         NAME ": app[0].url: 'https://backend.lab/': only http:// and tcp:// targets"},
+        {APP("{\"name\":\"web\",\"url\":\"backend.lab\"}"),
+         NAME ": app[0].url: 'backend.lab': only http:// and tcp:// targets"},
+        {APP("{\"name\":\"web\",\"url\":\"http://backend.lab/a b\"}"),
+         NAME ": app[0].url: must be printable ASCII without blanks"},
+        {APP("{\"name\":\"web\",\"url\":\"http://backend.lab/\\r\\nX: y\"}"),
+         NAME ": app[0].url: must be printable ASCII without blanks"},
+        {APP("{\"name\":\"web\",\"url\":\"http://back%end/\"}"),
+         NAME ": app[0].url: the host must be a DNS name or a numeric IPv4 address"},
+        {APP("{\"name\":\"web\",\"url\":\"http://backend.lab:0/\"}"), NAME ": app[0].url: "},
+        {APP("{\"name\":\"db\",\"url\":\"tcp://db.lab\",\"send\":\"a\",\"expect\":\"b\"}"),
+         NAME ": app[0].url: 'tcp://db.lab': tcp:// needs host:port"},
+        {APP("{" WEB ",\"interval_ms\":99}"),
+         NAME ": app[0].interval_ms: must be an integer in 100..600000 (got 99)"},
+        {APP("{" WEB ",\"interval_ms\":600001}"),
+         NAME ": app[0].interval_ms: must be an integer in 100..600000 (got 600001)"},
+        {APP("{" WEB ",\"timeout_ms\":9}"),
+         NAME ": app[0].timeout_ms: must be an integer in 10..60000 (got 9)"},
+        {APP("{" WEB ",\"timeout_ms\":\"5s\"}"),
+         NAME ": app[0].timeout_ms: must be an integer in 10..60000 (got a string)"},
+        {APP("{" WEB ",\"expect_status\":99}"),
+         NAME ": app[0].expect_status: must be an integer in 100..599 (got 99)"},
+        {APP("{" WEB ",\"expect_status\":600}"),
+         NAME ": app[0].expect_status: must be an integer in 100..599 (got 600)"},
+        {APP("{" WEB ",\"expect_body\":true}"),
+         NAME ": app[0].expect_body: must be a string (got true)"},
+        {APP("{" WEB ",\"expect_body\":\"" /* 128 bytes: one too many */
+             "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+             "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}"),
+         NAME ": app[0].expect_body: at most 127 bytes (got 128)"},
+        {APP("{" WEB ",\"send\":\"x\"}"), NAME ": app[0].send: only for tcp:// targets"},
+        {APP("{" WEB ",\"expect\":\"x\"}"), NAME ": app[0].expect: only for tcp:// targets"},
+        {APP("{" DB ",\"expect_status\":200}"),
+         NAME ": app[0].expect_status: only for http:// targets"},
+        {APP("{" DB ",\"expect_body\":\"ok\"}"),
+         NAME ": app[0].expect_body: only for http:// targets"},
+        {APP("{\"name\":\"db\",\"url\":\"tcp://db.lab:5432\",\"expect\":\"PONG\"}"),
+         NAME ": app[0].send: missing (required)"},
+        {APP("{\"name\":\"db\",\"url\":\"tcp://db.lab:5432\",\"send\":\"PING\"}"),
+         NAME ": app[0].expect: missing (required)"},
+        {APP("{\"name\":\"db\",\"url\":\"tcp://db.lab:5432\",\"send\":1,\"expect\":\"PONG\"}"),
+         NAME ": app[0].send: must be a string (got a number)"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        expect_error(cases[i].json, cases[i].needle);
+#undef WEB
+#undef DB
+
+    /* at most NB_MAX_APPS targets */
+    struct nb_buf b;
+    nb_buf_init(&b);
+    nb_buf_printf(&b, "{\"role\":\"guest\",\"app\":[");
+    for (int i = 0; i <= NB_MAX_APPS; i++)
+        nb_buf_printf(&b, "%s{\"name\":\"a%d\",\"url\":\"http://x/\"}", i ? "," : "", i);
+    nb_buf_printf(&b, "]}");
+    char *json = nb_buf_steal(&b, NULL);
+    expect_error(json, NAME ": app: at most 256 targets (got 257)");
+    free(json);
+}
+
+static void test_app_source_ports(void **state)
+{
+    (void)state;
+    struct nb_config c;
+
+    assert_int_equal(parse("{\"role\":\"guest\"}", &c), 0);
+    assert_int_equal(c.app_port_first, NB_APP_PORT_FIRST_DEFAULT);
+    assert_int_equal(c.app_port_last, NB_APP_PORT_LAST_DEFAULT);
+    assert_int_equal(c.app_port_first, 61000);
+    assert_int_equal(c.app_port_last, 61255);
+    nb_config_free(&c);
+    assert_int_equal(
+        parse("{\"role\":\"guest\",\"app_source_ports\":{\"first\":1024,\"last\":5119}}", &c), 0);
+    assert_int_equal(c.app_port_first, 1024); /* 4096 ports: the most allowed */
+    assert_int_equal(c.app_port_last, 5119);
+    nb_config_free(&c);
+    assert_int_equal(
+        parse("{\"role\":\"host\",\"app_source_ports\":{\"first\":65535,\"last\":65535}}", &c), 0);
+    assert_int_equal(c.app_port_first, 65535);
+    assert_int_equal(c.app_port_last, 65535);
+    nb_config_free(&c);
+    /* one bound given: the other defaults without crossing it */
+    assert_int_equal(parse("{\"role\":\"guest\",\"app_source_ports\":{\"first\":62000}}", &c), 0);
+    assert_int_equal(c.app_port_first, 62000);
+    assert_int_equal(c.app_port_last, 62000);
+    nb_config_free(&c);
+    assert_int_equal(parse("{\"role\":\"guest\",\"app_source_ports\":{\"last\":61100}}", &c), 0);
+    assert_int_equal(c.app_port_first, 61000);
+    assert_int_equal(c.app_port_last, 61100);
+    nb_config_free(&c);
+    assert_int_equal(parse("{\"role\":\"guest\",\"app_source_ports\":{}}", &c), 0);
+    assert_int_equal(c.app_port_first, 61000);
+    assert_int_equal(c.app_port_last, 61255);
+    nb_config_free(&c);
+
+#define PORTS(o) "{\"role\":\"guest\",\"app_source_ports\":" o "}"
+    static const struct {
+        const char *json, *needle;
+    } cases[] = {
+        {PORTS("[]"), NAME ": app_source_ports: must be an object (got an array)"},
+        {PORTS("{\"size\":4}"), NAME ": app_source_ports.size: unknown key"},
+        {PORTS("{\"first\":1023}"),
+         NAME ": app_source_ports.first: must be an integer in 1024..65535 (got 1023)"},
+        {PORTS("{\"first\":65536}"),
+         NAME ": app_source_ports.first: must be an integer in 1024..65535 (got 65536)"},
+        {PORTS("{\"first\":\"61000\"}"),
+         NAME ": app_source_ports.first: must be an integer in 1024..65535 (got a string)"},
+        {PORTS("{\"first\":61000.5}"),
+         NAME ": app_source_ports.first: must be an integer in 1024..65535 (got 61000.5)"},
+        {PORTS("{\"first\":62000,\"last\":61999}"),
+         NAME ": app_source_ports.last: must be an integer in 62000..65535 (got 61999)"},
+        {PORTS("{\"last\":65536}"),
+         NAME ": app_source_ports.last: must be an integer in 61000..65535 (got 65536)"},
+        {PORTS("{\"first\":1024,\"last\":5120}"),
+         NAME ": app_source_ports.last: at most 4096 ports (first is 1024)"},
+        {PORTS("{\"first\":61000,\"first\":61001}"), NAME ": app_source_ports.first: duplicate key"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        expect_error(cases[i].json, cases[i].needle);
+#undef PORTS
+}
+
 static void test_invalid_json_reports_line(void **state)
 {
     (void)state;
@@ -701,6 +902,7 @@ static void test_example_configs_parse(void **state)
     assert_int_equal(c.role, NB_ROLE_GUEST);
     assert_true(c.npeers >= 1);
     assert_int_equal(c.peers[0].family, NB_FAMILY_VNET);
+    assert_true(c.napps >= 1);
     nb_config_free(&c);
 }
 
@@ -720,6 +922,9 @@ int main(void)
         cmocka_unit_test(test_missing_required_keys),
         cmocka_unit_test(test_duplicate_peer_name),
         cmocka_unit_test(test_peer_count_limit),
+        cmocka_unit_test(test_app_targets),
+        cmocka_unit_test(test_bad_app_targets),
+        cmocka_unit_test(test_app_source_ports),
         cmocka_unit_test(test_invalid_json_reports_line),
         cmocka_unit_test(test_stamp_auth_rules),
         cmocka_unit_test(test_key_file_relative_to_config_dir),
