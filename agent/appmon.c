@@ -39,6 +39,7 @@ struct app_stats {
     struct nb_histo phase[NB_PH__COUNT]; /* seconds, phases that completed */
     uint64_t probes[NB_APP__COUNT];      /* finished probes by reason */
     uint64_t skipped;                    /* due while the previous one still ran */
+    uint64_t unsighted;                  /* connected from outside the reserved ports */
     bool have_last;                      /* a probe has finished */
     enum nb_app_reason last_reason;
     int last_status; /* HTTP status of the last answer, 0 if none */
@@ -67,6 +68,8 @@ static void on_result(void *arg, const struct nb_app_result *r)
     struct app_stats *st = &a->st;
     a->inflight = NULL;
     st->probes[r->reason < NB_APP__COUNT ? r->reason : NB_APP_UNEXPECTED_REPLY]++;
+    if (r->local_port && !r->port_reserved)
+        st->unsighted++; /* every reserved port busy: its handshake cannot be sighted */
     for (int ph = 0; ph < NB_PH__COUNT; ph++)
         if (r->have[ph])
             nb_histo_observe(&st->phase[ph], (double)r->t[ph] / 1e9);
@@ -192,6 +195,11 @@ static double v_skipped(const struct app_stats *st)
     return (double)st->skipped;
 }
 
+static double v_unsighted(const struct app_stats *st)
+{
+    return (double)st->unsighted;
+}
+
 void nb_appmon_render_metrics(const struct nb_appmon *m, struct nb_buf *b)
 {
     if (!m || m->napps == 0)
@@ -227,4 +235,8 @@ void nb_appmon_render_metrics(const struct nb_appmon *m, struct nb_buf *b)
     per_target(b, m, "netblame_app_skipped_total", "counter",
                "App probes not started because the target's previous probe was still running.",
                false, v_skipped);
+    per_target(b, m, "netblame_app_unsighted_total", "counter",
+               "App probes that connected from outside app_source_ports (every reserved port "
+               "busy): host agents cannot sight their handshake. Widen the range if this grows.",
+               false, v_unsighted);
 }

@@ -19,6 +19,13 @@
 #include "netblame/sender.h" /* nb_mono_now */
 
 #define REPLY_MAX 65536
+/* After a complete reply, wait this long for the server's FIN before closing:
+ * the side that closes first holds TIME_WAIT (60 s) on its port, and a
+ * probe's port comes from a small reserved range (appprobe.h). HTTP probes
+ * ask "Connection: close", so a server closes at once and we never hold
+ * TIME_WAIT; only a server that keeps the connection open makes us close
+ * first. The wait is not part of any phase. */
+#define CLOSE_GRACE 0.25
 
 const char *nb_app_reason_name(enum nb_app_reason r)
 {
@@ -100,6 +107,9 @@ struct probe {
     bool starting;  /* inside nb_app_probe_start: finish() leaves the free to it */
     bool done;      /* finished while starting */
     bool cancelled; /* cancelled while resolving: freed when the lookup returns */
+    bool closing;   /* reply judged: waiting for the server to close (CLOSE_GRACE) */
+    bool total_set; /* res.t[NB_PH_TOTAL] taken when the reply was complete */
+    enum nb_app_reason verdict; /* the judgement, delivered when closing ends */
 };
 
 static void finish(struct probe *p, enum nb_app_reason reason, const char *fmt, ...)
@@ -117,7 +127,8 @@ static void finish(struct probe *p, enum nb_app_reason reason, const char *fmt, 
         vsnprintf(p->res.detail, sizeof(p->res.detail), fmt, ap);
         va_end(ap);
     }
-    p->res.t[NB_PH_TOTAL] = nb_mono_now() - p->start;
+    if (!p->total_set)
+        p->res.t[NB_PH_TOTAL] = nb_mono_now() - p->start;
     p->res.have[NB_PH_TOTAL] = reason == NB_APP_OK;
     if (p->fd >= 0 && p->phase == NB_PH_CONNECT && reason != NB_APP_OK)
         handshake_info(p); /* never established: how many SYNs went out */
@@ -150,39 +161,65 @@ static enum nb_app_reason errno_reason(int e)
     }
 }
 
-/* The reply is complete: judge it. */
-static void judge_reply(struct probe *p)
+/* The reply is judged: REASON (details already in res.detail). With the
+ * server's FIN already read (EOF), done; else wait for it (CLOSE_GRACE). */
+static void conclude(struct probe *p, enum nb_app_reason reason, bool eof)
+{
+    p->res.t[NB_PH_TOTAL] = nb_mono_now() - p->start;
+    p->total_set = true;
+    if (eof) {
+        finish(p, reason, NULL);
+        return;
+    }
+    p->closing = true;
+    p->verdict = reason;
+    ev_timer_stop(p->loop, &p->deadline);
+    ev_timer_set(&p->deadline, CLOSE_GRACE, 0.);
+    ev_timer_start(p->loop, &p->deadline);
+}
+
+#define DETAIL(...) snprintf(p->res.detail, sizeof(p->res.detail), __VA_ARGS__)
+
+/* The reply is complete (EOF: the server closed): judge it. */
+static void judge_reply(struct probe *p, bool eof)
 {
     if (p->reply_len == 0) {
-        finish(p, NB_APP_UNEXPECTED_REPLY, "connection closed without a reply");
+        DETAIL("connection closed without a reply");
+        conclude(p, NB_APP_UNEXPECTED_REPLY, eof);
         return;
     }
     p->reply[p->reply_len] = '\0';
     if (p->t.raw) {
         size_t n = strlen(p->t.raw_expect);
-        if (p->reply_len < n || memcmp(p->reply, p->t.raw_expect, n) != 0)
-            finish(p, NB_APP_UNEXPECTED_REPLY, "reply does not start with '%s'", p->t.raw_expect);
-        else
-            finish(p, NB_APP_OK, NULL);
+        if (p->reply_len < n || memcmp(p->reply, p->t.raw_expect, n) != 0) {
+            DETAIL("reply does not start with '%s'", p->t.raw_expect);
+            conclude(p, NB_APP_UNEXPECTED_REPLY, eof);
+        } else {
+            conclude(p, NB_APP_OK, eof);
+        }
         return;
     }
     int st = 0;
     if (sscanf(p->reply, "HTTP/1.%*1[01] %3d", &st) != 1 || st < 100 || st > 599) {
-        finish(p, NB_APP_UNEXPECTED_REPLY, "not an HTTP/1.x status line");
+        DETAIL("not an HTTP/1.x status line");
+        conclude(p, NB_APP_UNEXPECTED_REPLY, eof);
         return;
     }
     p->res.status = st;
     if (st != p->t.expect_status) {
-        finish(p, NB_APP_HTTP_STATUS, "HTTP %d, expected %d", st, p->t.expect_status);
+        DETAIL("HTTP %d, expected %d", st, p->t.expect_status);
+        conclude(p, NB_APP_HTTP_STATUS, eof);
         return;
     }
     const char *body = strstr(p->reply, "\r\n\r\n");
     if (p->t.expect_body[0] && (!body || !strstr(body + 4, p->t.expect_body))) {
-        finish(p, NB_APP_UNEXPECTED_REPLY, "body lacks '%s'", p->t.expect_body);
+        DETAIL("body lacks '%s'", p->t.expect_body);
+        conclude(p, NB_APP_UNEXPECTED_REPLY, eof);
         return;
     }
-    finish(p, NB_APP_OK, NULL);
+    conclude(p, NB_APP_OK, eof);
 }
+#undef DETAIL
 
 /* HTTP: is the reply complete (headers and Content-Length body)? Raw: any data. */
 static bool reply_complete(struct probe *p)
@@ -220,6 +257,15 @@ static void handshake_info(struct probe *p)
 static void on_io(struct ev_loop *loop, ev_io *w, int revents)
 {
     struct probe *p = w->data;
+    if (p->closing) { /* read and discard until the server closes */
+        char sink[4096];
+        ssize_t n;
+        while ((n = recv(p->fd, sink, sizeof(sink), 0)) > 0)
+            ;
+        if (n == 0 || errno != EAGAIN)
+            finish(p, p->verdict, NULL);
+        return;
+    }
     if (p->phase == NB_PH_CONNECT) {
         int e = 0;
         socklen_t l = sizeof(e);
@@ -262,12 +308,16 @@ static void on_io(struct ev_loop *loop, ev_io *w, int revents)
     }
     p->reply_len += (size_t)n;
     if (n == 0 || p->reply_len == REPLY_MAX || reply_complete(p))
-        judge_reply(p);
+        judge_reply(p, n == 0);
 }
 
 static void on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
 {
     struct probe *p = w->data;
+    if (p->closing) { /* the server keeps the connection: we close first after all */
+        finish(p, p->verdict, NULL);
+        return;
+    }
     if (p->resolving)
         return; /* the resolver's own timeout answers (and typed) */
     finish(p, NB_APP_TIMEOUT, "no %s within %u ms", nb_app_phase_name(p->phase), p->t.timeout_ms);

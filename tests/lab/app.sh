@@ -22,6 +22,12 @@ app
 lab_assert "healthy backend: all ok, every phase measured" \
     '.app.reasons == {"ok": 5} and ([.app.phases_ms[] | select(. != null)] | length == 4)'
 
+# the server closes first (we wait for its FIN): no reserved port of ours is
+# left in TIME_WAIT, so a small port range sustains a high probe rate
+tw=$(lab_exec gA ss -Htan state time-wait '( sport >= :61000 and sport <= :61255 )' | wc -l)
+[ "$tw" -eq 0 ] || nb_fail "$tw reserved source ports in TIME_WAIT after HTTP probes"
+nb_log "ok: no reserved source port left in TIME_WAIT"
+
 # probes are paced: 3 probes 300 ms apart cannot take less than 600 ms (a
 # one-shot libev timer restarted without being set again fired at once)
 lab_exec gA "$NB_BIN/netblame" diagnose "$URL" --json --count 3 --interval 300 >"$NB_TMP/diag.json" || true
