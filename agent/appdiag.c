@@ -10,8 +10,8 @@
  * compares the guest's clock with a host's, only to pick sightings, never
  * to measure: every figure stays a difference on one clock.
  *
- * The verdict stays `inconclusive` until the classifier weighs these figures
- * against a baseline. */
+ * The verdict is the classifier's (window.c maps this report onto its
+ * input); this file measures and renders. */
 #include "appdiag.h"
 
 #include <arpa/inet.h>
@@ -26,6 +26,7 @@
 #include "netblame/handshake.h"
 #include "netblame/mem.h"
 #include "netblame/sender.h"
+#include "verdict_json.h"
 
 #define AGENT_TIMEOUT_MS 2500
 #define HELLO_TIMEOUT_MS 1000
@@ -118,6 +119,8 @@ static void summarise(struct run *r)
         if (res->status)
             rep->last_status = res->status;
         rep->syn_retrans += res->syn_retrans;
+        if (res->reason == NB_APP_TIMEOUT && res->have[NB_PH_CONNECT])
+            rep->timeout_established++;
     }
 }
 
@@ -318,8 +321,6 @@ void nb_appdiag_print(const struct nb_appdiag_report *rep, FILE *out)
     }
     for (size_t i = 0; i < rep->nnotes; i++)
         fprintf(out, "  note: %s\n", rep->notes[i]);
-    fprintf(out, "\nverdict: inconclusive — app phases, reasons and the handshake's segments "
-                 "measured; attributing them to a layer needs the classifier\n");
 }
 
 static cJSON *ms_summary(const struct nb_summary *s)
@@ -335,18 +336,13 @@ static cJSON *ms_summary(const struct nb_summary *s)
     return o;
 }
 
-void nb_appdiag_json(const struct nb_appdiag_report *rep, struct nb_buf *b)
+void nb_appdiag_json(const struct nb_appdiag_report *rep, const struct nb_verdict *v,
+                     struct nb_buf *b)
 {
-    cJSON *root = cJSON_CreateObject();
-    cJSON_AddStringToObject(root, "schema", "netblame.verdict/v1");
-    cJSON_AddStringToObject(root, "target", rep->target);
-    cJSON_AddItemToObject(root, "window", nb_window_json(rep->start, rep->end, rep->probes));
-    cJSON_AddStringToObject(root, "verdict", "inconclusive");
-    cJSON_AddStringToObject(root, "reason",
-                            "app phases, reasons and handshake segments measured; no layer "
-                            "attribution yet");
-    cJSON_AddItemToObject(root, "segments",
-                          rep->decomposed ? nb_waterfall_json(&rep->wf) : cJSON_CreateArray());
+    cJSON *root = nb_verdict_to_json(v);
+    cJSON *notes = cJSON_GetObjectItemCaseSensitive(root, "evidence");
+    for (size_t i = 0; notes && i < rep->nnotes; i++)
+        cJSON_AddItemToArray(notes, cJSON_CreateString(rep->notes[i]));
     cJSON *app = cJSON_AddObjectToObject(root, "app");
     cJSON_AddNumberToObject(app, "probes", rep->probes);
     cJSON_AddNumberToObject(app, "ok", rep->ok);
@@ -373,9 +369,6 @@ void nb_appdiag_json(const struct nb_appdiag_report *rep, struct nb_buf *b)
     cJSON_AddItemToObject(hs, "host_agents",
                           nb_host_agents_json(rep->local_agent, rep->remote_agent, rep->local_ok,
                                               rep->remote_ok, rep->sightings_missed));
-    cJSON *notes = cJSON_AddArrayToObject(root, "evidence");
-    for (size_t i = 0; i < rep->nnotes; i++)
-        cJSON_AddItemToArray(notes, cJSON_CreateString(rep->notes[i]));
     char *s = cJSON_Print(root);
     nb_buf_printf(b, "%s\n", s);
     free(s);

@@ -14,6 +14,7 @@
 #include "netblame/quantile.h"
 #include "netblame/segments.h"
 #include "netblame/stamp.h"
+#include "netblame/verdict.h"
 
 struct nb_appdiag_opts {
     const struct nb_app_target *t; /* its ports, if set, make handshakes sightable */
@@ -44,6 +45,7 @@ struct nb_appdiag_report {
     /* The handshake split (DESIGN §2 segments), when host agents answered. */
     unsigned unsighted;            /* probes not from a reserved port: not sightable */
     unsigned syn_retrans;          /* SYN retransmissions over all probes */
+    unsigned timeout_established;  /* timeouts after the handshake completed */
     bool decomposed;
     char local_agent[NB_ADDRSTRLEN + 8], remote_agent[NB_ADDRSTRLEN + 8]; /* "" if none */
     bool local_ok, remote_ok;
@@ -58,6 +60,9 @@ struct nb_appdiag_report {
 int nb_appdiag_run(struct ev_loop *loop, const struct nb_appdiag_opts *o,
                    struct nb_appdiag_report *rep, char *err, size_t errlen);
 void nb_appdiag_print(const struct nb_appdiag_report *rep, FILE *out);
-void nb_appdiag_json(const struct nb_appdiag_report *rep, struct nb_buf *b);
+/* The verdict V as the contract JSON, with an "app" object of the figures
+ * behind it and the notes appended to its evidence. */
+void nb_appdiag_json(const struct nb_appdiag_report *rep, const struct nb_verdict *v,
+                     struct nb_buf *b);
 
 #endif

@@ -19,6 +19,7 @@
 #include "netblame/log.h"
 #include "netblame/mem.h"
 #include "agentclient.h"
+#include "verdict_json.h"
 #include "netblame/sender.h"
 
 /* Bound on each request to a host agent. Above TCP's 1 s initial RTO, so one
@@ -166,6 +167,8 @@ static void summarise_results(struct diag *d)
             rep->t4_user++;
         if (r->refl_synced)
             rep->refl_synced_any = true;
+        if (r->netblame_reflector)
+            rep->netblame_reflector = true;
     }
     nb_summarise(rtt, n, &rep->rtt);
     nb_summarise(hold, n, &rep->hold);
@@ -219,27 +222,13 @@ static void add_evidence(struct nb_diag_report *rep, const char *fmt, ...)
     va_end(ap);
 }
 
-/* The skeleton's verdict: never more than an end-to-end burst can carry. */
+/* What the burst measured end to end, as sentences (the verdict and its
+ * evidence come from the classifier; these are the figures behind them). */
 static void judge(struct nb_diag_report *rep)
 {
-    rep->verdict = "inconclusive";
-    if (rep->sent == 0) {
-        snprintf(rep->reason, sizeof(rep->reason), "no probe could be sent (%llu send errors)",
-                 (unsigned long long)rep->send_errors);
-    } else if (rep->received == 0) {
-        snprintf(rep->reason, sizeof(rep->reason),
-                 "no reply from %s: the reflector may be down or the path broken; "
-                 "an end-to-end probe cannot tell which",
-                 rep->target);
-    } else if (rep->decomposed) {
-        snprintf(rep->reason, sizeof(rep->reason),
-                 "segments measured; attributing them to a layer needs a baseline "
-                 "(the classifier is not built yet)");
-    } else {
-        snprintf(rep->reason, sizeof(rep->reason),
-                 "end-to-end figures only: per-layer attribution needs host-agent sightings "
-                 "and a baseline");
-    }
+    if (rep->sent == 0)
+        add_evidence(rep, "no probe could be sent (%llu send errors)",
+                     (unsigned long long)rep->send_errors);
     if (rep->lost)
         add_evidence(rep, "%llu of %llu probes lost (%.1f%%) end to end",
                      (unsigned long long)rep->lost, (unsigned long long)rep->sent,
@@ -303,6 +292,30 @@ static void place_sightings(struct diag *d, struct nb_path_obs *obs, const char 
     free(f.s);
 }
 
+/* The classifier's view of one link (counters that moved, or a link down). */
+static void record_link(struct nb_diag_report *rep, int local, const char *agent,
+                        const struct nb_link_report *a, const struct nb_link_counters *dc)
+{
+    bool moved = dc->rx_dropped || dc->tx_dropped || dc->rx_errors || dc->tx_errors ||
+                 dc->carrier_changes || dc->qdisc_drops;
+    if ((!moved && a->up && a->carrier) || rep->nlinks >= NB_CLS_MAX_LINKS)
+        return;
+    struct nb_cls_link *l = &rep->links[rep->nlinks++];
+    memset(l, 0, sizeof(*l));
+    l->side = local ? NB_SIDE_LOCAL : NB_SIDE_REMOTE;
+    snprintf(l->host, sizeof(l->host), "%s", agent);
+    snprintf(l->ifname, sizeof(l->ifname), "%s", a->name);
+    l->role = a->nic ? NB_IF_NIC : NB_IF_TAP;
+    l->rx_dropped = dc->rx_dropped;
+    l->tx_dropped = dc->tx_dropped;
+    l->rx_errors = dc->rx_errors;
+    l->tx_errors = dc->tx_errors;
+    l->carrier_changes = dc->carrier_changes;
+    l->qdisc_drops = dc->qdisc_drops;
+    l->up = a->up;
+    l->carrier = a->carrier;
+}
+
 /* Evidence from link counters that moved during the burst at one host agent. */
 static void link_evidence(struct diag *d, int local, const char *addr, uint16_t port)
 {
@@ -323,10 +336,12 @@ static void link_evidence(struct diag *d, int local, const char *addr, uint16_t 
         if (!a->up || !a->carrier)
             add_evidence(d->rep, "%s %s %s is %s", side, a->nic ? "NIC" : "tap", a->name,
                          !a->up ? "administratively down" : "without carrier");
+        struct nb_link_counters dc = {0};
+        if (b)
+            nb_link_counters_delta(&b->c, &a->c, &dc);
+        record_link(d->rep, local, addr, a, &dc);
         if (!b)
             continue;
-        struct nb_link_counters dc;
-        nb_link_counters_delta(&b->c, &a->c, &dc);
         char moved[200] = "";
         size_t m = 0;
 #define MOVED(f)                                                                                   \
@@ -497,15 +512,6 @@ int nb_diagnose_run(struct ev_loop *loop, const struct nb_diag_opts *o, struct n
     return 0;
 }
 
-enum nb_diag_exit nb_diagnose_exit(const struct nb_diag_report *rep)
-{
-    if (strcmp(rep->verdict, "healthy") == 0)
-        return NB_EXIT_HEALTHY;
-    if (strcmp(rep->verdict, "inconclusive") == 0)
-        return NB_EXIT_INCONCLUSIVE;
-    return NB_EXIT_FAULT;
-}
-
 static void print_row(FILE *out, const char *name, const struct nb_summary *s)
 {
     if (!s->n) {
@@ -592,7 +598,12 @@ void nb_diagnose_print(const struct nb_diag_report *rep, FILE *out)
             rep->t1_user ? (rep->t1_kernel ? "mixed kernel/user" : "user space") : "kernel",
             rep->t4_user ? (rep->t4_kernel ? "mixed kernel/user" : "user space") : "kernel",
             rep->refl_synced_any ? "synchronised" : "not known to be synchronised");
-    fprintf(out, "\nverdict: %s — %s\n", rep->verdict, rep->reason);
+}
+
+void nb_diagnose_print_notes(const struct nb_diag_report *rep, FILE *out)
+{
+    if (rep->nevidence)
+        fprintf(out, "\n  measured:\n");
     for (size_t i = 0; i < rep->nevidence; i++)
         fprintf(out, "  - %s\n", rep->evidence[i]);
 }
@@ -616,55 +627,6 @@ static cJSON *us_summary(const struct nb_summary *s)
     return o;
 }
 
-static void iso8601(nb_ns t, char *buf, size_t cap)
-{
-    time_t sec = (time_t)(t / NB_NS_PER_SEC);
-    struct tm tm;
-    gmtime_r(&sec, &tm);
-    size_t n = strftime(buf, cap, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf + n, cap - n, ".%03dZ", (int)((t % NB_NS_PER_SEC) / 1000000));
-}
-
-cJSON *nb_waterfall_json(const struct nb_waterfall *w)
-{
-    cJSON *segs = cJSON_CreateArray();
-    for (int i = 0; i < NB_SEG__COUNT; i++) {
-        const struct nb_seg_figures *f = &w->seg[i];
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "name", nb_segment_name((enum nb_segment)i));
-        cJSON_AddStringToObject(o, "layer", nb_segment_layer((enum nb_segment)i));
-        if (f->known) {
-            cJSON *q = cJSON_AddObjectToObject(o, "rtt_us");
-            cJSON_AddNumberToObject(q, "p50", ns_to_us(f->p50));
-            cJSON_AddNumberToObject(q, "p90", ns_to_us(f->p90));
-            cJSON_AddNumberToObject(q, "p99", ns_to_us(f->p99));
-        } else {
-            cJSON_AddNullToObject(o, "rtt_us");
-        }
-        cJSON_AddNumberToObject(o, "samples", (double)f->known);
-        cJSON_AddNumberToObject(o, "lost", f->lost);
-        cJSON_AddNumberToObject(o, "lost_shared", f->lost_shared);
-        cJSON_AddNumberToObject(o, "loss", w->probes ? (double)f->lost / (double)w->probes : 0);
-        cJSON_AddNullToObject(o, "baseline_us");
-        cJSON_AddNullToObject(o, "anomalous");
-        cJSON_AddItemToArray(segs, o);
-    }
-    return segs;
-}
-
-struct cJSON *nb_window_json(nb_ns start, nb_ns end, uint64_t probes)
-{
-    char ts[64];
-    cJSON *win = cJSON_CreateObject();
-    iso8601(start, ts, sizeof(ts));
-    cJSON_AddStringToObject(win, "start", ts);
-    iso8601(end, ts, sizeof(ts));
-    cJSON_AddStringToObject(win, "end", ts);
-    cJSON_AddNumberToObject(win, "probes", (double)probes);
-    cJSON_AddNumberToObject(win, "seconds", round((double)(end - start) / 1e6) / 1e3);
-    return win;
-}
-
 struct cJSON *nb_host_agents_json(const char *local, const char *remote, bool local_ok,
                                   bool remote_ok, uint64_t missed)
 {
@@ -679,23 +641,13 @@ struct cJSON *nb_host_agents_json(const char *local, const char *remote, bool lo
     return ag;
 }
 
-void nb_diagnose_json(const struct nb_diag_report *rep, struct nb_buf *b)
+void nb_diagnose_json(const struct nb_diag_report *rep, const struct nb_verdict *v,
+                      struct nb_buf *b)
 {
-    cJSON *root = cJSON_CreateObject();
-    cJSON_AddStringToObject(root, "schema", "netblame.verdict/v1");
-    cJSON_AddStringToObject(root, "target", rep->target);
-    cJSON_AddItemToObject(root, "window", nb_window_json(rep->start, rep->end, rep->sent));
-    cJSON_AddStringToObject(root, "verdict", rep->verdict);
-    cJSON_AddStringToObject(root, "reason", rep->reason);
-    cJSON_AddObjectToObject(root, "where");
-    cJSON_AddNumberToObject(root, "confidence", 0);
-    /* Only measured segments carry figures; unknown ones say so (null), never 0.
-     * baseline_us/anomalous come with the classifier (issue 6): null, not guessed. */
-    cJSON *segs = rep->decomposed ? nb_waterfall_json(&rep->wf) : cJSON_CreateArray();
-    cJSON_AddItemToObject(root, "segments", segs);
-    cJSON_AddArrayToObject(root, "findings");
-    cJSON *ev = cJSON_AddArrayToObject(root, "evidence");
-    for (size_t i = 0; i < rep->nevidence; i++)
+    cJSON *root = nb_verdict_to_json(v);
+    /* the figures behind the verdict, after the classifier's own sentences */
+    cJSON *ev = cJSON_GetObjectItemCaseSensitive(root, "evidence");
+    for (size_t i = 0; ev && i < rep->nevidence; i++)
         cJSON_AddItemToArray(ev, cJSON_CreateString(rep->evidence[i]));
 
     cJSON *p = cJSON_AddObjectToObject(root, "probes");

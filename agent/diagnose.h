@@ -15,6 +15,7 @@
 #include "netblame/quantile.h"
 #include "netblame/segments.h"
 #include "netblame/stamp.h"
+#include "netblame/verdict.h"
 
 struct nb_diag_opts {
     char target[128];           /* as the user typed it */
@@ -50,8 +51,6 @@ struct nb_diag_report {
     bool refl_synced_any;
     unsigned pad_size;          /* IP size of the full-size probes (every 4th), 0: none */
     unsigned big_sent, big_lost, small_sent, small_lost;
-    const char *verdict;        /* healthy|app|virtual|physical|inconclusive */
-    char reason[256];
     size_t nevidence;
     char evidence[NB_DIAG_MAX_EVIDENCE][256];
 
@@ -61,6 +60,10 @@ struct nb_diag_report {
     bool local_ok, remote_ok;   /* their sightings were fetched */
     uint64_t sightings_missed;  /* evicted at an agent before we read them */
     struct nb_waterfall wf;
+    bool netblame_reflector;    /* a reply came back from a netblame reflector */
+    /* Link counters that moved (or links down) at the host agents during the burst. */
+    size_t nlinks;
+    struct nb_cls_link links[NB_CLS_MAX_LINKS];
 };
 
 struct nb_sender_cfg;
@@ -76,13 +79,7 @@ bool nb_diag_learn_agent(struct ev_loop *loop, const struct nb_sender_cfg *base,
  * did not answer; MISSED: sightings evicted before they were read). */
 void nb_waterfall_print(const struct nb_waterfall *w, const char *local_agent,
                         const char *remote_agent, uint64_t missed, FILE *out);
-/* W's segments as the contract's "segments" array (unknown: rtt_us null).
- * The caller owns the result. */
-struct cJSON *nb_waterfall_json(const struct nb_waterfall *w);
 
-/* The contract's "window": {"start", "end" (RFC 3339 UTC), "probes",
- * "seconds" (end - start)}. */
-struct cJSON *nb_window_json(nb_ns start, nb_ns end, uint64_t probes);
 
 /* {"local": "addr:port", "remote": ..., "local_ok", "remote_ok",
  * "sightings_missed"}: which host agents were asked and answered. */
@@ -93,9 +90,12 @@ struct cJSON *nb_host_agents_json(const char *local, const char *remote, bool lo
  * Returns 0 and fills *REP, or -1 with a message in ERR (socket failure). */
 int nb_diagnose_run(struct ev_loop *loop, const struct nb_diag_opts *o, struct nb_diag_report *rep,
                     char *err, size_t errlen);
-enum nb_diag_exit nb_diagnose_exit(const struct nb_diag_report *rep);
+/* The measurement as text: counts, round trip, the waterfall. */
 void nb_diagnose_print(const struct nb_diag_report *rep, FILE *out);
+/* The measured sentences (figures behind a verdict), as a list. */
+void nb_diagnose_print_notes(const struct nb_diag_report *rep, FILE *out);
 /* The report as JSON (schema netblame.verdict/v1 plus a "probes" summary). */
-void nb_diagnose_json(const struct nb_diag_report *rep, struct nb_buf *b);
+void nb_diagnose_json(const struct nb_diag_report *rep, const struct nb_verdict *v,
+                      struct nb_buf *b);
 
 #endif

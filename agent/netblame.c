@@ -8,7 +8,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+#include <errno.h>
+
 #include "config.h"
+#include "netblame/mem.h"
+#include "replay.h"
+#include "trace_json.h"
+#include "verdict_json.h"
+#include "verdict_text.h"
+#include "window.h"
 #include "appdiag.h"
 #include "diagnose.h"
 #include "netblame/addr.h"
@@ -25,6 +34,24 @@ static unsigned parse_uint(const char *opt, const char *s, unsigned lo, unsigned
         exit(NB_EXIT_USAGE);
     }
     return (unsigned)v;
+}
+
+/* Append window IN to PATH (NULL: nothing). Returns 0, or -1 (said on stderr). */
+static int record(const char *path, const struct nb_cls_input *in)
+{
+    if (!path)
+        return 0;
+    FILE *f = fopen(path, "a");
+    struct nb_buf b;
+    nb_buf_init(&b);
+    nb_trace_render(in, &b);
+    bool ok = f && fwrite(b.data, 1, b.len, f) == b.len;
+    if (f && fclose(f) != 0)
+        ok = false;
+    if (!ok)
+        fprintf(stderr, "netblame: --record %s: %s\n", path, strerror(errno));
+    nb_buf_free(&b);
+    return ok ? 0 : -1;
 }
 
 static void diagnose_usage(FILE *out)
@@ -46,6 +73,8 @@ static void diagnose_usage(FILE *out)
             "                      host agent from a netblamed config\n"
             "  --local-agent ADDR[:PORT]  this guest's host agent (control API, port 9862), for\n"
             "                      the per-segment waterfall; the remote one is learnt in-band\n"
+            "  --record FILE       append the measured window to FILE (a JSON line that\n"
+            "                      `netblame replay` classifies again)\n"
             "exit status: 0 healthy, 1 fault attributed, 2 usage/config error, 3 inconclusive\n");
 }
 
@@ -61,14 +90,15 @@ static int cmd_diagnose(int argc, char **argv)
                                          {"expect-body", required_argument, 0, 'B'},
                                          {"send", required_argument, 0, 'W'},
                                          {"expect", required_argument, 0, 'E'},
+                                         {"record", required_argument, 0, 'R'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     struct nb_diag_opts o = {.count = 100, .interval_ms = 10, .timeout_ms = 1000};
     int json = 0, c;
-    const char *cfgpath = NULL, *local_agent = NULL;
+    const char *cfgpath = NULL, *local_agent = NULL, *record_path = NULL;
     struct nb_app_target app = {0};
     bool count_set = false, interval_set = false, timeout_set = false;
-    while ((c = getopt_long(argc, argv, "jn:i:t:c:L:S:B:W:E:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "jn:i:t:c:L:S:B:W:E:R:h", opts, NULL)) != -1) {
         switch (c) {
         case 'j':
             json = 1;
@@ -102,6 +132,9 @@ static int cmd_diagnose(int argc, char **argv)
             break;
         case 'L':
             local_agent = optarg;
+            break;
+        case 'R':
+            record_path = optarg;
             break;
         case 'h':
             diagnose_usage(stdout);
@@ -193,38 +226,122 @@ static int cmd_diagnose(int argc, char **argv)
             free(rep);
             return NB_EXIT_INCONCLUSIVE;
         }
+        struct nb_cls_input *in = nb_calloc(1, sizeof(*in));
+        struct nb_verdict *v = nb_calloc(1, sizeof(*v));
+        nb_window_from_app(rep, in);
+        nb_classify(in, NULL, NULL, v);
+        int ret = record(record_path, in) < 0 ? NB_EXIT_USAGE : nb_verdict_exit(v);
         if (json) {
             struct nb_buf b;
             nb_buf_init(&b);
-            nb_appdiag_json(rep, &b);
+            nb_appdiag_json(rep, v, &b);
             fwrite(b.data, 1, b.len, stdout);
             nb_buf_free(&b);
         } else {
             nb_appdiag_print(rep, stdout);
+            nb_verdict_print(v, stdout);
         }
+        free(in);
+        free(v);
         free(rep);
-        return NB_EXIT_INCONCLUSIVE;
+        return ret;
     }
     snprintf(o.target, sizeof(o.target), "%s", target);
     struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
-    struct nb_diag_report rep;
+    struct nb_diag_report *rep = nb_calloc(1, sizeof(*rep));
     char err[512];
-    int rc = nb_diagnose_run(loop, &o, &rep, err, sizeof(err));
+    int rc = nb_diagnose_run(loop, &o, rep, err, sizeof(err));
     ev_loop_destroy(loop);
     if (rc < 0) {
         fprintf(stderr, "netblame: %s\n", err);
+        free(rep);
         return NB_EXIT_INCONCLUSIVE;
     }
+    struct nb_cls_input *in = nb_calloc(1, sizeof(*in));
+    struct nb_verdict *v = nb_calloc(1, sizeof(*v));
+    nb_window_from_diag(rep, in);
+    nb_classify(in, NULL, NULL, v);
+    int ret = record(record_path, in) < 0 ? NB_EXIT_USAGE : nb_verdict_exit(v);
     if (json) {
         struct nb_buf b;
         nb_buf_init(&b);
-        nb_diagnose_json(&rep, &b);
+        nb_diagnose_json(rep, v, &b);
         fwrite(b.data, 1, b.len, stdout);
         nb_buf_free(&b);
     } else {
-        nb_diagnose_print(&rep, stdout);
+        nb_diagnose_print(rep, stdout);
+        nb_verdict_print(v, stdout);
+        nb_diagnose_print_notes(rep, stdout);
     }
-    return nb_diagnose_exit(&rep);
+    free(in);
+    free(v);
+    free(rep);
+    return ret;
+}
+
+static void replay_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: netblame replay TRACE [--json]\n"
+            "  TRACE    recorded windows, one JSON line each (netblame diagnose --record),\n"
+            "           or - for standard input\n"
+            "  --json   each verdict as one line of netblame.verdict/v1 JSON\n"
+            "Windows are classified in order; a window judged healthy is learnt into the\n"
+            "baseline the later ones are judged against, as the daemon does.\n"
+            "exit status: 0 every line classified, 2 usage error or a malformed line\n");
+}
+
+static void print_line(void *arg, const struct nb_cls_input *in, const struct nb_verdict *v)
+{
+    char ts[48], text[600];
+    nb_rfc3339(in->start, ts, sizeof(ts));
+    nb_verdict_line(v, text, sizeof(text));
+    printf("%s %s %s\n", ts, in->target, text);
+}
+
+static void print_json(void *arg, const struct nb_cls_input *in, const struct nb_verdict *v)
+{
+    cJSON *o = nb_verdict_to_json(v);
+    char *t = cJSON_PrintUnformatted(o);
+    printf("%s\n", t);
+    free(t);
+    cJSON_Delete(o);
+}
+
+/* netblame replay: the classifier over a recorded trace. */
+static int cmd_replay(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"json", no_argument, 0, 'j'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    int json = 0, c;
+    while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+        if (c == 'j') {
+            json = 1;
+        } else if (c == 'h') {
+            replay_usage(stdout);
+            return 0;
+        } else {
+            replay_usage(stderr);
+            return NB_EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        replay_usage(stderr);
+        return NB_EXIT_USAGE;
+    }
+    const char *path = argv[optind];
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "netblame: %s: %s\n", path, strerror(errno));
+        return NB_EXIT_USAGE;
+    }
+    struct nb_replay *r = nb_calloc(1, sizeof(*r));
+    nb_replay_init(r);
+    unsigned bad = nb_replay_file(r, f, path, stderr, json ? print_json : print_line, NULL);
+    if (f != stdin)
+        fclose(f);
+    free(r);
+    return bad ? NB_EXIT_USAGE : 0;
 }
 
 struct command {
@@ -235,6 +352,7 @@ struct command {
 
 static const struct command commands[] = {
     {"diagnose", cmd_diagnose, "probe a target now and say which layer is at fault"},
+    {"replay", cmd_replay, "classify the windows of a recorded trace"},
 };
 
 static void usage(FILE *out)

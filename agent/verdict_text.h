@@ -1,0 +1,18 @@
+/* verdict_text.h — a verdict for a person on a pager: the layer and where,
+ * the confidence, each finding, and the evidence sentences; or, when
+ * inconclusive, why. The JSON contract is verdict_json.h. */
+#ifndef NB_VERDICT_TEXT_H
+#define NB_VERDICT_TEXT_H
+
+#include <stdio.h>
+
+#include "netblame/verdict.h"
+
+void nb_verdict_print(const struct nb_verdict *v, FILE *out);
+/* One line: "virtual (local, vnetA) 0.87: <first finding's summary>". */
+void nb_verdict_line(const struct nb_verdict *v, char *buf, size_t cap);
+
+/* Exit status of DESIGN §5 for V: 0 healthy, 1 a fault attributed, 3 inconclusive. */
+int nb_verdict_exit(const struct nb_verdict *v);
+
+#endif

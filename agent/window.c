@@ -1,0 +1,96 @@
+/* window.c — diagnose reports as classifier windows (see window.h). */
+#include "window.h"
+
+#include <stdio.h>
+#include <string.h>
+
+_Static_assert(NB_APP__COUNT - 1 == NB_AF__COUNT && NB_APP_NXDOMAIN - 1 == NB_AF_NXDOMAIN &&
+                   NB_APP_TIMEOUT - 1 == NB_AF_TIMEOUT &&
+                   NB_APP_UNEXPECTED_REPLY - 1 == NB_AF_UNEXPECTED_REPLY,
+               "enum nb_app_fail must be enum nb_app_reason without ok, in order");
+
+static void host_of(char *out, size_t cap, const char *agent)
+{
+    /* "addr:port" -> "addr" (IPv4, or IPv6 written without brackets: the
+     * last colon separates the port) */
+    const char *colon = strrchr(agent, ':');
+    int n = colon ? (int)(colon - agent) : (int)strlen(agent);
+    snprintf(out, cap, "%.*s", n, agent);
+}
+
+/* The window's identity: target, times, the hosts whose agents were asked. */
+static void head(struct nb_cls_input *in, const char *target, nb_ns start, nb_ns end,
+                 const char *local_agent, const char *remote_agent)
+{
+    memset(in, 0, sizeof(*in));
+    snprintf(in->target, sizeof(in->target), "%.*s", (int)sizeof(in->target) - 1, target);
+    in->start = start;
+    in->end = end;
+    if (local_agent[0])
+        host_of(in->local_host, sizeof(in->local_host), local_agent);
+    if (remote_agent[0])
+        host_of(in->remote_host, sizeof(in->remote_host), remote_agent);
+}
+
+void nb_window_from_diag(const struct nb_diag_report *rep, struct nb_cls_input *in)
+{
+    head(in, rep->target, rep->start, rep->end, rep->local_agent, rep->remote_agent);
+    struct nb_cls_path *p = &in->path;
+    p->present = true;
+    p->local_agent = rep->local_ok;
+    p->remote_agent = rep->remote_ok;
+    p->remote_agent_known = rep->remote_agent[0] != '\0';
+    p->reflector = rep->netblame_reflector ? NB_REFL_NETBLAME
+                   : rep->received       ? NB_REFL_STAMP
+                                         : NB_REFL_UNKNOWN;
+    if (rep->rtt.n)
+        p->rtt = (struct nb_cls_rtt){true, rep->rtt.p50, rep->rtt.p90, rep->rtt.p99};
+    if (rep->decomposed) {
+        p->wf = rep->wf;
+    } else { /* end to end only: every segment unknown */
+        p->wf.probes = rep->sent;
+        p->wf.answered = rep->received;
+        p->wf.lost = rep->lost;
+        p->wf.lost_unlocated = rep->lost;
+        /* the reflector's own time (T3 - T2, one clock) needs no host agent */
+        struct nb_seg_figures *app = &p->wf.seg[NB_SEG_REMOTE_APP];
+        app->known = rep->hold.n;
+        app->p50 = rep->hold.p50;
+        app->p90 = rep->hold.p90;
+        app->p99 = rep->hold.p99;
+    }
+    in->nlinks = rep->nlinks;
+    memcpy(in->links, rep->links, sizeof(in->links));
+}
+
+void nb_window_from_app(const struct nb_appdiag_report *rep, struct nb_cls_input *in)
+{
+    head(in, rep->target, rep->start, rep->end, rep->local_agent, rep->remote_agent);
+    struct nb_cls_app *a = &in->app;
+    a->present = true;
+    a->probes = rep->probes;
+    a->ok = rep->ok;
+    /* enum nb_app_fail is enum nb_app_reason without its "ok" */
+    for (int r = NB_APP_OK + 1; r < NB_APP__COUNT; r++)
+        a->fail[r - 1] = rep->reasons[r];
+    a->timeout_established = rep->timeout_established;
+    if (rep->reasons[NB_APP_HTTP_STATUS])
+        a->http_status = rep->last_status;
+    if (rep->syn_rtt.n) {
+        a->have_connect = true;
+        a->connect_p50 = rep->syn_rtt.p50;
+    } else if (rep->phase[NB_PH_CONNECT].n) {
+        a->have_connect = true;
+        a->connect_p50 = rep->phase[NB_PH_CONNECT].p50;
+    }
+    if (rep->server.n) {
+        a->have_server = true;
+        a->server_p50 = rep->server.p50;
+    }
+    if (rep->decomposed) {
+        a->have_handshake = true;
+        a->handshake = rep->wf;
+        a->hs_local_agent = rep->local_ok;
+        a->hs_remote_agent = rep->remote_ok;
+    }
+}

@@ -1,0 +1,316 @@
+/* verdict.h — the classifier (DESIGN §4): one window of observations in, one
+ * verdict out. Pure: no I/O, no clock, no globals, no allocation; the same
+ * input gives the same output byte for byte, so a recorded trace replays.
+ *
+ * Input (struct nb_cls_input) is what the agent measured in a window, each
+ * part optional (`present`): the `path` waterfall of DESIGN §2 with which
+ * observation sides answered, the `vnet` and `fabric` families (end to end,
+ * one layer each), an `app` summary (typed failures, connect and server time,
+ * the handshake's own waterfall), and link-counter deltas from the host
+ * agents. Plus a learnt baseline (struct nb_baseline, optional) and
+ * thresholds (nb_cls_thresholds_default()).
+ *
+ * Output (struct nb_verdict) has the shape of the `netblame.verdict/v1`
+ * contract: a layer (app|virtual|physical|healthy|inconclusive), where
+ * (side, host, interface), a confidence in [0,1], per-segment figures,
+ * findings (two independent faults → two), evidence sentences for a pager,
+ * and the reason when inconclusive. agent/verdict_json.c renders it.
+ *
+ * HOW A WINDOW IS JUDGED (classifier/verdict.c), in order:
+ *  1. Link counters: each interface whose counters moved (or that is down)
+ *     becomes an evidence sentence and, when the signal is hard (down, no
+ *     carrier, carrier changes, errors, drops on a tap), a candidate of its
+ *     own: tap → virtual on its side, NIC → physical.
+ *  2. vnet and fabric families: each measures one layer end to end; a fault
+ *     there is a candidate, a healthy one clears its layer in ambiguous spans
+ *     and contradicts the path when the path blames that layer.
+ *  3. path (and, failing it, the app handshake's split): per segment, latency
+ *     (p50 over baseline median by more than max(floor, k·MAD), or over an
+ *     absolute floor without baseline) and localised loss (Wilson lower bound
+ *     over the floor) blame the segment's layer and side. Loss shared by
+ *     several segments, and a round trip that is slow while no measured
+ *     segment is, are blamed only if one team remains after the families
+ *     cleared theirs (or counters single one out); otherwise the window is
+ *     inconclusive, naming the observation points that are missing.
+ *  4. app: DNS answers and server-side errors are the app's when the network
+ *     is healthy; timeouts are the app's only after a completed handshake.
+ *  5. Candidates of the same layer and side merge into one finding (physical
+ *     is one finding whatever the side; the NIC whose counters moved gives
+ *     its side); findings are sorted by confidence, the strongest is the
+ *     verdict. An unexplained symptom makes the verdict inconclusive unless
+ *     a finding reaches 0.5.
+ *
+ * CONFIDENCE (every finding; the verdict's is its top finding's):
+ *   r  = effect ratio past the threshold: latency (p50 − ref)/(limit − ref)
+ *        with ref the baseline median (0 without baseline); rates
+ *        wilson_lower / loss_floor. r ≥ 1 for every claim.
+ *   E  = 1 − 0.5/r                       (0.5 just past, 0.95 at 10×)
+ *   S  = n / (n + min/2)                  (n samples; 2/3 at the minimum)
+ *   B  = 1, or 0.85 when the claim rests on an absolute floor (no baseline)
+ *   c0 = E · S · B                        (the strongest candidate of the finding)
+ *   each corroborating source (another family, counters that moved on that
+ *   side/layer), at most 2: c ← c + (1 − c)/2
+ *   penalties (multiply): several segments of one team possible 0.7; one team
+ *   singled out by counters among several 0.5; vnet/fabric says the blamed
+ *   layer is healthy 0.5
+ *   counters alone: c = link_only_cap (0.3) for down/no carrier, 2/3 of it
+ *   for drops, errors or carrier changes
+ *   finally clamped to [0,1] and rounded to 0.001.
+ * A rate claim (loss, failures) also needs min_events events: one lost
+ * probe proves loss, not a rate. A host switch losing towards a NIC that is
+ * down or without carrier is blamed on that NIC (physical, its side).
+ * healthy: S(best answered count) · (0.6 + 0.4 · measured segments/6, or 0.6
+ *   without path) · (1 with a learnt baseline, 0.9 on floors alone).
+ * inconclusive: 0.
+ *
+ * All structs are plain (fixed arrays, no pointers), zero meaning "absent",
+ * so a window can be memset to 0, filled, and (de)serialised as JSON lines.
+ * Times are nanoseconds as double (quantiles interpolate) or nb_ns. */
+#ifndef NETBLAME_VERDICT_H
+#define NETBLAME_VERDICT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "netblame/ntp.h"
+#include "netblame/segments.h"
+#include "netblame/sighting.h"
+#include "netblame/stats.h"
+
+#define NB_CLS_TARGETSIZ 128
+#define NB_CLS_HOSTSIZ 64
+#define NB_CLS_IFNAMSIZ 16 /* IFNAMSIZ, with the NUL */
+#define NB_CLS_TEXTSIZ 256 /* one evidence sentence, summary or reason */
+#define NB_CLS_MAX_LINKS 16
+#define NB_CLS_MAX_FINDINGS 4
+#define NB_CLS_MAX_EVIDENCE 16
+
+/* ---- names shared with the contract ---- */
+
+enum nb_layer {
+    NB_LAYER_HEALTHY = 0,
+    NB_LAYER_APP,
+    NB_LAYER_VIRTUAL,
+    NB_LAYER_PHYSICAL,
+    NB_LAYER_INCONCLUSIVE,
+    NB_LAYER__COUNT
+};
+/* "healthy", "app", "virtual", "physical", "inconclusive"; "?" otherwise. */
+const char *nb_layer_name(enum nb_layer l);
+/* Parse a layer name. Returns 0, or -1 if S is none of them. */
+int nb_layer_from_name(const char *s, enum nb_layer *out);
+
+enum nb_side { NB_SIDE_NONE = 0, NB_SIDE_LOCAL, NB_SIDE_REMOTE };
+/* "", "local", "remote". */
+const char *nb_side_name(enum nb_side s);
+
+/* What answered the path probes at the far end. */
+enum nb_reflector_kind {
+    NB_REFL_UNKNOWN = 0,
+    NB_REFL_NETBLAME, /* counts received probes: B.rx/B.tx resolvable for lost ones */
+    NB_REFL_STAMP,    /* a plain STAMP reflector: T2/T3 of answered probes only */
+};
+
+/* ---- input ---- */
+
+struct nb_cls_rtt {
+    bool known;
+    double p50, p90, p99; /* ns */
+};
+
+/* The path family: guest → remote guest, with both host agents' sightings. */
+struct nb_cls_path {
+    bool present;
+    bool local_agent;        /* local host agent's sightings were placed (HA.*) */
+    bool remote_agent;       /* remote host agent's sightings were placed (HB.*) */
+    bool remote_agent_known; /* a remote host agent was announced/configured */
+    enum nb_reflector_kind reflector;
+    struct nb_cls_rtt rtt;  /* end to end over answered probes */
+    struct nb_waterfall wf; /* probes, answered, lost, per-segment figures */
+};
+
+/* vnet (guest ↔ its host agent: local virtual) or fabric (host ↔ peer host,
+ * NIC to NIC: physical). */
+struct nb_cls_family {
+    bool present;
+    uint64_t probes, lost;
+    struct nb_cls_rtt rtt; /* p50 and p99 used */
+};
+
+/* App probe failure classes (same names as the app prober's reasons). */
+enum nb_app_fail {
+    NB_AF_NXDOMAIN = 0,
+    NB_AF_SERVFAIL,
+    NB_AF_DNS_TIMEOUT,
+    NB_AF_DNS_REFUSED,
+    NB_AF_NO_ADDRESS,
+    NB_AF_DNS_ERROR,
+    NB_AF_REFUSED,
+    NB_AF_RESET,
+    NB_AF_TIMEOUT,
+    NB_AF_UNREACHABLE,
+    NB_AF_HTTP_STATUS,
+    NB_AF_UNEXPECTED_REPLY,
+    NB_AF__COUNT
+};
+/* "nxdomain", "servfail", ..., "unexpected_reply"; "?" otherwise. */
+const char *nb_app_fail_name(enum nb_app_fail f);
+
+struct nb_cls_app {
+    bool present;
+    uint64_t probes, ok;
+    uint64_t fail[NB_AF__COUNT];
+    uint64_t timeout_established; /* of fail[NB_AF_TIMEOUT]: failed after connect completed */
+    int http_status;              /* an unexpected HTTP status seen, 0 if none */
+    bool have_connect, have_server;
+    double connect_p50, server_p50; /* ns; server = first byte − handshake RTT */
+    bool have_handshake;
+    bool hs_local_agent, hs_remote_agent; /* host agents whose sightings split it */
+    struct nb_waterfall handshake;        /* connect split into segments; remote_app unknown */
+};
+
+/* Counter deltas of one interface over the window, and its state at the end. */
+struct nb_cls_link {
+    enum nb_side side;         /* local or remote host */
+    char host[NB_CLS_HOSTSIZ]; /* "" if not known */
+    char ifname[NB_CLS_IFNAMSIZ];
+    enum nb_if_role role; /* NB_IF_TAP or NB_IF_NIC */
+    uint64_t rx_dropped, tx_dropped, rx_errors, tx_errors, carrier_changes, qdisc_drops;
+    bool up, carrier; /* IFF_UP and IFLA_CARRIER at the window's end */
+};
+
+struct nb_cls_input {
+    char target[NB_CLS_TARGETSIZ];
+    nb_ns start, end; /* realtime, as given by the caller */
+    char local_host[NB_CLS_HOSTSIZ], remote_host[NB_CLS_HOSTSIZ]; /* "" if unknown */
+    struct nb_cls_path path;
+    struct nb_cls_family vnet, fabric;
+    struct nb_cls_app app;
+    size_t nlinks;
+    struct nb_cls_link links[NB_CLS_MAX_LINKS];
+};
+
+/* ---- baseline ---- */
+
+/* What a baseline is kept for: each figure is a window's p50 (ns). */
+enum nb_base_metric {
+    NB_BM_PATH_SEG = 0, /* + enum nb_segment */
+    NB_BM_PATH_RTT = NB_BM_PATH_SEG + NB_SEG__COUNT,
+    NB_BM_VNET_RTT,
+    NB_BM_FABRIC_RTT,
+    NB_BM_APP_CONNECT,
+    NB_BM_APP_SERVER,
+    NB_BM_HS_SEG, /* + enum nb_segment: the app handshake's split */
+    NB_BM__COUNT = NB_BM_HS_SEG + NB_SEG__COUNT
+};
+/* "path.local_virtual", ..., "path.rtt", "vnet.rtt", "fabric.rtt",
+ * "app.connect", "app.server", "handshake.local_virtual", ...; "?" otherwise. */
+const char *nb_base_metric_name(enum nb_base_metric m);
+
+/* m[] is what the classifier reads; ring[] is the learning state (a trace
+ * may carry m[] alone: nb_baseline_learn() recomputes m[] from the ring, so a
+ * baseline loaded without its ring restarts learning). */
+struct nb_baseline {
+    struct nb_base_stat m[NB_BM__COUNT];
+    struct nb_base_ring ring[NB_BM__COUNT];
+};
+
+/* ---- thresholds ---- */
+
+struct nb_cls_thresholds {
+    unsigned min_samples;      /* answered probes (and a segment's known samples) for a
+                                  latency claim, probes for a loss claim */
+    unsigned min_app_probes;   /* app probes for an app claim */
+    unsigned min_base_windows; /* a baseline of fewer windows is ignored */
+    double z;                  /* Wilson interval quantile */
+    double k_mad;              /* margin over a baseline: max(excess floor, k·MAD) */
+    /* Per segment layer (indexed by enum nb_layer: APP, VIRTUAL, PHYSICAL). */
+    double floor_ns[NB_LAYER__COUNT];  /* no baseline: p50 above this is anomalous */
+    double excess_ns[NB_LAYER__COUNT]; /* baseline: minimum excess over its median */
+    double rtt_floor_ns;     /* whole round trips (path, vnet, fabric, connect), no baseline */
+    double rtt_excess_ns;    /* ... over a baseline */
+    double server_floor_ns;  /* app server time, no baseline */
+    double server_excess_ns; /* ... over a baseline */
+    double loss_floor;       /* a rate (loss, app failure) counts when its Wilson lower
+                                bound exceeds this */
+    unsigned min_events;     /* ... and at least this many probes were lost or failed */
+    double link_only_cap;    /* highest confidence of a finding backed by counters alone */
+};
+
+/* ---- output ---- */
+
+struct nb_where {
+    enum nb_side side;
+    char host[NB_CLS_HOSTSIZ];    /* "" if unknown */
+    char ifname[NB_CLS_IFNAMSIZ]; /* "" if unknown */
+};
+
+struct nb_seg_verdict {
+    bool known; /* latency measured: samples > 0 */
+    size_t samples;
+    double p50, p90, p99; /* ns, when known */
+    bool loss_known;      /* its points were in place (or it had samples, or lost probes) */
+    unsigned lost, lost_shared;
+    double loss;          /* lost / probes */
+    struct nb_ci loss_ci; /* Wilson at thresholds.z */
+    bool have_baseline;
+    double baseline, baseline_mad; /* ns, when have_baseline */
+    double limit;                  /* ns: p50 above this is anomalous; 0 when no latency claim */
+    bool slow, lossy, anomalous;
+};
+
+enum nb_seg_source {
+    NB_SEGS_NONE = 0,
+    NB_SEGS_PATH,      /* segments[] are the path probes' */
+    NB_SEGS_HANDSHAKE, /* no path: the app handshake's */
+};
+/* "", "path", "app_handshake". */
+const char *nb_seg_source_name(enum nb_seg_source s);
+
+struct nb_finding {
+    enum nb_layer layer;
+    struct nb_where where;
+    double confidence;
+    int segment; /* enum nb_segment blamed, or -1 (family, app, link counters) */
+    char summary[NB_CLS_TEXTSIZ];
+};
+
+struct nb_verdict {
+    char target[NB_CLS_TARGETSIZ];
+    nb_ns start, end;
+    uint64_t probes; /* all families' probes in the window */
+    enum nb_layer layer;
+    struct nb_where where;
+    double confidence; /* 0 when inconclusive */
+    enum nb_seg_source seg_source;
+    struct nb_seg_verdict seg[NB_SEG__COUNT];
+    size_t nfindings; /* strongest first; findings[0] is the verdict */
+    struct nb_finding findings[NB_CLS_MAX_FINDINGS];
+    size_t nevidence;
+    char evidence[NB_CLS_MAX_EVIDENCE][NB_CLS_TEXTSIZ];
+    char reason[NB_CLS_TEXTSIZ]; /* why inconclusive; "" otherwise */
+};
+
+/* ---- functions ---- */
+
+/* Fill TH with the defaults (documented in verdict.c). */
+void nb_cls_thresholds_default(struct nb_cls_thresholds *th);
+
+/* Classify window IN against baseline BASE (NULL: none) with thresholds TH
+ * (NULL: defaults) into *OUT, which is overwritten entirely. Deterministic. */
+void nb_classify(const struct nb_cls_input *in, const struct nb_baseline *base,
+                 const struct nb_cls_thresholds *th, struct nb_verdict *out);
+
+/* An empty baseline (no metric learnt). Baseline learning lives with the
+ * robust statistics, in classifier/stats.c. */
+void nb_baseline_init(struct nb_baseline *b);
+
+/* Fold window IN, which the caller judged healthy (nb_classify said so), into
+ * B: every metric with enough samples in IN (TH->min_samples; NULL: defaults)
+ * pushes its p50 into its ring, dropping the oldest beyond NB_BASE_RING, and
+ * its median/MAD are recomputed. Returns how many metrics were updated. */
+unsigned nb_baseline_learn(struct nb_baseline *b, const struct nb_cls_input *in,
+                           const struct nb_cls_thresholds *th);
+
+#endif

@@ -1,0 +1,64 @@
+# scenarios.sh — the labelled fault scenarios of the lab, shared by the
+# accuracy benchmark (tests/bench/accuracy.sh) and the trace recorder
+# (tests/lab/record_traces.sh). Source after lab.sh.
+#
+# name | truth (layer/side; "+"-joined for two faults) | target | fault; fault...
+SCENARIOS=(
+    "healthy|healthy|path|"
+    "healthy-app|healthy|app|"
+    "virtio-local-delay|virtual/local|path|virtio local tx delay_us=3000"
+    "virtio-local-jitter|virtual/local|path|virtio local both jitter_us=4000"
+    "virtio-local-loss|virtual/local|path|virtio local tx loss_pct=20"
+    "virtio-local-stall|virtual/local|path|virtio local rx stall_every_ms=100 stall_for_ms=40"
+    "virtio-local-queue|virtual/local|path|virtio local tx rate_pps=40 queue=4"
+    "virtio-remote-delay|virtual/remote|path|virtio remote rx delay_us=3000"
+    "virtio-remote-jitter|virtual/remote|path|virtio remote both jitter_us=4000"
+    "virtio-remote-loss|virtual/remote|path|virtio remote rx loss_pct=20"
+    "virtio-remote-stall|virtual/remote|path|virtio remote tx stall_every_ms=100 stall_for_ms=40"
+    "virtio-remote-queue|virtual/remote|path|virtio remote rx rate_pps=40 queue=4"
+    "wire-delay|physical/-|path|wire ab delay_us=3000"
+    "wire-loss|physical/-|path|wire both loss_pct=20"
+    "wire-mtu|physical/-|app|wire both mtu=500"
+    "wire-down|physical/-|path|wire both down=1"
+    "bridge-local|virtual/local|path|bridge local drop_pct=20"
+    "bridge-remote|virtual/remote|path|bridge remote drop_pct=20"
+    "reflector-slow|app/remote|path|reflector remote hold_us=3000"
+    "app-slow|app/remote|app|app delay_ms=50"
+    "app-error|app/remote|app|app status=503"
+    "app-reset|app/remote|app|app mode=reset"
+    "app-refused|app/remote|app|app mode=refuse"
+    "dns-servfail|app/-|appdns|dns servfail"
+    "two-virtio-wire|virtual/local+physical/-|path|virtio local tx delay_us=3000; wire ab delay_us=3000"
+)
+
+# scenario_diagnose KIND [diagnose options]: run diagnose from gA against
+# the target of KIND (path|app|appdns), JSON into $NB_TMP/diag.json.
+scenario_diagnose() {
+    local url
+    case "$1" in
+        path) url=$LAB_IP_gB ;;
+        app) url="http://$LAB_IP_gB:$LAB_HTTP_PORT/" ;;
+        appdns) url="http://backend.lab:$LAB_HTTP_PORT/" ;;
+    esac
+    case "$1" in
+        path) lab_exec gA "$NB_BIN/netblame" diagnose "$url" --json --count 100 --interval 10 \
+                  --timeout 500 --config "$NB_TMP/agent-gA.json" "${@:2}" >"$NB_TMP/diag.json" \
+                  2>"$NB_TMP/diag.err" || true ;;
+        *) lab_exec gA "$NB_BIN/netblame" diagnose "$url" --json --count 20 --interval 20 \
+               --timeout 2000 --config "$NB_TMP/agent-gA.json" "${@:2}" >"$NB_TMP/diag.json" \
+               2>"$NB_TMP/diag.err" || true ;;
+    esac
+    [ -s "$NB_TMP/diag.json" ] || nb_log "diagnose $1 printed nothing: $(cat "$NB_TMP/diag.err")"
+}
+
+
+# scenario_faults "F1; F2": inject each fault of a scenario.
+scenario_faults() {
+    local f fl
+    IFS=';' read -ra fl <<<"$1"
+    for f in "${fl[@]}"; do
+        # shellcheck disable=SC2086
+        [ -n "${f// /}" ] && lab_fault $f
+    done
+    return 0
+}

@@ -1,0 +1,144 @@
+/* test_trace_json.c — classifier windows as JSON lines: a full window
+ * survives render -> parse -> render byte for byte (64-bit times included),
+ * absent parts stay absent, and malformed lines are refused with the field
+ * named. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "trace_json.h"
+
+static void full(struct nb_cls_input *in)
+{
+    memset(in, 0, sizeof(*in));
+    snprintf(in->target, sizeof(in->target), "198.18.0.12");
+    in->start = 1764000000123456789LL;
+    in->end = 1764000001987654321LL;
+    snprintf(in->local_host, sizeof(in->local_host), "hA");
+    struct nb_cls_path *p = &in->path;
+    p->present = p->local_agent = p->remote_agent = p->remote_agent_known = true;
+    p->reflector = NB_REFL_NETBLAME;
+    p->rtt = (struct nb_cls_rtt){true, 250000.5, 300000, 410000.25};
+    p->wf.probes = 100, p->wf.answered = 90, p->wf.lost = 10, p->wf.lost_unlocated = 1;
+    for (int i = 0; i < NB_SEG__COUNT; i++)
+        p->wf.seg[i] = (struct nb_seg_figures){
+            .known = 90, .p50 = 1000.0 * i - 3, .p90 = 2000.0 * i, .p99 = 3000.0 * i,
+            .lost = i == NB_SEG_PHYSICAL ? 8 : 0, .lost_shared = i > NB_SEG_PHYSICAL ? 1 : 0};
+    in->vnet = (struct nb_cls_family){true, 50, 2, {true, 40000, 50000, 60000}};
+    in->fabric = (struct nb_cls_family){true, 60, 0, {false, 0, 0, 0}};
+    struct nb_cls_app *a = &in->app;
+    a->present = true;
+    a->probes = 20, a->ok = 15, a->fail[NB_AF_HTTP_STATUS] = 3, a->fail[NB_AF_TIMEOUT] = 2;
+    a->timeout_established = 1, a->http_status = 503;
+    a->have_connect = true, a->connect_p50 = 300000;
+    a->have_handshake = true, a->handshake = p->wf;
+    a->hs_local_agent = true;
+    in->nlinks = 2;
+    in->links[0] = (struct nb_cls_link){.side = NB_SIDE_LOCAL, .role = NB_IF_TAP,
+                                        .tx_dropped = 912, .up = true, .carrier = true};
+    snprintf(in->links[0].ifname, sizeof(in->links[0].ifname), "vnetA");
+    snprintf(in->links[0].host, sizeof(in->links[0].host), "hA");
+    in->links[1] = (struct nb_cls_link){.side = NB_SIDE_REMOTE, .role = NB_IF_NIC,
+                                        .carrier_changes = 2, .up = true, .carrier = false};
+    snprintf(in->links[1].ifname, sizeof(in->links[1].ifname), "nicB");
+}
+
+static void test_round_trip(void **state)
+{
+    struct nb_cls_input in, out;
+    full(&in);
+    struct nb_buf a, b;
+    nb_buf_init(&a);
+    nb_buf_init(&b);
+    nb_trace_render(&in, &a);
+    assert_int_equal(a.data[a.len - 1], '\n');
+    assert_null(memchr(a.data, '\n', a.len - 1)); /* one line */
+    char err[256];
+    if (nb_trace_parse(a.data, a.len - 1, &out, err, sizeof(err)) < 0)
+        fail_msg("%s", err);
+    nb_trace_render(&out, &b);
+    assert_int_equal(a.len, b.len);
+    assert_memory_equal(a.data, b.data, a.len);
+    assert_int_equal(out.start, in.start);
+    assert_int_equal(out.end, in.end);
+    assert_true(out.path.wf.seg[NB_SEG_LOCAL_VIRTUAL].p50 == -3);
+    assert_int_equal(out.links[0].tx_dropped, 912);
+    assert_false(out.fabric.rtt.known);
+    assert_false(out.app.have_server);
+    assert_true(out.app.hs_local_agent && !out.app.hs_remote_agent);
+    nb_buf_free(&a);
+    nb_buf_free(&b);
+}
+
+static void test_absent_parts_stay_absent(void **state)
+{
+    struct nb_cls_input in, out;
+    memset(&in, 0, sizeof(in));
+    snprintf(in.target, sizeof(in.target), "x");
+    struct nb_buf a;
+    nb_buf_init(&a);
+    nb_trace_render(&in, &a);
+    char err[256];
+    assert_int_equal(nb_trace_parse(a.data, a.len, &out, err, sizeof(err)), 0);
+    assert_false(out.path.present || out.vnet.present || out.fabric.present || out.app.present);
+    assert_int_equal(out.nlinks, 0);
+    nb_buf_free(&a);
+}
+
+/* Take the full window's line and break one thing. */
+static void refused(const char *from, const char *to, const char *want_in_err)
+{
+    struct nb_cls_input in;
+    full(&in);
+    struct nb_buf a;
+    nb_buf_init(&a);
+    nb_trace_render(&in, &a);
+    char line[8192];
+    const char *at = strstr(a.data, from);
+    if (!at)
+        fail_msg("'%s' not in %s", from, a.data);
+    snprintf(line, sizeof(line), "%.*s%s%s", (int)(at - a.data), a.data, to, at + strlen(from));
+    char err[256] = "";
+    if (nb_trace_parse(line, strlen(line), &in, err, sizeof(err)) != -1)
+        fail_msg("accepted: %s", line);
+    if (!strstr(err, want_in_err))
+        fail_msg("error '%s' does not name '%s'", err, want_in_err);
+    assert_int_equal(in.path.present, false); /* nothing half-filled */
+    nb_buf_free(&a);
+}
+
+static void test_malformed_refused(void **state)
+{
+    refused("{\"schema\"", "[{\"schema\"", "not JSON");
+    refused("netblame.window/v1", "netblame.window/v2", "schema");
+    refused("\"target\"", "\"tagret\":1,\"target\"", "tagret");
+    refused("\"known\":90,\"p50\":-3", "\"knwn\":90,\"p50\":-3", "segments[0].knwn");
+    refused("\"probes\":100", "\"probes\":-1", "path.waterfall.probes");
+    refused("\"probes\":100", "\"probes\":100.5", "path.waterfall.probes");
+    refused("\"answered\":90", "\"answered\":190", "exceed");
+    refused("\"start\":\"1764000000123456789\"", "\"start\":\"17e17\"", "window.start");
+    refused("\"end\":\"1764000001987654321\"", "\"end\":\"1\"", "window.end");
+    refused("\"ifname\":\"vnetA\"", "\"ifname\":\"0123456789abcdefXX\"", "links[0].ifname");
+    refused("\"http_status\":3", "\"timeout\":1,\"http_status\":3", ""); /* sum > probes */
+    refused("\"http_status\":503", "\"http_status\":42", "app.http_status");
+    refused("\"fail\":{", "\"fail\":{\"bogus\":1,", "app.fail.bogus");
+    refused("\"reflector\":\"netblame\"", "\"reflector\":\"juniper\"", "path.reflector");
+    refused("\"side\":\"local\"", "\"side\":\"\"", "links[0]");
+    refused("\"p50\":40000", "\"p50\":\"40000\"", "vnet.rtt.p50");
+    refused("\"segments\":[", "\"segments\":[{},", "segments");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_absent_parts_stay_absent),
+        cmocka_unit_test(test_malformed_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
