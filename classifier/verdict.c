@@ -86,6 +86,7 @@ void nb_cls_thresholds_default(struct nb_cls_thresholds *th)
     th->loss_floor = 0.01;
     th->min_events = 2;
     th->link_only_cap = 0.3;
+    th->tail_factor = 2.0;
 }
 
 /* ---- text ---- */
@@ -542,6 +543,10 @@ static void eval_segments(struct ctx *x, const struct nb_waterfall *w, int bm0,
             double ref;
             sv->limit = limit_of(x, bm0 + s, th->floor_ns[l], th->excess_ns[l], &ref, NULL);
             sv->slow = sv->p50 > sv->limit;
+            if (!sv->slow && sv->p90 > th->tail_factor * sv->limit) {
+                sv->slow = true; /* at least a tenth of the probes were held up */
+                sv->tail = true;
+            }
         }
         double lo;
         sv->lossy = w->probes >= th->min_samples && significant(x, f->lost, w->probes, &lo);
@@ -661,12 +666,22 @@ static void latency_cand(struct ctx *x, const struct nb_seg_verdict *sv, int s, 
                          const char *pre)
 {
     const struct nb_cls_thresholds *th = x->th;
-    double st = lat_strength(sv->p50, sv->have_baseline ? sv->baseline : 0.0, sv->limit,
-                             sv->samples, th->min_samples, sv->have_baseline);
+    double ref = sv->have_baseline ? sv->baseline : 0.0;
+    double st = sv->tail ? lat_strength(sv->p90, ref, ref + th->tail_factor * (sv->limit - ref),
+                                        sv->samples, th->min_samples, sv->have_baseline)
+                         : lat_strength(sv->p50, ref, sv->limit, sv->samples, th->min_samples,
+                                        sv->have_baseline);
     struct cand *c = new_cand(x, seg_layer(s), seg_side(s), s, src, st);
     if (!c)
         return;
     const char *name = nb_segment_name((enum nb_segment)s);
+    if (sv->tail) {
+        fmt(c->summary, sizeof(c->summary),
+            "%s%s segment p90 %s, over %.0fx its p50 limit %s, while p50 is %s: intermittent "
+            "delays (stalls)",
+            pre, name, dur(sv->p90).s, th->tail_factor, dur(sv->limit).s, dur(sv->p50).s);
+        return;
+    }
     if (sv->have_baseline)
         fmt(c->summary, sizeof(c->summary), "%s%s segment p50 %s vs baseline %s (p99 %s)", pre,
             name, dur(sv->p50).s, dur(sv->baseline).s, dur(sv->p99).s);

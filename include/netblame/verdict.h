@@ -26,7 +26,8 @@
  *     and contradicts the path when the path blames that layer.
  *  3. path (and, failing it, the app handshake's split): per segment, latency
  *     (p50 over baseline median by more than max(floor, k·MAD), or over an
- *     absolute floor without baseline) and localised loss (Wilson lower bound
+ *     absolute floor without baseline; or p90 over tail_factor × that limit:
+ *     intermittent stalls that leave the median alone) and localised loss (Wilson lower bound
  *     over the floor) blame the segment's layer and side. Loss shared by
  *     several segments, and a round trip that is slow while no measured
  *     segment is, are blamed only if one team remains after the families
@@ -236,6 +237,9 @@ struct nb_cls_thresholds {
                                 bound exceeds this */
     unsigned min_events;     /* ... and at least this many probes were lost or failed */
     double link_only_cap;    /* highest confidence of a finding backed by counters alone */
+    double tail_factor;      /* a segment whose p90 exceeds this × its p50 limit is slow too:
+                                intermittent trouble (a stalling vhost thread) that leaves
+                                the median alone */
 };
 
 /* ---- output ---- */
@@ -258,6 +262,7 @@ struct nb_seg_verdict {
     double baseline, baseline_mad; /* ns, when have_baseline */
     double limit;                  /* ns: p50 above this is anomalous; 0 when no latency claim */
     bool slow, lossy, anomalous;
+    bool tail;            /* slow by its p90 (over tail_factor × limit), not its p50 */
 };
 
 enum nb_seg_source {

@@ -157,6 +157,20 @@ static void c_local_virtual_delay(struct nb_cls_input *in)
     healthy(in, 100);
     slow(in, LV, 5 * MS);
 }
+static void c_local_virtual_stalls(struct nb_cls_input *in)
+{
+    /* a vhost thread starved 40 ms of every 100: most probes pass, the tail waits */
+    healthy(in, 100);
+    in->path.wf.seg[LV].p90 = 30 * MS;
+    in->path.wf.seg[LV].p99 = 39 * MS;
+}
+static void c_tail_noise(struct nb_cls_input *in)
+{
+    /* a busy machine: a p90 of 1.5 ms is not yet twice the 1 ms floor */
+    healthy(in, 100);
+    in->path.wf.seg[LV].p90 = 1.5 * MS;
+    in->path.wf.seg[LV].p99 = 3 * MS;
+}
 static void c_physical_delay(struct nb_cls_input *in)
 {
     healthy(in, 100);
@@ -350,6 +364,10 @@ struct tcase {
 static const struct tcase cases[] = {
     {"healthy", c_healthy, NB_LAYER_HEALTHY, NB_SIDE_NONE, "", 0.7, 0.95, "no baseline yet"},
     {"idle noise", c_idle_noise, NB_LAYER_HEALTHY, NB_SIDE_NONE, "", 0.7, 0.95, NULL},
+    {"local virtual stalls (tail only)", c_local_virtual_stalls, NB_LAYER_VIRTUAL, NB_SIDE_LOCAL,
+     "vnetA", 0.5, 1.0, "intermittent"},
+    {"tail noise below twice the floor", c_tail_noise, NB_LAYER_HEALTHY, NB_SIDE_NONE, "", 0.5,
+     1.0, "within its threshold"},
     {"local virtual delay", c_local_virtual_delay, NB_LAYER_VIRTUAL, NB_SIDE_LOCAL, "vnetA", 0.6,
      0.95, "local_virtual segment p50 5.00 ms"},
     {"physical delay", c_physical_delay, NB_LAYER_PHYSICAL, NB_SIDE_NONE, "", 0.7, 0.95,
