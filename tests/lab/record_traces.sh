@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Record the lab traces that the classifier's unit tests replay
 # (tests/data/traces/, checked in; tests/unit/test_replay.c names the
-# verdict each must give). Per scenario of scenarios.sh: HEALTHY healthy
+# verdict each must give). Per scenario of scenarios.sh: HEALTHY (6) healthy
 # windows (from which the replay learns its baseline), then the fault and
 # one window under it, every window written by `netblame diagnose --record`.
 # Not run by CI: it regenerates data. After a change to what diagnose
@@ -11,7 +11,7 @@
 . "$NB_SRC/tests/lab/lab.sh"
 . "$NB_SRC/tests/lab/scenarios.sh"
 out=${1:-$NB_SRC/tests/data/traces}
-HEALTHY=${HEALTHY:-3}
+HEALTHY=${HEALTHY:-6}
 mkdir -p "$out"
 lab_up
 lab_agents
