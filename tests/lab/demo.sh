@@ -5,9 +5,9 @@
 #
 # diagnose decomposes every probe's round trip into the six segments of
 # DESIGN §2 from the host agents' captures (local agent given, remote one
-# learnt in-band) and cites link counters that moved. Layer verdicts need the
-# classifier (not built yet), so the verdict honestly says "inconclusive":
-# watch the fault land in its segment.
+# learnt in-band), cites link counters that moved, and prints the
+# classifier's verdict: the layer and side, a confidence, the evidence.
+# diagnose has no learnt baseline: it judges against absolute floors.
 . "$NB_SRC/tests/lib/common.sh"
 . "$NB_SRC/tests/lab/lab.sh"
 
@@ -49,10 +49,20 @@ lab_fault reflector remote hold_us=3000
 diagnose gA gB
 lab_clear
 
-say "6. app layer: backend answers after 300 ms   (curl; app probes arrive with issue 5)"
+say "6. app layer: the backend answers after 300 ms (app probes: DNS, connect, request)"
 lab_fault app delay_ms=300
-lab_exec gA curl -s -o /dev/null -w 'HTTP %{http_code}, connect %{time_connect}s, first byte %{time_starttransfer}s\n' \
-    "http://backend.lab:$LAB_HTTP_PORT/"
+rc=0
+printf '$ netblame diagnose http://backend.lab:%s/   (from gA)\n' "$LAB_HTTP_PORT"
+lab_exec gA "$NB_BIN/netblame" diagnose "http://backend.lab:$LAB_HTTP_PORT/" \
+    --local-agent "$LAB_IP_hA" --count 10 --interval 20 || rc=$?
+echo "(exit status $rc)"
+lab_clear
+
+say "7. app layer: DNS answers SERVFAIL"
+lab_fault dns servfail
+rc=0
+lab_exec gA "$NB_BIN/netblame" diagnose "http://backend.lab:$LAB_HTTP_PORT/" --count 5 || rc=$?
+echo "(exit status $rc)"
 lab_clear
 
 say "done: topology, agents and stand-ins are removed on exit"

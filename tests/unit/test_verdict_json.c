@@ -185,6 +185,7 @@ static void test_inconclusive_has_reason_and_zero_confidence(void **state)
     window(&in, false);
     in.links[0].tx_dropped = 0;
     in.path.wf.seg[NB_SEG_LOCAL_VIRTUAL].p50 = 40 * US; /* the round trip stays slow */
+    in.path.wf.seg[NB_SEG_LOCAL_VIRTUAL].p90 = 50 * US;
     in.path.rtt.p50 = 25 * MS;
     nb_classify(&in, NULL, NULL, &v);
     cJSON *root = render(&v);
@@ -206,6 +207,7 @@ static void test_healthy_with_baseline(void **state)
     window(&in, true);
     in.links[0].tx_dropped = 0;
     in.path.wf.seg[NB_SEG_LOCAL_VIRTUAL].p50 = 40 * US;
+    in.path.wf.seg[NB_SEG_LOCAL_VIRTUAL].p90 = 50 * US;
     in.path.rtt.p50 = 180 * US;
     for (int i = 0; i < 5; i++)
         nb_baseline_learn(b, &in, NULL);
