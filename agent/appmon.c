@@ -19,6 +19,7 @@
 #include "appprobe.h"
 #include "metrics.h"
 #include "pace.h"
+#include "verdicts.h"
 #include "netblame/log.h"
 #include "netblame/mem.h"
 #include "resolv.h"
@@ -60,11 +61,18 @@ struct nb_appmon {
     struct app *apps;
     size_t napps;
     struct nb_pace pace;
+    struct nb_verdicts *verdicts; /* fed every result; may be NULL */
 };
+
+void nb_appmon_set_verdicts(struct nb_appmon *m, struct nb_verdicts *v)
+{
+    m->verdicts = v;
+}
 
 static void on_result(void *arg, const struct nb_app_result *r)
 {
     struct app *a = arg;
+    nb_verdicts_app(a->mon->verdicts, a->cfg.name, r);
     struct app_stats *st = &a->st;
     a->inflight = NULL;
     st->probes[r->reason < NB_APP__COUNT ? r->reason : NB_APP_UNEXPECTED_REPLY]++;

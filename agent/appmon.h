@@ -20,6 +20,9 @@ struct nb_appmon *nb_appmon_new(struct ev_loop *loop, const struct nb_config *cf
                                 const struct nb_appmon *old, char *err, size_t errlen);
 /* Stop every probe (those in flight are cancelled, not reported) and free M. */
 void nb_appmon_free(struct nb_appmon *m);
+struct nb_verdicts;
+/* Feed every finished probe to V (NULL: none). */
+void nb_appmon_set_verdicts(struct nb_appmon *m, struct nb_verdicts *v);
 /* Append the netblame_app_* metric families (none without targets). */
 void nb_appmon_render_metrics(const struct nb_appmon *m, struct nb_buf *b);
 

@@ -11,6 +11,7 @@
 
 #include "api.h"
 #include "appmon.h"
+#include "verdicts.h"
 #include "config.h"
 #include "hostagent.h"
 #include "metrics.h"
@@ -23,6 +24,7 @@ struct daemon {
     struct nb_config cfg;
     struct nb_engine *engine;
     struct nb_appmon *apps;    /* app probes (none configured: renders nothing) */
+    struct nb_verdicts *verdicts; /* per target, from the engine's and the app probes' results */
     struct nb_hostagent *host; /* host role with "capture"; NULL otherwise */
     struct nb_api *api;
     ev_signal sighup, sigterm, sigint;
@@ -63,6 +65,7 @@ static void h_metrics(void *arg, const struct nb_api_req *req, struct nb_api_res
     nb_prom_sample(b, "netblame_api_requests_total", c5, 1, (double)as->status_5xx);
     nb_engine_render_metrics(d->engine, b);
     nb_appmon_render_metrics(d->apps, b);
+    nb_verdicts_render_metrics(d->verdicts, b);
     if (d->host)
         nb_hostagent_render_metrics(d->host, b);
 }
@@ -88,11 +91,18 @@ static int same_capture(const struct nb_config *a, const struct nb_config *b)
            strcmp(a->node, b->node) == 0;
 }
 
+static void h_verdicts(void *arg, const struct nb_api_req *req, struct nb_api_resp *resp)
+{
+    struct daemon *d = arg;
+    nb_verdicts_api(d->verdicts, req, resp);
+}
+
 static const struct nb_api_route routes[] = {
     {"GET", "/healthz", h_healthz},
     {"GET", "/metrics", h_metrics},
     {"GET", "/v1/sightings", h_sightings},
     {"GET", "/v1/links", h_links},
+    {"GET", "/v1/verdicts", h_verdicts},
 };
 
 static void on_sighup(struct ev_loop *loop, ev_signal *w, int revents)
@@ -133,10 +143,15 @@ static void on_sighup(struct ev_loop *loop, ev_signal *w, int revents)
             nb_err("reload: capture not restarted: %s", err);
         d->host = h;
     }
+    struct nb_verdicts *v = nb_verdicts_new(loop, &cfg, d->verdicts);
+    nb_engine_set_verdicts(e, v);
+    nb_appmon_set_verdicts(apps, v);
     nb_engine_free(d->engine);
     d->engine = e;
     nb_appmon_free(d->apps);
     d->apps = apps;
+    nb_verdicts_free(d->verdicts);
+    d->verdicts = v;
     /* The API keeps its address: carry it over so the running state stays true. */
     snprintf(cfg.api_addr, sizeof(cfg.api_addr), "%s", d->cfg.api_addr);
     cfg.api_port = d->cfg.api_port;
@@ -220,6 +235,9 @@ int main(int argc, char **argv)
     d.apps = nb_appmon_new(d.loop, &d.cfg, NULL, err, sizeof(err));
     if (!d.apps)
         nb_fatal("%s", err);
+    d.verdicts = nb_verdicts_new(d.loop, &d.cfg, NULL);
+    nb_engine_set_verdicts(d.engine, d.verdicts);
+    nb_appmon_set_verdicts(d.apps, d.verdicts);
     if (d.cfg.capture && !(d.host = nb_hostagent_new(d.loop, &d.cfg, err, sizeof(err))))
         nb_fatal("%s", err);
     d.api = nb_api_start(d.loop, d.cfg.api_addr, d.cfg.api_port, routes,
@@ -250,6 +268,7 @@ int main(int argc, char **argv)
     nb_hostagent_free(d.host);
     nb_appmon_free(d.apps);
     nb_engine_free(d.engine);
+    nb_verdicts_free(d.verdicts);
     nb_config_free(&d.cfg);
     ev_loop_destroy(d.loop);
     nb_info("stopped");

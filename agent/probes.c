@@ -14,6 +14,7 @@
 
 #include "metrics.h"
 #include "pace.h"
+#include "verdicts.h"
 #include "netblame/addr.h"
 #include "netblame/log.h"
 #include "netblame/mem.h"
@@ -42,11 +43,18 @@ struct nb_engine {
     size_t npeers;
     ev_timer expire;
     struct nb_pace pace;
+    struct nb_verdicts *verdicts; /* fed every result; may be NULL */
 };
+
+void nb_engine_set_verdicts(struct nb_engine *e, struct nb_verdicts *v)
+{
+    e->verdicts = v;
+}
 
 static void on_result(void *arg, const struct nb_probe_result *r)
 {
     struct peer *p = arg;
+    nb_verdicts_stamp(p->engine->verdicts, p->cfg.name, r);
     if (r->lost)
         return; /* counted by the sender's statistics */
     nb_histo_observe(&p->rtt, (double)r->rtt / 1e9);

@@ -18,6 +18,9 @@ struct nb_engine;
 struct nb_engine *nb_engine_new(struct ev_loop *loop, const struct nb_config *cfg,
                                 struct nb_engine *old, char *err, size_t errlen);
 void nb_engine_free(struct nb_engine *e);
+struct nb_verdicts;
+/* Feed every finished probe to V (NULL: none). */
+void nb_engine_set_verdicts(struct nb_engine *e, struct nb_verdicts *v);
 /* Append this engine's metric families in Prometheus text format. */
 void nb_engine_render_metrics(const struct nb_engine *e, struct nb_buf *b);
 

@@ -1,0 +1,45 @@
+/* verdicts.h — the daemon's continuous verdicts (DESIGN §4, §5): every
+ * configured target (STAMP peer or app target) keeps its recent results; once
+ * a second, the last window of them becomes a classifier input, is judged
+ * against the target's own baseline (learnt from its healthy windows), and
+ * the verdict is kept for GET /v1/verdicts and /metrics.
+ *
+ * What the daemon feeds is end to end: a `vnet` peer measures the local
+ * virtual layer, a `fabric` peer the physical one, a `path` peer the whole
+ * path (plus the reflector's own time); app targets their phases and typed
+ * failures. Without host-agent sightings a slow path stays `inconclusive`
+ * ("not localised"), never a guess. */
+#ifndef NB_VERDICTS_H
+#define NB_VERDICTS_H
+
+#include <ev.h>
+
+#include "api.h"
+#include "appprobe.h"
+#include "buf.h"
+#include "config.h"
+#include "netblame/sender.h"
+
+#define NB_VERDICT_WINDOW_S 10 /* results judged together */
+
+struct nb_verdicts;
+
+/* Targets from CFG; OLD (may be NULL) hands over baselines and recent
+ * results of targets whose name stays. */
+struct nb_verdicts *nb_verdicts_new(struct ev_loop *loop, const struct nb_config *cfg,
+                                    struct nb_verdicts *old);
+void nb_verdicts_free(struct nb_verdicts *v);
+
+/* A finished STAMP probe of peer NAME; an app probe of target NAME. Unknown
+ * names are ignored. V may be NULL. */
+void nb_verdicts_stamp(struct nb_verdicts *v, const char *name, const struct nb_probe_result *r);
+void nb_verdicts_app(struct nb_verdicts *v, const char *name, const struct nb_app_result *r);
+
+/* netblame_verdict{target,verdict} (1 for the current one), confidence,
+ * time since the verdict last changed. */
+void nb_verdicts_render_metrics(const struct nb_verdicts *v, struct nb_buf *b);
+/* GET /v1/verdicts: {"verdicts": [contract objects]}; ?target=NAME: one. */
+void nb_verdicts_api(const struct nb_verdicts *v, const struct nb_api_req *req,
+                     struct nb_api_resp *resp);
+
+#endif
