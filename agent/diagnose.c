@@ -45,6 +45,12 @@ struct diag {
     bool remote_known;
     char remote_addr[64];
     uint16_t remote_port;
+    /* vnet family alongside: the same pacing to the local host agent's
+     * reflector, across the local virtual layer only (a cross-check) */
+    struct nb_sender *vnet;
+    ev_io vnet_io;
+    int64_t *vnet_rtt;
+    size_t vnet_n;
 };
 
 static void add_evidence(struct nb_diag_report *rep, const char *fmt, ...)
@@ -178,8 +184,58 @@ static void summarise_results(struct diag *d)
 
 static void maybe_done(struct diag *d)
 {
-    if (d->sent_attempts >= d->o->count && nb_sender_outstanding(d->sender) == 0)
+    if (d->sent_attempts >= d->o->count && nb_sender_outstanding(d->sender) == 0 &&
+        (!d->vnet || nb_sender_outstanding(d->vnet) == 0))
         ev_break(d->loop, EVBREAK_ALL);
+}
+
+static void on_vnet_result(void *arg, const struct nb_probe_result *r)
+{
+    struct diag *d = arg;
+    if (!r->lost && d->vnet_n < d->o->count)
+        d->vnet_rtt[d->vnet_n++] = r->rtt;
+}
+
+static void on_vnet_readable(struct ev_loop *loop, ev_io *w, int revents)
+{
+    struct diag *d = w->data;
+    nb_sender_on_readable(d->vnet);
+    maybe_done(d);
+}
+
+/* The vnet side-burst to the local host agent's reflector (at its API
+ * address, STAMP port PORT). Without it the report simply has no vnet part. */
+static void vnet_start(struct diag *d, const struct nb_sender_cfg *base, uint16_t port)
+{
+    struct nb_sender_cfg sc = *base;
+    char err[256];
+    if (nb_addr_parse_hostport(d->o->local_agent, port, &sc.peer, &sc.peerlen) < 0)
+        return;
+    sc.id_nonce = base->id_nonce ^ 0x5a5a5a5au;
+    sc.request_agent = false;
+    sc.pad_every = 0;
+    d->vnet = nb_sender_new(&sc, on_vnet_result, d, err, sizeof(err));
+    if (!d->vnet)
+        return;
+    d->vnet_rtt = nb_calloc(d->o->count, sizeof(int64_t));
+    ev_io_init(&d->vnet_io, on_vnet_readable, nb_sender_fd(d->vnet), EV_READ);
+    d->vnet_io.data = d;
+    ev_io_start(d->loop, &d->vnet_io);
+}
+
+static void vnet_finish(struct diag *d)
+{
+    if (!d->vnet)
+        return;
+    ev_io_stop(d->loop, &d->vnet_io);
+    const struct nb_sender_stats *st = nb_sender_stats(d->vnet);
+    struct nb_diag_report *rep = d->rep;
+    rep->vnet_present = st->sent > 0;
+    rep->vnet_sent = st->sent;
+    rep->vnet_lost = st->lost;
+    nb_summarise(d->vnet_rtt, d->vnet_n, &rep->vnet_rtt);
+    nb_sender_free(d->vnet);
+    free(d->vnet_rtt);
 }
 
 static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
@@ -194,6 +250,8 @@ static void on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
     struct diag *d = w->data;
     /* Everything still outstanding has had its full timeout. */
     nb_sender_expire(d->sender, nb_mono_now() + (nb_ns)d->o->timeout_ms * 1000000);
+    if (d->vnet)
+        nb_sender_expire(d->vnet, nb_mono_now() + (nb_ns)d->o->timeout_ms * 1000000);
     ev_break(loop, EVBREAK_ALL);
 }
 
@@ -202,6 +260,10 @@ static void on_pace(struct ev_loop *loop, ev_timer *w, int revents)
     struct diag *d = w->data;
     nb_sender_send(d->sender, nb_mono_now());
     nb_sender_expire(d->sender, nb_mono_now());
+    if (d->vnet) {
+        nb_sender_send(d->vnet, nb_mono_now());
+        nb_sender_expire(d->vnet, nb_mono_now());
+    }
     if (++d->sent_attempts >= d->o->count) {
         ev_timer_stop(loop, w);
         ev_timer_set(&d->deadline, d->o->timeout_ms / 1000.0, 0.);
@@ -472,6 +534,8 @@ int nb_diagnose_run(struct ev_loop *loop, const struct nb_diag_opts *o, struct n
         snapshot_links(&d, 1, o->local_agent, o->local_agent_port);
     if (d.remote_known)
         snapshot_links(&d, 0, d.remote_addr, d.remote_port);
+    if (o->local_agent[0])
+        vnet_start(&d, &sc, o->stamp_port ? o->stamp_port : NB_STAMP_PORT);
     ev_io_init(&d.io, on_readable, nb_sender_fd(d.sender), EV_READ);
     d.io.data = &d;
     ev_io_start(loop, &d.io);
@@ -502,6 +566,7 @@ int nb_diagnose_run(struct ev_loop *loop, const struct nb_diag_opts *o, struct n
     for (int i = 0; i < NB_STAMP_E__COUNT; i++)
         rep->malformed += st->malformed[i];
     summarise_results(&d);
+    vnet_finish(&d);
     nb_sender_free(d.sender);
     decompose(&d);
     free(d.res);
@@ -586,6 +651,8 @@ void nb_diagnose_print(const struct nb_diag_report *rep, FILE *out)
             "p99", "max");
     print_row(out, "round trip", &rep->rtt);
     print_row(out, "reflector", &rep->hold);
+    if (rep->vnet_present)
+        print_row(out, "vnet rtt", &rep->vnet_rtt); /* this guest <-> its host agent */
     if (rep->decomposed)
         print_waterfall(rep, out);
     else
@@ -662,6 +729,12 @@ void nb_diagnose_json(const struct nb_diag_report *rep, const struct nb_verdict 
     cJSON_AddNumberToObject(p, "send_errors", (double)rep->send_errors);
     cJSON_AddNumberToObject(p, "icmp_errors", (double)rep->icmp_errors);
     cJSON_AddNumberToObject(p, "malformed", (double)rep->malformed);
+    if (rep->vnet_present) { /* the vnet family: this guest <-> its host agent */
+        cJSON *vn = cJSON_AddObjectToObject(p, "vnet");
+        cJSON_AddNumberToObject(vn, "sent", (double)rep->vnet_sent);
+        cJSON_AddNumberToObject(vn, "lost", (double)rep->vnet_lost);
+        cJSON_AddItemToObject(vn, "rtt_us", us_summary(&rep->vnet_rtt));
+    }
     cJSON *big = cJSON_AddObjectToObject(p, "full_size");
     cJSON_AddNumberToObject(big, "bytes", rep->pad_size);
     cJSON_AddNumberToObject(big, "sent", rep->big_sent);

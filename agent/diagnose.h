@@ -31,6 +31,7 @@ struct nb_diag_opts {
      * The remote host agent is learnt in-band from the reflector's reply. */
     char local_agent[64];
     uint16_t local_agent_port;
+    uint16_t stamp_port;        /* the agents' STAMP port; 0: NB_STAMP_PORT */
 };
 
 /* Exit statuses of DESIGN §5. */
@@ -61,6 +62,10 @@ struct nb_diag_report {
     uint64_t sightings_missed;  /* evicted at an agent before we read them */
     struct nb_waterfall wf;
     bool netblame_reflector;    /* a reply came back from a netblame reflector */
+    /* vnet family alongside the burst: this guest <-> its host agent */
+    bool vnet_present;
+    uint64_t vnet_sent, vnet_lost;
+    struct nb_summary vnet_rtt; /* ns */
     /* Link counters that moved (or links down) at the host agents during the burst. */
     size_t nlinks;
     struct nb_cls_link links[NB_CLS_MAX_LINKS];

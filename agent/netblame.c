@@ -247,6 +247,7 @@ static int cmd_diagnose(int argc, char **argv)
         return ret;
     }
     snprintf(o.target, sizeof(o.target), "%s", target);
+    o.stamp_port = stamp_port;
     struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
     struct nb_diag_report *rep = nb_calloc(1, sizeof(*rep));
     char err[512];

@@ -61,6 +61,14 @@ void nb_window_from_diag(const struct nb_diag_report *rep, struct nb_cls_input *
     }
     in->nlinks = rep->nlinks;
     memcpy(in->links, rep->links, sizeof(in->links));
+    if (rep->vnet_present) {
+        in->vnet.present = true;
+        in->vnet.probes = rep->vnet_sent;
+        in->vnet.lost = rep->vnet_lost;
+        if (rep->vnet_rtt.n)
+            in->vnet.rtt = (struct nb_cls_rtt){true, rep->vnet_rtt.p50, rep->vnet_rtt.p90,
+                                               rep->vnet_rtt.p99};
+    }
 }
 
 void nb_window_from_app(const struct nb_appdiag_report *rep, struct nb_cls_input *in)

@@ -26,6 +26,8 @@ diag
 cp "$NB_TMP/diag.json" "$NB_TMP/base.json"
 lab_assert "healthy: all six segments measured" '[.segments[] | select(.rtt_us != null)] | length == 6'
 lab_assert "healthy: both host agents answered" '.probes.host_agents.local_ok and .probes.host_agents.remote_ok'
+lab_assert "healthy: the vnet family ran alongside, to the local host agent" \
+    '.probes.vnet.sent == 100 and .probes.vnet.lost == 0 and .verdict == "healthy"'
 
 # delay_case SEGMENT LAB_FAULT...: inject D us, check medians against the healthy run.
 delay_case() {
@@ -54,6 +56,16 @@ delay_case() {
                 nb_fail "$*: $s median moved $base -> $now us although the delay was elsewhere"
         fi
     done
+    # and the classifier names the segment's layer and side
+    local want
+    case "$seg" in
+        local_virtual) want='virtual local' ;;
+        physical) want='physical ' ;;
+        remote_virtual) want='virtual remote' ;;
+        remote_app) want='app remote' ;;
+    esac
+    [ "$(jq -r '.verdict + " " + .where.side' "$NB_TMP/diag.json")" = "$want" ] ||
+        nb_fail "$*: verdict $(jq -c '{verdict, where, findings}' "$NB_TMP/diag.json"), expected $want"
     nb_log "ok: delay in $* lands in $seg ($(p50 "$seg" "$NB_TMP/base.json") -> $(p50 "$seg" "$NB_TMP/diag.json") us), others within $TOL_US us"
 }
 delay_case local_virtual virtio local tx
