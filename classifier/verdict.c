@@ -825,6 +825,20 @@ static void e2e_check(struct ctx *x, const struct nb_seg_verdict *sv, double p50
     span_blame(x, mask, st, hs ? SRC_HS : SRC_PATH, hs, false, sym);
 }
 
+/* Does family F, judged healthy, contradict candidate C? For a latency
+ * claim only if F's own round trip, which crosses the same layer, is under
+ * half the blamed segment's p50: a family below its own (coarser, whole
+ * round trip) threshold is not evidence that a smaller delay is absent. A
+ * loss claim is contradicted by a family that lost nothing significant. */
+static bool family_contradicts(const struct ctx *x, const struct cand *c,
+                               const struct nb_cls_family *f)
+{
+    const struct nb_seg_verdict *sv = (c->src & SRC_HS) ? &x->hs[c->segment] : &x->v->seg[c->segment];
+    if (sv->slow && !sv->lossy)
+        return f->rtt.known && f->rtt.p50 < 0.5 * sv->p50;
+    return true;
+}
+
 /* vnet/fabric measured a layer healthy that the path (or handshake) blames. */
 static void cross_check(struct ctx *x)
 {
@@ -834,7 +848,7 @@ static void cross_check(struct ctx *x)
         if (!(c->src & (SRC_PATH | SRC_HS)))
             continue;
         if (c->segment == NB_SEG_LOCAL_VIRTUAL && c->layer == NB_LAYER_VIRTUAL &&
-            x->vnet == FAM_HEALTHY) {
+            x->vnet == FAM_HEALTHY && family_contradicts(x, c, &in->vnet)) {
             c->penalty *= PEN_DISAGREE;
             add_ev(x,
                    "vnet probes (guest <-> host agent) saw the local virtual layer healthy "
@@ -843,7 +857,7 @@ static void cross_check(struct ctx *x)
                    (unsigned long long)in->vnet.lost, (unsigned long long)in->vnet.probes);
         }
         if (c->segment == NB_SEG_PHYSICAL && c->layer == NB_LAYER_PHYSICAL &&
-            x->fabric == FAM_HEALTHY) {
+            x->fabric == FAM_HEALTHY && family_contradicts(x, c, &in->fabric)) {
             c->penalty *= PEN_DISAGREE;
             add_ev(x,
                    "fabric probes (host <-> peer host) saw the physical layer healthy "

@@ -505,6 +505,14 @@ static void test_vnet_disagreeing_lowers_confidence(void **state)
     nb_classify(&in, NULL, NULL, &agreed);
     assert_true(agreed.confidence > alone.confidence);
     assert_true(verdict_mentions(&agreed, "vnet probes agree"));
+    /* Below its own (whole round trip) threshold but as slow as the segment
+     * says: consistent, so no contradiction and no penalty. */
+    in.vnet.rtt.p50 = 4.8 * MS;
+    struct nb_verdict consistent;
+    nb_classify(&in, NULL, NULL, &consistent);
+    assert_int_equal(consistent.layer, NB_LAYER_VIRTUAL);
+    assert_true(consistent.confidence >= alone.confidence);
+    assert_false(verdict_mentions(&consistent, "saw the local virtual layer healthy"));
 }
 
 static void test_fabric_disagreeing_lowers_confidence(void **state)
