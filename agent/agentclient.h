@@ -11,6 +11,12 @@
 #include "links_json.h"
 #include "netblame/sighting.h"
 
+/* Bound on each request to a host agent during a diagnosis. Above TCP's 1 s
+ * initial RTO, so one lost SYN (the agent may sit behind the very fault
+ * being diagnosed) is survived; a dead agent costs this much and is
+ * reported. */
+#define NB_AGENT_TIMEOUT_MS 2500
+
 struct nb_fetch {
     struct nb_sighting *s; /* owned: free() */
     size_t n;

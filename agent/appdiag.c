@@ -28,7 +28,6 @@
 #include "netblame/sender.h"
 #include "verdict_json.h"
 
-#define AGENT_TIMEOUT_MS 2500
 #define HELLO_TIMEOUT_MS 1000
 #define HANDSHAKE_SLACK ((nb_ns)2 * NB_NS_PER_SEC) /* guest vs host clock, generously */
 #define REMOTE_SIGHTINGS_MAX 262144
@@ -145,7 +144,7 @@ static void fetch_and_tally(struct run *r, const struct nb_handshake *h, struct 
     struct nb_fetch f;
     char err[256];
     if (nb_agent_fetch_sightings(addr, port, session, since, REMOTE_SIGHTINGS_MAX,
-                                 AGENT_TIMEOUT_MS, &f, err, sizeof(err)) < 0) {
+                                 NB_AGENT_TIMEOUT_MS, &f, err, sizeof(err)) < 0) {
         note(rep, "%s host agent: %s: its segments are unknown", local ? "local" : "server's",
              err);
         return;
@@ -263,7 +262,7 @@ int nb_appdiag_run(struct ev_loop *loop, const struct nb_appdiag_opts *o,
         struct nb_fetch f;
         char e[256];
         if (nb_agent_fetch_sightings(o->local_agent, o->local_agent_port, 0, UINT64_MAX, 0,
-                                     AGENT_TIMEOUT_MS, &f, e, sizeof(e)) == 0) {
+                                     NB_AGENT_TIMEOUT_MS, &f, e, sizeof(e)) == 0) {
             since = f.next;
             cursor = true;
             free(f.s);

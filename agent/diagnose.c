@@ -22,11 +22,6 @@
 #include "verdict_json.h"
 #include "netblame/sender.h"
 
-/* Bound on each request to a host agent. Above TCP's 1 s initial RTO, so one
- * lost SYN (the agent may sit behind the very fault being diagnosed) is
- * survived; a dead agent costs this much and is reported. */
-#define AGENT_TIMEOUT_MS 2500
-
 struct diag {
     struct ev_loop *loop;
     const struct nb_diag_opts *o;
@@ -121,13 +116,13 @@ static void hello(struct diag *d, const struct nb_sender_cfg *base)
                                           sizeof(d->remote_addr), &d->remote_port);
 }
 
-/* Snapshot a host agent's link counters (blocking, bounded by AGENT_TIMEOUT_MS). */
+/* Snapshot a host agent's link counters (blocking, bounded by NB_AGENT_TIMEOUT_MS). */
 static void snapshot_links(struct diag *d, int local, const char *addr, uint16_t port)
 {
     char err[256];
     d->links_before[local] = nb_calloc(NB_LINKS_MAX, sizeof(struct nb_link_report));
     d->nlinks_before[local] = nb_agent_fetch_links(
-        addr, port, AGENT_TIMEOUT_MS, d->links_before[local], NB_LINKS_MAX, err, sizeof(err));
+        addr, port, NB_AGENT_TIMEOUT_MS, d->links_before[local], NB_LINKS_MAX, err, sizeof(err));
     if (d->nlinks_before[local] < 0)
         add_evidence(d->rep, "no link counters from the %s host agent (%s)",
                      local ? "local" : "remote", err);
@@ -323,7 +318,7 @@ static void place_sightings(struct diag *d, struct nb_path_obs *obs, const char 
     struct nb_fetch f;
     char err[256];
     if (nb_agent_fetch_sightings(addr, port, d->nonce, 0, 64 * (size_t)d->o->count + 1024,
-                                 AGENT_TIMEOUT_MS, &f, err, sizeof(err)) < 0) {
+                                 NB_AGENT_TIMEOUT_MS, &f, err, sizeof(err)) < 0) {
         add_evidence(rep, "%s host agent unreachable (%s): its segments are unknown",
                      local ? "local" : "remote", err);
         return;
@@ -386,7 +381,7 @@ static void link_evidence(struct diag *d, int local, const char *addr, uint16_t 
     struct nb_link_report *after = nb_calloc(NB_LINKS_MAX, sizeof(*after));
     char err[256];
     int n =
-        nb_agent_fetch_links(addr, port, AGENT_TIMEOUT_MS, after, NB_LINKS_MAX, err, sizeof(err));
+        nb_agent_fetch_links(addr, port, NB_AGENT_TIMEOUT_MS, after, NB_LINKS_MAX, err, sizeof(err));
     const char *side = local ? "local host" : "remote host";
     if (n < 0)
         add_evidence(d->rep, "no link counters from the %s agent (%s)", side, err);

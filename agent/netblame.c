@@ -54,6 +54,54 @@ static int record(const char *path, const struct nb_cls_input *in)
     return ok ? 0 : -1;
 }
 
+/* How a report is printed around its verdict (REP: the report). */
+typedef void (*report_json_fn)(const void *rep, const struct nb_verdict *v, struct nb_buf *b);
+typedef void (*report_text_fn)(const void *rep, const struct nb_verdict *v, FILE *out);
+
+static void app_json(const void *rep, const struct nb_verdict *v, struct nb_buf *b)
+{
+    nb_appdiag_json(rep, v, b);
+}
+
+static void app_text(const void *rep, const struct nb_verdict *v, FILE *out)
+{
+    nb_appdiag_print(rep, out);
+    nb_verdict_print(v, out);
+}
+
+static void diag_json(const void *rep, const struct nb_verdict *v, struct nb_buf *b)
+{
+    nb_diagnose_json(rep, v, b);
+}
+
+static void diag_text(const void *rep, const struct nb_verdict *v, FILE *out)
+{
+    nb_diagnose_print(rep, out);
+    nb_verdict_print(v, out);
+    nb_diagnose_print_notes(rep, out);
+}
+
+/* The end of every diagnose: classify window IN, append it to RECORD_PATH
+ * (if set), print REP around the verdict, and return the exit status. */
+static int conclude(const struct nb_cls_input *in, const char *record_path, int json,
+                    report_json_fn to_json, report_text_fn to_text, const void *rep)
+{
+    struct nb_verdict *v = nb_calloc(1, sizeof(*v));
+    nb_classify(in, NULL, NULL, v);
+    int ret = record(record_path, in) < 0 ? NB_EXIT_USAGE : nb_verdict_exit(v);
+    if (json) {
+        struct nb_buf b;
+        nb_buf_init(&b);
+        to_json(rep, v, &b);
+        fwrite(b.data, 1, b.len, stdout);
+        nb_buf_free(&b);
+    } else {
+        to_text(rep, v, stdout);
+    }
+    free(v);
+    return ret;
+}
+
 static void diagnose_usage(FILE *out)
 {
     fprintf(out,
@@ -216,9 +264,7 @@ static int cmd_diagnose(int argc, char **argv)
                                      .stamp_port = stamp_port};
         memcpy(ao.local_agent, o.local_agent, sizeof(ao.local_agent));
         struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
-        struct nb_appdiag_report *rep = malloc(sizeof(*rep));
-        if (!rep)
-            abort();
+        struct nb_appdiag_report *rep = nb_calloc(1, sizeof(*rep));
         int rc = nb_appdiag_run(loop, &ao, rep, err, sizeof(err));
         ev_loop_destroy(loop);
         if (rc < 0) {
@@ -227,24 +273,11 @@ static int cmd_diagnose(int argc, char **argv)
             return NB_EXIT_INCONCLUSIVE;
         }
         struct nb_cls_input *in = nb_calloc(1, sizeof(*in));
-        struct nb_verdict *v = nb_calloc(1, sizeof(*v));
         nb_window_from_app(rep, in);
-        nb_classify(in, NULL, NULL, v);
-        int ret = record(record_path, in) < 0 ? NB_EXIT_USAGE : nb_verdict_exit(v);
-        if (json) {
-            struct nb_buf b;
-            nb_buf_init(&b);
-            nb_appdiag_json(rep, v, &b);
-            fwrite(b.data, 1, b.len, stdout);
-            nb_buf_free(&b);
-        } else {
-            nb_appdiag_print(rep, stdout);
-            nb_verdict_print(v, stdout);
-        }
+        rc = conclude(in, record_path, json, app_json, app_text, rep);
         free(in);
-        free(v);
         free(rep);
-        return ret;
+        return rc;
     }
     snprintf(o.target, sizeof(o.target), "%s", target);
     o.stamp_port = stamp_port;
@@ -259,25 +292,11 @@ static int cmd_diagnose(int argc, char **argv)
         return NB_EXIT_INCONCLUSIVE;
     }
     struct nb_cls_input *in = nb_calloc(1, sizeof(*in));
-    struct nb_verdict *v = nb_calloc(1, sizeof(*v));
     nb_window_from_diag(rep, in);
-    nb_classify(in, NULL, NULL, v);
-    int ret = record(record_path, in) < 0 ? NB_EXIT_USAGE : nb_verdict_exit(v);
-    if (json) {
-        struct nb_buf b;
-        nb_buf_init(&b);
-        nb_diagnose_json(rep, v, &b);
-        fwrite(b.data, 1, b.len, stdout);
-        nb_buf_free(&b);
-    } else {
-        nb_diagnose_print(rep, stdout);
-        nb_verdict_print(v, stdout);
-        nb_diagnose_print_notes(rep, stdout);
-    }
+    rc = conclude(in, record_path, json, diag_json, diag_text, rep);
     free(in);
-    free(v);
     free(rep);
-    return ret;
+    return rc;
 }
 
 static void replay_usage(FILE *out)

@@ -2,8 +2,8 @@
  *
  * Each target keeps a ring of its last results with their monotonic time;
  * the tick (1 s) summarises those of the last NB_VERDICT_WINDOW_S seconds
- * into a struct nb_cls_input and runs the classifier through the target's
- * own nb_replay (so healthy windows teach its baseline). Windows overlap:
+ * into a struct nb_cls_input and classifies it against the target's own
+ * baseline (which its healthy windows teach). Windows overlap:
  * a verdict follows a fault within about half a window (a p50 moves once
  * half the window's probes are affected), and a healthy window is learnt
  * only every half window length, so one stretch of traffic is not counted
@@ -20,8 +20,8 @@
 #include "netblame/mem.h"
 #include "netblame/ntp.h"
 #include "netblame/quantile.h"
-#include "replay.h"
 #include "verdict_json.h"
+#include "window.h"
 
 #define RING 4096 /* results kept per target (10 s at 400/s) */
 
@@ -42,7 +42,7 @@ struct target {
     enum nb_family family; /* STAMP peers */
     struct sample *ring;
     size_t head, n;
-    struct nb_replay replay;
+    struct nb_baseline base;   /* learnt from this target's healthy windows */
     struct nb_verdict verdict; /* latest */
     bool have_verdict;
     nb_ns changed;     /* realtime when the layer last changed */
@@ -56,6 +56,7 @@ struct nb_verdicts {
     struct target *t;
     size_t n;
     struct nb_cls_input scratch;
+    struct sample *win; /* RING samples: one target's window, reused every tick */
 };
 
 static struct target *find(const struct nb_verdicts *v, const char *name, bool app)
@@ -177,7 +178,7 @@ static void app_input(const struct sample *w, size_t n, struct nb_cls_input *in)
         if (s->reason == NB_APP_OK)
             a->ok++;
         else if (s->reason < NB_APP__COUNT)
-            a->fail[s->reason - 1]++; /* enum nb_app_fail: the reasons without ok */
+            a->fail[nb_app_fail_of((enum nb_app_reason)s->reason)]++;
         if (s->reason == NB_APP_TIMEOUT && s->connected)
             a->timeout_established++;
         if (s->reason == NB_APP_HTTP_STATUS)
@@ -201,7 +202,7 @@ static void app_input(const struct sample *w, size_t n, struct nb_cls_input *in)
 static void judge(struct nb_verdicts *v, struct target *t, nb_ns now_mono, nb_ns now_rt)
 {
     nb_ns span = (nb_ns)NB_VERDICT_WINDOW_S * NB_NS_PER_SEC;
-    struct sample *w = nb_calloc(RING, sizeof(*w));
+    struct sample *w = v->win;
     size_t n = window(t, now_mono - span, w);
     struct nb_cls_input *in = &v->scratch;
     memset(in, 0, sizeof(*in));
@@ -212,31 +213,24 @@ static void judge(struct nb_verdicts *v, struct target *t, nb_ns now_mono, nb_ns
         app_input(w, n, in);
     else
         stamp_input(t, w, n, in);
-    free(w);
     enum nb_layer before = t->have_verdict ? t->verdict.layer : NB_LAYER__COUNT;
+    nb_classify(in, &t->base, NULL, &t->verdict);
     /* learn from a healthy window at most every half window */
-    struct nb_baseline keep;
-    bool learn_now = now_mono - t->last_learn >= span / 2;
-    if (!learn_now)
-        keep = t->replay.base;
-    nb_replay_window(&t->replay, in, &t->verdict);
-    if (!learn_now)
-        t->replay.base = keep;
-    else if (t->verdict.layer == NB_LAYER_HEALTHY)
+    if (t->verdict.layer == NB_LAYER_HEALTHY && now_mono - t->last_learn >= span / 2) {
+        nb_baseline_learn(&t->base, in, NULL);
         t->last_learn = now_mono;
+    }
     t->windows++;
     t->have_verdict = true;
     if (t->verdict.layer != before) {
         t->changed = now_rt;
-        char line[600];
-        snprintf(line, sizeof(line), "%s", nb_layer_name(t->verdict.layer));
-        if (t->verdict.nfindings)
-            nb_info("verdict %s: %s (%s, %.2f): %s", t->name, line,
-                    nb_side_name(t->verdict.where.side), t->verdict.confidence,
-                    t->verdict.findings[0].summary);
+        const struct nb_verdict *vd = &t->verdict;
+        if (vd->nfindings)
+            nb_info("verdict %s: %s (%s, %.2f): %s", t->name, nb_layer_name(vd->layer),
+                    nb_side_name(vd->where.side), vd->confidence, vd->findings[0].summary);
         else
-            nb_info("verdict %s: %s%s%s", t->name, line, t->verdict.reason[0] ? ": " : "",
-                    t->verdict.reason);
+            nb_info("verdict %s: %s%s%s", t->name, nb_layer_name(vd->layer),
+                    vd->reason[0] ? ": " : "", vd->reason);
     }
 }
 
@@ -257,13 +251,13 @@ static void add_target(struct nb_verdicts *v, const char *name, bool app, enum n
     t->app = app;
     t->family = fam;
     t->ring = nb_calloc(RING, sizeof(*t->ring));
-    nb_replay_init(&t->replay);
+    nb_baseline_init(&t->base);
     const struct target *o = find(old, name, app);
     if (o && (app || o->family == fam)) { /* same measurement: keep what it learnt */
         memcpy(t->ring, o->ring, RING * sizeof(*t->ring));
         t->head = o->head;
         t->n = o->n;
-        t->replay = o->replay;
+        t->base = o->base;
         t->last_learn = o->last_learn;
     }
 }
@@ -274,6 +268,7 @@ struct nb_verdicts *nb_verdicts_new(struct ev_loop *loop, const struct nb_config
     struct nb_verdicts *v = nb_calloc(1, sizeof(*v));
     v->loop = loop;
     v->t = nb_calloc(cfg->npeers + cfg->napps + 1, sizeof(*v->t));
+    v->win = nb_calloc(RING, sizeof(*v->win));
     for (size_t i = 0; i < cfg->npeers; i++)
         add_target(v, cfg->peers[i].name, false, cfg->peers[i].family, old);
     for (size_t i = 0; i < cfg->napps; i++)
@@ -293,6 +288,7 @@ void nb_verdicts_free(struct nb_verdicts *v)
     for (size_t i = 0; i < v->n; i++)
         free(v->t[i].ring);
     free(v->t);
+    free(v->win);
     free(v);
 }
 
@@ -335,7 +331,7 @@ void nb_verdicts_render_metrics(const struct nb_verdicts *v, struct nb_buf *b)
                 : t->family == NB_FAMILY_FABRIC ? NB_BM_FABRIC_RTT
                                                 : NB_BM_PATH_RTT;
         const char *labels[] = {"target", t->name};
-        nb_prom_sample(b, "netblame_baseline_windows", labels, 1, t->replay.base.m[m].n);
+        nb_prom_sample(b, "netblame_baseline_windows", labels, 1, t->base.m[m].n);
     }
 }
 

@@ -9,6 +9,11 @@ _Static_assert(NB_APP__COUNT - 1 == NB_AF__COUNT && NB_APP_NXDOMAIN - 1 == NB_AF
                    NB_APP_UNEXPECTED_REPLY - 1 == NB_AF_UNEXPECTED_REPLY,
                "enum nb_app_fail must be enum nb_app_reason without ok, in order");
 
+enum nb_app_fail nb_app_fail_of(enum nb_app_reason r)
+{
+    return (enum nb_app_fail)(r - 1);
+}
+
 static void host_of(char *out, size_t cap, const char *agent)
 {
     /* "addr:port" -> "addr" (IPv4, or IPv6 written without brackets: the
@@ -78,9 +83,8 @@ void nb_window_from_app(const struct nb_appdiag_report *rep, struct nb_cls_input
     a->present = true;
     a->probes = rep->probes;
     a->ok = rep->ok;
-    /* enum nb_app_fail is enum nb_app_reason without its "ok" */
     for (int r = NB_APP_OK + 1; r < NB_APP__COUNT; r++)
-        a->fail[r - 1] = rep->reasons[r];
+        a->fail[nb_app_fail_of((enum nb_app_reason)r)] = rep->reasons[r];
     a->timeout_established = rep->timeout_established;
     if (rep->reasons[NB_APP_HTTP_STATUS])
         a->http_status = rep->last_status;

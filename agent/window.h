@@ -9,6 +9,10 @@
 #include "diagnose.h"
 #include "netblame/verdict.h"
 
+/* The classifier's failure class of app reason R (not NB_APP_OK): enum
+ * nb_app_fail is enum nb_app_reason without its "ok", in the same order. */
+enum nb_app_fail nb_app_fail_of(enum nb_app_reason r);
+
 /* A STAMP burst (path family: waterfall, agents, link deltas) into *IN. */
 void nb_window_from_diag(const struct nb_diag_report *rep, struct nb_cls_input *in);
 /* An app burst (typed failures, connect and server time, the handshake's
