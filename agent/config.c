@@ -27,6 +27,13 @@
  *   app_source_ports { first: 1024..65535 = 61000, last: first..65535 = 61255 } the
  *                reserved ports app probes connect from (guest) and whose
  *                handshakes are sighted (host); at most 4096 ports
+ *   classifier { the thresholds of struct nb_cls_thresholds, each key named after
+ *                its field, defaults nb_cls_thresholds_default() (classifier/verdict.c):
+ *                min_samples, min_app_probes, min_events: 1..100000;
+ *                min_base_windows: 1..32 (NB_BASE_RING); z: (0, 10]; k_mad: [0, 1000];
+ *                floor_us, excess_us: { app, virtual, physical } and rtt_floor_us,
+ *                rtt_excess_us, server_floor_us, server_excess_us: µs in (0, 60e6];
+ *                loss_floor: (0, 1); link_only_cap: (0, 1]; tail_factor: (1, 100] }
  *   app        [ { name (required, unique), url: "http://host[:port]/path" |
  *                  "tcp://host:port" (required; host a DNS name or numeric IPv4),
  *                  interval_ms: 100..600000 = 1000, timeout_ms: 10..60000 = 5000,
@@ -189,7 +196,7 @@ static int check_keys(struct ctx *x, const cJSON *obj, const char *path, const c
             if (strcmp(key, known[i]) == 0)
                 break;
         if (!known[i]) {
-            char list[160];
+            char list[256]; /* "classifier" has 15 keys */
             size_t o = 0;
             list[0] = '\0';
             for (size_t j = 0; known[j] && o < sizeof(list); j++)
@@ -778,12 +785,133 @@ static int parse_app_ports(struct ctx *x, const cJSON *root, struct nb_config *c
     return 0;
 }
 
+/* ---- "classifier": the thresholds of struct nb_cls_thresholds ---- */
+
+/* Bounds of the thresholds. A duration is at most a minute: no probe waits
+ * longer (timeout_ms <= 60000), so a larger floor could never trip. */
+#define CLS_US_MAX 60e6
+#define CLS_COUNT_MAX 100000
+
+/* get_num range flags: a bound is excluded where a threshold at it is
+ * degenerate: loss_floor 0 divides by zero, z 0 is no interval at all,
+ * tail_factor 1 makes the p90 rule the p50 rule. */
+#define GT_LO 1u /* > LO rather than >= LO */
+#define LT_HI 2u /* < HI rather than <= HI */
+
+/* Number member in LO..HI (ends open per FLAGS) into *OUT; left alone if
+ * absent. JSON has no NaN, but cJSON reads 1e999 as infinity: the
+ * comparisons are written so that both fail. */
+static int get_num(struct ctx *x, const cJSON *obj, const char *path, const char *key, double lo,
+                   double hi, unsigned flags, double *out)
+{
+    const cJSON *v = member(obj, key);
+    char range[80];
+
+    if (!v)
+        return 0;
+    snprintf(range, sizeof(range), "%s %.15g and %s %.15g", flags & GT_LO ? ">" : ">=", lo,
+             flags & LT_HI ? "<" : "<=", hi);
+    if (!cJSON_IsNumber(v))
+        return fail(x, path, key, "must be a number %s (got %s)", range, type_phrase(v));
+    double d = v->valuedouble;
+    if (!(flags & GT_LO ? d > lo : d >= lo) || !(flags & LT_HI ? d < hi : d <= hi))
+        return fail(x, path, key, "must be a number %s (got %.15g)", range, d);
+    *out = d;
+    return 0;
+}
+
+/* A duration member in µs (the unit of the waterfall and of the evidence
+ * sentences) into *NS, the classifier's unit; left alone if absent. */
+static int get_us(struct ctx *x, const cJSON *obj, const char *path, const char *key, double *ns)
+{
+    double us;
+
+    if (!member(obj, key))
+        return 0;
+    if (get_num(x, obj, path, key, 0, CLS_US_MAX, GT_LO, &us) < 0)
+        return -1;
+    *ns = us * 1e3;
+    return 0;
+}
+
+/* A count member in 1..HI into *OUT; left alone if absent. 0 is refused: a
+ * claim on no samples at all is not a threshold. */
+static int get_count(struct ctx *x, const cJSON *obj, const char *path, const char *key, long hi,
+                     unsigned *out)
+{
+    long v;
+
+    if (get_int(x, obj, path, key, 1, hi, (long)*out, &v) < 0)
+        return -1;
+    *out = (unsigned)v;
+    return 0;
+}
+
+/* "floor_us"/"excess_us": one duration per segment layer, keyed by the
+ * layer's contract name; a layer left out keeps its default. */
+static int get_layers_us(struct ctx *x, const cJSON *cls, const char *key,
+                         double ns[NB_LAYER__COUNT])
+{
+    static const enum nb_layer layers[] = {NB_LAYER_APP, NB_LAYER_VIRTUAL, NB_LAYER_PHYSICAL};
+    static const char *const keys[] = {"app", "virtual", "physical", NULL};
+    const cJSON *o;
+    char path[48];
+
+    if (get_obj(x, cls, "classifier", key, keys, &o) < 0)
+        return -1;
+    if (!o)
+        return 0;
+    snprintf(path, sizeof(path), "classifier.%s", key);
+    for (size_t i = 0; i < sizeof(layers) / sizeof(layers[0]); i++)
+        if (get_us(x, o, path, keys[i], &ns[layers[i]]) < 0)
+            return -1;
+    return 0;
+}
+
+/* The "classifier" object over C->cls, which holds the defaults: each key
+ * present replaces its field, so a file names only what it changes. */
+static int parse_classifier(struct ctx *x, const cJSON *root, struct nb_config *c)
+{
+    static const char *const keys[] = {
+        "min_samples",   "min_app_probes",  "min_base_windows", "z",
+        "k_mad",         "floor_us",        "excess_us",        "rtt_floor_us",
+        "rtt_excess_us", "server_floor_us", "server_excess_us", "loss_floor",
+        "min_events",    "link_only_cap",   "tail_factor",      NULL};
+    static const char *const p = "classifier";
+    struct nb_cls_thresholds *th = &c->cls;
+    const cJSON *o;
+
+    if (get_obj(x, root, "", p, keys, &o) < 0)
+        return -1;
+    if (!o)
+        return 0;
+    if (get_count(x, o, p, "min_samples", CLS_COUNT_MAX, &th->min_samples) < 0 ||
+        get_count(x, o, p, "min_app_probes", CLS_COUNT_MAX, &th->min_app_probes) < 0 ||
+        /* a baseline holds at most NB_BASE_RING windows: a larger minimum
+         * would ignore every baseline */
+        get_count(x, o, p, "min_base_windows", NB_BASE_RING, &th->min_base_windows) < 0 ||
+        get_num(x, o, p, "z", 0, 10, GT_LO, &th->z) < 0 ||
+        get_num(x, o, p, "k_mad", 0, 1000, 0, &th->k_mad) < 0 ||
+        get_layers_us(x, o, "floor_us", th->floor_ns) < 0 ||
+        get_layers_us(x, o, "excess_us", th->excess_ns) < 0 ||
+        get_us(x, o, p, "rtt_floor_us", &th->rtt_floor_ns) < 0 ||
+        get_us(x, o, p, "rtt_excess_us", &th->rtt_excess_ns) < 0 ||
+        get_us(x, o, p, "server_floor_us", &th->server_floor_ns) < 0 ||
+        get_us(x, o, p, "server_excess_us", &th->server_excess_ns) < 0 ||
+        get_num(x, o, p, "loss_floor", 0, 1, GT_LO | LT_HI, &th->loss_floor) < 0 ||
+        get_count(x, o, p, "min_events", CLS_COUNT_MAX, &th->min_events) < 0 ||
+        get_num(x, o, p, "link_only_cap", 0, 1, GT_LO, &th->link_only_cap) < 0 ||
+        get_num(x, o, p, "tail_factor", 1, 100, GT_LO, &th->tail_factor) < 0)
+        return -1;
+    return 0;
+}
+
 /* Validate ROOT into C (already holding the defaults). */
 static int parse_root(struct ctx *x, const cJSON *root, struct nb_config *c)
 {
-    static const char *const keys[] = {"role",       "node",    "log_level",        "reflector",
-                                       "api",        "stamp",   "peers",            "host_agent",
-                                       "capture",    "app_source_ports", "app",     NULL};
+    static const char *const keys[] = {
+        "role",       "node",    "log_level",        "reflector", "api",        "stamp", "peers",
+        "host_agent", "capture", "app_source_ports", "app",       "classifier", NULL};
     static const char *const roles[] = {"host", "guest", NULL};
     static const char *const levels[] = {"err", "warn", "info", "debug", NULL};
     unsigned role = 0, level = 2;
@@ -801,7 +929,8 @@ static int parse_root(struct ctx *x, const cJSON *root, struct nb_config *c)
     if (parse_reflector(x, root, c) < 0 || parse_api(x, root, c) < 0 ||
         parse_stamp(x, root, c) < 0 || parse_peers(x, root, c) < 0 ||
         parse_host_agent(x, root, c) < 0 || parse_capture(x, root, c) < 0 ||
-        parse_app_ports(x, root, c) < 0 || parse_apps(x, root, c) < 0)
+        parse_app_ports(x, root, c) < 0 || parse_apps(x, root, c) < 0 ||
+        parse_classifier(x, root, c) < 0)
         return -1;
     if (c->capture && c->role != NB_ROLE_HOST)
         return fail(x, NULL, "capture", "only a host agent captures (role is \"guest\")");
@@ -829,6 +958,7 @@ static void set_defaults(struct nb_config *c)
     c->jitter_pct = 10;
     c->app_port_first = NB_APP_PORT_FIRST_DEFAULT;
     c->app_port_last = NB_APP_PORT_LAST_DEFAULT;
+    nb_cls_thresholds_default(&c->cls);
 }
 
 /* Report a JSON syntax problem at byte OFF of TEXT with its line and column. */

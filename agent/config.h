@@ -12,6 +12,7 @@
 
 #include "appprobe.h"
 #include "netblame/stamp.h"
+#include "netblame/verdict.h"
 
 #define NB_NAME_MAX 64
 #define NB_HOST_MAX 256
@@ -91,6 +92,10 @@ struct nb_config {
     /* app probes connect from these ports (guest); their handshakes are
      * sighted (host). Default NB_APP_PORT_FIRST/LAST_DEFAULT. */
     uint16_t app_port_first, app_port_last;
+
+    /* the classifier's thresholds: nb_cls_thresholds_default(), overridden
+     * key by key by the "classifier" object (times given in µs, held in ns) */
+    struct nb_cls_thresholds cls;
 };
 
 /* Read and validate PATH. Returns 0, or -1 with a one-line message in ERR

@@ -19,6 +19,7 @@
 #include "netblame/log.h"
 #include "netblame/mem.h"
 #include "agentclient.h"
+#include "observe.h"
 #include "verdict_json.h"
 #include "netblame/sender.h"
 
@@ -323,23 +324,13 @@ static void place_sightings(struct diag *d, struct nb_path_obs *obs, const char 
                      local ? "local" : "remote", err);
         return;
     }
-    static const enum nb_point ha[] = {NB_PT_HA_TAP_IN, NB_PT_HA_NIC_OUT, NB_PT_HA_NIC_IN,
-                                       NB_PT_HA_TAP_OUT};
-    static const enum nb_point hb[] = {NB_PT_HB_NIC_IN, NB_PT_HB_TAP_OUT, NB_PT_HB_TAP_IN,
-                                       NB_PT_HB_NIC_OUT};
     for (size_t i = 0; i < d->o->count; i++)
-        for (int k = 0; k < 4; k++)
-            obs[i].observable[local ? ha[k] : hb[k]] = true;
+        nb_obs_host_observable(&obs[i], local);
     for (size_t k = 0; k < f.n; k++) {
         const struct nb_sighting *s = &f.s[k];
         uint32_t seq = (uint32_t)s->probe_id;
-        if ((uint32_t)(s->probe_id >> 32) != d->nonce || seq >= d->o->count)
-            continue;
-        enum nb_point p = nb_point_of_sighting(local, s->kind, s->role, s->dir);
-        if (p == NB_PT__COUNT || obs[seq].seen[p])
-            continue; /* no such point, or a duplicate: the first sighting counts */
-        obs[seq].seen[p] = true;
-        obs[seq].t[p] = s->ts;
+        if ((uint32_t)(s->probe_id >> 32) == d->nonce && seq < d->o->count)
+            nb_obs_place(&obs[seq], local, s);
     }
     rep->sightings_missed += f.missed;
     if (local)
@@ -347,30 +338,6 @@ static void place_sightings(struct diag *d, struct nb_path_obs *obs, const char 
     else
         rep->remote_ok = true;
     free(f.s);
-}
-
-/* The classifier's view of one link (counters that moved, or a link down). */
-static void record_link(struct nb_diag_report *rep, int local, const char *agent,
-                        const struct nb_link_report *a, const struct nb_link_counters *dc)
-{
-    bool moved = dc->rx_dropped || dc->tx_dropped || dc->rx_errors || dc->tx_errors ||
-                 dc->carrier_changes || dc->qdisc_drops;
-    if ((!moved && a->up && a->carrier) || rep->nlinks >= NB_CLS_MAX_LINKS)
-        return;
-    struct nb_cls_link *l = &rep->links[rep->nlinks++];
-    memset(l, 0, sizeof(*l));
-    l->side = local ? NB_SIDE_LOCAL : NB_SIDE_REMOTE;
-    snprintf(l->host, sizeof(l->host), "%s", agent);
-    snprintf(l->ifname, sizeof(l->ifname), "%s", a->name);
-    l->role = a->nic ? NB_IF_NIC : NB_IF_TAP;
-    l->rx_dropped = dc->rx_dropped;
-    l->tx_dropped = dc->tx_dropped;
-    l->rx_errors = dc->rx_errors;
-    l->tx_errors = dc->tx_errors;
-    l->carrier_changes = dc->carrier_changes;
-    l->qdisc_drops = dc->qdisc_drops;
-    l->up = a->up;
-    l->carrier = a->carrier;
 }
 
 /* Evidence from link counters that moved during the burst at one host agent. */
@@ -396,7 +363,9 @@ static void link_evidence(struct diag *d, int local, const char *addr, uint16_t 
         struct nb_link_counters dc = {0};
         if (b)
             nb_link_counters_delta(&b->c, &a->c, &dc);
-        record_link(d->rep, local, addr, a, &dc);
+        if (d->rep->nlinks < NB_CLS_MAX_LINKS &&
+            nb_obs_link(local, addr, a, &dc, &d->rep->links[d->rep->nlinks]))
+            d->rep->nlinks++;
         if (!b)
             continue;
         char moved[200] = "";
@@ -415,39 +384,6 @@ static void link_evidence(struct diag *d, int local, const char *addr, uint16_t 
     free(after);
 }
 
-/* Did the reflector receive the lost probes? A netblame reflector numbers its
- * replies per session by the test packets it received (starting at 0), so
- * between two answered probes i < j it received refl_seq[j] - refl_seq[i] - 1
- * of the j - i - 1 lost ones: none means all were lost on the way there
- * (before B.rx), all means every reply was lost on the way back (after B.tx).
- * A mixed gap, a foreign reflector, or lost probes after the last answer stay
- * unresolved: B.rx/B.tx are then not observable for them. */
-static void resolve_reflector_receipt(struct diag *d, struct nb_path_obs *obs)
-{
-    int64_t prev = -1; /* last answered sequence, -1: the session start */
-    uint32_t prev_refl = (uint32_t)-1;
-    for (size_t j = 0; j < d->o->count; j++) {
-        const struct nb_probe_result *r = &d->res[j];
-        if (obs[j].lost)
-            continue;
-        if (!r->netblame_reflector) {
-            prev = (int64_t)j;
-            prev_refl = r->refl_seq;
-            continue;
-        }
-        uint32_t lost = (uint32_t)((int64_t)j - prev - 1);
-        uint32_t received = r->refl_seq - prev_refl - 1;
-        if (lost && (received == 0 || received == lost)) {
-            for (int64_t k = prev + 1; k < (int64_t)j; k++) {
-                obs[k].observable[NB_PT_B_RX] = obs[k].observable[NB_PT_B_TX] = true;
-                obs[k].seen[NB_PT_B_RX] = obs[k].seen[NB_PT_B_TX] = received != 0;
-            }
-        }
-        prev = (int64_t)j;
-        prev_refl = r->refl_seq;
-    }
-}
-
 /* Per-segment decomposition from the host agents' sightings (DESIGN §2). */
 static void decompose(struct diag *d)
 {
@@ -459,22 +395,7 @@ static void decompose(struct diag *d)
     if (!d->o->local_agent[0] && !remote)
         return;
     struct nb_path_obs *obs = nb_calloc(d->o->count, sizeof(*obs));
-    for (size_t i = 0; i < d->o->count; i++) {
-        const struct nb_probe_result *r = &d->res[i];
-        struct nb_path_obs *o = &obs[i];
-        o->observable[NB_PT_A_TX] = o->observable[NB_PT_A_RX] = true;
-        o->lost = !d->done[i] || r->lost;
-        o->observable[NB_PT_B_RX] = o->observable[NB_PT_B_TX] = !o->lost;
-        o->seen[NB_PT_A_TX] = d->done[i];
-        o->t[NB_PT_A_TX] = r->t1;
-        if (!o->lost) {
-            o->seen[NB_PT_A_RX] = o->seen[NB_PT_B_RX] = o->seen[NB_PT_B_TX] = true;
-            o->t[NB_PT_A_RX] = r->t4;
-            o->t[NB_PT_B_RX] = r->t2;
-            o->t[NB_PT_B_TX] = r->t3;
-        }
-    }
-    resolve_reflector_receipt(d, obs);
+    nb_obs_from_results(d->res, d->done, d->o->count, obs);
     if (d->o->local_agent[0]) {
         snprintf(rep->local_agent, sizeof(rep->local_agent), "%s:%u", d->o->local_agent,
                  d->o->local_agent_port);

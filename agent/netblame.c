@@ -81,13 +81,15 @@ static void diag_text(const void *rep, const struct nb_verdict *v, FILE *out)
     nb_diagnose_print_notes(rep, out);
 }
 
-/* The end of every diagnose: classify window IN, append it to RECORD_PATH
- * (if set), print REP around the verdict, and return the exit status. */
-static int conclude(const struct nb_cls_input *in, const char *record_path, int json,
-                    report_json_fn to_json, report_text_fn to_text, const void *rep)
+/* The end of every diagnose: classify window IN with thresholds TH (NULL:
+ * the defaults), append it to RECORD_PATH (if set), print REP around the
+ * verdict, and return the exit status. */
+static int conclude(const struct nb_cls_input *in, const struct nb_cls_thresholds *th,
+                    const char *record_path, int json, report_json_fn to_json,
+                    report_text_fn to_text, const void *rep)
 {
     struct nb_verdict *v = nb_calloc(1, sizeof(*v));
-    nb_classify(in, NULL, NULL, v);
+    nb_classify(in, NULL, th, v);
     int ret = record(record_path, in) < 0 ? NB_EXIT_USAGE : nb_verdict_exit(v);
     if (json) {
         struct nb_buf b;
@@ -117,13 +119,25 @@ static void diagnose_usage(FILE *out)
             "  --count N           probes to send (default 100)\n"
             "  --interval MS       between probes (default 10)\n"
             "  --timeout MS        a probe unanswered this long is lost (default 1000)\n"
-            "  --config FILE       take STAMP authentication (key, SSID) and, for a guest, its\n"
-            "                      host agent from a netblamed config\n"
+            "  --config FILE       take STAMP authentication (key, SSID), the classifier's\n"
+            "                      thresholds and, for a guest, its host agent from a\n"
+            "                      netblamed config\n"
             "  --local-agent ADDR[:PORT]  this guest's host agent (control API, port 9862), for\n"
             "                      the per-segment waterfall; the remote one is learnt in-band\n"
             "  --record FILE       append the measured window to FILE (a JSON line that\n"
             "                      `netblame replay` classifies again)\n"
             "exit status: 0 healthy, 1 fault attributed, 2 usage/config error, 3 inconclusive\n");
+}
+
+/* --config FILE: loaded and validated, or -1 with the reason on stderr. */
+static int load_config(const char *path, struct nb_config *cfg)
+{
+    char err[512];
+    if (nb_config_load(path, cfg, err, sizeof(err)) < 0) {
+        fprintf(stderr, "netblame: %s\n", err);
+        return -1;
+    }
+    return 0;
 }
 
 static int cmd_diagnose(int argc, char **argv)
@@ -207,13 +221,12 @@ static int cmd_diagnose(int argc, char **argv)
     struct nb_app_ports ports = {.first = NB_APP_PORT_FIRST_DEFAULT,
                                  .last = NB_APP_PORT_LAST_DEFAULT};
     uint16_t stamp_port = 0;
+    struct nb_cls_thresholds cls;
+    const struct nb_cls_thresholds *th = NULL; /* defaults without a config */
     if (cfgpath) {
         struct nb_config cfg;
-        char err[512];
-        if (nb_config_load(cfgpath, &cfg, err, sizeof(err)) < 0) {
-            fprintf(stderr, "netblame: %s\n", err);
+        if (load_config(cfgpath, &cfg) < 0)
             return NB_EXIT_USAGE;
-        }
         o.mode = cfg.auth;
         o.key = cfg.key;
         o.ssid = cfg.ssid;
@@ -225,6 +238,8 @@ static int cmd_diagnose(int argc, char **argv)
         ports.first = cfg.app_port_first;
         ports.last = cfg.app_port_last;
         stamp_port = cfg.stamp_port;
+        cls = cfg.cls;
+        th = &cls;
         nb_config_free(&cfg);
     }
     if (local_agent) {
@@ -274,7 +289,7 @@ static int cmd_diagnose(int argc, char **argv)
         }
         struct nb_cls_input *in = nb_calloc(1, sizeof(*in));
         nb_window_from_app(rep, in);
-        rc = conclude(in, record_path, json, app_json, app_text, rep);
+        rc = conclude(in, th, record_path, json, app_json, app_text, rep);
         free(in);
         free(rep);
         return rc;
@@ -293,7 +308,7 @@ static int cmd_diagnose(int argc, char **argv)
     }
     struct nb_cls_input *in = nb_calloc(1, sizeof(*in));
     nb_window_from_diag(rep, in);
-    rc = conclude(in, record_path, json, diag_json, diag_text, rep);
+    rc = conclude(in, th, record_path, json, diag_json, diag_text, rep);
     free(in);
     free(rep);
     return rc;
@@ -302,13 +317,15 @@ static int cmd_diagnose(int argc, char **argv)
 static void replay_usage(FILE *out)
 {
     fprintf(out,
-            "usage: netblame replay TRACE [--json]\n"
-            "  TRACE    recorded windows, one JSON line each (netblame diagnose --record),\n"
-            "           or - for standard input\n"
-            "  --json   each verdict as one line of netblame.verdict/v1 JSON\n"
+            "usage: netblame replay TRACE [--json] [--config FILE]\n"
+            "  TRACE          recorded windows, one JSON line each (netblame diagnose --record),\n"
+            "                 or - for standard input\n"
+            "  --json         each verdict as one line of netblame.verdict/v1 JSON\n"
+            "  --config FILE  judge with the classifier's thresholds of a netblamed config\n"
+            "                 (its \"classifier\" object; default: the built-in ones)\n"
             "Windows are classified in order; a window judged healthy is learnt into the\n"
             "baseline the later ones are judged against, as the daemon does.\n"
-            "exit status: 0 every line classified, 2 usage error or a malformed line\n");
+            "exit status: 0 every line classified, 2 usage or config error, or a malformed line\n");
 }
 
 static void print_line(void *arg, const struct nb_cls_input *in, const struct nb_verdict *v)
@@ -331,12 +348,17 @@ static void print_json(void *arg, const struct nb_cls_input *in, const struct nb
 /* netblame replay: the classifier over a recorded trace. */
 static int cmd_replay(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"json", no_argument, 0, 'j'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    static const struct option opts[] = {{"json", no_argument, 0, 'j'},
+                                         {"config", required_argument, 0, 'c'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     int json = 0, c;
-    while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+    const char *cfgpath = NULL;
+    while ((c = getopt_long(argc, argv, "jc:h", opts, NULL)) != -1) {
         if (c == 'j') {
             json = 1;
+        } else if (c == 'c') {
+            cfgpath = optarg;
         } else if (c == 'h') {
             replay_usage(stdout);
             return 0;
@@ -349,6 +371,17 @@ static int cmd_replay(int argc, char **argv)
         replay_usage(stderr);
         return NB_EXIT_USAGE;
     }
+    /* the config first: a bad one is refused before any verdict is printed */
+    struct nb_cls_thresholds cls;
+    const struct nb_cls_thresholds *th = NULL;
+    if (cfgpath) {
+        struct nb_config cfg;
+        if (load_config(cfgpath, &cfg) < 0)
+            return NB_EXIT_USAGE;
+        cls = cfg.cls;
+        th = &cls;
+        nb_config_free(&cfg);
+    }
     const char *path = argv[optind];
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
     if (!f) {
@@ -356,7 +389,7 @@ static int cmd_replay(int argc, char **argv)
         return NB_EXIT_USAGE;
     }
     struct nb_replay *r = nb_calloc(1, sizeof(*r));
-    nb_replay_init(r);
+    nb_replay_init(r, th);
     unsigned bad = nb_replay_file(r, f, path, stderr, json ? print_json : print_line, NULL);
     if (f != stdin)
         fclose(f);

@@ -14,6 +14,7 @@
 #include "verdicts.h"
 #include "config.h"
 #include "hostagent.h"
+#include "http.h"
 #include "metrics.h"
 #include "netblame/log.h"
 #include "netblame/sender.h"
@@ -25,6 +26,7 @@ struct daemon {
     struct nb_engine *engine;
     struct nb_appmon *apps;    /* app probes (none configured: renders nothing) */
     struct nb_verdicts *verdicts; /* per target, from the engine's and the app probes' results */
+    struct nb_http *http;      /* outgoing requests: host agents' sightings for path verdicts */
     struct nb_hostagent *host; /* host role with "capture"; NULL otherwise */
     struct nb_api *api;
     ev_signal sighup, sigterm, sigint;
@@ -143,7 +145,7 @@ static void on_sighup(struct ev_loop *loop, ev_signal *w, int revents)
             nb_err("reload: capture not restarted: %s", err);
         d->host = h;
     }
-    struct nb_verdicts *v = nb_verdicts_new(loop, &cfg, d->verdicts);
+    struct nb_verdicts *v = nb_verdicts_new(loop, d->http, &cfg, d->verdicts);
     nb_engine_set_verdicts(e, v);
     nb_appmon_set_verdicts(apps, v);
     nb_engine_free(d->engine);
@@ -235,7 +237,10 @@ int main(int argc, char **argv)
     d.apps = nb_appmon_new(d.loop, &d.cfg, NULL, err, sizeof(err));
     if (!d.apps)
         nb_fatal("%s", err);
-    d.verdicts = nb_verdicts_new(d.loop, &d.cfg, NULL);
+    d.http = nb_http_new(d.loop, err, sizeof(err));
+    if (!d.http)
+        nb_fatal("%s", err);
+    d.verdicts = nb_verdicts_new(d.loop, d.http, &d.cfg, NULL);
     nb_engine_set_verdicts(d.engine, d.verdicts);
     nb_appmon_set_verdicts(d.apps, d.verdicts);
     if (d.cfg.capture && !(d.host = nb_hostagent_new(d.loop, &d.cfg, err, sizeof(err))))
@@ -269,6 +274,7 @@ int main(int argc, char **argv)
     nb_appmon_free(d.apps);
     nb_engine_free(d.engine);
     nb_verdicts_free(d.verdicts);
+    nb_http_free(d.http);
     nb_config_free(&d.cfg);
     ev_loop_destroy(d.loop);
     nb_info("stopped");

@@ -8,19 +8,24 @@
 #include "netblame/mem.h"
 #include "trace_json.h"
 
-void nb_replay_init(struct nb_replay *r)
+void nb_replay_init(struct nb_replay *r, const struct nb_cls_thresholds *th)
 {
     memset(r, 0, sizeof(*r));
     nb_baseline_init(&r->base);
+    if (th)
+        r->th = *th;
+    else
+        nb_cls_thresholds_default(&r->th);
 }
 
 void nb_replay_window(struct nb_replay *r, const struct nb_cls_input *in, struct nb_verdict *out)
 {
-    nb_classify(in, &r->base, NULL, out);
+    nb_classify(in, &r->base, &r->th, out);
     r->windows++;
     if (out->layer == NB_LAYER_HEALTHY) {
         r->healthy++;
-        r->learnt += nb_baseline_learn(&r->base, in, NULL) > 0;
+        /* the same thresholds: a window too small to judge is too small to learn */
+        r->learnt += nb_baseline_learn(&r->base, in, &r->th) > 0;
     }
 }
 

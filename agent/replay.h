@@ -11,10 +11,13 @@
 
 struct nb_replay {
     struct nb_baseline base;
+    struct nb_cls_thresholds th; /* for classifying and for learning alike */
     unsigned windows, healthy, learnt;
 };
 
-void nb_replay_init(struct nb_replay *r);
+/* An empty baseline and thresholds TH (copied; NULL: the defaults), e.g. a
+ * config's "classifier" object. */
+void nb_replay_init(struct nb_replay *r, const struct nb_cls_thresholds *th);
 /* Classify IN against what R has learnt into *OUT; learn IN if healthy. */
 void nb_replay_window(struct nb_replay *r, const struct nb_cls_input *in, struct nb_verdict *out);
 

@@ -7,29 +7,46 @@
  * a verdict follows a fault within about half a window (a p50 moves once
  * half the window's probes are affected), and a healthy window is learnt
  * only every half window length, so one stretch of traffic is not counted
- * as many independent windows. */
+ * as many independent windows.
+ *
+ * A `path` peer is decomposed as `netblame diagnose` decomposes a burst: the
+ * daemon follows the sender's host agent (guest role: `host_agent`) and the
+ * reflector's (learnt in-band from the replies) with feed.c, keeps their
+ * sightings by probe, and judges the window up to where both feeds have read
+ * every sighting (feed.h, COVERAGE) — a second or so behind the newest
+ * result. A feed that fails leaves its points unobservable (the classifier
+ * says which segments are unknown and why) rather than holding verdicts
+ * back. The daemon's own vnet and fabric peers over the same span go in as
+ * the families that cross-check the path. */
 #include "verdicts.h"
 
 #include <cjson/cJSON.h>
+#include <arpa/inet.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "feed.h"
 #include "metrics.h"
 #include "netblame/log.h"
 #include "netblame/mem.h"
 #include "netblame/ntp.h"
 #include "netblame/quantile.h"
+#include "observe.h"
 #include "verdict_json.h"
 #include "window.h"
 
 #define RING 4096 /* results kept per target (10 s at 400/s) */
+/* Host-agent sightings of a path peer's probes, by sequence number: a
+ * sighting is read before or after its probe's result comes (a lost probe's
+ * comes at its timeout), so they meet here, not in the ring. Twice RING:
+ * the judged window ends a little behind the newest probe. */
+#define HOBS (2 * RING)
 
 struct sample {
     nb_ns t;     /* monotonic, when the result came */
     bool lost;   /* STAMP: no reply; app: not ok */
-    bool netblame;
-    nb_ns rtt, hold;                 /* STAMP */
+    struct nb_probe_result r;        /* STAMP */
     uint8_t reason;                  /* app: enum nb_app_reason */
     bool connected, have_rtt, have_fb;
     int status;
@@ -48,15 +65,29 @@ struct target {
     nb_ns changed;     /* realtime when the layer last changed */
     nb_ns last_learn;  /* monotonic */
     uint64_t windows;
+    /* path peers: host agents' sightings ([0] the reflector's, [1] ours) */
+    struct nb_feed *feed[2];
+    struct hobs *hobs;
+};
+
+struct hobs {
+    uint64_t probe_id; /* whose points these are (the slot is seq % HOBS) */
+    struct nb_path_obs o;
 };
 
 struct nb_verdicts {
     struct ev_loop *loop;
+    struct nb_http *http; /* NULL: no feeds (path peers end to end only) */
+    bool local_agent;     /* guest role with a host agent: follow it */
+    char local_addr[NB_HOST_MAX];
+    uint16_t local_port;
+    struct nb_cls_thresholds th; /* the config's "classifier" */
     ev_timer tick;
     struct target *t;
     size_t n;
     struct nb_cls_input scratch;
     struct sample *win; /* RING samples: one target's window, reused every tick */
+    struct sample *win2; /* ... and a cross-checking family's */
 };
 
 static struct target *find(const struct nb_verdicts *v, const char *name, bool app)
@@ -78,6 +109,40 @@ static struct sample *push(struct target *t)
     return s;
 }
 
+static void on_sighting(void *arg, const struct nb_sighting *sg, int local)
+{
+    struct target *t = arg;
+    struct hobs *h = &t->hobs[(uint32_t)sg->probe_id % HOBS];
+    if (h->probe_id != sg->probe_id) { /* a newer probe takes the slot */
+        memset(h, 0, sizeof(*h));
+        h->probe_id = sg->probe_id;
+    }
+    nb_obs_place(&h->o, local, sg);
+}
+static void on_local_sighting(void *arg, const struct nb_sighting *s) { on_sighting(arg, s, 1); }
+static void on_remote_sighting(void *arg, const struct nb_sighting *s) { on_sighting(arg, s, 0); }
+
+/* Follow the agents that saw this session's probes: ours (configured) and
+ * the reflector's (announced in its replies). A new session (a reload) or
+ * another reflector agent starts a new feed. */
+static void follow(struct nb_verdicts *v, struct target *t, const struct nb_probe_result *r)
+{
+    uint32_t session = (uint32_t)(r->probe_id >> 32);
+    if (v->local_agent && !nb_feed_is(t->feed[1], v->local_addr, v->local_port, session)) {
+        nb_feed_free(t->feed[1]);
+        t->feed[1] = nb_feed_new(v->http, v->local_addr, v->local_port, session,
+                                 on_local_sighting, t);
+    }
+    if (r->lost || !r->agent_family)
+        return;
+    char addr[INET6_ADDRSTRLEN];
+    inet_ntop(r->agent_family == 4 ? AF_INET : AF_INET6, r->agent_addr, addr, sizeof(addr));
+    if (!nb_feed_is(t->feed[0], addr, r->agent_port, session)) {
+        nb_feed_free(t->feed[0]);
+        t->feed[0] = nb_feed_new(v->http, addr, r->agent_port, session, on_remote_sighting, t);
+    }
+}
+
 void nb_verdicts_stamp(struct nb_verdicts *v, const char *name, const struct nb_probe_result *r)
 {
     struct target *t = find(v, name, false);
@@ -85,9 +150,9 @@ void nb_verdicts_stamp(struct nb_verdicts *v, const char *name, const struct nb_
         return;
     struct sample *s = push(t);
     s->lost = r->lost;
-    s->netblame = r->netblame_reflector;
-    s->rtt = r->rtt;
-    s->hold = r->reflector_hold;
+    s->r = *r;
+    if (t->hobs)
+        follow(v, t, r);
 }
 
 void nb_verdicts_app(struct nb_verdicts *v, const char *name, const struct nb_app_result *r)
@@ -107,13 +172,14 @@ void nb_verdicts_app(struct nb_verdicts *v, const char *name, const struct nb_ap
     s->status = r->status;
 }
 
-/* The samples of T newer than SINCE, oldest first, into OUT; returns count. */
-static size_t window(const struct target *t, nb_ns since, struct sample *out)
+/* The samples of T that came in [SINCE, UNTIL], oldest first, into OUT;
+ * returns count. */
+static size_t window(const struct target *t, nb_ns since, nb_ns until, struct sample *out)
 {
     size_t k = 0;
     for (size_t i = 0; i < t->n; i++) {
         const struct sample *s = &t->ring[(t->head + RING - t->n + i) % RING];
-        if (s->t >= since)
+        if (s->t >= since && s->t <= until)
             out[k++] = *s;
     }
     return k;
@@ -126,42 +192,105 @@ static void summary(int64_t *v, size_t n, struct nb_cls_rtt *out)
     *out = (struct nb_cls_rtt){n > 0, q.p50, q.p90, q.p99};
 }
 
-static void stamp_input(const struct target *t, const struct sample *w, size_t n,
-                        struct nb_cls_input *in)
+/* A vnet or fabric peer: one layer, end to end. */
+static void family_input(const struct sample *w, size_t n, struct nb_cls_family *f)
 {
+    int64_t *rtt = nb_calloc(n + 1, sizeof(int64_t));
+    size_t k = 0;
+    f->present = true;
+    f->probes = n;
+    for (size_t i = 0; i < n; i++)
+        if (w[i].lost)
+            f->lost++;
+        else
+            rtt[k++] = w[i].r.rtt;
+    summary(rtt, k, &f->rtt);
+    free(rtt);
+}
+
+static int by_probe_id(const void *a, const void *b)
+{
+    uint64_t x = ((const struct sample *)a)->r.probe_id, y = ((const struct sample *)b)->r.probe_id;
+    return (x > y) - (x < y);
+}
+
+/* The host agents' points of W's probes, where feed SIDE had read every
+ * sighting of them (feed.h, COVERAGE). Returns whether any side did. */
+static bool place_hosts(const struct target *t, const struct sample *w, size_t n,
+                        struct nb_path_obs *obs)
+{
+    bool any = false;
+    for (size_t i = 0; i < n; i++) {
+        const struct hobs *h = &t->hobs[(uint32_t)w[i].r.probe_id % HOBS];
+        for (int side = 0; side < 2; side++) {
+            const struct nb_feed *f = t->feed[side];
+            if (!f || nb_feed_covered(f) < w[i].t ||
+                nb_feed_session(f) != (uint32_t)(w[i].r.probe_id >> 32))
+                continue;
+            any = true;
+            nb_obs_host_observable(&obs[i], side);
+        }
+        if (h->probe_id != w[i].r.probe_id)
+            continue;
+        for (int p = 0; p < NB_PT__COUNT; p++)
+            if (h->o.seen[p] && obs[i].observable[p]) {
+                obs[i].seen[p] = true;
+                obs[i].t[p] = h->o.t[p];
+            }
+    }
+    return any;
+}
+
+/* A path peer: the round trip, the reflector's own time, and — with host
+ * agents' sightings — every segment of DESIGN §2, plus their link counters
+ * over the window (from SINCE, monotonic). W is reordered. */
+static void path_input(const struct target *t, struct sample *w, size_t n, nb_ns since,
+                       struct nb_cls_input *in)
+{
+    struct nb_cls_path *p = &in->path;
+    qsort(w, n, sizeof(*w), by_probe_id); /* results come in completion order */
+    struct nb_probe_result *res = nb_calloc(n + 1, sizeof(*res));
+    struct nb_path_obs *obs = nb_calloc(n + 1, sizeof(*obs));
     int64_t *rtt = nb_calloc(n + 1, sizeof(int64_t)), *hold = nb_calloc(n + 1, sizeof(int64_t));
     size_t k = 0;
-    uint64_t lost = 0;
     bool netblame = false;
     for (size_t i = 0; i < n; i++) {
-        if (w[i].lost) {
-            lost++;
+        res[i] = w[i].r;
+        if (w[i].lost)
             continue;
-        }
-        rtt[k] = w[i].rtt;
-        hold[k++] = w[i].hold;
-        netblame |= w[i].netblame;
+        rtt[k] = w[i].r.rtt;
+        hold[k++] = w[i].r.reflector_hold;
+        netblame |= w[i].r.netblame_reflector;
     }
-    if (t->family == NB_FAMILY_PATH) {
-        struct nb_cls_path *p = &in->path;
-        p->present = true;
-        p->reflector = netblame ? NB_REFL_NETBLAME : k ? NB_REFL_STAMP : NB_REFL_UNKNOWN;
-        summary(rtt, k, &p->rtt);
+    nb_obs_from_results(res, NULL, n, obs);
+    p->present = true;
+    p->reflector = netblame ? NB_REFL_NETBLAME : k ? NB_REFL_STAMP : NB_REFL_UNKNOWN;
+    summary(rtt, k, &p->rtt);
+    if (t->hobs && place_hosts(t, w, n, obs)) {
+        nb_waterfall_compute(obs, n, &p->wf);
+    } else { /* end to end only: every segment unknown but the reflector's */
         p->wf.probes = n;
         p->wf.answered = k;
-        p->wf.lost = lost;
-        p->wf.lost_unlocated = lost; /* no sightings here: located nowhere */
+        p->wf.lost = n - k;
+        p->wf.lost_unlocated = n - k;
         struct nb_cls_rtt h;
         summary(hold, k, &h);
         p->wf.seg[NB_SEG_REMOTE_APP] = (struct nb_seg_figures){
             .known = k, .p50 = h.p50, .p90 = h.p90, .p99 = h.p99};
-    } else {
-        struct nb_cls_family *f = t->family == NB_FAMILY_VNET ? &in->vnet : &in->fabric;
-        f->present = true;
-        f->probes = n;
-        f->lost = lost;
-        summary(rtt, k, &f->rtt);
     }
+    for (int side = 0; side < 2; side++) {
+        const struct nb_feed *f = t->feed[side];
+        if (!f)
+            continue;
+        nb_feed_links(f, since, side, in->links, &in->nlinks, NB_CLS_MAX_LINKS);
+        char *host = side ? in->local_host : in->remote_host;
+        snprintf(host, NB_CLS_HOSTSIZ, "%s", nb_feed_addr(f));
+    }
+    p->local_agent = t->feed[1] && nb_feed_ok(t->feed[1]);
+    p->remote_agent = t->feed[0] && nb_feed_ok(t->feed[0]);
+    p->remote_agent_known = t->feed[0] != NULL;
+    free(res);
+    free(obs);
     free(rtt);
     free(hold);
 }
@@ -199,25 +328,60 @@ static void app_input(const struct sample *w, size_t n, struct nb_cls_input *in)
     free(srv);
 }
 
+/* Where T's window ends: now, or for a path peer followed by host agents,
+ * where every answering feed has read all sightings (feed.h, COVERAGE). */
+static nb_ns window_end(const struct target *t, nb_ns now_mono)
+{
+    nb_ns end = now_mono;
+    for (int side = 0; side < 2; side++) {
+        const struct nb_feed *f = t->feed[side];
+        if (f && nb_feed_ok(f) && nb_feed_covered(f) < end)
+            end = nb_feed_covered(f);
+    }
+    return end;
+}
+
+/* The daemon's first peer of FAMILY (vnet or fabric) over [SINCE, UNTIL]:
+ * the family that cross-checks a path window. */
+static void cross_family(struct nb_verdicts *v, enum nb_family fam, nb_ns since, nb_ns until,
+                         struct nb_cls_family *out)
+{
+    for (size_t i = 0; i < v->n; i++) {
+        const struct target *o = &v->t[i];
+        if (o->app || o->family != fam)
+            continue;
+        size_t n = window(o, since, until, v->win2);
+        if (n)
+            family_input(v->win2, n, out);
+        return;
+    }
+}
+
 static void judge(struct nb_verdicts *v, struct target *t, nb_ns now_mono, nb_ns now_rt)
 {
     nb_ns span = (nb_ns)NB_VERDICT_WINDOW_S * NB_NS_PER_SEC;
+    nb_ns end = window_end(t, now_mono), start = end - span;
     struct sample *w = v->win;
-    size_t n = window(t, now_mono - span, w);
+    size_t n = window(t, start, end, w);
     struct nb_cls_input *in = &v->scratch;
     memset(in, 0, sizeof(*in));
     snprintf(in->target, sizeof(in->target), "%s", t->name);
-    in->start = now_rt - span;
-    in->end = now_rt;
-    if (t->app)
+    in->end = now_rt - (now_mono - end);
+    in->start = in->end - span;
+    if (t->app) {
         app_input(w, n, in);
-    else
-        stamp_input(t, w, n, in);
+    } else if (t->family == NB_FAMILY_PATH) {
+        path_input(t, w, n, start, in);
+        cross_family(v, NB_FAMILY_VNET, start, end, &in->vnet);
+        cross_family(v, NB_FAMILY_FABRIC, start, end, &in->fabric);
+    } else {
+        family_input(w, n, t->family == NB_FAMILY_VNET ? &in->vnet : &in->fabric);
+    }
     enum nb_layer before = t->have_verdict ? t->verdict.layer : NB_LAYER__COUNT;
-    nb_classify(in, &t->base, NULL, &t->verdict);
+    nb_classify(in, &t->base, &v->th, &t->verdict);
     /* learn from a healthy window at most every half window */
     if (t->verdict.layer == NB_LAYER_HEALTHY && now_mono - t->last_learn >= span / 2) {
-        nb_baseline_learn(&t->base, in, NULL);
+        nb_baseline_learn(&t->base, in, &v->th);
         t->last_learn = now_mono;
     }
     t->windows++;
@@ -238,8 +402,12 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 {
     struct nb_verdicts *v = w->data;
     nb_ns mono = nb_mono_now(), rt = nb_realtime_now();
-    for (size_t i = 0; i < v->n; i++)
+    for (size_t i = 0; i < v->n; i++) {
         judge(v, &v->t[i], mono, rt);
+        for (int side = 0; side < 2; side++)
+            if (v->t[i].feed[side])
+                nb_feed_poll(v->t[i].feed[side], mono);
+    }
 }
 
 static void add_target(struct nb_verdicts *v, const char *name, bool app, enum nb_family fam,
@@ -251,6 +419,8 @@ static void add_target(struct nb_verdicts *v, const char *name, bool app, enum n
     t->app = app;
     t->family = fam;
     t->ring = nb_calloc(RING, sizeof(*t->ring));
+    if (!app && fam == NB_FAMILY_PATH && v->http)
+        t->hobs = nb_calloc(HOBS, sizeof(*t->hobs));
     nb_baseline_init(&t->base);
     const struct target *o = find(old, name, app);
     if (o && (app || o->family == fam)) { /* same measurement: keep what it learnt */
@@ -259,16 +429,24 @@ static void add_target(struct nb_verdicts *v, const char *name, bool app, enum n
         t->n = o->n;
         t->base = o->base;
         t->last_learn = o->last_learn;
+        if (t->hobs && o->hobs) /* sightings already read stay; feeds restart */
+            memcpy(t->hobs, o->hobs, HOBS * sizeof(*t->hobs));
     }
 }
 
-struct nb_verdicts *nb_verdicts_new(struct ev_loop *loop, const struct nb_config *cfg,
-                                    struct nb_verdicts *old)
+struct nb_verdicts *nb_verdicts_new(struct ev_loop *loop, struct nb_http *http,
+                                    const struct nb_config *cfg, struct nb_verdicts *old)
 {
     struct nb_verdicts *v = nb_calloc(1, sizeof(*v));
     v->loop = loop;
+    v->http = http;
+    v->local_agent = http && cfg->role == NB_ROLE_GUEST && cfg->has_host_agent;
+    snprintf(v->local_addr, sizeof(v->local_addr), "%s", cfg->host_agent_addr);
+    v->local_port = cfg->host_agent_port;
+    v->th = cfg->cls;
     v->t = nb_calloc(cfg->npeers + cfg->napps + 1, sizeof(*v->t));
     v->win = nb_calloc(RING, sizeof(*v->win));
+    v->win2 = nb_calloc(RING, sizeof(*v->win2));
     for (size_t i = 0; i < cfg->npeers; i++)
         add_target(v, cfg->peers[i].name, false, cfg->peers[i].family, old);
     for (size_t i = 0; i < cfg->napps; i++)
@@ -285,10 +463,15 @@ void nb_verdicts_free(struct nb_verdicts *v)
     if (!v)
         return;
     ev_timer_stop(v->loop, &v->tick);
-    for (size_t i = 0; i < v->n; i++)
+    for (size_t i = 0; i < v->n; i++) {
+        nb_feed_free(v->t[i].feed[0]);
+        nb_feed_free(v->t[i].feed[1]);
+        free(v->t[i].hobs);
         free(v->t[i].ring);
+    }
     free(v->t);
     free(v->win);
+    free(v->win2);
     free(v);
 }
 

@@ -4,11 +4,12 @@
  * against the target's own baseline (learnt from its healthy windows), and
  * the verdict is kept for GET /v1/verdicts and /metrics.
  *
- * What the daemon feeds is end to end: a `vnet` peer measures the local
- * virtual layer, a `fabric` peer the physical one, a `path` peer the whole
- * path (plus the reflector's own time); app targets their phases and typed
- * failures. Without host-agent sightings a slow path stays `inconclusive`
- * ("not localised"), never a guess. */
+ * A `vnet` peer measures the local virtual layer, a `fabric` peer the
+ * physical one, app targets their phases and typed failures. A `path` peer
+ * is decomposed per segment from the host agents' sightings (ours from
+ * `host_agent`, the reflector's learnt in-band; see verdicts.c), with the
+ * daemon's vnet and fabric peers as cross-checks; without sightings a slow
+ * path stays `inconclusive` ("not localised"), never a guess. */
 #ifndef NB_VERDICTS_H
 #define NB_VERDICTS_H
 
@@ -18,6 +19,7 @@
 #include "appprobe.h"
 #include "buf.h"
 #include "config.h"
+#include "http.h"
 #include "netblame/sender.h"
 
 #define NB_VERDICT_WINDOW_S 10 /* results judged together */
@@ -25,9 +27,11 @@
 struct nb_verdicts;
 
 /* Targets from CFG; OLD (may be NULL) hands over baselines and recent
- * results of targets whose name stays. */
-struct nb_verdicts *nb_verdicts_new(struct ev_loop *loop, const struct nb_config *cfg,
-                                    struct nb_verdicts *old);
+ * results of targets whose name stays. HTTP (may be NULL: no decomposition)
+ * fetches host agents' sightings and link counters for path peers; it must
+ * outlive the result. */
+struct nb_verdicts *nb_verdicts_new(struct ev_loop *loop, struct nb_http *http,
+                                    const struct nb_config *cfg, struct nb_verdicts *old);
 void nb_verdicts_free(struct nb_verdicts *v);
 
 /* A finished STAMP probe of peer NAME; an app probe of target NAME. Unknown

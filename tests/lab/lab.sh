@@ -225,6 +225,7 @@ lab_stats() { lab_ctl "$NB_TMP/standin-$1.sock" stats; }
 # senders) and probe it (vnet). Every agent reflects on its lab address.
 # LAB_AGENT_EXTRA_<node> (e.g. LAB_AGENT_EXTRA_gA), if set: more top-level
 # members for that node's config, each followed by a comma ('"app": [...],').
+# LAB_AGENT_PEERS_<node>, if set: more peers, each preceded by a comma.
 lab_agents() {
     local n ip extra peers more
     for n in hA hB gA gB; do
@@ -241,6 +242,8 @@ lab_agents() {
         esac
         more=LAB_AGENT_EXTRA_$n
         extra+=${!more:-}
+        more=LAB_AGENT_PEERS_$n
+        peers+=${!more:-}
         cat >"$NB_TMP/agent-$n.json" <<JSON
 { "role": "$(case $n in h*) echo host ;; *) echo guest ;; esac)", "node": "$n", $extra
   "reflector": { "address": "${!ip}" }, "peers": [ $peers ] }

@@ -623,6 +623,135 @@ static void test_app_source_ports(void **state)
 #undef PORTS
 }
 
+/* A and B hold the same thresholds (compared field by field: padding may differ). */
+static void assert_same_thresholds(const struct nb_cls_thresholds *a,
+                                   const struct nb_cls_thresholds *b)
+{
+    assert_int_equal(a->min_samples, b->min_samples);
+    assert_int_equal(a->min_app_probes, b->min_app_probes);
+    assert_int_equal(a->min_base_windows, b->min_base_windows);
+    assert_true(a->z == b->z);
+    assert_true(a->k_mad == b->k_mad);
+    for (int l = 0; l < NB_LAYER__COUNT; l++) {
+        assert_true(a->floor_ns[l] == b->floor_ns[l]);
+        assert_true(a->excess_ns[l] == b->excess_ns[l]);
+    }
+    assert_true(a->rtt_floor_ns == b->rtt_floor_ns);
+    assert_true(a->rtt_excess_ns == b->rtt_excess_ns);
+    assert_true(a->server_floor_ns == b->server_floor_ns);
+    assert_true(a->server_excess_ns == b->server_excess_ns);
+    assert_true(a->loss_floor == b->loss_floor);
+    assert_int_equal(a->min_events, b->min_events);
+    assert_true(a->link_only_cap == b->link_only_cap);
+    assert_true(a->tail_factor == b->tail_factor);
+}
+
+static void test_classifier_thresholds(void **state)
+{
+    (void)state;
+    struct nb_config c;
+    struct nb_cls_thresholds def;
+
+    nb_cls_thresholds_default(&def);
+
+    /* absent or empty: the classifier's own defaults */
+    assert_int_equal(parse("{\"role\":\"host\"}", &c), 0);
+    assert_same_thresholds(&c.cls, &def);
+    nb_config_free(&c);
+    assert_int_equal(parse("{\"role\":\"host\",\"classifier\":{\"floor_us\":{}}}", &c), 0);
+    assert_same_thresholds(&c.cls, &def);
+    nb_config_free(&c);
+
+    /* every key; durations in µs become ns; a layer left out keeps its default */
+    assert_int_equal(parse("{\"role\":\"guest\",\"classifier\":{"
+                           "\"min_samples\":20,\"min_app_probes\":8,\"min_base_windows\":32,"
+                           "\"z\":1.96,\"k_mad\":0,"
+                           "\"floor_us\":{\"app\":2000,\"virtual\":500,\"physical\":750.5},"
+                           "\"excess_us\":{\"virtual\":100},"
+                           "\"rtt_floor_us\":8000,\"rtt_excess_us\":1e3,"
+                           "\"server_floor_us\":150000,\"server_excess_us\":60000000,"
+                           "\"loss_floor\":0.005,\"min_events\":1,\"link_only_cap\":1,"
+                           "\"tail_factor\":1.5}}",
+                           &c),
+                     0);
+    assert_int_equal(c.cls.min_samples, 20);
+    assert_int_equal(c.cls.min_app_probes, 8);
+    assert_int_equal(c.cls.min_base_windows, 32);
+    assert_true(c.cls.z == 1.96);
+    assert_true(c.cls.k_mad == 0);
+    assert_true(c.cls.floor_ns[NB_LAYER_APP] == 2e6);
+    assert_true(c.cls.floor_ns[NB_LAYER_VIRTUAL] == 500e3);
+    assert_true(c.cls.floor_ns[NB_LAYER_PHYSICAL] == 750.5e3);
+    assert_true(c.cls.excess_ns[NB_LAYER_VIRTUAL] == 100e3);
+    assert_true(c.cls.excess_ns[NB_LAYER_APP] == def.excess_ns[NB_LAYER_APP]);
+    assert_true(c.cls.excess_ns[NB_LAYER_PHYSICAL] == def.excess_ns[NB_LAYER_PHYSICAL]);
+    assert_true(c.cls.rtt_floor_ns == 8e6);
+    assert_true(c.cls.rtt_excess_ns == 1e6);
+    assert_true(c.cls.server_floor_ns == 150e6);
+    assert_true(c.cls.server_excess_ns == 60e9);
+    assert_true(c.cls.loss_floor == 0.005);
+    assert_int_equal(c.cls.min_events, 1);
+    assert_true(c.cls.link_only_cap == 1.0);
+    assert_true(c.cls.tail_factor == 1.5);
+    nb_config_free(&c);
+
+    /* one key changes one field */
+    assert_int_equal(parse("{\"role\":\"host\",\"classifier\":{\"z\":3}}", &c), 0);
+    def.z = 3;
+    assert_same_thresholds(&c.cls, &def);
+    nb_config_free(&c);
+}
+
+static void test_bad_classifier_thresholds(void **state)
+{
+    (void)state;
+#define CLS(o) "{\"role\":\"host\",\"classifier\":" o "}"
+    static const struct {
+        const char *json, *needle;
+    } cases[] = {
+        {CLS("[]"), NAME ": classifier: must be an object (got an array)"},
+        {CLS("{\"min_sample\":5}"),
+         NAME ": classifier.min_sample: unknown key (known: min_samples, min_app_probes,"},
+        {CLS("{\"Z\":2}"), "tail_factor)"}, /* the whole list, not cut */
+        {CLS("{\"floor_us\":{\"wire\":1}}"),
+         NAME ": classifier.floor_us.wire: unknown key (known: app, virtual, physical)"},
+        {CLS("{\"z\":2,\"z\":3}"), NAME ": classifier.z: duplicate key"},
+        {CLS("{\"floor_us\":500}"), NAME ": classifier.floor_us: must be an object (got a number)"},
+        {CLS("{\"min_samples\":0}"),
+         NAME ": classifier.min_samples: must be an integer in 1..100000 (got 0)"},
+        {CLS("{\"min_events\":2.5}"),
+         NAME ": classifier.min_events: must be an integer in 1..100000 (got 2.5)"},
+        {CLS("{\"min_base_windows\":33}"),
+         NAME ": classifier.min_base_windows: must be an integer in 1..32 (got 33)"},
+        {CLS("{\"min_app_probes\":\"5\"}"),
+         NAME ": classifier.min_app_probes: must be an integer in 1..100000 (got a string)"},
+        {CLS("{\"z\":0}"), NAME ": classifier.z: must be a number > 0 and <= 10 (got 0)"},
+        {CLS("{\"z\":\"2.58\"}"),
+         NAME ": classifier.z: must be a number > 0 and <= 10 (got a string)"},
+        {CLS("{\"k_mad\":-1}"),
+         NAME ": classifier.k_mad: must be a number >= 0 and <= 1000 (got -1)"},
+        {CLS("{\"floor_us\":{\"virtual\":0}}"),
+         NAME ": classifier.floor_us.virtual: must be a number > 0 and <= 60000000 (got 0)"},
+        {CLS("{\"excess_us\":{\"physical\":null}}"),
+         NAME ": classifier.excess_us.physical: must be a number > 0 and <= 60000000 (got null)"},
+        {CLS("{\"rtt_floor_us\":1e999}"),
+         NAME ": classifier.rtt_floor_us: must be a number > 0 and <= 60000000 (got inf)"},
+        {CLS("{\"server_excess_us\":-5}"),
+         NAME ": classifier.server_excess_us: must be a number > 0 and <= 60000000 (got -5)"},
+        {CLS("{\"loss_floor\":0}"),
+         NAME ": classifier.loss_floor: must be a number > 0 and < 1 (got 0)"},
+        {CLS("{\"loss_floor\":1}"),
+         NAME ": classifier.loss_floor: must be a number > 0 and < 1 (got 1)"},
+        {CLS("{\"link_only_cap\":1.5}"),
+         NAME ": classifier.link_only_cap: must be a number > 0 and <= 1 (got 1.5)"},
+        {CLS("{\"tail_factor\":1}"),
+         NAME ": classifier.tail_factor: must be a number > 1 and <= 100 (got 1)"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        expect_error(cases[i].json, cases[i].needle);
+#undef CLS
+}
+
 static void test_invalid_json_reports_line(void **state)
 {
     (void)state;
@@ -925,6 +1054,8 @@ int main(void)
         cmocka_unit_test(test_app_targets),
         cmocka_unit_test(test_bad_app_targets),
         cmocka_unit_test(test_app_source_ports),
+        cmocka_unit_test(test_classifier_thresholds),
+        cmocka_unit_test(test_bad_classifier_thresholds),
         cmocka_unit_test(test_invalid_json_reports_line),
         cmocka_unit_test(test_stamp_auth_rules),
         cmocka_unit_test(test_key_file_relative_to_config_dir),

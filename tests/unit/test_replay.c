@@ -95,7 +95,7 @@ static void test_replay_recorded_traces(void **state)
             fail_msg("%s: missing (tests/lab/record_traces.sh makes it)", path);
         struct nb_replay *r = nb_calloc(1, sizeof(*r));
         struct seen *s = nb_calloc(1, sizeof(*s));
-        nb_replay_init(r);
+        nb_replay_init(r, NULL);
         assert_int_equal(nb_replay_file(r, f, path, stderr, each, s), 0);
         fclose(f);
         assert_true(s->n >= 2);
@@ -118,10 +118,53 @@ static void test_replay_recorded_traces(void **state)
     assert_int_equal(failed, 0);
 }
 
+/* Replay trace NAME with thresholds TH into *S. */
+static void replay_trace(const char *name, const struct nb_cls_thresholds *th, struct seen *s)
+{
+    const char *dir = getenv("NB_TEST_DATA");
+    assert_non_null(dir);
+    char path[512];
+    snprintf(path, sizeof(path), "%s/traces/%s.jsonl", dir, name);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        fail_msg("%s: missing (tests/lab/record_traces.sh makes it)", path);
+    struct nb_replay *r = nb_calloc(1, sizeof(*r));
+    memset(s, 0, sizeof(*s));
+    nb_replay_init(r, th);
+    assert_int_equal(nb_replay_file(r, f, path, stderr, each, s), 0);
+    fclose(f);
+    assert_int_equal(r->windows, s->n);
+    free(r);
+}
+
+/* The thresholds given to the replay are the ones it judges by (what
+ * `netblame replay --config` relies on): the healthy trace's virtual
+ * segments (a p50 of tens to a hundred µs) are slow against a 20 µs floor,
+ * and no window is healthy, so no baseline is learnt to lift that floor. */
+static void test_replay_thresholds(void **state)
+{
+    struct seen *s = nb_calloc(1, sizeof(*s));
+    struct nb_cls_thresholds th;
+
+    nb_cls_thresholds_default(&th);
+    replay_trace("healthy", &th, s); /* the defaults, given explicitly */
+    assert_int_equal(s->unhealthy_before, 0);
+    assert_int_equal(s->last.layer, NB_LAYER_HEALTHY);
+
+    th.floor_ns[NB_LAYER_VIRTUAL] = 20e3;
+    replay_trace("healthy", &th, s);
+    assert_true(s->n >= 2);
+    assert_int_equal(s->unhealthy_before, s->n - 1);
+    assert_int_equal(s->last.layer, NB_LAYER_VIRTUAL);
+
+    free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_replay_recorded_traces),
+        cmocka_unit_test(test_replay_thresholds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,242 @@
+/* feed.c — a host agent followed from the daemon's loop (see feed.h). */
+#include "feed.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "netblame/linkstats.h"
+#include "netblame/mem.h"
+#include "netblame/sender.h"
+#include "observe.h"
+#include "sightings_json.h"
+
+#define NSNAP 16   /* link snapshots kept: one a round, over more than a window */
+#define NTAPS 8    /* taps this session was sighted on (a guest has one or two) */
+#define TIMEOUT_MS 2500
+
+struct snap {
+    nb_ns t; /* monotonic, when the answer came */
+    size_t n;
+    struct nb_link_report *l;
+};
+
+struct nb_feed {
+    struct nb_http *http;
+    char addr[64], host[80]; /* numeric; "addr:port" with brackets for IPv6 */
+    uint16_t port;
+    uint32_t session;
+    nb_feed_cb cb;
+    void *arg;
+    struct nb_http_req *req; /* in flight, or NULL */
+    bool links_phase;        /* REQ is the round's links request */
+    nb_ns round_start;
+    uint64_t cursor;         /* the agent's sequence to read from (0: its oldest) */
+    bool ok;
+    char err[200];
+    nb_ns covered;
+    uint64_t missed;
+    struct nb_sighting *page;
+    char taps[NTAPS][16];
+    size_t ntaps;
+    struct snap snaps[NSNAP];
+    size_t snap_next, nsnap;
+};
+
+static void start(struct nb_feed *f);
+
+static void fail(struct nb_feed *f, const char *what, const char *why)
+{
+    snprintf(f->err, sizeof(f->err), "host agent %s: %s%s", f->host, what, why);
+}
+
+static void note_tap(struct nb_feed *f, const struct nb_sighting *s)
+{
+    if (s->role != NB_IF_TAP || !s->ifname[0])
+        return;
+    for (size_t i = 0; i < f->ntaps; i++)
+        if (strcmp(f->taps[i], s->ifname) == 0)
+            return;
+    if (f->ntaps < NTAPS)
+        snprintf(f->taps[f->ntaps++], sizeof(f->taps[0]), "%s", s->ifname);
+}
+
+static void on_links(struct nb_feed *f, const struct nb_http_result *r)
+{
+    if (r->error || r->status != 200) {
+        fail(f, "links: ", r->error ? r->error : "HTTP status not 200");
+        return;
+    }
+    struct nb_link_report *l = nb_calloc(NB_LINKS_MAX, sizeof(*l));
+    char perr[160];
+    int n = nb_links_json_parse(r->body, r->body_len, l, NB_LINKS_MAX, perr, sizeof(perr));
+    if (n < 0) {
+        fail(f, "links: ", perr);
+        free(l);
+        return;
+    }
+    struct snap *s = &f->snaps[f->snap_next];
+    free(s->l);
+    s->t = nb_mono_now();
+    s->n = (size_t)n;
+    s->l = nb_reallocarray(l, (size_t)n + 1, sizeof(*l));
+    f->snap_next = (f->snap_next + 1) % NSNAP;
+    if (f->nsnap < NSNAP)
+        f->nsnap++;
+}
+
+static void on_sightings(struct nb_feed *f, const struct nb_http_result *r)
+{
+    if (r->error || r->status != 200) {
+        f->ok = false;
+        fail(f, "", r->error ? r->error : "HTTP status not 200");
+        return;
+    }
+    struct nb_sightings_page pg;
+    char perr[160];
+    if (nb_sightings_json_parse(r->body, r->body_len, f->page, NB_SIGHTINGS_PAGE_MAX, &pg, perr,
+                                sizeof(perr)) < 0) {
+        f->ok = false;
+        fail(f, "", perr);
+        return;
+    }
+    for (size_t i = 0; i < pg.n; i++) {
+        note_tap(f, &f->page[i]);
+        f->cb(f->arg, &f->page[i]);
+    }
+    f->missed += pg.missed;
+    bool more = pg.n == NB_SIGHTINGS_PAGE_MAX && pg.next > f->cursor;
+    f->cursor = pg.next;
+    if (more) { /* a full page: the agent holds more, same round */
+        start(f);
+        return;
+    }
+    f->ok = true;
+    f->err[0] = '\0';
+    f->covered = f->round_start - NB_FEED_GRACE;
+    f->links_phase = true;
+    start(f);
+}
+
+static void on_answer(void *arg, const struct nb_http_result *r)
+{
+    struct nb_feed *f = arg;
+    f->req = NULL;
+    if (f->links_phase) {
+        f->links_phase = false;
+        on_links(f, r);
+    } else {
+        on_sightings(f, r);
+    }
+}
+
+static void start(struct nb_feed *f)
+{
+    char url[256], err[200];
+    if (f->links_phase)
+        snprintf(url, sizeof(url), "http://%s/v1/links", f->host);
+    else
+        snprintf(url, sizeof(url), "http://%s/v1/sightings?session=%08x&since=%llu&limit=%d",
+                 f->host, f->session, (unsigned long long)f->cursor, NB_SIGHTINGS_PAGE_MAX);
+    /* small MSS: the agent may sit behind an MTU black hole (agentclient.c) */
+    struct nb_http_opts o = {.timeout_ms = TIMEOUT_MS, .small_mss = true};
+    f->req = nb_http_start(f->http, url, &o, on_answer, f, err, sizeof(err));
+    if (!f->req) {
+        if (!f->links_phase)
+            f->ok = false;
+        f->links_phase = false;
+        fail(f, "", err);
+    }
+}
+
+struct nb_feed *nb_feed_new(struct nb_http *http, const char *addr, uint16_t port,
+                            uint32_t session, nb_feed_cb cb, void *arg)
+{
+    struct nb_feed *f = nb_calloc(1, sizeof(*f));
+    f->http = http;
+    snprintf(f->addr, sizeof(f->addr), "%s", addr);
+    snprintf(f->host, sizeof(f->host), strchr(addr, ':') ? "[%s]:%u" : "%s:%u", addr, port);
+    f->port = port;
+    f->session = session;
+    f->cb = cb;
+    f->arg = arg;
+    f->page = nb_calloc(NB_SIGHTINGS_PAGE_MAX, sizeof(*f->page));
+    snprintf(f->err, sizeof(f->err), "host agent %s: not asked yet", f->host);
+    return f;
+}
+
+void nb_feed_free(struct nb_feed *f)
+{
+    if (!f)
+        return;
+    if (f->req)
+        nb_http_cancel(f->http, f->req);
+    for (size_t i = 0; i < NSNAP; i++)
+        free(f->snaps[i].l);
+    free(f->page);
+    free(f);
+}
+
+void nb_feed_poll(struct nb_feed *f, nb_ns now_mono)
+{
+    if (f->req)
+        return; /* the previous round is still running (a slow or dead agent) */
+    f->round_start = now_mono;
+    f->links_phase = false;
+    start(f);
+}
+
+bool nb_feed_is(const struct nb_feed *f, const char *addr, uint16_t port, uint32_t session)
+{
+    return f && f->port == port && f->session == session && strcmp(f->addr, addr) == 0;
+}
+
+const char *nb_feed_agent(const struct nb_feed *f) { return f->host; }
+const char *nb_feed_addr(const struct nb_feed *f) { return f->addr; }
+uint32_t nb_feed_session(const struct nb_feed *f) { return f->session; }
+bool nb_feed_ok(const struct nb_feed *f) { return f->ok; }
+const char *nb_feed_error(const struct nb_feed *f) { return f->err; }
+nb_ns nb_feed_covered(const struct nb_feed *f) { return f->covered; }
+uint64_t nb_feed_missed(const struct nb_feed *f) { return f->missed; }
+
+static const struct nb_link_report *find_link(const struct snap *s, const char *name)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (strcmp(s->l[i].name, name) == 0)
+            return &s->l[i];
+    return NULL;
+}
+
+static bool ours(const struct nb_feed *f, const struct nb_link_report *a)
+{
+    if (a->nic || f->ntaps == 0)
+        return true; /* nothing sighted yet: every tap may be this path's */
+    for (size_t i = 0; i < f->ntaps; i++)
+        if (strcmp(f->taps[i], a->name) == 0)
+            return true;
+    return false;
+}
+
+void nb_feed_links(const struct nb_feed *f, nb_ns since, int local, struct nb_cls_link *out,
+                   size_t *n, size_t cap)
+{
+    if (!f || f->nsnap == 0)
+        return;
+    const struct snap *last = &f->snaps[(f->snap_next + NSNAP - 1) % NSNAP];
+    const struct snap *base = &f->snaps[(f->snap_next + NSNAP - f->nsnap) % NSNAP]; /* oldest */
+    for (size_t k = 0; k < f->nsnap; k++) {
+        const struct snap *s = &f->snaps[(f->snap_next + NSNAP - f->nsnap + k) % NSNAP];
+        if (s->t <= since)
+            base = s;
+    }
+    for (size_t i = 0; i < last->n && *n < cap; i++) {
+        const struct nb_link_report *a = &last->l[i], *b = find_link(base, a->name);
+        if (!ours(f, a))
+            continue;
+        struct nb_link_counters dc = {0};
+        if (b)
+            nb_link_counters_delta(&b->c, &a->c, &dc);
+        if (nb_obs_link(local, f->addr, a, &dc, &out[*n]))
+            (*n)++;
+    }
+}
