@@ -410,9 +410,26 @@ void nb_cls_analyse_waterfall(struct ctx *x, const struct nb_waterfall *w,
             nb_cls_add_ev(x, "%zu of %zu %s lost somewhere in %s (not significant)", shared,
                           w->probes, what, nb_cls_seg_list(mask).s);
     }
-    if (w->lost_unlocated)
-        nb_cls_add_ev(x, "%zu of %zu %s lost without any sighting: blamed on no segment",
-                      w->lost_unlocated, w->probes, what);
+    /* Loss no observation point located (an end-to-end window, or probes not
+     * even sighted leaving): a symptom of the whole path. Significant, it is
+     * blamed only where the families leave one team; otherwise it keeps the
+     * window from being called healthy (inconclusive, with the reason). */
+    if (w->lost_unlocated) {
+        double lo;
+        if (nb_cls_significant(x, w->lost_unlocated, w->probes, &lo)) {
+            struct nb_ci ci = nb_wilson(w->lost_unlocated, w->probes, th->z);
+            char sym[160];
+            nb_cls_fmt(sym, sizeof(sym), "%sloss %s (CI %s-%s) of %s, located nowhere", pre,
+                       pct((double)w->lost_unlocated / (double)w->probes).s, pct(ci.lo).s,
+                       pct(ci.hi).s, what);
+            span_blame(x, (1u << NB_SEG__COUNT) - 1,
+                       nb_cls_rate_strength(x, lo, w->probes, th->min_samples), src, hs, true,
+                       sym);
+        } else {
+            nb_cls_add_ev(x, "%zu of %zu %s lost without any sighting (not significant)",
+                          w->lost_unlocated, w->probes, what);
+        }
+    }
     if (!hs && !x->in->path.remote_agent && x->in->path.remote_agent_known)
         nb_cls_add_ev(x, "the remote host agent did not answer: physical, remote_switch and "
                          "remote_virtual are not measured");

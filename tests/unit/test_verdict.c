@@ -815,6 +815,40 @@ static void test_nothing_observed(void **state)
     assert_string_equal(v.reason, "no observations in this window");
 }
 
+/* An end-to-end window (no sightings): every segment unknown but the
+ * reflector's, K of N probes lost and located nowhere, vnet probes healthy. */
+static void unlocated_loss(struct nb_cls_input *in, size_t n, size_t k)
+{
+    healthy(in, n);
+    struct nb_waterfall *w = &in->path.wf;
+    in->path.local_agent = in->path.remote_agent = false;
+    for (int s = 0; s < RA; s++)
+        w->seg[s].known = 0;
+    w->answered = n - k;
+    w->seg[RA].known = n - k;
+    w->lost = w->lost_unlocated = k;
+    in->vnet = (struct nb_cls_family){.present = true, .probes = n, .lost = 0,
+                                      .rtt = {true, 90 * US, 110 * US, 150 * US}};
+}
+
+/* Loss nothing located is still loss: a path that lost most of its probes
+ * is never called healthy, and with several teams possible it is not
+ * blamed on one either. */
+static void test_unlocated_loss_is_never_healthy(void **state)
+{
+    struct nb_cls_input in;
+    struct nb_verdict v;
+    unlocated_loss(&in, 200, 60);
+    nb_classify(&in, NULL, NULL, &v);
+    assert_int_equal(v.layer, NB_LAYER_INCONCLUSIVE);
+    assert_true(verdict_mentions(&v, "located nowhere"));
+    assert_true(verdict_mentions(&v, "ruled out local_virtual (vnet probes healthy)"));
+
+    unlocated_loss(&in, 200, 1); /* one probe lost: not a rate */
+    nb_classify(&in, NULL, NULL, &v);
+    assert_int_equal(v.layer, NB_LAYER_HEALTHY);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -830,6 +864,7 @@ int main(void)
         cmocka_unit_test(test_link_only_stays_low),
         cmocka_unit_test(test_names_round_trip),
         cmocka_unit_test(test_nothing_observed),
+        cmocka_unit_test(test_unlocated_loss_is_never_healthy),
         cmocka_unit_test(test_invariants_on_random_windows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
