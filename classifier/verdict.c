@@ -287,6 +287,26 @@ static void resolve_where(const struct ctx *x, const size_t *idx, size_t n, enum
                    w->side == NB_SIDE_LOCAL ? in->local_host : in->remote_host);
 }
 
+/* Part of an interface name? (Not isalnum: that reads the locale.) */
+static bool name_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '-' || c == '.';
+}
+
+/* Does TEXT name interface NAME as a word ("eth1" is not in "eth10")? */
+static bool names(const char *text, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = text; n && (p = strstr(p, name)); p++) {
+        bool before = p == text || !name_char(p[-1]);
+        bool after = !name_char(p[n]) || (p[n] == '.' && !name_char(p[n + 1])); /* "eth1." */
+        if (before && after)
+            return true;
+    }
+    return false;
+}
+
 /* Merge the candidates of one team into a finding (confidence: see the top). */
 static void merge_team(const struct ctx *x, const size_t *idx, size_t n, struct nb_finding *f)
 {
@@ -322,7 +342,7 @@ static void merge_team(const struct ctx *x, const size_t *idx, size_t n, struct 
     for (size_t i = 0; i < n; i++) {
         const struct cand *c = &x->c[idx[i]];
         if (c != p && c->note[0] && !strstr(f->summary, c->note) &&
-            !(c->src == SRC_LINK && strstr(f->summary, x->in->links[c->link].ifname)))
+            !(c->src == SRC_LINK && names(f->summary, x->in->links[c->link].ifname)))
             nb_cls_cat(f->summary, sizeof(f->summary), "; %s", c->note);
     }
     resolve_where(x, idx, n, p->layer, p->side, &f->where);

@@ -200,7 +200,8 @@ struct line nb_cls_missing_points(const struct ctx *x, unsigned mask, bool hs, b
         nb_cls_cat(t.s, sizeof(t.s), "HA.* (no local host agent sightings)");
     if ((mask & need_hb) && !hb)
         nb_cls_cat(t.s, sizeof(t.s), "%sHB.* (%s)", t.s[0] ? "; " : "",
-                   hs || p->remote_agent_known     ? "remote host agent did not answer"
+                   hs                              ? "no remote host agent sightings"
+                   : p->remote_agent_known         ? "remote host agent did not answer"
                    : p->reflector == NB_REFL_STAMP ? "plain STAMP reflector: no remote host agent"
                                                    : "no remote host agent known");
     if (lossy && !hs && (mask & (BIT(NB_SEG_REMOTE_VIRTUAL) | BIT(NB_SEG_REMOTE_APP))) &&
