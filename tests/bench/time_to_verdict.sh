@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # Benchmark: how long after a fault's onset the daemon's continuous verdict
-# names it. In the lab, REPS times each: a 6 ms virtio delay under gA (its
-# vnet peer hA must turn virtual/local), a 6 ms wire delay (hA's fabric
-# peer hB must turn physical) and a backend answering HTTP 503 (gA's app
-# target "web", probed every 100 ms, must turn app); the time is from the
-# fault's injection to the
-# first /v1/verdicts answer naming it, polled every 100 ms. Between runs the
-# fault is cleared and the verdict must be healthy again.
+# names it. In the lab, REPS times each of:
+#   - gA's `path` peer gB (probed every 50 ms, decomposed from both host
+#     agents' sightings): a 3 ms virtio delay under gA (virtual/local), under
+#     gB (virtual/remote), a 3 ms wire delay (physical), 20 % drops in hA's
+#     bridge (virtual/local);
+#   - the single-layer families: a 6 ms virtio delay under gA (gA's vnet peer
+#     hA must turn virtual/local), a 6 ms wire delay (hA's fabric peer hB
+#     must turn physical);
+#   - a backend answering HTTP 503 (gA's app target "web", probed every
+#     100 ms, must turn app).
+# The time is from the fault's injection to the first /v1/verdicts answer
+# naming its layer and side, polled every 100 ms; then the fault is cleared
+# and the time back to healthy is measured the same way.
 #   usage: NB_BIN=build/release NB_SRC=. tests/bench/time_to_verdict.sh [REPS]
 . "$NB_SRC/tests/lib/common.sh"
 . "$NB_SRC/tests/lab/lab.sh"
@@ -14,42 +20,47 @@ reps=${1:-3}
 lab_up
 LAB_AGENT_EXTRA_gA='"app": [ { "name": "web", "url": "http://'$LAB_IP_gB:$LAB_HTTP_PORT'/",
     "interval_ms": 100, "timeout_ms": 1500 } ],'
+LAB_AGENT_PEERS_gA=', { "name": "gB", "family": "path", "address": "'$LAB_IP_gB'", "interval_ms": 50 }'
 lab_agents
 
-verdict_is() { # NODE TARGET LAYER
+verdict_is() { # NODE TARGET LAYER [SIDE]
     lab_exec "$1" curl -sf "http://$(lab_api "$1")/v1/verdicts?target=$2" |
-        jq -e --arg l "$3" '.verdicts[0].verdict == $l' >/dev/null
+        jq -e --arg l "$3" --arg s "${4:-}" \
+            '.verdicts[0] | .verdict == $l and ($s == "" or .where.side == $s)' >/dev/null
 }
-# seconds from now until NODE's verdict on TARGET is LAYER (60 s at most)
+# seconds from now until NODE's verdict on TARGET is LAYER [SIDE] (60 s at most)
 until_verdict() {
     local t0 now
     t0=$(date +%s.%N)
-    while ! verdict_is "$1" "$2" "$3"; do
+    while ! verdict_is "$@"; do
         now=$(date +%s.%N)
         awk -v a="$t0" -v b="$now" 'BEGIN { exit !(b - a > 60) }' && { echo timeout; return; }
         sleep 0.1
     done
     awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f\n", b - a }'
 }
+# one LABEL NODE TARGET LAYER SIDE FAULT...: inject, time the verdict, clear,
+# time the way back
+one() {
+    local label=$1 node=$2 target=$3 layer=$4 side=$5 a b
+    shift 5
+    lab_fault "$@"
+    a=$(until_verdict "$node" "$target" "$layer" "$side")
+    lab_clear
+    b=$(until_verdict "$node" "$target" healthy)
+    printf '%s\t%s\t%s\t%s\t%s\n' "$label" "$target" "$layer${side:+/$side}" "$a" "$b"
+}
 
-nb_wait_for "gA healthy" 60 verdict_is gA hA healthy
-nb_wait_for "hA healthy" 60 verdict_is hA hB healthy
-nb_wait_for "web healthy" 60 verdict_is gA web healthy
-printf 'fault\tverdict\tseconds_to_verdict\tseconds_back_to_healthy\n'
+for t in "gA hA" "hA hB" "gA web" "gA gB"; do
+    nb_wait_for "$t healthy" 60 verdict_is $t healthy
+done
+printf 'fault\ttarget\tverdict\tseconds_to_verdict\tseconds_back_to_healthy\n'
 for _ in $(seq "$reps"); do
-    lab_fault virtio local tx delay_us=6000
-    a=$(until_verdict gA hA virtual)
-    lab_clear
-    b=$(until_verdict gA hA healthy)
-    printf 'virtio local 6 ms\tvirtual\t%s\t%s\n' "$a" "$b"
-    lab_fault wire ab delay_us=6000
-    a=$(until_verdict hA hB physical)
-    lab_clear
-    b=$(until_verdict hA hB healthy)
-    printf 'wire 6 ms\tphysical\t%s\t%s\n' "$a" "$b"
-    lab_fault app status=503
-    a=$(until_verdict gA web app)
-    lab_clear
-    b=$(until_verdict gA web healthy)
-    printf 'backend HTTP 503\tapp\t%s\t%s\n' "$a" "$b"
+    one "virtio gA 3 ms" gA gB virtual local virtio local tx delay_us=3000
+    one "virtio gB 3 ms" gA gB virtual remote virtio remote rx delay_us=3000
+    one "wire 3 ms" gA gB physical "" wire ab delay_us=3000
+    one "bridge hA 20 % drops" gA gB virtual local bridge local drop_pct=20
+    one "virtio gA 6 ms" gA hA virtual local virtio local tx delay_us=6000
+    one "wire 6 ms" hA hB physical "" wire ab delay_us=6000
+    one "backend HTTP 503" gA web app "" app status=503
 done
