@@ -6,11 +6,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "baseline_json.h"
 #include "buf.h"
 #include "http.h"
 #include "links_json.h"
 #include "netblame/mem.h"
 #include "sightings_json.h"
+#include "trace_json.h"
 
 /* "host:port" for a URL, brackets around IPv6. */
 static void url_host(const char *addr, uint16_t port, char *out, size_t cap)
@@ -38,16 +40,16 @@ static void on_answer(void *arg, const struct nb_http_result *r)
 
 /* GET URL into BODY (NUL-terminated), blocking on a private loop. Agents
  * are asked about the very path that may be broken: a small MSS keeps the
- * answer in segments an MTU black hole lets through (http.h). Returns 0, or
- * -1 with ERR naming HOST. */
-static int http_get(const char *host, const char *url, long timeout_ms, struct nb_buf *body,
-                    char *err, size_t errlen)
+ * answer in segments an MTU black hole lets through (http.h). Returns 0 when
+ * an HTTP answer came (its status in *STATUS), or -1 with why none did in WHY. */
+static int http_answer(const char *url, long timeout_ms, struct nb_buf *body, long *status,
+                       char *why, size_t whylen)
 {
     struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
     char e[200];
     struct nb_http *h = loop ? nb_http_new(loop, e, sizeof(e)) : NULL;
     if (!h) {
-        snprintf(err, errlen, "host agent %s: %s", host, loop ? e : "no event loop");
+        snprintf(why, whylen, "%s", loop ? e : "no event loop");
         if (loop)
             ev_loop_destroy(loop);
         return -1;
@@ -62,9 +64,23 @@ static int http_get(const char *host, const char *url, long timeout_ms, struct n
         snprintf(a.error, sizeof(a.error), "%s", e);
     nb_http_free(h);
     ev_loop_destroy(loop);
-    if (a.error[0] || a.status != 200) {
-        snprintf(err, errlen, "host agent %s: %s", host,
-                 a.error[0] ? a.error : "HTTP status not 200");
+    *status = a.status;
+    if (a.error[0]) {
+        snprintf(why, whylen, "%s", a.error);
+        return -1;
+    }
+    return 0;
+}
+
+/* GET URL from the host agent at HOST into BODY: 0 on HTTP 200, or -1 with
+ * ERR naming HOST. */
+static int http_get(const char *host, const char *url, long timeout_ms, struct nb_buf *body,
+                    char *err, size_t errlen)
+{
+    char why[200] = "";
+    long status = 0;
+    if (http_answer(url, timeout_ms, body, &status, why, sizeof(why)) < 0 || status != 200) {
+        snprintf(err, errlen, "host agent %s: %s", host, why[0] ? why : "HTTP status not 200");
         return -1;
     }
     return 0;
@@ -138,4 +154,54 @@ int nb_agent_fetch_links(const char *addr, uint16_t port, long timeout_ms,
     }
     nb_buf_free(&body);
     return n;
+}
+
+int nb_agent_fetch_baseline(const char *addr, uint16_t port, const char *name, bool app,
+                            long timeout_ms, struct nb_baseline *out, char *err, size_t errlen)
+{
+    char host[80], url[256], e[200] = "", got[NB_CLS_TARGETSIZ];
+    url_host(addr, port, host, sizeof(host));
+    /* names are [A-Za-z0-9_.:-]+ (config.h): nothing to escape in a query */
+    snprintf(url, sizeof(url), "http://%s/v1/baselines?target=%s&kind=%s", host, name,
+             app ? "app" : "peer");
+    nb_baseline_init(out);
+    struct nb_buf body;
+    nb_buf_init(&body);
+    long status = 0;
+    int rc = -1;
+    if (http_answer(url, timeout_ms, &body, &status, e, sizeof(e)) < 0)
+        snprintf(err, errlen, "netblamed at %s did not answer: %s", host, e);
+    else if (status == 404)
+        rc = 1;
+    else if (status != 200)
+        snprintf(err, errlen, "netblamed at %s answered HTTP status %ld", host, status);
+    else if (nb_baseline_json_parse(body.data, body.len, got, sizeof(got), out, e, sizeof(e)))
+        snprintf(err, errlen, "netblamed at %s: %s", host, e);
+    else if (strcmp(got, name) != 0)
+        snprintf(err, errlen, "netblamed at %s answered the baseline of %.64s, not %s", host, got,
+                 name);
+    else
+        rc = 0;
+    if (rc != 0)
+        nb_baseline_init(out);
+    nb_buf_free(&body);
+    return rc;
+}
+
+int nb_agent_fetch_fabric(const char *addr, uint16_t port, const char *peer, unsigned seconds,
+                          long timeout_ms, struct nb_cls_family *out, char *err, size_t errlen)
+{
+    char host[80], url[160], perr[240];
+    url_host(addr, port, host, sizeof(host));
+    struct nb_buf body;
+    nb_buf_init(&body);
+    snprintf(url, sizeof(url), "http://%s/v1/windows?seconds=%u", host, seconds);
+    int found = -1;
+    if (http_get(host, url, timeout_ms, &body, err, errlen) == 0) {
+        found = nb_trace_find_fabric(body.data, body.len, peer, out, perr, sizeof(perr));
+        if (found < 0)
+            snprintf(err, errlen, "host agent %s: %s", host, perr);
+    }
+    nb_buf_free(&body);
+    return found;
 }

@@ -5,17 +5,23 @@
 #ifndef NB_AGENTCLIENT_H
 #define NB_AGENTCLIENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "links_json.h"
+#include "netblame/verdict.h"
 #include "netblame/sighting.h"
+#include "netblame/verdict.h"
 
 /* Bound on each request to a host agent during a diagnosis. Above TCP's 1 s
  * initial RTO, so one lost SYN (the agent may sit behind the very fault
  * being diagnosed) is survived; a dead agent costs this much and is
  * reported. */
 #define NB_AGENT_TIMEOUT_MS 2500
+/* Bound on asking this machine's own netblamed (loopback, or its API
+ * address): it answers in milliseconds or is not there. */
+#define NB_DAEMON_TIMEOUT_MS 1000
 
 struct nb_fetch {
     struct nb_sighting *s; /* owned: free() */
@@ -37,5 +43,19 @@ int nb_agent_fetch_sightings(const char *addr, uint16_t port, uint32_t session, 
  * Returns the count, or -1 with a one-line reason in ERR. */
 int nb_agent_fetch_links(const char *addr, uint16_t port, long timeout_ms,
                          struct nb_link_report *out, size_t cap, char *err, size_t errlen);
+
+/* The baseline the daemon at ADDR:PORT learnt for its STAMP peer NAME (APP:
+ * its app target NAME), figures only (GET /v1/baselines, baseline_json.h),
+ * into OUT. Returns 0; 1 if the daemon has no such target (OUT empty); or -1
+ * with a one-line reason in ERR ("netblamed at 127.0.0.1:9862 did not
+ * answer: connection refused"). */
+int nb_agent_fetch_baseline(const char *addr, uint16_t port, const char *name, bool app,
+                            long timeout_ms, struct nb_baseline *out, char *err, size_t errlen);
+
+/* The agent's `fabric` window toward host PEER (numeric) over its last
+ * SECONDS (1..10), from its GET /v1/windows. Returns 1 with *OUT filled, 0
+ * if it has none (no such fabric peer), -1 with a reason in ERR. */
+int nb_agent_fetch_fabric(const char *addr, uint16_t port, const char *peer, unsigned seconds,
+                          long timeout_ms, struct nb_cls_family *out, char *err, size_t errlen);
 
 #endif

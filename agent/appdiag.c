@@ -335,8 +335,7 @@ static cJSON *ms_summary(const struct nb_summary *s)
     return o;
 }
 
-void nb_appdiag_json(const struct nb_appdiag_report *rep, const struct nb_verdict *v,
-                     struct nb_buf *b)
+cJSON *nb_appdiag_json(const struct nb_appdiag_report *rep, const struct nb_verdict *v)
 {
     cJSON *root = nb_verdict_to_json(v);
     cJSON *notes = cJSON_GetObjectItemCaseSensitive(root, "evidence");
@@ -368,8 +367,5 @@ void nb_appdiag_json(const struct nb_appdiag_report *rep, const struct nb_verdic
     cJSON_AddItemToObject(hs, "host_agents",
                           nb_host_agents_json(rep->local_agent, rep->remote_agent, rep->local_ok,
                                               rep->remote_ok, rep->sightings_missed));
-    char *s = cJSON_Print(root);
-    nb_buf_printf(b, "%s\n", s);
-    free(s);
-    cJSON_Delete(root);
+    return root;
 }

@@ -60,9 +60,10 @@ struct nb_appdiag_report {
 int nb_appdiag_run(struct ev_loop *loop, const struct nb_appdiag_opts *o,
                    struct nb_appdiag_report *rep, char *err, size_t errlen);
 void nb_appdiag_print(const struct nb_appdiag_report *rep, FILE *out);
+struct cJSON;
 /* The verdict V as the contract JSON, with an "app" object of the figures
- * behind it and the notes appended to its evidence. */
-void nb_appdiag_json(const struct nb_appdiag_report *rep, const struct nb_verdict *v,
-                     struct nb_buf *b);
+ * behind it and the notes appended to its evidence (the caller prints and
+ * frees it). */
+struct cJSON *nb_appdiag_json(const struct nb_appdiag_report *rep, const struct nb_verdict *v);
 
 #endif

@@ -384,6 +384,24 @@ static void link_evidence(struct diag *d, int local, const char *addr, uint16_t 
     free(after);
 }
 
+/* The fabric family: the local host agent probes its peer host agents NIC
+ * to NIC all the time (a `fabric` peer of its daemon); its last window
+ * toward the remote host (PEER, the reflector's host agent) is the
+ * physical layer measured without either guest's virtual path. */
+static void fabric_window(struct diag *d, const char *peer)
+{
+    char err[256];
+    /* over the burst's own span (at least 2 s, for enough fabric probes) */
+    nb_ns took = d->rep->end - d->rep->start;
+    unsigned secs = (unsigned)((took + NB_NS_PER_SEC - 1) / NB_NS_PER_SEC);
+    secs = secs < 2 ? 2 : secs > 10 ? 10 : secs;
+    int r = nb_agent_fetch_fabric(d->o->local_agent, d->o->local_agent_port, peer, secs,
+                                  NB_AGENT_TIMEOUT_MS, &d->rep->fabric, err, sizeof(err));
+    d->rep->fabric_present = r > 0;
+    if (r < 0)
+        add_evidence(d->rep, "no fabric window from the local host agent (%s)", err);
+}
+
 /* Per-segment decomposition from the host agents' sightings (DESIGN §2). */
 static void decompose(struct diag *d)
 {
@@ -401,14 +419,16 @@ static void decompose(struct diag *d)
                  d->o->local_agent_port);
         place_sightings(d, obs, d->o->local_agent, d->o->local_agent_port, 1);
     }
+    char addr[INET6_ADDRSTRLEN] = "";
     if (remote) {
-        char addr[INET6_ADDRSTRLEN];
         inet_ntop(remote->agent_family == 4 ? AF_INET : AF_INET6, remote->agent_addr, addr,
                   sizeof(addr));
         snprintf(rep->remote_agent, sizeof(rep->remote_agent), "%s:%u", addr, remote->agent_port);
         place_sightings(d, obs, addr, remote->agent_port, 0);
     }
     rep->decomposed = rep->local_ok || rep->remote_ok;
+    if (d->o->local_agent[0] && remote)
+        fabric_window(d, addr);
     if (d->o->local_agent[0])
         link_evidence(d, 1, d->o->local_agent, d->o->local_agent_port);
     if (d->remote_known)
@@ -569,6 +589,17 @@ void nb_diagnose_print(const struct nb_diag_report *rep, FILE *out)
     print_row(out, "reflector", &rep->hold);
     if (rep->vnet_present)
         print_row(out, "vnet rtt", &rep->vnet_rtt); /* this guest <-> its host agent */
+    if (rep->fabric_present) { /* the host agent's window: quantiles only */
+        const struct nb_cls_family *f = &rep->fabric;
+        if (f->rtt.known)
+            fprintf(out, "  %-12s %9s %9.1f %9.1f %9.1f %9s   (local host agent's last window,"
+                         " %llu/%llu lost)\n",
+                    "fabric rtt", "-", f->rtt.p50 / 1e3, f->rtt.p90 / 1e3, f->rtt.p99 / 1e3, "-",
+                    (unsigned long long)f->lost, (unsigned long long)f->probes);
+        else
+            fprintf(out, "  %-12s   no reply to the local host agent's %llu fabric probes\n",
+                    "fabric rtt", (unsigned long long)f->probes);
+    }
     if (rep->decomposed)
         print_waterfall(rep, out);
     else
@@ -624,8 +655,7 @@ struct cJSON *nb_host_agents_json(const char *local, const char *remote, bool lo
     return ag;
 }
 
-void nb_diagnose_json(const struct nb_diag_report *rep, const struct nb_verdict *v,
-                      struct nb_buf *b)
+cJSON *nb_diagnose_json(const struct nb_diag_report *rep, const struct nb_verdict *v)
 {
     cJSON *root = nb_verdict_to_json(v);
     /* the figures behind the verdict, after the classifier's own sentences */
@@ -651,6 +681,20 @@ void nb_diagnose_json(const struct nb_diag_report *rep, const struct nb_verdict 
         cJSON_AddNumberToObject(vn, "lost", (double)rep->vnet_lost);
         cJSON_AddItemToObject(vn, "rtt_us", us_summary(&rep->vnet_rtt));
     }
+    if (rep->fabric_present) { /* the local host agent's last fabric window */
+        const struct nb_cls_family *f = &rep->fabric;
+        cJSON *fb = cJSON_AddObjectToObject(p, "fabric");
+        cJSON_AddNumberToObject(fb, "sent", (double)f->probes);
+        cJSON_AddNumberToObject(fb, "lost", (double)f->lost);
+        if (f->rtt.known) {
+            cJSON *q = cJSON_AddObjectToObject(fb, "rtt_us");
+            cJSON_AddNumberToObject(q, "p50", f->rtt.p50 / 1e3);
+            cJSON_AddNumberToObject(q, "p90", f->rtt.p90 / 1e3);
+            cJSON_AddNumberToObject(q, "p99", f->rtt.p99 / 1e3);
+        } else {
+            cJSON_AddNullToObject(fb, "rtt_us");
+        }
+    }
     cJSON *big = cJSON_AddObjectToObject(p, "full_size");
     cJSON_AddNumberToObject(big, "bytes", rep->pad_size);
     cJSON_AddNumberToObject(big, "sent", rep->big_sent);
@@ -669,9 +713,5 @@ void nb_diagnose_json(const struct nb_diag_report *rep, const struct nb_verdict 
     cJSON_AddNumberToObject(tsrc, "send_user", rep->t1_user);
     cJSON_AddNumberToObject(tsrc, "receive_kernel", rep->t4_kernel);
     cJSON_AddNumberToObject(tsrc, "receive_user", rep->t4_user);
-
-    char *s = cJSON_Print(root);
-    nb_buf_printf(b, "%s\n", s);
-    free(s);
-    cJSON_Delete(root);
+    return root;
 }

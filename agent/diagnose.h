@@ -66,6 +66,10 @@ struct nb_diag_report {
     bool vnet_present;
     uint64_t vnet_sent, vnet_lost;
     struct nb_summary vnet_rtt; /* ns */
+    /* fabric family: the local host agent's own window toward the remote
+     * host (NIC to NIC, its continuous fabric peer), if it has one */
+    bool fabric_present;
+    struct nb_cls_family fabric;
     /* Link counters that moved (or links down) at the host agents during the burst. */
     size_t nlinks;
     struct nb_cls_link links[NB_CLS_MAX_LINKS];
@@ -99,8 +103,8 @@ int nb_diagnose_run(struct ev_loop *loop, const struct nb_diag_opts *o, struct n
 void nb_diagnose_print(const struct nb_diag_report *rep, FILE *out);
 /* The measured sentences (figures behind a verdict), as a list. */
 void nb_diagnose_print_notes(const struct nb_diag_report *rep, FILE *out);
-/* The report as JSON (schema netblame.verdict/v1 plus a "probes" summary). */
-void nb_diagnose_json(const struct nb_diag_report *rep, const struct nb_verdict *v,
-                      struct nb_buf *b);
+/* The report as JSON (schema netblame.verdict/v1 plus a "probes" summary;
+ * the caller prints and frees it). */
+struct cJSON *nb_diagnose_json(const struct nb_diag_report *rep, const struct nb_verdict *v);
 
 #endif

@@ -10,6 +10,7 @@
 #include "netblame/sender.h"
 #include "observe.h"
 #include "sightings_json.h"
+#include "trace_json.h"
 
 #define NSNAP 16   /* link snapshots kept: one a round, over more than a window */
 #define NTAPS 8    /* taps this session was sighted on (a guest has one or two) */
@@ -29,7 +30,10 @@ struct nb_feed {
     nb_feed_cb cb;
     void *arg;
     struct nb_http_req *req; /* in flight, or NULL */
-    bool links_phase;        /* REQ is the round's links request */
+    enum { PH_SIGHTINGS, PH_LINKS, PH_WINDOWS } phase; /* what REQ asks */
+    char fabric_peer[64];    /* "": no fabric window wanted */
+    struct nb_cls_family fabric;
+    nb_ns fabric_t;          /* monotonic, when FABRIC came; 0: never */
     nb_ns round_start;
     uint64_t cursor;         /* the agent's sequence to read from (0: its oldest) */
     bool ok;
@@ -114,27 +118,57 @@ static void on_sightings(struct nb_feed *f, const struct nb_http_result *r)
     f->ok = true;
     f->err[0] = '\0';
     f->covered = f->round_start - NB_FEED_GRACE;
-    f->links_phase = true;
+    f->phase = PH_LINKS;
     start(f);
+}
+
+static void on_windows(struct nb_feed *f, const struct nb_http_result *r)
+{
+    char perr[240];
+    if (r->error || r->status != 200) {
+        fail(f, "windows: ", r->error ? r->error : "HTTP status not 200");
+        return;
+    }
+    struct nb_cls_family fam;
+    int found = nb_trace_find_fabric(r->body, r->body_len, f->fabric_peer, &fam, perr,
+                                     sizeof(perr));
+    if (found < 0)
+        fail(f, "windows: ", perr);
+    if (found > 0) {
+        f->fabric = fam;
+        f->fabric_t = nb_mono_now();
+    }
 }
 
 static void on_answer(void *arg, const struct nb_http_result *r)
 {
     struct nb_feed *f = arg;
     f->req = NULL;
-    if (f->links_phase) {
-        f->links_phase = false;
-        on_links(f, r);
-    } else {
+    switch (f->phase) {
+    case PH_SIGHTINGS:
         on_sightings(f, r);
+        break;
+    case PH_LINKS:
+        on_links(f, r);
+        if (f->fabric_peer[0]) {
+            f->phase = PH_WINDOWS;
+            start(f);
+        }
+        break;
+    case PH_WINDOWS:
+        on_windows(f, r);
+        break;
     }
 }
 
 static void start(struct nb_feed *f)
 {
     char url[256], err[200];
-    if (f->links_phase)
+    if (f->phase == PH_LINKS)
         snprintf(url, sizeof(url), "http://%s/v1/links", f->host);
+    else if (f->phase == PH_WINDOWS)
+        snprintf(url, sizeof(url), "http://%s/v1/windows?seconds=%d", f->host,
+                 NB_FEED_FABRIC_S);
     else
         snprintf(url, sizeof(url), "http://%s/v1/sightings?session=%08x&since=%llu&limit=%d",
                  f->host, f->session, (unsigned long long)f->cursor, NB_SIGHTINGS_PAGE_MAX);
@@ -142,9 +176,8 @@ static void start(struct nb_feed *f)
     struct nb_http_opts o = {.timeout_ms = TIMEOUT_MS, .small_mss = true};
     f->req = nb_http_start(f->http, url, &o, on_answer, f, err, sizeof(err));
     if (!f->req) {
-        if (!f->links_phase)
+        if (f->phase == PH_SIGHTINGS)
             f->ok = false;
-        f->links_phase = false;
         fail(f, "", err);
     }
 }
@@ -182,7 +215,7 @@ void nb_feed_poll(struct nb_feed *f, nb_ns now_mono)
     if (f->req)
         return; /* the previous round is still running (a slow or dead agent) */
     f->round_start = now_mono;
-    f->links_phase = false;
+    f->phase = PH_SIGHTINGS;
     start(f);
 }
 
@@ -239,4 +272,19 @@ void nb_feed_links(const struct nb_feed *f, nb_ns since, int local, struct nb_cl
         if (nb_obs_link(local, f->addr, a, &dc, &out[*n]))
             (*n)++;
     }
+}
+
+void nb_feed_want_fabric(struct nb_feed *f, const char *peer)
+{
+    if (strcmp(f->fabric_peer, peer) != 0)
+        f->fabric_t = 0; /* another peer: what we had is not its */
+    snprintf(f->fabric_peer, sizeof(f->fabric_peer), "%s", peer);
+}
+
+bool nb_feed_fabric(const struct nb_feed *f, nb_ns since, struct nb_cls_family *out)
+{
+    if (!f || !f->fabric_t || f->fabric_t < since)
+        return false;
+    *out = f->fabric;
+    return true;
 }

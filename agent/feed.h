@@ -24,6 +24,7 @@
 #include "netblame/verdict.h"
 
 #define NB_FEED_GRACE (NB_NS_PER_SEC / 4) /* capture-to-store latency, with margin */
+#define NB_FEED_FABRIC_S 10 /* a fabric window as long as a verdict's */
 
 struct nb_feed;
 
@@ -58,5 +59,12 @@ uint64_t nb_feed_missed(const struct nb_feed *f); /* sightings evicted unread */
  * (*N of CAP). */
 void nb_feed_links(const struct nb_feed *f, nb_ns since, int local, struct nb_cls_link *out,
                    size_t *n, size_t cap);
+
+/* Also read the agent's own `fabric` window toward host PEER each round
+ * (GET /v1/windows): a guest's view of the physical layer under its path,
+ * measured NIC to NIC by its host agent (DESIGN §3). */
+void nb_feed_want_fabric(struct nb_feed *f, const char *peer);
+/* That window, if one came at or after SINCE (monotonic). */
+bool nb_feed_fabric(const struct nb_feed *f, nb_ns since, struct nb_cls_family *out);
 
 #endif

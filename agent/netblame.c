@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 
+#include "agentclient.h"
 #include "config.h"
 #include "netblame/mem.h"
 #include "replay.h"
@@ -55,12 +56,12 @@ static int record(const char *path, const struct nb_cls_input *in)
 }
 
 /* How a report is printed around its verdict (REP: the report). */
-typedef void (*report_json_fn)(const void *rep, const struct nb_verdict *v, struct nb_buf *b);
+typedef cJSON *(*report_json_fn)(const void *rep, const struct nb_verdict *v);
 typedef void (*report_text_fn)(const void *rep, const struct nb_verdict *v, FILE *out);
 
-static void app_json(const void *rep, const struct nb_verdict *v, struct nb_buf *b)
+static cJSON *app_json(const void *rep, const struct nb_verdict *v)
 {
-    nb_appdiag_json(rep, v, b);
+    return nb_appdiag_json(rep, v);
 }
 
 static void app_text(const void *rep, const struct nb_verdict *v, FILE *out)
@@ -69,9 +70,9 @@ static void app_text(const void *rep, const struct nb_verdict *v, FILE *out)
     nb_verdict_print(v, out);
 }
 
-static void diag_json(const void *rep, const struct nb_verdict *v, struct nb_buf *b)
+static cJSON *diag_json(const void *rep, const struct nb_verdict *v)
 {
-    nb_diagnose_json(rep, v, b);
+    return nb_diagnose_json(rep, v);
 }
 
 static void diag_text(const void *rep, const struct nb_verdict *v, FILE *out)
@@ -81,24 +82,136 @@ static void diag_text(const void *rep, const struct nb_verdict *v, FILE *out)
     nb_diagnose_print_notes(rep, out);
 }
 
-/* The end of every diagnose: classify window IN with thresholds TH (NULL:
- * the defaults), append it to RECORD_PATH (if set), print REP around the
- * verdict, and return the exit status. */
-static int conclude(const struct nb_cls_input *in, const struct nb_cls_thresholds *th,
-                    const char *record_path, int json, report_json_fn to_json,
-                    report_text_fn to_text, const void *rep)
+/* What a diagnosis is judged against: with --config, the baseline the local
+ * netblamed learnt for the configured target the diagnosed one corresponds
+ * to; otherwise (or when there is none yet) the absolute floors. NOTE says
+ * which, or why the floors. */
+struct judged {
+    struct nb_baseline base;
+    bool used;                /* BASE goes to the classifier */
+    char target[NB_NAME_MAX]; /* the configured target matched; "" if none */
+    char daemon[80];          /* the netblamed asked, "addr:port"; "" if none */
+    unsigned windows;         /* healthy windows of its round trip (connect time) */
+    char note[512];
+};
+
+/* Fill J->target with the configured target that TARGET (a STAMP reflector
+ * at ADDR, or an app URL when IS_APP) corresponds to: a path peer at the same
+ * address and port, or an app[] entry with the same url. Returns true if
+ * one matched; else J->note says why not. */
+static bool match_target(const struct nb_config *cfg, const char *target, bool is_app,
+                         const struct sockaddr_storage *addr, struct judged *j)
+{
+    for (size_t i = 0; is_app && i < cfg->napps; i++)
+        if (strcmp(cfg->apps[i].url, target) == 0) {
+            snprintf(j->target, sizeof(j->target), "%s", cfg->apps[i].name);
+            return true;
+        }
+    char want[NB_ADDRSTRLEN], got[NB_ADDRSTRLEN];
+    const struct nb_peer_cfg *other = NULL;
+    if (!is_app)
+        nb_addr_format((const struct sockaddr *)addr, want, sizeof(want));
+    for (size_t i = 0; !is_app && i < cfg->npeers; i++) {
+        const struct nb_peer_cfg *p = &cfg->peers[i];
+        struct sockaddr_storage ss;
+        socklen_t sl;
+        if (nb_addr_parse(p->host, p->port, &ss, &sl) < 0 ||
+            strcmp(nb_addr_format((const struct sockaddr *)&ss, got, sizeof(got)), want) != 0)
+            continue;
+        if (p->family == NB_FAMILY_PATH) {
+            snprintf(j->target, sizeof(j->target), "%s", p->name);
+            return true;
+        }
+        other = other ? other : p;
+    }
+    if (other)
+        snprintf(j->note, sizeof(j->note),
+                 "judged against absolute floors: %s is configured as %s peer %s, not a path "
+                 "peer, so its baseline measures another round trip",
+                 want, nb_family_name(other->family), other->name);
+    else
+        snprintf(j->note, sizeof(j->note),
+                 "judged against absolute floors: no configured target matches %s (a path "
+                 "peer's address and port, or an app target's url)",
+                 is_app ? target : want);
+    return false;
+}
+
+/* With the config CFG loaded: ask the local netblamed (CFG's control API)
+ * for the baseline of the configured target TARGET corresponds to. */
+static void daemon_baseline(const struct nb_config *cfg, const char *target, bool is_app,
+                            const struct sockaddr_storage *addr, struct judged *j)
+{
+    if (!match_target(cfg, target, is_app, addr, j))
+        return;
+    /* a daemon listening on every address answers on loopback */
+    const char *api = strcmp(cfg->api_addr, "0.0.0.0") == 0 ? "127.0.0.1"
+                      : strcmp(cfg->api_addr, "::") == 0    ? "::1"
+                                                            : cfg->api_addr;
+    snprintf(j->daemon, sizeof(j->daemon), strchr(api, ':') ? "[%s]:%u" : "%s:%u", api,
+             cfg->api_port);
+    char err[300];
+    int rc = nb_agent_fetch_baseline(api, cfg->api_port, j->target, is_app, NB_DAEMON_TIMEOUT_MS,
+                                     &j->base, err, sizeof(err));
+    if (rc < 0) {
+        snprintf(j->note, sizeof(j->note), "judged against absolute floors: %s", err);
+        return;
+    }
+    if (rc > 0) {
+        snprintf(j->note, sizeof(j->note),
+                 "judged against absolute floors: netblamed at %s has no %s %s (running with "
+                 "another config?)",
+                 j->daemon, is_app ? "app target" : "peer", j->target);
+        return;
+    }
+    j->windows = j->base.m[is_app ? NB_BM_APP_CONNECT : NB_BM_PATH_RTT].n;
+    if (j->windows < cfg->cls.min_base_windows) {
+        snprintf(j->note, sizeof(j->note),
+                 "judged against absolute floors: netblamed's baseline for %s is still learning "
+                 "(%u healthy windows, min_base_windows %u)",
+                 j->target, j->windows, cfg->cls.min_base_windows);
+        return;
+    }
+    j->used = true;
+    snprintf(j->note, sizeof(j->note),
+             "judged against the baseline netblamed learnt for %s (%u healthy windows)", j->target,
+             j->windows);
+}
+
+static cJSON *judged_json(const struct judged *j)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddBoolToObject(o, "used", j->used);
+    if (j->target[0])
+        cJSON_AddStringToObject(o, "target", j->target);
+    if (j->daemon[0])
+        cJSON_AddStringToObject(o, "daemon", j->daemon);
+    if (j->used || j->windows)
+        cJSON_AddNumberToObject(o, "windows", j->windows);
+    cJSON_AddStringToObject(o, "note", j->note);
+    return o;
+}
+
+/* The end of every diagnose: classify window IN against what J says with
+ * thresholds TH (NULL: the defaults), append it to RECORD_PATH (if set),
+ * print REP around the verdict, and return the exit status. */
+static int conclude(const struct nb_cls_input *in, const struct judged *j,
+                    const struct nb_cls_thresholds *th, const char *record_path, int json,
+                    report_json_fn to_json, report_text_fn to_text, const void *rep)
 {
     struct nb_verdict *v = nb_calloc(1, sizeof(*v));
-    nb_classify(in, NULL, th, v);
+    nb_classify(in, j->used ? &j->base : NULL, th, v);
     int ret = record(record_path, in) < 0 ? NB_EXIT_USAGE : nb_verdict_exit(v);
     if (json) {
-        struct nb_buf b;
-        nb_buf_init(&b);
-        to_json(rep, v, &b);
-        fwrite(b.data, 1, b.len, stdout);
-        nb_buf_free(&b);
+        cJSON *root = to_json(rep, v);
+        cJSON_AddItemToObject(root, "baseline", judged_json(j));
+        char *s = cJSON_Print(root);
+        printf("%s\n", s);
+        free(s);
+        cJSON_Delete(root);
     } else {
         to_text(rep, v, stdout);
+        printf("\n  note: %s\n", j->note);
     }
     free(v);
     return ret;
@@ -121,7 +234,10 @@ static void diagnose_usage(FILE *out)
             "  --timeout MS        a probe unanswered this long is lost (default 1000)\n"
             "  --config FILE       take STAMP authentication (key, SSID), the classifier's\n"
             "                      thresholds and, for a guest, its host agent from a\n"
-            "                      netblamed config\n"
+            "                      netblamed config, and judge against the baseline that\n"
+            "                      netblamed (its control API) learnt for the configured\n"
+            "                      target TARGET is (a path peer's address, an app url)\n"
+            "  --no-baseline       with --config: judge against absolute floors only\n"
             "  --local-agent ADDR[:PORT]  this guest's host agent (control API, port 9862), for\n"
             "                      the per-segment waterfall; the remote one is learnt in-band\n"
             "  --record FILE       append the measured window to FILE (a JSON line that\n"
@@ -153,13 +269,14 @@ static int cmd_diagnose(int argc, char **argv)
                                          {"send", required_argument, 0, 'W'},
                                          {"expect", required_argument, 0, 'E'},
                                          {"record", required_argument, 0, 'R'},
+                                         {"no-baseline", no_argument, 0, 'N'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     struct nb_diag_opts o = {.count = 100, .interval_ms = 10, .timeout_ms = 1000};
     int json = 0, c;
     const char *cfgpath = NULL, *local_agent = NULL, *record_path = NULL;
     struct nb_app_target app = {0};
-    bool count_set = false, interval_set = false, timeout_set = false;
+    bool count_set = false, interval_set = false, timeout_set = false, no_baseline = false;
     while ((c = getopt_long(argc, argv, "jn:i:t:c:L:S:B:W:E:R:h", opts, NULL)) != -1) {
         switch (c) {
         case 'j':
@@ -198,6 +315,9 @@ static int cmd_diagnose(int argc, char **argv)
         case 'R':
             record_path = optarg;
             break;
+        case 'N':
+            no_baseline = true;
+            break;
         case 'h':
             diagnose_usage(stdout);
             return 0;
@@ -223,6 +343,11 @@ static int cmd_diagnose(int argc, char **argv)
     uint16_t stamp_port = 0;
     struct nb_cls_thresholds cls;
     const struct nb_cls_thresholds *th = NULL; /* defaults without a config */
+    struct judged j = {.used = false};
+    snprintf(j.note, sizeof(j.note), "judged against absolute floors: %s",
+             no_baseline ? "--no-baseline"
+                         : "no --config, so no baseline from netblamed (its config names the "
+                           "target and the control API)");
     if (cfgpath) {
         struct nb_config cfg;
         if (load_config(cfgpath, &cfg) < 0)
@@ -240,6 +365,8 @@ static int cmd_diagnose(int argc, char **argv)
         stamp_port = cfg.stamp_port;
         cls = cfg.cls;
         th = &cls;
+        if (!no_baseline)
+            daemon_baseline(&cfg, target, is_app, &o.addr, &j);
         nb_config_free(&cfg);
     }
     if (local_agent) {
@@ -289,7 +416,7 @@ static int cmd_diagnose(int argc, char **argv)
         }
         struct nb_cls_input *in = nb_calloc(1, sizeof(*in));
         nb_window_from_app(rep, in);
-        rc = conclude(in, th, record_path, json, app_json, app_text, rep);
+        rc = conclude(in, &j, th, record_path, json, app_json, app_text, rep);
         free(in);
         free(rep);
         return rc;
@@ -308,7 +435,7 @@ static int cmd_diagnose(int argc, char **argv)
     }
     struct nb_cls_input *in = nb_calloc(1, sizeof(*in));
     nb_window_from_diag(rep, in);
-    rc = conclude(in, th, record_path, json, diag_json, diag_text, rep);
+    rc = conclude(in, &j, th, record_path, json, diag_json, diag_text, rep);
     free(in);
     free(rep);
     return rc;

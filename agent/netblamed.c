@@ -11,6 +11,7 @@
 
 #include "api.h"
 #include "appmon.h"
+#include "baseline_json.h"
 #include "verdicts.h"
 #include "config.h"
 #include "hostagent.h"
@@ -99,12 +100,52 @@ static void h_verdicts(void *arg, const struct nb_api_req *req, struct nb_api_re
     nb_verdicts_api(d->verdicts, req, resp);
 }
 
+static void h_windows(void *arg, const struct nb_api_req *req, struct nb_api_resp *resp)
+{
+    struct daemon *d = arg;
+    resp->content_type = "application/x-ndjson";
+    nb_verdicts_windows(d->verdicts, req, resp);
+}
+
+/* GET /v1/baselines?target=NAME[&kind=peer|app]: the figures of the
+ * baseline NAME's verdicts are judged against (baseline_json.h). A name
+ * that is both a peer and an app target needs KIND. */
+static void h_baselines(void *arg, const struct nb_api_req *req, struct nb_api_resp *resp)
+{
+    struct daemon *d = arg;
+    const char *name = nb_api_query(req, "target"), *kind = nb_api_query(req, "kind");
+    if (!name || !name[0]) {
+        nb_api_error(resp, 400, "target=NAME is required");
+        return;
+    }
+    if (kind && strcmp(kind, "peer") != 0 && strcmp(kind, "app") != 0) {
+        nb_api_error(resp, 400, "kind is peer or app");
+        return;
+    }
+    const struct nb_baseline *peer = NULL, *app = NULL;
+    if (!kind || strcmp(kind, "peer") == 0)
+        peer = nb_verdicts_baseline(d->verdicts, name, false);
+    if (!kind || strcmp(kind, "app") == 0)
+        app = nb_verdicts_baseline(d->verdicts, name, true);
+    if (peer && app) {
+        nb_api_error(resp, 400, "target names a peer and an app target: add kind=peer or kind=app");
+        return;
+    }
+    if (!peer && !app) {
+        nb_api_error(resp, 404, "no such target");
+        return;
+    }
+    nb_baseline_json_render(name, peer ? peer : app, &resp->body);
+}
+
 static const struct nb_api_route routes[] = {
     {"GET", "/healthz", h_healthz},
     {"GET", "/metrics", h_metrics},
     {"GET", "/v1/sightings", h_sightings},
     {"GET", "/v1/links", h_links},
     {"GET", "/v1/verdicts", h_verdicts},
+    {"GET", "/v1/windows", h_windows},
+    {"GET", "/v1/baselines", h_baselines},
 };
 
 static void on_sighup(struct ev_loop *loop, ev_signal *w, int revents)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "netblame/mem.h"
 #include "num.h"
 
 /* ---- render ---- */
@@ -498,4 +499,32 @@ out:
     if (rc < 0)
         memset(in, 0, sizeof(*in));
     return rc;
+}
+
+int nb_trace_find_fabric(const char *text, size_t len, const char *peer,
+                         struct nb_cls_family *out, char *err, size_t errlen)
+{
+    struct nb_cls_input *in = nb_calloc(1, sizeof(*in));
+    int found = 0;
+    size_t lineno = 0;
+    for (size_t i = 0; i < len && !found;) {
+        const char *nl = memchr(text + i, '\n', len - i);
+        size_t n = nl ? (size_t)(nl - (text + i)) : len - i;
+        lineno++;
+        if (n) {
+            char e[200];
+            if (nb_trace_parse(text + i, n, in, e, sizeof(e)) < 0) {
+                snprintf(err, errlen, "window line %zu: %s", lineno, e);
+                found = -1;
+                break;
+            }
+            if (in->fabric.present && strcmp(in->remote_host, peer) == 0) {
+                *out = in->fabric;
+                found = 1;
+            }
+        }
+        i += n + 1;
+    }
+    free(in);
+    return found;
 }

@@ -40,4 +40,11 @@ void nb_trace_render(const struct nb_cls_input *in, struct nb_buf *b);
 int nb_trace_parse(const char *line, size_t len, struct nb_cls_input *in, char *err,
                    size_t errlen);
 
+/* In TEXT (LEN bytes of window lines, as GET /v1/windows serves them), the
+ * `fabric` family of the window whose remote_host is PEER (a host agent's
+ * fabric peer at that address). Returns 1 and fills *OUT, 0 if no window
+ * matches, or -1 with the reason in ERR for a malformed line. */
+int nb_trace_find_fabric(const char *text, size_t len, const char *peer,
+                         struct nb_cls_family *out, char *err, size_t errlen);
+
 #endif

@@ -33,6 +33,7 @@
 #include "netblame/ntp.h"
 #include "netblame/quantile.h"
 #include "observe.h"
+#include "trace_json.h"
 #include "verdict_json.h"
 #include "window.h"
 
@@ -65,6 +66,8 @@ struct target {
     nb_ns changed;     /* realtime when the layer last changed */
     nb_ns last_learn;  /* monotonic */
     uint64_t windows;
+    char peer[NB_CLS_HOSTSIZ];    /* STAMP peers: the reflector's address (numeric) */
+    struct nb_cls_input *last;    /* the last window judged (GET /v1/windows) */
     /* path peers: host agents' sightings ([0] the reflector's, [1] ours) */
     struct nb_feed *feed[2];
     struct hobs *hobs;
@@ -374,8 +377,19 @@ static void judge(struct nb_verdicts *v, struct target *t, nb_ns now_mono, nb_ns
         path_input(t, w, n, start, in);
         cross_family(v, NB_FAMILY_VNET, start, end, &in->vnet);
         cross_family(v, NB_FAMILY_FABRIC, start, end, &in->fabric);
+        /* a guest has no fabric peer: its host agent's, toward the host of
+         * the reflector's agent, if it has one (fresh: within two rounds) */
+        if (t->feed[1] && t->feed[0]) {
+            nb_feed_want_fabric(t->feed[1], nb_feed_addr(t->feed[0]));
+            if (!in->fabric.present)
+                nb_feed_fabric(t->feed[1], now_mono - 2 * NB_NS_PER_SEC, &in->fabric);
+        }
     } else {
         family_input(w, n, t->family == NB_FAMILY_VNET ? &in->vnet : &in->fabric);
+        /* the measured peer: guests ask their host agent for its fabric
+         * window toward a given host (nb_trace_find_fabric) */
+        snprintf(in->remote_host, sizeof(in->remote_host), "%.*s", (int)sizeof(in->remote_host) - 1,
+                 t->peer); /* numeric: fits */
     }
     enum nb_layer before = t->have_verdict ? t->verdict.layer : NB_LAYER__COUNT;
     nb_classify(in, &t->base, &v->th, &t->verdict);
@@ -386,6 +400,7 @@ static void judge(struct nb_verdicts *v, struct target *t, nb_ns now_mono, nb_ns
     }
     t->windows++;
     t->have_verdict = true;
+    *t->last = *in;
     if (t->verdict.layer != before) {
         t->changed = now_rt;
         const struct nb_verdict *vd = &t->verdict;
@@ -410,12 +425,14 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
     }
 }
 
-static void add_target(struct nb_verdicts *v, const char *name, bool app, enum nb_family fam,
-                       struct nb_verdicts *old)
+static void add_target(struct nb_verdicts *v, const char *name, const char *peer, bool app,
+                       enum nb_family fam, struct nb_verdicts *old)
 {
     struct target *t = &v->t[v->n++];
     memset(t, 0, sizeof(*t));
     snprintf(t->name, sizeof(t->name), "%s", name);
+    snprintf(t->peer, sizeof(t->peer), "%s", peer);
+    t->last = nb_calloc(1, sizeof(*t->last));
     t->app = app;
     t->family = fam;
     t->ring = nb_calloc(RING, sizeof(*t->ring));
@@ -448,9 +465,9 @@ struct nb_verdicts *nb_verdicts_new(struct ev_loop *loop, struct nb_http *http,
     v->win = nb_calloc(RING, sizeof(*v->win));
     v->win2 = nb_calloc(RING, sizeof(*v->win2));
     for (size_t i = 0; i < cfg->npeers; i++)
-        add_target(v, cfg->peers[i].name, false, cfg->peers[i].family, old);
+        add_target(v, cfg->peers[i].name, cfg->peers[i].host, false, cfg->peers[i].family, old);
     for (size_t i = 0; i < cfg->napps; i++)
-        add_target(v, cfg->apps[i].name, true, NB_FAMILY_PATH, old);
+        add_target(v, cfg->apps[i].name, "", true, NB_FAMILY_PATH, old);
     ev_timer_init(&v->tick, on_tick, 1., 1.);
     v->tick.data = v;
     if (v->n)
@@ -467,6 +484,7 @@ void nb_verdicts_free(struct nb_verdicts *v)
         nb_feed_free(v->t[i].feed[0]);
         nb_feed_free(v->t[i].feed[1]);
         free(v->t[i].hobs);
+        free(v->t[i].last);
         free(v->t[i].ring);
     }
     free(v->t);
@@ -518,6 +536,13 @@ void nb_verdicts_render_metrics(const struct nb_verdicts *v, struct nb_buf *b)
     }
 }
 
+const struct nb_baseline *nb_verdicts_baseline(const struct nb_verdicts *v, const char *name,
+                                               bool app)
+{
+    const struct target *t = find(v, name, app);
+    return t ? &t->base : NULL;
+}
+
 void nb_verdicts_api(const struct nb_verdicts *v, const struct nb_api_req *req,
                      struct nb_api_resp *resp)
 {
@@ -542,4 +567,48 @@ void nb_verdicts_api(const struct nb_verdicts *v, const struct nb_api_req *req,
     nb_buf_printf(&resp->body, "%s\n", s);
     free(s);
     cJSON_Delete(root);
+}
+
+void nb_verdicts_windows(struct nb_verdicts *v, const struct nb_api_req *req,
+                         struct nb_api_resp *resp)
+{
+    const char *only = nb_api_query(req, "target"), *secs = nb_api_query(req, "seconds");
+    long seconds = 0;
+    if (secs) {
+        char *end;
+        seconds = strtol(secs, &end, 10);
+        if (*end || end == secs || seconds < 1 || seconds > NB_VERDICT_WINDOW_S) {
+            nb_api_error(resp, 400, "seconds must be 1..10");
+            return;
+        }
+    }
+    bool found = false;
+    nb_ns mono = nb_mono_now(), rt = nb_realtime_now();
+    for (size_t i = 0; v && i < v->n; i++) {
+        const struct target *t = &v->t[i];
+        if (only && strcmp(only, t->name) != 0)
+            continue;
+        found = true;
+        if (!seconds) {
+            if (t->have_verdict)
+                nb_trace_render(t->last, &resp->body);
+            continue;
+        }
+        if (t->app || t->family == NB_FAMILY_PATH)
+            continue; /* a path or app window is what was judged, not recomputed */
+        /* a vnet/fabric window over the last SECONDS, computed now: a burst's
+         * cross-check must not carry a fault cleared ten seconds ago */
+        nb_ns span = (nb_ns)seconds * NB_NS_PER_SEC;
+        struct nb_cls_input *in = &v->scratch;
+        memset(in, 0, sizeof(*in));
+        snprintf(in->target, sizeof(in->target), "%s", t->name);
+        snprintf(in->remote_host, sizeof(in->remote_host), "%s", t->peer);
+        in->end = rt;
+        in->start = rt - span;
+        size_t n = window(t, mono - span, mono, v->win2);
+        family_input(v->win2, n, t->family == NB_FAMILY_VNET ? &in->vnet : &in->fabric);
+        nb_trace_render(in, &resp->body);
+    }
+    if (only && !found)
+        nb_api_error(resp, 404, "no such target");
 }

@@ -42,8 +42,21 @@ void nb_verdicts_app(struct nb_verdicts *v, const char *name, const struct nb_ap
 /* netblame_verdict{target,verdict} (1 for the current one), confidence,
  * time since the verdict last changed. */
 void nb_verdicts_render_metrics(const struct nb_verdicts *v, struct nb_buf *b);
+/* The baseline learnt for peer NAME (APP: app target NAME), or NULL if V
+ * has no such target. Valid until the next reload. */
+const struct nb_baseline *nb_verdicts_baseline(const struct nb_verdicts *v, const char *name,
+                                               bool app);
 /* GET /v1/verdicts: {"verdicts": [contract objects]}; ?target=NAME: one. */
 void nb_verdicts_api(const struct nb_verdicts *v, const struct nb_api_req *req,
                      struct nb_api_resp *resp);
+
+/* GET /v1/windows[?target=NAME][&seconds=N]: the last window each target
+ * was judged on, one netblame.window/v1 line each (trace_json.h; what
+ * `netblame replay` reads); with SECONDS (1..10), the vnet and fabric
+ * targets' windows over the last N seconds instead, computed now. A
+ * vnet/fabric window's remote_host is the peer's address: a guest takes its
+ * host agent's fabric window toward the remote host from here. */
+void nb_verdicts_windows(struct nb_verdicts *v, const struct nb_api_req *req,
+                         struct nb_api_resp *resp);
 
 #endif

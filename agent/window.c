@@ -66,6 +66,8 @@ void nb_window_from_diag(const struct nb_diag_report *rep, struct nb_cls_input *
     }
     in->nlinks = rep->nlinks;
     memcpy(in->links, rep->links, sizeof(in->links));
+    if (rep->fabric_present)
+        in->fabric = rep->fabric;
     if (rep->vnet_present) {
         in->vnet.present = true;
         in->vnet.probes = rep->vnet_sent;

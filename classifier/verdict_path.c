@@ -64,10 +64,23 @@ enum fam nb_cls_eval_family(struct ctx *x, const struct nb_cls_family *f, int bm
     }
     uint64_t lost = f->lost < f->probes ? f->lost : f->probes;
     uint64_t answered = f->probes - lost;
-    double lo, s_loss = 0, s_lat = 0, ref = 0, limit = 0;
+    double lo, plo, s_loss = 0, s_lat = 0, ref = 0, limit = 0;
     struct nb_ci ci = nb_wilson(lost, f->probes, th->z);
     if (nb_cls_significant(x, lost, f->probes, &lo))
         s_loss = nb_cls_rate_strength(x, lo, f->probes, th->min_samples);
+    /* Path probes cross the same layer. If enough of them came back with no
+     * significant loss, the family's loss is its own peer's (a host agent's
+     * reflector that is down or restarting), not the layer's. */
+    const struct nb_cls_path *p = &x->in->path;
+    if (s_loss > 0 && p->present && p->wf.answered >= th->min_samples &&
+        !nb_cls_significant(x, p->wf.lost, p->wf.probes, &plo)) {
+        nb_cls_add_ev(x, "%s lost %llu of %llu while %zu path probes crossed the same layer "
+                         "without significant loss: their peer agent is not answering; the "
+                         "layer is not judged by them",
+                      vnet ? "vnet probes" : "fabric probes", (unsigned long long)lost,
+                      (unsigned long long)f->probes, p->wf.answered);
+        return FAM_ABSENT;
+    }
     const struct nb_base_stat *b = NULL;
     if (f->rtt.known && answered >= th->min_samples) {
         limit = nb_cls_limit_of(x, bm, th->rtt_floor_ns, th->rtt_excess_ns, &ref, &b);
@@ -376,7 +389,7 @@ void nb_cls_analyse_waterfall(struct ctx *x, const struct nb_waterfall *w,
             "no reply to any of %zu %s, and no observation point saw them: the far end may be "
             "down or the path broken, and nothing measured tells which",
             w->probes, what);
-        nb_cls_too_few(x, t);
+        nb_cls_condition(x, true, t); /* a symptom, whatever else looks healthy */
     } else {
         nb_cls_fmt(t, sizeof(t), "only %zu of %zu %s answered (need %u for a latency claim)",
                    w->answered, w->probes, what, th->min_samples);
@@ -415,7 +428,7 @@ void nb_cls_analyse_waterfall(struct ctx *x, const struct nb_waterfall *w,
      * even sighted leaving): a symptom of the whole path. Significant, it is
      * blamed only where the families leave one team; otherwise it keeps the
      * window from being called healthy (inconclusive, with the reason). */
-    if (w->lost_unlocated) {
+    if (w->lost_unlocated && w->answered) { /* none answered: the condition above */
         double lo;
         if (nb_cls_significant(x, w->lost_unlocated, w->probes, &lo)) {
             struct nb_ci ci = nb_wilson(w->lost_unlocated, w->probes, th->z);

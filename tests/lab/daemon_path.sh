@@ -48,8 +48,22 @@ check() { # NAME LAYER SIDE SEGMENT FAULT...
     wait_verdict "$name cleared: healthy again" verdict_is healthy
 }
 
+# hA serves its last fabric window toward hB: what gA takes as its fabric family
+lab_exec hA curl -sf "http://$(lab_api hA)/v1/windows" |
+    jq -se --arg b "$LAB_IP_hB" 'any(.[]; .schema == "netblame.window/v1" and
+        .remote_host == $b and .fabric.probes > 0)' >/dev/null ||
+    nb_fail "hA's /v1/windows has no fabric window toward hB"
+
 check "virtio delay at gA" virtual local local_virtual virtio local tx delay_us=6000
-check "wire delay" physical "" physical wire ab delay_us=6000
+
+# The wire delay is also seen by hA's fabric probes, which gA's verdict
+# takes from its host agent: the finding says they agree.
+fabric_agrees() { verdict_is physical "" physical && verdict | jq -e '.findings[0].summary | test("fabric probes agree")'; }
+lab_fault wire ab delay_us=6000
+wait_verdict "wire delay: physical, fabric probes agreeing" fabric_agrees
+lab_clear
+wait_verdict "wire delay cleared: healthy again" verdict_is healthy
+
 check "virtio delay at gB" virtual remote remote_virtual virtio remote rx delay_us=6000
 check "bridge drops at hA" virtual local local_switch bridge local drop_pct=30
 
@@ -62,5 +76,8 @@ remote_unknown() {
 wait_verdict "remote host agent's absence noticed" remote_unknown
 verdict | jq -e '.evidence | any(test("remote host agent"))' >/dev/null ||
     nb_fail "no evidence names the missing remote host agent: $(verdict)"
+# hB's agent was also hA's fabric reflector: its silence is not blamed on
+# the physical layer while gA's path probes cross it.
+verdict | jq -e '.verdict != "physical"' >/dev/null || nb_fail "a dead peer agent blamed on the network: $(verdict)"
 lab_exec gA curl -sf "http://$(lab_api gA)/healthz" >/dev/null || nb_fail "gA's daemon stopped answering"
 nb_log PASS

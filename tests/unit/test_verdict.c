@@ -844,9 +844,32 @@ static void test_unlocated_loss_is_never_healthy(void **state)
     assert_true(verdict_mentions(&v, "located nowhere"));
     assert_true(verdict_mentions(&v, "ruled out local_virtual (vnet probes healthy)"));
 
+    unlocated_loss(&in, 100, 100); /* not one reply: never healthy either */
+    nb_classify(&in, NULL, NULL, &v);
+    assert_int_equal(v.layer, NB_LAYER_INCONCLUSIVE);
+    assert_non_null(strstr(v.reason, "no reply to any of 100 path probes"));
+
     unlocated_loss(&in, 200, 1); /* one probe lost: not a rate */
     nb_classify(&in, NULL, NULL, &v);
     assert_int_equal(v.layer, NB_LAYER_HEALTHY);
+}
+
+/* A family whose peer agent is down answers nothing while path probes
+ * cross the same layer: that is no fault of the layer. */
+static void test_silent_family_peer_is_not_a_layer_fault(void **state)
+{
+    struct nb_cls_input in;
+    struct nb_verdict v;
+    healthy(&in, 100);
+    in.fabric = (struct nb_cls_family){.present = true, .probes = 100, .lost = 99,
+                                       .rtt = {true, 120 * US, 120 * US, 120 * US}};
+    nb_classify(&in, NULL, NULL, &v);
+    assert_int_equal(v.layer, NB_LAYER_HEALTHY);
+    assert_true(verdict_mentions(&v, "peer agent is not answering"));
+
+    lose(&in.path.wf, PHY, 30); /* the path loses too: the family's loss stands */
+    nb_classify(&in, NULL, NULL, &v);
+    assert_int_not_equal(v.layer, NB_LAYER_HEALTHY);
 }
 
 int main(void)
@@ -865,6 +888,7 @@ int main(void)
         cmocka_unit_test(test_names_round_trip),
         cmocka_unit_test(test_nothing_observed),
         cmocka_unit_test(test_unlocated_loss_is_never_healthy),
+        cmocka_unit_test(test_silent_family_peer_is_not_a_layer_fault),
         cmocka_unit_test(test_invariants_on_random_windows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

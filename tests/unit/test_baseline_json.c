@@ -1,0 +1,153 @@
+/* test_baseline_json.c — GET /v1/baselines wire form: a learnt baseline's
+ * figures survive the round trip (to the nanosecond), only learnt metrics are
+ * rendered, and malformed or out-of-range answers are refused with a reason
+ * naming the field. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "baseline_json.h"
+
+static void learn(struct nb_baseline *b, enum nb_base_metric m, const double *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        nb_base_push(&b->ring[m], v[i], &b->m[m]);
+}
+
+static void test_round_trip(void **state)
+{
+    static struct nb_baseline b, out;
+    nb_baseline_init(&b);
+    const double lv[] = {40100, 41234, 39870, 42001, 40555, 41000}; /* ns; even: a half */
+    const double rtt[] = {214000, 220500, 209999, 216000, 213250};
+    learn(&b, NB_BM_PATH_SEG + NB_SEG_LOCAL_VIRTUAL, lv, 6);
+    learn(&b, NB_BM_PATH_RTT, rtt, 5);
+    for (int i = 0; i < 40; i++) /* past the ring: windows stay at NB_BASE_RING */
+        learn(&b, NB_BM_APP_SERVER, (const double[]){1.5e6 + i}, 1);
+    struct nb_buf x, y;
+    nb_buf_init(&x);
+    nb_buf_init(&y);
+    nb_baseline_json_render("gB", &b, &x);
+    assert_non_null(strstr(x.data, "\"schema\":\"netblame.baseline/v1\""));
+    assert_non_null(strstr(x.data, "\"path.local_virtual\":{\"windows\":6,"));
+    assert_null(strstr(x.data, "vnet.rtt")); /* not learnt: not rendered */
+    char target[64], err[160] = "";
+    assert_int_equal(
+        nb_baseline_json_parse(x.data, x.len, target, sizeof(target), &out, err, sizeof(err)), 0);
+    assert_string_equal(target, "gB");
+    for (int m = 0; m < NB_BM__COUNT; m++) {
+        assert_int_equal(out.m[m].n, b.m[m].n);
+        assert_true(fabs(out.m[m].median - b.m[m].median) <= 0.5 + 1e-6); /* ns resolution */
+        assert_true(fabs(out.m[m].mad - b.m[m].mad) <= 0.5 + 1e-6);
+        assert_int_equal(out.ring[m].len, 0); /* figures only */
+    }
+    assert_int_equal(out.m[NB_BM_APP_SERVER].n, NB_BASE_RING);
+    nb_baseline_json_render(target, &out, &y); /* and it renders the same again */
+    assert_string_equal(x.data, y.data);
+
+    /* nothing learnt yet: an empty "metrics" */
+    nb_baseline_init(&b);
+    x.len = 0;
+    nb_baseline_json_render("hA", &b, &x);
+    assert_string_equal(x.data,
+                        "{\"schema\":\"netblame.baseline/v1\",\"target\":\"hA\",\"metrics\":{}}\n");
+    assert_int_equal(
+        nb_baseline_json_parse(x.data, x.len, target, sizeof(target), &out, err, sizeof(err)), 0);
+    nb_buf_free(&x);
+    nb_buf_free(&y);
+}
+
+#define HEAD "{\"schema\":\"netblame.baseline/v1\",\"target\":\"gB\",\"metrics\":"
+
+static void test_malformed_refused(void **state)
+{
+    static const struct {
+        const char *text;
+        const char *err; /* the reason must contain this */
+    } bad[] = {
+        {"", "answer: not one JSON value"},
+        {HEAD "{}} trailing", "answer: not one JSON value"},
+        {"[]", "baseline: answer: not an object"},
+        {"{\"schema\":\"netblame.baseline/v2\",\"target\":\"gB\",\"metrics\":{}}",
+         "schema: not netblame.baseline/v1"},
+        {"{\"schema\":\"netblame.baseline/v1\",\"metrics\":{}}", "target: missing"},
+        {"{\"schema\":\"netblame.baseline/v1\",\"target\":\"\",\"metrics\":{}}",
+         "target: not a name"},
+        {"{\"schema\":\"netblame.baseline/v1\",\"target\":7,\"metrics\":{}}", "target: not a name"},
+        {HEAD "{},\"extra\":1}", "extra: unknown key"},
+        {HEAD "[]}", "metrics: not an object"},
+        {HEAD "{\"path.bogus\":{\"windows\":1,\"median_us\":1,\"mad_us\":0}}}",
+         "metrics.path.bogus: unknown metric"},
+        {HEAD "{\"path.rtt\":{\"windows\":1,\"median_us\":1,\"mad_us\":0},"
+              "\"path.rtt\":{\"windows\":1,\"median_us\":1,\"mad_us\":0}}}",
+         "metrics.path.rtt: given twice"},
+        {HEAD "{\"path.rtt\":{\"windows\":1,\"median_us\":-1,\"mad_us\":0}}}",
+         "metrics.path.rtt.median_us: not a time"},
+        {HEAD "{\"path.rtt\":{\"windows\":1,\"median_us\":1,\"mad_us\":-0.5}}}",
+         "metrics.path.rtt.mad_us: not a time"},
+        {HEAD "{\"path.rtt\":{\"windows\":1,\"median_us\":1e999,\"mad_us\":0}}}",
+         "metrics.path.rtt.median_us: not a time"}, /* infinite */
+        {HEAD "{\"path.rtt\":{\"windows\":1,\"median_us\":2e8,\"mad_us\":0}}}",
+         "metrics.path.rtt.median_us: not a time"}, /* huge */
+        {HEAD "{\"path.rtt\":{\"windows\":1,\"median_us\":\"1\",\"mad_us\":0}}}",
+         "metrics.path.rtt.median_us: not a time"},
+        {HEAD "{\"path.rtt\":{\"windows\":33,\"median_us\":1,\"mad_us\":0}}}",
+         "metrics.path.rtt.windows: not a whole number in 0..32"},
+        {HEAD "{\"path.rtt\":{\"windows\":-1,\"median_us\":1,\"mad_us\":0}}}",
+         "metrics.path.rtt.windows"},
+        {HEAD "{\"path.rtt\":{\"windows\":2.5,\"median_us\":1,\"mad_us\":0}}}",
+         "metrics.path.rtt.windows"},
+        {HEAD "{\"path.rtt\":{\"windows\":1,\"median_us\":1}}}",
+         "metrics.path.rtt.mad_us: missing"},
+        {HEAD "{\"path.rtt\":{\"windows\":1,\"median_us\":1,\"mad_us\":0,\"n\":1}}}",
+         "metrics.path.rtt.n: unknown key"},
+        {HEAD "{\"path.rtt\":5}}", "metrics.path.rtt: not an object"},
+    };
+    static struct nb_baseline out;
+    char target[64], err[160];
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        memset(&out, 0x55, sizeof(out));
+        err[0] = '\0';
+        int rc = nb_baseline_json_parse(bad[i].text, strlen(bad[i].text), target, sizeof(target),
+                                        &out, err, sizeof(err));
+        if (rc != -1 || !strstr(err, bad[i].err) || strncmp(err, "baseline: ", 10) != 0 ||
+            strchr(err, '\n'))
+            fail_msg("case %zu (%s): rc %d, err '%s', want '%s'", i, bad[i].text, rc, err,
+                     bad[i].err);
+        assert_string_equal(target, "");
+        assert_int_equal(out.m[NB_BM_PATH_RTT].n, 0); /* nothing half-filled */
+    }
+    /* a target longer than the caller's room */
+    const char *ok = HEAD "{}}";
+    assert_int_equal(nb_baseline_json_parse(ok, strlen(ok), target, 2, &out, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "target"));
+    /* longer than the bound, whatever it holds */
+    static char big[NB_BASELINE_JSON_MAX + 2];
+    memset(big, ' ', sizeof(big) - 1);
+    memcpy(big, ok, strlen(ok));
+    assert_int_equal(nb_baseline_json_parse(big, sizeof(big) - 1, target, sizeof(target), &out, err,
+                                            sizeof(err)),
+                     -1);
+    assert_non_null(strstr(err, "longer than 16 KiB"));
+    /* trailing white space is fine; windows 0 is allowed and means nothing learnt */
+    const char *zero = HEAD "{\"vnet.rtt\":{\"windows\":0,\"median_us\":0,\"mad_us\":0}}}\n";
+    assert_int_equal(
+        nb_baseline_json_parse(zero, strlen(zero), target, sizeof(target), &out, err, sizeof(err)),
+        0);
+    assert_int_equal(out.m[NB_BM_VNET_RTT].n, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_malformed_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
