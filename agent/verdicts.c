@@ -583,7 +583,7 @@ void nb_verdicts_windows(struct nb_verdicts *v, const struct nb_api_req *req,
         }
     }
     bool found = false;
-    nb_ns mono = nb_mono_now(), rt = nb_realtime_now();
+    nb_ns rt = nb_realtime_now();
     for (size_t i = 0; v && i < v->n; i++) {
         const struct target *t = &v->t[i];
         if (only && strcmp(only, t->name) != 0)
@@ -596,8 +596,9 @@ void nb_verdicts_windows(struct nb_verdicts *v, const struct nb_api_req *req,
         }
         if (t->app || t->family == NB_FAMILY_PATH)
             continue; /* a path or app window is what was judged, not recomputed */
-        /* a vnet/fabric window over the last SECONDS, computed now: a burst's
-         * cross-check must not carry a fault cleared ten seconds ago */
+        /* a vnet/fabric window of the probes sent in the last SECONDS,
+         * computed now: a burst's cross-check must not carry a fault
+         * cleared ten seconds ago */
         nb_ns span = (nb_ns)seconds * NB_NS_PER_SEC;
         struct nb_cls_input *in = &v->scratch;
         memset(in, 0, sizeof(*in));
@@ -605,7 +606,14 @@ void nb_verdicts_windows(struct nb_verdicts *v, const struct nb_api_req *req,
         snprintf(in->remote_host, sizeof(in->remote_host), "%s", t->peer);
         in->end = rt;
         in->start = rt - span;
-        size_t n = window(t, mono - span, mono, v->win2);
+        /* by send time (this host's clock): a probe lost before the span is
+         * reported at its timeout, inside it, and must not count */
+        size_t n = 0;
+        for (size_t k = 0; k < t->n; k++) {
+            const struct sample *x = &t->ring[(t->head + RING - t->n + k) % RING];
+            if (x->r.t1 >= rt - span)
+                v->win2[n++] = *x;
+        }
         family_input(v->win2, n, t->family == NB_FAMILY_VNET ? &in->vnet : &in->fabric);
         nb_trace_render(in, &resp->body);
     }
