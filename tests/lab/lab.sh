@@ -16,6 +16,12 @@
 # Functions: lab_up, lab_fault LAYER [PLACE] ARGS..., lab_clear, lab_exec NODE CMD...
 # Everything is registered with common.sh's cleanup (namespaces, processes,
 # /etc/netns files).
+#
+# LAB_QEMU_gA=1 before lab_up: gA is a real QEMU guest (TCG, virtio-net-pci on
+# the tap vnetA, QEMU running in hA's namespace) instead of a namespace behind
+# the vA stand-in; lab_exec gA then runs commands inside the VM (tests/lab/qemu.sh),
+# and lab_agents starts gA's agent there. Faults of the vA stand-in do not exist
+# then; `lab_fault qemu local ...` stalls or buffers the real backend instead.
 
 LAB_NET=198.18.0
 LAB_IP_hA=$LAB_NET.1 LAB_IP_hB=$LAB_NET.2 LAB_IP_gA=$LAB_NET.11 LAB_IP_gB=$LAB_NET.12
@@ -23,9 +29,18 @@ LAB_HTTP_PORT=8080 LAB_RAW_PORT=8081 LAB_ZONE_PORT=5354 LAB_SILENT_PORT=5399
 LAB_STANDIN=${NB_BIN}/tests/nb-standin
 LAB_BACKEND=${NB_BIN}/tests/nb-backend
 
+. "$NB_SRC/tests/lab/qemu.sh"
+
 lab_ns() { echo "${NB_P}-$1"; }
 
-lab_exec() { local node=$1; shift; ip netns exec "$(lab_ns "$node")" "$@"; }
+lab_exec() {
+    local node=$1
+    shift
+    if qemu_is "$node"; then qemu_exec "$node" "$@"; else ip netns exec "$(lab_ns "$node")" "$@"; fi
+}
+
+# _lab_qemu_up NODE: NODE is to be (or is) a QEMU guest.
+_lab_qemu_up() { local v=LAB_QEMU_$1; [ "${!v:-0}" = 1 ] || qemu_is "$1"; }
 
 # lab_ctl SOCKET COMMAND: one control command, fails unless the reply is ok/pong/JSON.
 lab_ctl() {
@@ -75,13 +90,22 @@ _lab_dns_resolver() { # MODE: ok|nxdomain|servfail|noanswer|refused
 
 lab_up() {
     local n
-    for n in gA hA hB gB; do nb_netns "$n"; done
+    _lab_qemu_up gA && qemu_check # before anything is built
+    for n in gA hA hB gB; do
+        _lab_qemu_up "$n" || nb_netns "$n"
+    done
     for n in gA gB; do # ip netns exec bind-mounts this over /etc/resolv.conf
+        _lab_qemu_up "$n" && continue # a QEMU guest has its own
         mkdir -p "/etc/netns/$(lab_ns $n)"
         echo "nameserver $LAB_IP_gB" >"/etc/netns/$(lab_ns $n)/resolv.conf"
         NB_ETC_NETNS+=("/etc/netns/$(lab_ns $n)")
     done
-    _lab_standin vA "$(lab_ns gA):eth0" "$(lab_ns hA):vnetA"
+    if _lab_qemu_up gA; then
+        # its address comes from the kernel command line, before any lab frame
+        qemu_boot gA "$(lab_ns hA)" vnetA "$LAB_IP_gA/24"
+    else
+        _lab_standin vA "$(lab_ns gA):eth0" "$(lab_ns hA):vnetA"
+    fi
     _lab_standin vB "$(lab_ns gB):eth0" "$(lab_ns hB):vnetB"
     _lab_standin wire "$(lab_ns hA):nicA" "$(lab_ns hB):nicB"
     local h g v nic
@@ -94,6 +118,7 @@ lab_up() {
         lab_exec "h$h" ip link set br0 up
         v=LAB_IP_h$h
         lab_exec "h$h" ip addr add "${!v}/24" dev br0
+        qemu_is "g$h" && continue
         v=LAB_IP_g$h
         lab_exec "g$h" ip addr add "${!v}/24" dev eth0
         lab_exec "g$h" ip link set eth0 up
@@ -130,6 +155,7 @@ _lab_pin_neighbours() {
 # with it; a new one recreates both, vnetX is enslaved and brought up again.
 lab_replug_guest() {
     local h=$1 mac
+    qemu_is "g$h" && nb_fail "lab_replug_guest: g$h is a QEMU guest"
     mac=$(lab_exec "g$h" cat /sys/class/net/eth0/address)
     lab_ctl "$NB_TMP/standin-v$h.sock" quit >/dev/null
     nb_wait_for "vnet$h gone" 10 bash -c "! ip netns exec $(lab_ns "h$h") test -e /sys/class/net/vnet$h"
@@ -152,6 +178,11 @@ _lab_dev() { case "$1" in h*) echo br0 ;; g*) echo eth0 ;; esac; }
 #   bridge local|remote  drop_pct=N   nftables drop in the host bridge (forwarded frames)
 #   app                  KEY=VALUE... backend knobs (delay_ms, status, mode, body)
 #   dns                  ok|nxdomain|servfail|noanswer|refused
+#   tap local|remote     drop_pct=N   nftables drop of frames from or to the guest's
+#                        tap only (vnetA/vnetB), in the host bridge
+#   qemu local           stall_every_ms=N stall_for_ms=M: SIGSTOP/SIGCONT of gA's QEMU
+#                        (the whole backend starves); or buffer_us=N: QEMU's
+#                        filter-buffer on its netdev (each frame held up to N us)
 lab_fault() {
     local layer=$1
     shift
@@ -161,6 +192,7 @@ lab_fault() {
             shift 2
             local sock
             case "$place" in local) sock=vA ;; remote) sock=vB ;; *) nb_fail "virtio place '$place'" ;; esac
+            qemu_is "g${sock#v}" && nb_fail "virtio $place: g${sock#v} is a QEMU guest, no stand-in (lab_fault qemu ...)"
             case "$dir" in tx) dir=ab ;; rx) dir=ba ;; both) ;; *) nb_fail "virtio dir '$dir'" ;; esac
             lab_ctl "$NB_TMP/standin-$sock.sock" "set $dir $*" >/dev/null ;;
         wire)
@@ -181,6 +213,45 @@ table bridge nblab {
 }
 NFT
             ;;
+        tap)
+            local place=$1 pct=${2#drop_pct=} h tap
+            case "$place" in local) h=hA tap=vnetA ;; remote) h=hB tap=vnetB ;; *) nb_fail "tap place '$place'" ;; esac
+            lab_exec "$h" nft -f - <<NFT
+table bridge nblabtap
+delete table bridge nblabtap
+table bridge nblabtap {
+    chain nbdrop {
+        type filter hook forward priority 0; policy accept;
+        iifname "$tap" numgen random mod 100 < $pct counter drop
+        oifname "$tap" numgen random mod 100 < $pct counter drop
+    }
+}
+NFT
+            ;;
+        qemu)
+            [ "$1" = local ] || nb_fail "qemu place '$1': local (gA) only"
+            qemu_is gA || nb_fail "qemu fault: gA is not a QEMU guest (LAB_QEMU_gA=1)"
+            shift
+            local kv every= stall_for= buf=
+            for kv in "$@"; do
+                case "$kv" in
+                    stall_every_ms=*) every=${kv#*=} ;;
+                    stall_for_ms=*) stall_for=${kv#*=} ;;
+                    buffer_us=*) buf=${kv#*=} ;;
+                    *) nb_fail "qemu fault '$kv': stall_every_ms=N stall_for_ms=M | buffer_us=N" ;;
+                esac
+            done
+            if [ -n "$buf" ]; then
+                qemu_monitor gA "object_del nblabbuf" >/dev/null
+                local r
+                r=$(qemu_monitor gA "object_add filter-buffer,id=nblabbuf,netdev=n0,queue=all,interval=$buf")
+                [ -z "$r" ] || nb_fail "qemu filter-buffer: $r"
+                touch "$(qemu_dir gA)/buffer"
+            fi
+            if [ -n "$every" ]; then
+                qemu_stall_stop gA
+                qemu_stall_start gA "$every" "${stall_for:?stall_for_ms}"
+            fi ;;
         app) lab_ctl "$NB_TMP/backend.sock" "set $*" >/dev/null ;;
         reflector) # local|remote hold_us=N: the guest agent's STAMP reflector answers late
             local place=$1 node
@@ -199,7 +270,12 @@ _lab_reflector_hold() {
         awk '$1 == "netblame_config_reloads_total{result=\"ok\"}" { print $2 }')
     jq --argjson h "$us" '.reflector.hold_us = $h' "$NB_TMP/agent-$node.json" >"$NB_TMP/agent-$node.json.new"
     mv "$NB_TMP/agent-$node.json.new" "$NB_TMP/agent-$node.json"
-    kill -HUP "$(cat "$NB_TMP/agent-$node.pid")"
+    if qemu_is "$node"; then
+        qemu_put "$node" "$NB_TMP/agent-$node.json" "$NB_TMP/agent-$node.json"
+        qemu_sh "$node" 'kill -HUP "$(cat /run/agent.pid)"'
+    else
+        kill -HUP "$(cat "$NB_TMP/agent-$node.pid")"
+    fi
     nb_wait_for "agent $node reload" 10 nb_metric_ge_at "$node" 'netblame_config_reloads_total{result="ok"}' $((before + 1))
     if [ "$us" = 0 ]; then rm -f "$NB_TMP/hold-$node"; else touch "$NB_TMP/hold-$node"; fi
 }
@@ -207,8 +283,19 @@ _lab_reflector_hold() {
 # lab_clear: every fault off.
 lab_clear() {
     local s
-    for s in vA vB wire; do lab_ctl "$NB_TMP/standin-$s.sock" "clear" >/dev/null; done
+    for s in vA vB wire; do
+        qemu_is "g${s#v}" && continue
+        lab_ctl "$NB_TMP/standin-$s.sock" "clear" >/dev/null
+    done
     for s in hA hB; do lab_exec "$s" nft delete table bridge nblab 2>/dev/null || true; done
+    for s in hA hB; do lab_exec "$s" nft delete table bridge nblabtap 2>/dev/null || true; done
+    if qemu_is gA; then
+        qemu_stall_stop gA
+        if [ -e "$(qemu_dir gA)/buffer" ]; then
+            qemu_monitor gA "object_del nblabbuf" >/dev/null
+            rm -f "$(qemu_dir gA)/buffer"
+        fi
+    fi
     lab_ctl "$NB_TMP/backend.sock" "clear" >/dev/null
     [ "$(cat "$NB_TMP/dns-resolver.mode")" = ok ] || _lab_dns_resolver ok
     for s in gA gB; do [ -e "$NB_TMP/hold-$s" ] && _lab_reflector_hold "$s" 0; done
@@ -248,11 +335,21 @@ lab_agents() {
 { "role": "$(case $n in h*) echo host ;; *) echo guest ;; esac)", "node": "$n", $extra
   "reflector": { "address": "${!ip}" }, "peers": [ $peers ] }
 JSON
+        if qemu_is "$n"; then
+            # same paths inside the VM; its log goes to the guest's console
+            # ($NB_TMP/qemu-$n-console.log), its pid stays in the guest
+            qemu_put "$n" "$NB_TMP/agent-$n.json" "$NB_TMP/agent-$n.json"
+            date +%s.%N >"$(qemu_dir "$n")/t-agent-start"
+            qemu_sh "$n" "'$NB_BIN/netblamed' --config '$NB_TMP/agent-$n.json' >/dev/ttyS0 2>&1 &
+                          echo \$! >/run/agent.pid"
+            continue
+        fi
         nb_start "$(lab_ns "$n")" "agent-$n" "$NB_BIN/netblamed" --config "$NB_TMP/agent-$n.json"
         echo "$NB_LAST_PID" >"$NB_TMP/agent-$n.pid"
     done
     for n in hA hB gA gB; do
         nb_wait_for "agent $n" 20 lab_exec "$n" curl -sf "http://$(lab_api "$n")/healthz"
+        if qemu_is "$n"; then date +%s.%N >"$(qemu_dir "$n")/t-agent-healthy"; fi
     done
     # Host agents capture from the moment they report their taps and NIC watched.
     for n in hA hB; do
