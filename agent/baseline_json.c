@@ -88,14 +88,14 @@ static int metric(const cJSON *o, const char *path, struct nb_base_stat *st, cha
     if (members(o, path, keys, 3, true, "unknown key", seen, err, errlen) < 0)
         return -1;
     const cJSON *w = cJSON_GetObjectItemCaseSensitive(o, "windows");
-    snprintf(p, sizeof(p), "%s.windows", path);
+    snprintf(p, sizeof(p), "%.60s.windows", path);
     if (!cJSON_IsNumber(w) || !(w->valuedouble >= 0) || w->valuedouble > NB_BASE_RING ||
         w->valuedouble != floor(w->valuedouble))
         return fail(err, errlen, p, "not a whole number in 0..32");
     double v[2];
     for (int i = 0; i < 2; i++) {
         const cJSON *f = cJSON_GetObjectItemCaseSensitive(o, keys[1 + i]);
-        snprintf(p, sizeof(p), "%s.%s", path, keys[1 + i]);
+        snprintf(p, sizeof(p), "%.60s.%s", path, keys[1 + i]);
         if (!cJSON_IsNumber(f) || !figure_ok(f->valuedouble))
             return fail(err, errlen, p, "not a time in microseconds (0..1e8)");
         v[i] = f->valuedouble * 1e3;

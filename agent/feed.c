@@ -51,7 +51,11 @@ static void start(struct nb_feed *f);
 
 static void fail(struct nb_feed *f, const char *what, const char *why)
 {
-    snprintf(f->err, sizeof(f->err), "host agent %s: %s%s", f->host, what, why);
+    /* a message is cut, not the format: the reason's start is what matters */
+    int n = snprintf(f->err, sizeof(f->err), "host agent %s: %s", f->host, what);
+    if (n > 0 && (size_t)n < sizeof(f->err))
+        snprintf(f->err + n, sizeof(f->err) - (size_t)n, "%.*s", (int)(sizeof(f->err) - (size_t)n - 1),
+                 why);
 }
 
 static void note_tap(struct nb_feed *f, const struct nb_sighting *s)
