@@ -36,10 +36,8 @@ struct nb_feed {
     nb_ns fabric_t;          /* monotonic, when FABRIC came; 0: never */
     nb_ns round_start;
     uint64_t cursor;         /* the agent's sequence to read from (0: its oldest) */
-    bool ok;
-    char err[200];
+    bool ok;                 /* the last round read the sightings to the newest */
     nb_ns covered;
-    uint64_t missed;
     struct nb_sighting *page;
     char taps[NTAPS][16];
     size_t ntaps;
@@ -48,15 +46,6 @@ struct nb_feed {
 };
 
 static void start(struct nb_feed *f);
-
-static void fail(struct nb_feed *f, const char *what, const char *why)
-{
-    /* a message is cut, not the format: the reason's start is what matters */
-    int n = snprintf(f->err, sizeof(f->err), "host agent %s: %s", f->host, what);
-    if (n > 0 && (size_t)n < sizeof(f->err))
-        snprintf(f->err + n, sizeof(f->err) - (size_t)n, "%.*s", (int)(sizeof(f->err) - (size_t)n - 1),
-                 why);
-}
 
 static void note_tap(struct nb_feed *f, const struct nb_sighting *s)
 {
@@ -71,15 +60,12 @@ static void note_tap(struct nb_feed *f, const struct nb_sighting *s)
 
 static void on_links(struct nb_feed *f, const struct nb_http_result *r)
 {
-    if (r->error || r->status != 200) {
-        fail(f, "links: ", r->error ? r->error : "HTTP status not 200");
-        return;
-    }
+    if (r->error || r->status != 200)
+        return; /* no snapshot this round: the deltas span more rounds */
     struct nb_link_report *l = nb_calloc(NB_LINKS_MAX, sizeof(*l));
     char perr[160];
     int n = nb_links_json_parse(r->body, r->body_len, l, NB_LINKS_MAX, perr, sizeof(perr));
     if (n < 0) {
-        fail(f, "links: ", perr);
         free(l);
         return;
     }
@@ -95,24 +81,18 @@ static void on_links(struct nb_feed *f, const struct nb_http_result *r)
 
 static void on_sightings(struct nb_feed *f, const struct nb_http_result *r)
 {
-    if (r->error || r->status != 200) {
-        f->ok = false;
-        fail(f, "", r->error ? r->error : "HTTP status not 200");
-        return;
-    }
     struct nb_sightings_page pg;
     char perr[160];
-    if (nb_sightings_json_parse(r->body, r->body_len, f->page, NB_SIGHTINGS_PAGE_MAX, &pg, perr,
+    if (r->error || r->status != 200 ||
+        nb_sightings_json_parse(r->body, r->body_len, f->page, NB_SIGHTINGS_PAGE_MAX, &pg, perr,
                                 sizeof(perr)) < 0) {
-        f->ok = false;
-        fail(f, "", perr);
+        f->ok = false; /* its points go unobservable; the classifier says so */
         return;
     }
     for (size_t i = 0; i < pg.n; i++) {
         note_tap(f, &f->page[i]);
         f->cb(f->arg, &f->page[i]);
     }
-    f->missed += pg.missed;
     bool more = pg.n == NB_SIGHTINGS_PAGE_MAX && pg.next > f->cursor;
     f->cursor = pg.next;
     if (more) { /* a full page: the agent holds more, same round */
@@ -120,7 +100,6 @@ static void on_sightings(struct nb_feed *f, const struct nb_http_result *r)
         return;
     }
     f->ok = true;
-    f->err[0] = '\0';
     f->covered = f->round_start - NB_FEED_GRACE;
     f->phase = PH_LINKS;
     start(f);
@@ -129,16 +108,10 @@ static void on_sightings(struct nb_feed *f, const struct nb_http_result *r)
 static void on_windows(struct nb_feed *f, const struct nb_http_result *r)
 {
     char perr[240];
-    if (r->error || r->status != 200) {
-        fail(f, "windows: ", r->error ? r->error : "HTTP status not 200");
-        return;
-    }
     struct nb_cls_family fam;
-    int found = nb_trace_find_fabric(r->body, r->body_len, f->fabric_peer, &fam, perr,
-                                     sizeof(perr));
-    if (found < 0)
-        fail(f, "windows: ", perr);
-    if (found > 0) {
+    if (r->error || r->status != 200)
+        return; /* the fabric window ages out (nb_feed_fabric's SINCE) */
+    if (nb_trace_find_fabric(r->body, r->body_len, f->fabric_peer, &fam, perr, sizeof(perr)) > 0) {
         f->fabric = fam;
         f->fabric_t = nb_mono_now();
     }
@@ -179,11 +152,8 @@ static void start(struct nb_feed *f)
     /* small MSS: the agent may sit behind an MTU black hole (agentclient.c) */
     struct nb_http_opts o = {.timeout_ms = TIMEOUT_MS, .small_mss = true};
     f->req = nb_http_start(f->http, url, &o, on_answer, f, err, sizeof(err));
-    if (!f->req) {
-        if (f->phase == PH_SIGHTINGS)
-            f->ok = false;
-        fail(f, "", err);
-    }
+    if (!f->req && f->phase == PH_SIGHTINGS)
+        f->ok = false;
 }
 
 struct nb_feed *nb_feed_new(struct nb_http *http, const char *addr, uint16_t port,
@@ -198,7 +168,6 @@ struct nb_feed *nb_feed_new(struct nb_http *http, const char *addr, uint16_t por
     f->cb = cb;
     f->arg = arg;
     f->page = nb_calloc(NB_SIGHTINGS_PAGE_MAX, sizeof(*f->page));
-    snprintf(f->err, sizeof(f->err), "host agent %s: not asked yet", f->host);
     return f;
 }
 
@@ -228,13 +197,10 @@ bool nb_feed_is(const struct nb_feed *f, const char *addr, uint16_t port, uint32
     return f && f->port == port && f->session == session && strcmp(f->addr, addr) == 0;
 }
 
-const char *nb_feed_agent(const struct nb_feed *f) { return f->host; }
 const char *nb_feed_addr(const struct nb_feed *f) { return f->addr; }
 uint32_t nb_feed_session(const struct nb_feed *f) { return f->session; }
 bool nb_feed_ok(const struct nb_feed *f) { return f->ok; }
-const char *nb_feed_error(const struct nb_feed *f) { return f->err; }
 nb_ns nb_feed_covered(const struct nb_feed *f) { return f->covered; }
-uint64_t nb_feed_missed(const struct nb_feed *f) { return f->missed; }
 
 static const struct nb_link_report *find_link(const struct snap *s, const char *name)
 {

@@ -41,15 +41,13 @@ void nb_feed_free(struct nb_feed *f);
 void nb_feed_poll(struct nb_feed *f, nb_ns now_mono);
 
 bool nb_feed_is(const struct nb_feed *f, const char *addr, uint16_t port, uint32_t session);
-const char *nb_feed_agent(const struct nb_feed *f); /* "addr:port" */
 const char *nb_feed_addr(const struct nb_feed *f);  /* "addr" */
 uint32_t nb_feed_session(const struct nb_feed *f);
-/* The last round's outcome: ok, or why not ("connection refused", ...). */
+/* Whether the last round read the sightings (an agent that does not
+ * answer, or answers garbage, is not ok). */
 bool nb_feed_ok(const struct nb_feed *f);
-const char *nb_feed_error(const struct nb_feed *f);
 /* Monotonic bound of COVERAGE above; 0 before the first good round. */
 nb_ns nb_feed_covered(const struct nb_feed *f);
-uint64_t nb_feed_missed(const struct nb_feed *f); /* sightings evicted unread */
 
 /* Interfaces whose counters moved between the last link snapshot taken at or
  * before SINCE (monotonic; the oldest kept if none) and the newest, or that
