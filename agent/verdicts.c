@@ -271,15 +271,11 @@ static void path_input(const struct target *t, struct sample *w, size_t n, nb_ns
     summary(rtt, k, &p->rtt);
     if (t->hobs && place_hosts(t, w, n, obs)) {
         nb_waterfall_compute(obs, n, &p->wf);
-    } else { /* end to end only: every segment unknown but the reflector's */
-        p->wf.probes = n;
-        p->wf.answered = k;
-        p->wf.lost = n - k;
-        p->wf.lost_unlocated = n - k;
+    } else { /* end to end only */
         struct nb_cls_rtt h;
         summary(hold, k, &h);
-        p->wf.seg[NB_SEG_REMOTE_APP] = (struct nb_seg_figures){
-            .known = k, .p50 = h.p50, .p90 = h.p90, .p99 = h.p99};
+        struct nb_seg_figures fig = {.known = k, .p50 = h.p50, .p90 = h.p90, .p99 = h.p99};
+        nb_waterfall_end_to_end(n, k, n - k, &fig, &p->wf);
     }
     for (int side = 0; side < 2; side++) {
         const struct nb_feed *f = t->feed[side];

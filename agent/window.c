@@ -52,17 +52,10 @@ void nb_window_from_diag(const struct nb_diag_report *rep, struct nb_cls_input *
         p->rtt = (struct nb_cls_rtt){true, rep->rtt.p50, rep->rtt.p90, rep->rtt.p99};
     if (rep->decomposed) {
         p->wf = rep->wf;
-    } else { /* end to end only: every segment unknown */
-        p->wf.probes = rep->sent;
-        p->wf.answered = rep->received;
-        p->wf.lost = rep->lost;
-        p->wf.lost_unlocated = rep->lost;
-        /* the reflector's own time (T3 - T2, one clock) needs no host agent */
-        struct nb_seg_figures *app = &p->wf.seg[NB_SEG_REMOTE_APP];
-        app->known = rep->hold.n;
-        app->p50 = rep->hold.p50;
-        app->p90 = rep->hold.p90;
-        app->p99 = rep->hold.p99;
+    } else { /* end to end only */
+        struct nb_seg_figures hold = {.known = rep->hold.n, .p50 = rep->hold.p50,
+                                      .p90 = rep->hold.p90, .p99 = rep->hold.p99};
+        nb_waterfall_end_to_end(rep->sent, rep->received, rep->lost, &hold, &p->wf);
     }
     in->nlinks = rep->nlinks;
     memcpy(in->links, rep->links, sizeof(in->links));

@@ -201,3 +201,14 @@ void nb_waterfall_compute(const struct nb_path_obs *obs, size_t n, struct nb_wat
         free(vals[s]);
     }
 }
+
+void nb_waterfall_end_to_end(size_t probes, size_t answered, size_t lost,
+                             const struct nb_seg_figures *hold, struct nb_waterfall *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->probes = probes;
+    out->answered = answered;
+    out->lost = lost;
+    out->lost_unlocated = lost;
+    out->seg[NB_SEG_REMOTE_APP] = *hold;
+}

@@ -101,5 +101,10 @@ struct nb_waterfall {
 };
 /* Figures of N observed probes. Pure; allocates scratch internally. */
 void nb_waterfall_compute(const struct nb_path_obs *obs, size_t n, struct nb_waterfall *out);
+/* Figures of a window observed only end to end (no host agent's sightings):
+ * every segment unknown but the reflector's own time HOLD (one clock, B's),
+ * every lost probe located nowhere. */
+void nb_waterfall_end_to_end(size_t probes, size_t answered, size_t lost,
+                             const struct nb_seg_figures *hold, struct nb_waterfall *out);
 
 #endif
