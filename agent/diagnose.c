@@ -385,9 +385,9 @@ static void link_evidence(struct diag *d, int local, const char *addr, uint16_t 
 }
 
 /* The fabric family: the local host agent probes its peer host agents NIC
- * to NIC all the time (a `fabric` peer of its daemon); its last window
- * toward the remote host (PEER, the reflector's host agent) is the
- * physical layer measured without either guest's virtual path. */
+ * to NIC all the time (a `fabric` peer of its daemon); its probes toward
+ * the remote host (PEER, the reflector's host agent) sent over the burst's
+ * span are the physical layer measured without either guest's virtual path. */
 static void fabric_window(struct diag *d, const char *peer)
 {
     char err[256];
@@ -592,8 +592,8 @@ void nb_diagnose_print(const struct nb_diag_report *rep, FILE *out)
     if (rep->fabric_present) { /* the host agent's window: quantiles only */
         const struct nb_cls_family *f = &rep->fabric;
         if (f->rtt.known)
-            fprintf(out, "  %-12s %9s %9.1f %9.1f %9.1f %9s   (local host agent's last window,"
-                         " %llu/%llu lost)\n",
+            fprintf(out, "  %-12s %9s %9.1f %9.1f %9.1f %9s   (local host agent's, over the"
+                         " burst's span; %llu/%llu lost)\n",
                     "fabric rtt", "-", f->rtt.p50 / 1e3, f->rtt.p90 / 1e3, f->rtt.p99 / 1e3, "-",
                     (unsigned long long)f->lost, (unsigned long long)f->probes);
         else
@@ -681,7 +681,7 @@ cJSON *nb_diagnose_json(const struct nb_diag_report *rep, const struct nb_verdic
         cJSON_AddNumberToObject(vn, "lost", (double)rep->vnet_lost);
         cJSON_AddItemToObject(vn, "rtt_us", us_summary(&rep->vnet_rtt));
     }
-    if (rep->fabric_present) { /* the local host agent's last fabric window */
+    if (rep->fabric_present) { /* the local host agent's fabric window over the burst */
         const struct nb_cls_family *f = &rep->fabric;
         cJSON *fb = cJSON_AddObjectToObject(p, "fabric");
         cJSON_AddNumberToObject(fb, "sent", (double)f->probes);

@@ -66,8 +66,9 @@ struct nb_diag_report {
     bool vnet_present;
     uint64_t vnet_sent, vnet_lost;
     struct nb_summary vnet_rtt; /* ns */
-    /* fabric family: the local host agent's own window toward the remote
-     * host (NIC to NIC, its continuous fabric peer), if it has one */
+    /* fabric family: the local host agent's own probes toward the remote
+     * host over the burst's span (NIC to NIC, its continuous fabric peer),
+     * if it has such a peer */
     bool fabric_present;
     struct nb_cls_family fabric;
     /* Link counters that moved (or links down) at the host agents during the burst. */
