@@ -21,6 +21,11 @@ static double ns_to_us(double ns)
     return round(ns) / 1e3;
 }
 
+/* A metric's figures on the wire, in the order of struct nb_base_stat. */
+#define NFIG 6
+static const char *const fig_keys[NFIG] = {"median_us",     "mad_us",     "high_us",
+                                           "p90_median_us", "p90_mad_us", "p90_high_us"};
+
 void nb_baseline_json_render(const char *target, const struct nb_baseline *b, struct nb_buf *out)
 {
     cJSON *root = cJSON_CreateObject();
@@ -29,13 +34,20 @@ void nb_baseline_json_render(const char *target, const struct nb_baseline *b, st
     cJSON *ms = cJSON_AddObjectToObject(root, "metrics");
     for (int m = 0; m < NB_BM__COUNT; m++) {
         const struct nb_base_stat *st = &b->m[m];
-        double med = ns_to_us(st->median), mad = ns_to_us(st->mad);
-        if (st->n == 0 || st->n > NB_BASE_RING || !figure_ok(med) || !figure_ok(mad))
+        double f[NFIG] = {st->p50.median, st->p50.mad, st->p50.high,
+                          st->p90.median, st->p90.mad, st->p90.high};
+        bool ok = st->n > 0 && st->n <= NB_BASE_RING && st->tail_n <= st->n;
+        for (int i = 0; i < NFIG; i++) {
+            f[i] = ns_to_us(f[i]);
+            ok = ok && figure_ok(f[i]);
+        }
+        if (!ok)
             continue;
         cJSON *o = cJSON_AddObjectToObject(ms, nb_base_metric_name((enum nb_base_metric)m));
         cJSON_AddNumberToObject(o, "windows", st->n);
-        cJSON_AddNumberToObject(o, "median_us", med);
-        cJSON_AddNumberToObject(o, "mad_us", mad);
+        cJSON_AddNumberToObject(o, "tail_windows", st->tail_n);
+        for (int i = 0; i < NFIG; i++)
+            cJSON_AddNumberToObject(o, fig_keys[i], f[i]);
     }
     char *s = cJSON_PrintUnformatted(root);
     nb_buf_printf(out, "%s\n", s);
@@ -78,29 +90,49 @@ static int members(const cJSON *o, const char *path, const char *const *keys, si
     return 0;
 }
 
-/* One metric's {"windows","median_us","mad_us"} into ST (times in ns). */
+/* A whole number of windows in 0..NB_BASE_RING, member K of O. */
+static int windows(const cJSON *o, const char *path, const char *k, unsigned *out, char *err,
+                   size_t errlen)
+{
+    char p[96];
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(o, k);
+    snprintf(p, sizeof(p), "%.60s.%s", path, k);
+    if (!cJSON_IsNumber(w) || !(w->valuedouble >= 0) || w->valuedouble > NB_BASE_RING ||
+        w->valuedouble != floor(w->valuedouble))
+        return fail(err, errlen, p, "not a whole number in 0..64");
+    *out = (unsigned)w->valuedouble;
+    return 0;
+}
+
+/* One metric's {"windows","tail_windows", fig_keys...} into ST (times in ns). */
 static int metric(const cJSON *o, const char *path, struct nb_base_stat *st, char *err,
                   size_t errlen)
 {
-    static const char *const keys[] = {"windows", "median_us", "mad_us"};
-    bool seen[3];
+    static const char *const keys[NFIG + 2] = {"windows",       "tail_windows", "median_us",
+                                               "mad_us",        "high_us",      "p90_median_us",
+                                               "p90_mad_us",    "p90_high_us"};
+    bool seen[NFIG + 2];
     char p[96];
-    if (members(o, path, keys, 3, true, "unknown key", seen, err, errlen) < 0)
+    if (members(o, path, keys, NFIG + 2, true, "unknown key", seen, err, errlen) < 0)
         return -1;
-    const cJSON *w = cJSON_GetObjectItemCaseSensitive(o, "windows");
-    snprintf(p, sizeof(p), "%.60s.windows", path);
-    if (!cJSON_IsNumber(w) || !(w->valuedouble >= 0) || w->valuedouble > NB_BASE_RING ||
-        w->valuedouble != floor(w->valuedouble))
-        return fail(err, errlen, p, "not a whole number in 0..32");
-    double v[2];
-    for (int i = 0; i < 2; i++) {
-        const cJSON *f = cJSON_GetObjectItemCaseSensitive(o, keys[1 + i]);
-        snprintf(p, sizeof(p), "%.60s.%s", path, keys[1 + i]);
+    unsigned n, tail_n;
+    if (windows(o, path, "windows", &n, err, errlen) < 0 ||
+        windows(o, path, "tail_windows", &tail_n, err, errlen) < 0)
+        return -1;
+    if (tail_n > n)
+        return fail(err, errlen, path, "more tail_windows than windows");
+    double v[NFIG];
+    for (int i = 0; i < NFIG; i++) {
+        const cJSON *f = cJSON_GetObjectItemCaseSensitive(o, fig_keys[i]);
+        snprintf(p, sizeof(p), "%.60s.%s", path, fig_keys[i]);
         if (!cJSON_IsNumber(f) || !figure_ok(f->valuedouble))
             return fail(err, errlen, p, "not a time in microseconds (0..1e8)");
         v[i] = f->valuedouble * 1e3;
     }
-    *st = (struct nb_base_stat){.median = v[0], .mad = v[1], .n = (unsigned)w->valuedouble};
+    *st = (struct nb_base_stat){.p50 = {v[0], v[1], v[2]},
+                                .p90 = {v[3], v[4], v[5]},
+                                .n = n,
+                                .tail_n = tail_n};
     return 0;
 }
 

@@ -3,11 +3,17 @@
  * nb_baseline's m[], not its learning ring), rendered by the daemon and
  * parsed by `netblame diagnose --config`, which judges its burst against it.
  *
- *   {"schema":"netblame.baseline/v1","target":"gB",
- *    "metrics":{"path.local_virtual":{"windows":12,"median_us":41.2,"mad_us":3.1},...}}
+ *   {"schema":"netblame.baseline/v2","target":"gB",
+ *    "metrics":{"path.local_virtual":{"windows":12,"tail_windows":12,
+ *        "median_us":41.2,"mad_us":3.1,"high_us":48.0,
+ *        "p90_median_us":60.3,"p90_mad_us":9.5,"p90_high_us":88.1},...}}
  *
  * Keys of "metrics" are nb_base_metric_name()'s; only metrics with windows
- * > 0 are rendered. Times are microseconds with nanosecond resolution.
+ * > 0 are rendered. For each, over its learnt windows (struct nb_base_stat):
+ * the median, MAD and second-largest of their p50s, and of their p90s
+ * (tail_windows of them; 0 when the figure has no tail, e.g. app.server).
+ * Times are microseconds with nanosecond resolution. v1 carried the p50s'
+ * median and MAD only.
  *
  * The parser takes outside data: at most NB_BASELINE_JSON_MAX bytes; unknown
  * keys and metric names, duplicates, windows outside 0..NB_BASE_RING, and
@@ -22,7 +28,7 @@
 #include "buf.h"
 #include "netblame/verdict.h"
 
-#define NB_BASELINE_SCHEMA "netblame.baseline/v1"
+#define NB_BASELINE_SCHEMA "netblame.baseline/v2"
 #define NB_BASELINE_JSON_MAX (16u << 10) /* a longer answer is refused */
 /* Largest median or MAD accepted: 100 s (no probe waits longer than 60 s). */
 #define NB_BASELINE_MAX_US 1e8

@@ -30,10 +30,11 @@
  *   classifier { the thresholds of struct nb_cls_thresholds, each key named after
  *                its field, defaults nb_cls_thresholds_default() (classifier/verdict.c):
  *                min_samples, min_app_probes, min_events: 1..100000;
- *                min_base_windows: 1..32 (NB_BASE_RING); z: (0, 10]; k_mad: [0, 1000];
+ *                min_base_windows: 1..64 (NB_BASE_RING); z: (0, 10]; k_mad: [0, 1000];
  *                floor_us, excess_us: { app, virtual, physical } and rtt_floor_us,
- *                rtt_excess_us, server_floor_us, server_excess_us: µs in (0, 60e6];
- *                loss_floor: (0, 1); link_only_cap: (0, 1]; tail_factor: (1, 100] }
+ *                rtt_excess_us, server_floor_us, server_excess_us, tail_floor_us,
+ *                tail_excess_us, spread_floor_us: µs in (0, 60e6];
+ *                loss_floor: (0, 1); link_only_cap, attribute_min: (0, 1] }
  *   app        [ { name (required, unique), url: "http://host[:port]/path" |
  *                  "tcp://host:port" (required; host a DNS name or numeric IPv4),
  *                  interval_ms: 100..600000 = 1000, timeout_ms: 10..60000 = 5000,
@@ -128,7 +129,7 @@ static int fail(struct ctx *x, const char *path, const char *key, const char *fm
     __attribute__((format(printf, 4, 5)));
 static int fail(struct ctx *x, const char *path, const char *key, const char *fmt, ...)
 {
-    char msg[256], where[288], k[SHOW_MAX * 4 + 8];
+    char msg[448], where[288], k[SHOW_MAX * 4 + 8];
     va_list ap;
 
     if (!x->err || x->errlen == 0)
@@ -196,7 +197,7 @@ static int check_keys(struct ctx *x, const cJSON *obj, const char *path, const c
             if (strcmp(key, known[i]) == 0)
                 break;
         if (!known[i]) {
-            char list[256]; /* "classifier" has 15 keys */
+            char list[384]; /* "classifier" has 18 keys */
             size_t o = 0;
             list[0] = '\0';
             for (size_t j = 0; known[j] && o < sizeof(list); j++)
@@ -794,7 +795,7 @@ static int parse_app_ports(struct ctx *x, const cJSON *root, struct nb_config *c
 
 /* get_num range flags: a bound is excluded where a threshold at it is
  * degenerate: loss_floor 0 divides by zero, z 0 is no interval at all,
- * tail_factor 1 makes the p90 rule the p50 rule. */
+ * attribute_min 0 would name a layer on no evidence. */
 #define GT_LO 1u /* > LO rather than >= LO */
 #define LT_HI 2u /* < HI rather than <= HI */
 
@@ -876,7 +877,8 @@ static int parse_classifier(struct ctx *x, const cJSON *root, struct nb_config *
         "min_samples",   "min_app_probes",  "min_base_windows", "z",
         "k_mad",         "floor_us",        "excess_us",        "rtt_floor_us",
         "rtt_excess_us", "server_floor_us", "server_excess_us", "loss_floor",
-        "min_events",    "link_only_cap",   "tail_factor",      NULL};
+        "min_events",    "link_only_cap",   "tail_floor_us",    "tail_excess_us",
+        "spread_floor_us", "attribute_min", NULL};
     static const char *const p = "classifier";
     struct nb_cls_thresholds *th = &c->cls;
     const cJSON *o;
@@ -901,7 +903,10 @@ static int parse_classifier(struct ctx *x, const cJSON *root, struct nb_config *
         get_num(x, o, p, "loss_floor", 0, 1, GT_LO | LT_HI, &th->loss_floor) < 0 ||
         get_count(x, o, p, "min_events", CLS_COUNT_MAX, &th->min_events) < 0 ||
         get_num(x, o, p, "link_only_cap", 0, 1, GT_LO, &th->link_only_cap) < 0 ||
-        get_num(x, o, p, "tail_factor", 1, 100, GT_LO, &th->tail_factor) < 0)
+        get_us(x, o, p, "tail_floor_us", &th->tail_floor_ns) < 0 ||
+        get_us(x, o, p, "tail_excess_us", &th->tail_excess_ns) < 0 ||
+        get_us(x, o, p, "spread_floor_us", &th->spread_floor_ns) < 0 ||
+        get_num(x, o, p, "attribute_min", 0, 1, GT_LO, &th->attribute_min) < 0)
         return -1;
     return 0;
 }

@@ -91,7 +91,7 @@ struct judged {
     bool used;                /* BASE goes to the classifier */
     char target[NB_NAME_MAX]; /* the configured target matched; "" if none */
     char daemon[80];          /* the netblamed asked, "addr:port"; "" if none */
-    unsigned windows;         /* healthy windows of its round trip (connect time) */
+    unsigned windows;         /* windows learnt of its round trip (connect time) */
     char note[512];
 };
 
@@ -168,13 +168,13 @@ static void daemon_baseline(const struct nb_config *cfg, const char *target, boo
     if (j->windows < cfg->cls.min_base_windows) {
         snprintf(j->note, sizeof(j->note),
                  "judged against absolute floors: netblamed's baseline for %s is still learning "
-                 "(%u healthy windows, min_base_windows %u)",
+                 "(%u windows learnt, min_base_windows %u)",
                  j->target, j->windows, cfg->cls.min_base_windows);
         return;
     }
     j->used = true;
     snprintf(j->note, sizeof(j->note),
-             "judged against the baseline netblamed learnt for %s (%u healthy windows)", j->target,
+             "judged against the baseline netblamed learnt for %s (%u windows learnt)", j->target,
              j->windows);
 }
 

@@ -28,6 +28,8 @@ static cJSON *rtt_json(const struct nb_cls_rtt *r)
     cJSON_AddNumberToObject(o, "p50", r->p50);
     cJSON_AddNumberToObject(o, "p90", r->p90);
     cJSON_AddNumberToObject(o, "p99", r->p99);
+    cJSON_AddNumberToObject(o, "p50_lo", r->p50_lo);
+    cJSON_AddNumberToObject(o, "p90_lo", r->p90_lo);
     return o;
 }
 
@@ -46,6 +48,8 @@ static cJSON *wf_json(const struct nb_waterfall *w)
         cJSON_AddNumberToObject(s, "p50", f->p50);
         cJSON_AddNumberToObject(s, "p90", f->p90);
         cJSON_AddNumberToObject(s, "p99", f->p99);
+        cJSON_AddNumberToObject(s, "p50_lo", f->p50_lo);
+        cJSON_AddNumberToObject(s, "p90_lo", f->p90_lo);
         add_u64(s, "lost", f->lost);
         add_u64(s, "lost_shared", f->lost_shared);
         cJSON_AddItemToArray(a, s);
@@ -262,7 +266,8 @@ static int oneof(struct px *x, const cJSON *o, const char *path, const char *k,
 
 static int rtt_parse(struct px *x, const cJSON *o, const char *path, struct nb_cls_rtt *r)
 {
-    static const char *const keys[] = {"p50", "p90", "p99", NULL};
+    static const char *const keys[] = {"p50", "p90", "p99", "p50_lo", "p90_lo", NULL};
+    bool have;
     const cJSON *v = get(o, "rtt");
     char p[160];
     snprintf(p, sizeof(p), "%s.rtt", path);
@@ -270,7 +275,9 @@ static int rtt_parse(struct px *x, const cJSON *o, const char *path, struct nb_c
         return 0;
     if (only(x, v, p, keys) < 0 || nsval(x, v, p, "p50", false, NULL, &r->p50) < 0 ||
         nsval(x, v, p, "p90", false, NULL, &r->p90) < 0 ||
-        nsval(x, v, p, "p99", false, NULL, &r->p99) < 0)
+        nsval(x, v, p, "p99", false, NULL, &r->p99) < 0 ||
+        nsval(x, v, p, "p50_lo", true, &have, &r->p50_lo) < 0 ||
+        nsval(x, v, p, "p90_lo", true, &have, &r->p90_lo) < 0)
         return -1;
     r->known = true;
     return 0;
@@ -280,7 +287,11 @@ static int wf_parse(struct px *x, const cJSON *v, const char *path, struct nb_wa
 {
     static const char *const keys[] = {"probes", "answered", "lost", "lost_unlocated", "segments",
                                        NULL};
-    static const char *const skeys[] = {"known", "p50", "p90", "p99", "lost", "lost_shared", NULL};
+    /* p50_lo/p90_lo: absent in traces recorded before them (0: the point
+     * figure stands in) */
+    static const char *const skeys[] = {"known",  "p50",  "p90",         "p99", "p50_lo",
+                                        "p90_lo", "lost", "lost_shared", NULL};
+    bool have;
     uint64_t u[4];
     if (only(x, v, path, keys) < 0 || count(x, v, path, "probes", &u[0]) < 0 ||
         count(x, v, path, "answered", &u[1]) < 0 || count(x, v, path, "lost", &u[2]) < 0 ||
@@ -304,6 +315,8 @@ static int wf_parse(struct px *x, const cJSON *v, const char *path, struct nb_wa
             nsval(x, s, sp, "p50", false, NULL, &f->p50) < 0 ||
             nsval(x, s, sp, "p90", false, NULL, &f->p90) < 0 ||
             nsval(x, s, sp, "p99", false, NULL, &f->p99) < 0 ||
+            nsval(x, s, sp, "p50_lo", true, &have, &f->p50_lo) < 0 ||
+            nsval(x, s, sp, "p90_lo", true, &have, &f->p90_lo) < 0 ||
             count(x, s, sp, "lost", &lost) < 0 || count(x, s, sp, "lost_shared", &shared) < 0)
             return -1;
         if (known > w->answered || lost > w->lost || shared > w->lost)

@@ -3,11 +3,26 @@
  * Each target keeps a ring of its last results with their monotonic time;
  * the tick (1 s) summarises those of the last NB_VERDICT_WINDOW_S seconds
  * into a struct nb_cls_input and classifies it against the target's own
- * baseline (which its healthy windows teach). Windows overlap:
- * a verdict follows a fault within about half a window (a p50 moves once
- * half the window's probes are affected), and a healthy window is learnt
- * only every half window length, so one stretch of traffic is not counted
- * as many independent windows.
+ * baseline. Judged windows overlap: a verdict follows a fault within about
+ * half a window (a p50 moves once half the window's probes are affected).
+ *
+ * LEARNING. The baseline learns the path's noise, not only its centre: at
+ * most one window per window length (so the learnt windows do not overlap
+ * and their spread is the real window-to-window spread), and every such
+ * window that names no layer — healthy, and also inconclusive or holding
+ * only a finding too weak to name a layer (under attribute_min). A noisy
+ * path therefore keeps widening its limits until its noise no longer makes
+ * findings, instead of crying wolf with the narrow limits of its quietest
+ * minutes and never learning again. A real fault names its layer and is not
+ * learnt; one that stays too weak to name it for most of the ring (64
+ * windows, ~11 minutes) would become the new normal — the median and MAD
+ * ignore it while it is a minority of the windows.
+ *
+ * PERSISTENCE. The verdict served (/v1/verdicts, /metrics) changes layer or
+ * side only after NB_VERDICT_PERSIST consecutive ticks judged the new one;
+ * meanwhile the old one stays (its figures those of the last tick that
+ * judged it). A fault is published about 2 s after the window first shows
+ * it; a verdict flipping every tick is never published.
  *
  * A `path` peer is decomposed as `netblame diagnose` decomposes a burst: the
  * daemon follows the sender's host agent (guest role: `host_agent`) and the
@@ -60,9 +75,13 @@ struct target {
     enum nb_family family; /* STAMP peers */
     struct sample *ring;
     size_t head, n;
-    struct nb_baseline base;   /* learnt from this target's healthy windows */
-    struct nb_verdict verdict; /* latest */
+    struct nb_baseline base;   /* learnt from this target's windows (LEARNING) */
+    struct nb_verdict verdict; /* published (PERSISTENCE) */
+    struct nb_verdict raw;     /* the latest tick's */
     bool have_verdict;
+    enum nb_layer pend_layer; /* a different verdict the ticks are judging... */
+    enum nb_side pend_side;
+    unsigned pend_n; /* ...this many in a row */
     nb_ns changed;     /* realtime when the layer last changed */
     nb_ns last_learn;  /* monotonic */
     uint64_t windows;
@@ -192,7 +211,7 @@ static void summary(int64_t *v, size_t n, struct nb_cls_rtt *out)
 {
     struct nb_summary q;
     nb_summarise(v, n, &q);
-    *out = (struct nb_cls_rtt){n > 0, q.p50, q.p90, q.p99};
+    *out = (struct nb_cls_rtt){n > 0, q.p50, q.p90, q.p99, q.p50_lo, q.p90_lo};
 }
 
 /* A vnet or fabric peer: one layer, end to end. */
@@ -274,7 +293,8 @@ static void path_input(const struct target *t, struct sample *w, size_t n, nb_ns
     } else { /* end to end only */
         struct nb_cls_rtt h;
         summary(hold, k, &h);
-        struct nb_seg_figures fig = {.known = k, .p50 = h.p50, .p90 = h.p90, .p99 = h.p99};
+        struct nb_seg_figures fig = {.known = k, .p50 = h.p50, .p90 = h.p90, .p99 = h.p99,
+                                     .p50_lo = h.p50_lo, .p90_lo = h.p90_lo};
         nb_waterfall_end_to_end(n, k, n - k, &fig, &p->wf);
     }
     for (int side = 0; side < 2; side++) {
@@ -387,17 +407,35 @@ static void judge(struct nb_verdicts *v, struct target *t, nb_ns now_mono, nb_ns
         snprintf(in->remote_host, sizeof(in->remote_host), "%.*s", (int)sizeof(in->remote_host) - 1,
                  t->peer); /* numeric: fits */
     }
-    enum nb_layer before = t->have_verdict ? t->verdict.layer : NB_LAYER__COUNT;
-    nb_classify(in, &t->base, &v->th, &t->verdict);
-    /* learn from a healthy window at most every half window */
-    if (t->verdict.layer == NB_LAYER_HEALTHY && now_mono - t->last_learn >= span / 2) {
+    nb_classify(in, &t->base, &v->th, &t->raw);
+    const struct nb_verdict *raw = &t->raw;
+    bool names = raw->layer != NB_LAYER_HEALTHY && raw->layer != NB_LAYER_INCONCLUSIVE;
+    if (!names && now_mono - t->last_learn >= span) { /* LEARNING */
         nb_baseline_learn(&t->base, in, &v->th);
         t->last_learn = now_mono;
     }
     t->windows++;
-    t->have_verdict = true;
     *t->last = *in;
-    if (t->verdict.layer != before) {
+    /* PERSISTENCE */
+    bool same = t->have_verdict && raw->layer == t->verdict.layer &&
+                raw->where.side == t->verdict.where.side;
+    if (!same && t->have_verdict) {
+        if (t->pend_n && raw->layer == t->pend_layer && raw->where.side == t->pend_side) {
+            t->pend_n++;
+        } else {
+            t->pend_layer = raw->layer;
+            t->pend_side = raw->where.side;
+            t->pend_n = 1;
+        }
+        if (t->pend_n < NB_VERDICT_PERSIST)
+            return;
+    }
+    t->pend_n = 0;
+    enum nb_layer before = t->have_verdict ? t->verdict.layer : NB_LAYER__COUNT;
+    enum nb_side side_before = t->verdict.where.side;
+    t->verdict = *raw;
+    t->have_verdict = true;
+    if (t->verdict.layer != before || t->verdict.where.side != side_before) {
         t->changed = now_rt;
         const struct nb_verdict *vd = &t->verdict;
         if (vd->nfindings)

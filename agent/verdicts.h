@@ -23,6 +23,10 @@
 #include "netblame/sender.h"
 
 #define NB_VERDICT_WINDOW_S 10 /* results judged together */
+/* A new verdict (layer and side) is published once this many consecutive
+ * ticks (1 s apart) judged it: a single odd window does not flap the gauge
+ * or page anyone (verdicts.c, PERSISTENCE). */
+#define NB_VERDICT_PERSIST 3
 
 struct nb_verdicts;
 

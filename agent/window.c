@@ -49,12 +49,14 @@ void nb_window_from_diag(const struct nb_diag_report *rep, struct nb_cls_input *
                    : rep->received       ? NB_REFL_STAMP
                                          : NB_REFL_UNKNOWN;
     if (rep->rtt.n)
-        p->rtt = (struct nb_cls_rtt){true, rep->rtt.p50, rep->rtt.p90, rep->rtt.p99};
+        p->rtt = (struct nb_cls_rtt){true, rep->rtt.p50, rep->rtt.p90, rep->rtt.p99,
+                                     rep->rtt.p50_lo, rep->rtt.p90_lo};
     if (rep->decomposed) {
         p->wf = rep->wf;
     } else { /* end to end only */
         struct nb_seg_figures hold = {.known = rep->hold.n, .p50 = rep->hold.p50,
-                                      .p90 = rep->hold.p90, .p99 = rep->hold.p99};
+                                      .p90 = rep->hold.p90, .p99 = rep->hold.p99,
+                                      .p50_lo = rep->hold.p50_lo, .p90_lo = rep->hold.p90_lo};
         nb_waterfall_end_to_end(rep->sent, rep->received, rep->lost, &hold, &p->wf);
     }
     in->nlinks = rep->nlinks;
@@ -67,7 +69,8 @@ void nb_window_from_diag(const struct nb_diag_report *rep, struct nb_cls_input *
         in->vnet.lost = rep->vnet_lost;
         if (rep->vnet_rtt.n)
             in->vnet.rtt = (struct nb_cls_rtt){true, rep->vnet_rtt.p50, rep->vnet_rtt.p90,
-                                               rep->vnet_rtt.p99};
+                                               rep->vnet_rtt.p99, rep->vnet_rtt.p50_lo,
+                                               rep->vnet_rtt.p90_lo};
     }
 }
 

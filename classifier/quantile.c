@@ -1,6 +1,7 @@
 /* quantile.c — sorting and quantiles for latency samples. Pure functions. */
 #include "netblame/quantile.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +31,25 @@ double nb_quantile_sorted(const int64_t *v, size_t n, double q)
     return (double)v[lo] + frac * ((double)v[lo + 1] - (double)v[lo]);
 }
 
+double nb_quantile_lower_sorted(const int64_t *v, size_t n, double q, double alpha)
+{
+    if (n == 0 || !(q > 0.0) || !(q < 1.0))
+        return 0.0;
+    /* P(B <= k) for B ~ Binomial(n, q), summed from k = 0 in log space (n
+     * is at most a few thousand). X_(k+1) is a valid bound while P(B <= k)
+     * <= alpha: below the quantile at most k values fall with that chance. */
+    double lodds = log(q) - log1p(-q), lp = (double)n * log1p(-q), cdf = 0.0;
+    size_t r = 0; /* 1-based rank of the bound; 0: none */
+    for (size_t k = 0; k < n; k++) {
+        cdf += exp(lp); /* lp = log P(B = k), by the pmf's recurrence */
+        if (cdf > alpha)
+            break;
+        r = k + 1;
+        lp += log((double)(n - k) / (double)(k + 1)) + lodds;
+    }
+    return r ? (double)v[r - 1] : 0.0;
+}
+
 void nb_summarise(int64_t *v, size_t n, struct nb_summary *out)
 {
     memset(out, 0, sizeof(*out));
@@ -46,4 +66,6 @@ void nb_summarise(int64_t *v, size_t n, struct nb_summary *out)
     out->p50 = nb_quantile_sorted(v, n, 0.50);
     out->p90 = nb_quantile_sorted(v, n, 0.90);
     out->p99 = nb_quantile_sorted(v, n, 0.99);
+    out->p50_lo = nb_quantile_lower_sorted(v, n, 0.50, NB_QUANTILE_LO_ALPHA);
+    out->p90_lo = nb_quantile_lower_sorted(v, n, 0.90, NB_QUANTILE_LO_ALPHA);
 }

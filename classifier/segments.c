@@ -198,6 +198,8 @@ void nb_waterfall_compute(const struct nb_path_obs *obs, size_t n, struct nb_wat
         out->seg[s].p50 = q.p50;
         out->seg[s].p90 = q.p90;
         out->seg[s].p99 = q.p99;
+        out->seg[s].p50_lo = q.p50_lo;
+        out->seg[s].p90_lo = q.p90_lo;
         free(vals[s]);
     }
 }

@@ -147,18 +147,39 @@ double nb_round_to(double x, double step)
     return round(x / step) * step;
 }
 
-void nb_base_push(struct nb_base_ring *r, double v, struct nb_base_stat *st)
+/* Median, MAD and second-largest of V[0..N) (N >= 1). */
+static void dist_of(const double *v, unsigned n, struct nb_base_dist *d)
 {
     double scratch[NB_BASE_RING];
+    nb_median_mad_d(v, n, scratch, &d->median, &d->mad);
+    for (unsigned i = 0; i < n; i++)
+        scratch[i] = v[i];
+    nb_sort_d(scratch, n);
+    d->high = scratch[n >= 2 ? n - 2 : 0];
+}
+
+void nb_base_push(struct nb_base_ring *r, double p50, double p90, struct nb_base_stat *st)
+{
     unsigned at = r->next % NB_BASE_RING; /* a ring read from a trace may be off */
-    r->v[at] = v;
+    r->v[at] = p50;
+    r->t[at] = p90 >= 0 ? p90 : -1.0;
     r->next = (at + 1) % NB_BASE_RING;
     if (r->len < NB_BASE_RING)
         r->len++;
     else
         r->len = NB_BASE_RING;
-    nb_median_mad_d(r->v, r->len, scratch, &st->median, &st->mad);
+    memset(st, 0, sizeof(*st));
+    dist_of(r->v, r->len, &st->p50);
     st->n = r->len;
+    double tails[NB_BASE_RING];
+    unsigned k = 0;
+    for (unsigned i = 0; i < r->len; i++)
+        if (r->t[i] >= 0)
+            tails[k++] = r->t[i];
+    if (k) {
+        dist_of(tails, k, &st->p90);
+        st->tail_n = k;
+    }
 }
 
 /* ---- the classifier's baseline (verdict.h): which figures, and learning ---- */
@@ -181,9 +202,9 @@ void nb_baseline_init(struct nb_baseline *b)
     memset(b, 0, sizeof(*b));
 }
 
-static unsigned push(struct nb_baseline *b, int m, double v)
+static unsigned push(struct nb_baseline *b, int m, double p50, double p90)
 {
-    nb_base_push(&b->ring[m], v, &b->m[m]);
+    nb_base_push(&b->ring[m], p50, p90, &b->m[m]);
     return 1;
 }
 
@@ -193,7 +214,7 @@ static unsigned learn_waterfall(struct nb_baseline *b, const struct nb_waterfall
     unsigned n = 0;
     for (int s = 0; s < NB_SEG__COUNT; s++)
         if (w->seg[s].known >= min)
-            n += push(b, m0 + s, w->seg[s].p50);
+            n += push(b, m0 + s, w->seg[s].p50, w->seg[s].p90);
     return n;
 }
 
@@ -202,7 +223,7 @@ static unsigned learn_family(struct nb_baseline *b, const struct nb_cls_family *
 {
     if (!f->present || !f->rtt.known || f->lost > f->probes || f->probes - f->lost < min)
         return 0;
-    return push(b, m, f->rtt.p50);
+    return push(b, m, f->rtt.p50, f->rtt.p90);
 }
 
 unsigned nb_baseline_learn(struct nb_baseline *b, const struct nb_cls_input *in,
@@ -218,16 +239,16 @@ unsigned nb_baseline_learn(struct nb_baseline *b, const struct nb_cls_input *in,
     if (p->present) {
         n += learn_waterfall(b, &p->wf, NB_BM_PATH_SEG, th->min_samples);
         if (p->rtt.known && p->wf.answered >= th->min_samples)
-            n += push(b, NB_BM_PATH_RTT, p->rtt.p50);
+            n += push(b, NB_BM_PATH_RTT, p->rtt.p50, p->rtt.p90);
     }
     n += learn_family(b, &in->vnet, NB_BM_VNET_RTT, th->min_samples);
     n += learn_family(b, &in->fabric, NB_BM_FABRIC_RTT, th->min_samples);
     const struct nb_cls_app *a = &in->app;
     if (a->present && a->ok >= th->min_app_probes) {
         if (a->have_connect)
-            n += push(b, NB_BM_APP_CONNECT, a->connect_p50);
+            n += push(b, NB_BM_APP_CONNECT, a->connect_p50, -1.0);
         if (a->have_server)
-            n += push(b, NB_BM_APP_SERVER, a->server_p50);
+            n += push(b, NB_BM_APP_SERVER, a->server_p50, -1.0);
         if (a->have_handshake)
             n += learn_waterfall(b, &a->handshake, NB_BM_HS_SEG, th->min_samples);
     }

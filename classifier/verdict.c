@@ -55,11 +55,16 @@ const char *nb_seg_source_name(enum nb_seg_source s)
     return s == NB_SEGS_PATH ? "path" : s == NB_SEGS_HANDSHAKE ? "app_handshake" : "";
 }
 
-/* Defaults, chosen so that the microsecond noise of an idle machine never
- * trips: a segment needs 1 ms of p50 without a baseline (an idle virtio or
- * wire segment is tens of µs), 200 µs over a learnt median (and 6 MADs);
- * a whole round trip 5 ms / 500 µs; an app's server time 200 ms / 20 ms.
- * Rates: the 99 % Wilson lower bound above 1 %, with at least 2 events. */
+/* Defaults, chosen so that the noise of a busy machine never trips: a
+ * segment needs 1 ms of p50 without a baseline (an idle virtio or wire
+ * segment is tens of µs, a noisy user-space hop a few hundred), 200 µs over a
+ * learnt median (and 6 MADs); its p90 5 ms without a tail baseline (a real
+ * virtio path's healthy p99 is 1–2.5 ms, a user-space hop's 2–5 ms; a
+ * starved vhost thread holds frames for tens), 1 ms over a learnt p90
+ * median (and 6 MADs); a MAD is credited with at least 10 µs; a whole round
+ * trip 5 ms / 500 µs; an app's server time 200 ms / 20 ms. Rates: the 99 %
+ * Wilson lower bound above 1 %, with at least 2 events. A layer is named at
+ * confidence 0.5 or more: below it, more likely noise than not. */
 void nb_cls_thresholds_default(struct nb_cls_thresholds *th)
 {
     memset(th, 0, sizeof(*th));
@@ -81,7 +86,10 @@ void nb_cls_thresholds_default(struct nb_cls_thresholds *th)
     th->loss_floor = 0.01;
     th->min_events = 2;
     th->link_only_cap = 0.3;
-    th->tail_factor = 2.0;
+    th->tail_floor_ns = 5e6;
+    th->tail_excess_ns = 1e6;
+    th->spread_floor_ns = 10e3;
+    th->attribute_min = 0.5;
 }
 
 /* ---- text ---- */
@@ -218,19 +226,48 @@ bool nb_cls_significant(const struct ctx *x, uint64_t k, uint64_t n, double *lo)
     return k > 0 && k >= x->th->min_events && *lo > x->th->loss_floor;
 }
 
-/* The p50 limit of baseline metric BM: median + max(EXCESS, k·MAD) with a
- * learnt baseline (*REF its median, *BP it), else the absolute FLOOR. */
+/* The limit of one learnt figure D: above its median by the margin
+ * max(EXCESS, k·MAD, MAD credited with at least the resolution), and above
+ * the second-largest learnt value. */
+static double dist_limit(const struct ctx *x, const struct nb_base_dist *d, double excess)
+{
+    double mad = d->mad > x->th->spread_floor_ns ? d->mad : x->th->spread_floor_ns;
+    double lim = d->median + nb_robust_margin(mad, x->th->k_mad, excess);
+    return lim > d->high ? lim : d->high;
+}
+
+struct nb_cls_lim nb_cls_limits(struct ctx *x, int bm, double floor, double excess,
+                                double tail_floor, double tail_excess)
+{
+    struct nb_cls_lim l = {.b = nb_cls_baseline_of(x, bm), .limit = floor};
+    if (l.b) {
+        x->baseline_used = true;
+        l.ref = l.b->p50.median;
+        l.limit = dist_limit(x, &l.b->p50, excess);
+    }
+    l.tlimit = tail_floor;
+    if (l.b && l.b->tail_n >= x->th->min_base_windows) {
+        l.tref = l.b->p90.median;
+        l.tlimit = dist_limit(x, &l.b->p90, tail_excess);
+    }
+    if (l.tlimit < l.limit) /* a p90 is never judged more strictly than a p50 */
+        l.tlimit = l.limit;
+    return l;
+}
+
 double nb_cls_limit_of(struct ctx *x, int bm, double floor, double excess, double *ref,
                        const struct nb_base_stat **bp)
 {
-    const struct nb_base_stat *b = nb_cls_baseline_of(x, bm);
-    *ref = b ? b->median : 0.0;
+    struct nb_cls_lim l = nb_cls_limits(x, bm, floor, excess, floor, excess);
+    *ref = l.ref;
     if (bp)
-        *bp = b;
-    if (!b)
-        return floor;
-    x->baseline_used = true;
-    return b->median + nb_robust_margin(b->mad, x->th->k_mad, excess);
+        *bp = l.b;
+    return l.limit;
+}
+
+double nb_cls_lo(double lo, double point)
+{
+    return lo > 0.0 ? lo : point;
 }
 
 /* c0 of a latency claim: P past LIMIT over N samples (MIN needed). */
@@ -381,25 +418,68 @@ static void build_findings(struct ctx *x)
         nb_cls_add_ev(x, "%zu weaker findings not listed", nf - NB_CLS_MAX_FINDINGS);
 }
 
+/* Put TEXT at evidence line AT (moving the rest down; the last falls off
+ * when full), unless it is already there or earlier. Returns the next line. */
+static size_t ev_insert(struct nb_verdict *v, size_t at, const char *text)
+{
+    for (size_t i = 0; i < v->nevidence; i++) {
+        if (strcmp(v->evidence[i], text) != 0)
+            continue;
+        if (i < at)
+            return at;
+        memmove(v->evidence[at + 1], v->evidence[at], (i - at) * sizeof(v->evidence[0]));
+        nb_cls_fmt(v->evidence[at], sizeof(v->evidence[at]), "%s", text);
+        return at + 1;
+    }
+    if (v->nevidence < NB_CLS_MAX_EVIDENCE)
+        v->nevidence++;
+    memmove(v->evidence[at + 1], v->evidence[at],
+            (v->nevidence - 1 - at) * sizeof(v->evidence[0]));
+    nb_cls_fmt(v->evidence[at], sizeof(v->evidence[at]), "%s", text);
+    return at + 1;
+}
+
+/* The verdict. A finding names a layer only at attribute_min or more (and
+ * then even if some symptom stays unexplained); a weaker one leaves the
+ * window inconclusive, naming it. EVIDENCE ORDER: the sentence that explains
+ * the verdict comes first — the findings' summaries in order for a named
+ * layer, the reason for inconclusive, the coverage line for healthy — then
+ * the rest in the order the rules produced them. */
 static void decide(struct ctx *x)
 {
     struct nb_verdict *v = x->v;
     const struct nb_cls_input *in = x->in;
-    if (v->nfindings && (!x->reason[0] || v->findings[0].confidence >= DECISIVE)) {
+    const struct nb_cls_thresholds *th = x->th;
+    if (v->nfindings && v->findings[0].confidence >= th->attribute_min) {
         v->layer = v->findings[0].layer;
         v->where = v->findings[0].where;
         v->confidence = v->findings[0].confidence;
         if (x->reason[0])
             nb_cls_add_ev(x, "also unexplained: %s", x->reason);
+        size_t at = 0;
+        for (size_t i = 0; i < v->nfindings; i++)
+            at = ev_insert(v, at, v->findings[i].summary);
         return;
     }
-    if (x->reason[0] || !x->enough) {
+    if (v->nfindings || x->reason[0] || !x->enough) {
+        char weak[NB_CLS_TEXTSIZ] = "";
+        if (v->nfindings) {
+            const struct nb_finding *f = &v->findings[0];
+            nb_cls_fmt(weak, sizeof(weak), "too weak to name a layer (%s%s%s %.2f, needs %.2f): %s",
+                       nb_layer_name(f->layer), f->where.side ? "/" : "",
+                       nb_side_name(f->where.side), f->confidence, th->attribute_min,
+                       f->summary);
+        }
         v->layer = NB_LAYER_INCONCLUSIVE;
         v->confidence = 0.0;
         nb_cls_fmt(v->reason, sizeof(v->reason), "%s",
                    x->reason[0] ? x->reason
+                   : weak[0]    ? weak
                    : x->few[0]  ? x->few
                                 : "no observations in this window");
+        size_t at = ev_insert(v, 0, v->reason);
+        if (weak[0] && x->reason[0])
+            ev_insert(v, at, weak);
         return;
     }
     v->layer = NB_LAYER_HEALTHY;
@@ -413,15 +493,19 @@ static void decide(struct ctx *x)
                 unmeasured |= BIT(s);
         }
         cov += 0.4 * measured / NB_SEG__COUNT;
-        nb_cls_add_ev(
-            x,
-            "%zu of %zu path probes answered; every measured segment within its threshold "
-            "(%s)",
-            in->path.wf.answered, in->path.wf.probes,
-            x->baseline_used ? "learnt baseline" : "absolute floors: no baseline yet");
-        if (unmeasured)
-            nb_cls_add_ev(x, "not measured: %s (missing: %s)", nb_cls_seg_list(unmeasured).s,
-                          nb_cls_missing_points(x, unmeasured, false, false).s);
+        char t[NB_CLS_TEXTSIZ];
+        nb_cls_fmt(t, sizeof(t),
+                   "%zu of %zu path probes answered; every measured segment within its "
+                   "threshold (%s)",
+                   in->path.wf.answered, in->path.wf.probes,
+                   x->baseline_used ? "learnt baseline" : "absolute floors: no baseline yet");
+        size_t at = ev_insert(v, 0, t);
+        if (unmeasured) {
+            nb_cls_fmt(t, sizeof(t), "not measured: %s (missing: %s)",
+                       nb_cls_seg_list(unmeasured).s,
+                       nb_cls_missing_points(x, unmeasured, false, false).s);
+            ev_insert(v, at, t);
+        }
     }
     v->confidence = nb_round_to(nb_clamp01(nb_sample_weight(x->healthy_n, x->th->min_samples) *
                                            cov * (x->baseline_used ? 1.0 : 0.9)),
@@ -463,7 +547,8 @@ void nb_classify(const struct nb_cls_input *in, const struct nb_baseline *base,
         out->seg_source = NB_SEGS_PATH;
         nb_cls_analyse_waterfall(&x, &in->path.wf, out->seg, false);
         if (in->path.rtt.known && in->path.wf.probes >= th->min_samples)
-            nb_cls_e2e_check(&x, out->seg, in->path.rtt.p50, NB_BM_PATH_RTT, false,
+            nb_cls_e2e_check(&x, out->seg, in->path.rtt.p50, in->path.rtt.p50_lo, NB_BM_PATH_RTT,
+                             false,
                              in->path.wf.answered);
     }
     const struct nb_cls_app *a = &in->app;
@@ -476,7 +561,8 @@ void nb_classify(const struct nb_cls_input *in, const struct nb_baseline *base,
         nb_cls_analyse_waterfall(&x, &a->handshake, x.hs, true);
     }
     if (a->present && a->have_connect && a->ok >= th->min_app_probes)
-        nb_cls_e2e_check(&x, a->have_handshake ? x.hs : NULL, a->connect_p50, NB_BM_APP_CONNECT,
+        nb_cls_e2e_check(&x, a->have_handshake ? x.hs : NULL, a->connect_p50, 0.0,
+                         NB_BM_APP_CONNECT,
                          true, a->ok);
     nb_cls_cross_check(&x);
     nb_cls_analyse_app(&x);

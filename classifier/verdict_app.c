@@ -120,7 +120,7 @@ void nb_cls_analyse_app(struct ctx *x)
                                             b != NULL);
             if (b)
                 nb_cls_fmt(t, sizeof(t), "server time of %.80s p50 %s vs baseline %s", tg,
-                           nb_cls_dur(a->server_p50).s, nb_cls_dur(b->median).s);
+                           nb_cls_dur(a->server_p50).s, nb_cls_dur(b->p50.median).s);
             else
                 nb_cls_fmt(t, sizeof(t),
                            "server time of %.80s p50 %s, above the %s floor (no baseline)", tg,

@@ -21,9 +21,12 @@
 #define PEN_ONE_TEAM 0.7 /* several segments possible, one team */
 #define PEN_SINGLED 0.5  /* several teams, counters single one out */
 #define PEN_DISAGREE 0.5 /* vnet/fabric says the blamed layer is healthy */
-#define DECISIVE 0.5     /* a finding at least this strong outweighs an unexplained symptom */
 #define MAX_CORROBORATION 2
 #define MAX_CANDS 32
+/* Common mode (verdict_path.c, common_mode()). */
+#define COMMON_ELEVATED 0.5 /* a figure this far (of the way to its limit) is elevated */
+#define COMMON_MIN 3        /* elevated segments, of two teams or more */
+#define COMMON_DOMINANT 3.0 /* a slow segment this many times the others' median stands out */
 
 #define BIT(s) (1u << (s))
 #define SEGS_NETWORK (BIT(NB_SEG__COUNT) - 1 - BIT(NB_SEG_REMOTE_APP))
@@ -84,6 +87,7 @@ struct ctx {
     bool enough;                 /* some source can back a healthy claim */
     uint64_t healthy_n;
     bool baseline_used;
+    double elev[NB_SEG__COUNT]; /* the waterfall being judged: excess ratios (common mode) */
 };
 
 /* Helpers of the working state (verdict.c; likewise). */
@@ -94,8 +98,23 @@ struct cand *nb_cls_new_cand(struct ctx *x, enum nb_layer l, enum nb_side side, 
                              unsigned src, double strength);
 const struct nb_base_stat *nb_cls_baseline_of(const struct ctx *x, int m);
 bool nb_cls_significant(const struct ctx *x, uint64_t k, uint64_t n, double *lo);
+/* What a latency figure is judged against (HOW LATENCY IS JUDGED, verdict.h):
+ * the p50's limit and reference, and the p90's. */
+struct nb_cls_lim {
+    const struct nb_base_stat *b; /* the learnt baseline, NULL: absolute floors */
+    double ref, limit;            /* p50: baseline median (0 without) and limit */
+    double tref, tlimit;          /* p90: baseline p90 median (0 without a tail baseline) */
+};
+/* Limits of baseline metric BM: FLOOR/TAIL_FLOOR without a baseline,
+ * EXCESS/TAIL_EXCESS the least margins over one. */
+struct nb_cls_lim nb_cls_limits(struct ctx *x, int bm, double floor, double excess,
+                                double tail_floor, double tail_excess);
+/* The p50 limit alone (*REF, *BP as in struct nb_cls_lim; BP may be NULL). */
 double nb_cls_limit_of(struct ctx *x, int bm, double floor, double excess, double *ref,
                        const struct nb_base_stat **bp);
+/* The figure a claim rests on: the lower confidence bound LO, or POINT when
+ * the window carries none (LO 0). */
+double nb_cls_lo(double lo, double point);
 double nb_cls_lat_strength(double p, double ref, double limit, uint64_t n, unsigned min,
                            bool based);
 double nb_cls_rate_strength(const struct ctx *x, double lo, uint64_t n, unsigned min);
@@ -114,7 +133,9 @@ void nb_cls_eval_segments(struct ctx *x, const struct nb_waterfall *w, int bm0,
 struct line nb_cls_missing_points(const struct ctx *x, unsigned mask, bool hs, bool lossy);
 void nb_cls_analyse_waterfall(struct ctx *x, const struct nb_waterfall *w,
                               const struct nb_seg_verdict *sv, bool hs);
-void nb_cls_e2e_check(struct ctx *x, const struct nb_seg_verdict *sv, double p50, int bm, bool hs,
+/* P50: the round trip's (connect's) p50; LO its lower bound, judged (0: P50). */
+void nb_cls_e2e_check(struct ctx *x, const struct nb_seg_verdict *sv, double p50, double lo,
+                      int bm, bool hs,
                       uint64_t n);
 void nb_cls_cross_check(struct ctx *x);
 

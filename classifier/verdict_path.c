@@ -84,7 +84,7 @@ enum fam nb_cls_eval_family(struct ctx *x, const struct nb_cls_family *f, int bm
     const struct nb_base_stat *b = NULL;
     if (f->rtt.known && answered >= th->min_samples) {
         limit = nb_cls_limit_of(x, bm, th->rtt_floor_ns, th->rtt_excess_ns, &ref, &b);
-        if (f->rtt.p50 > limit)
+        if (nb_cls_lo(f->rtt.p50_lo, f->rtt.p50) > limit)
             s_lat =
                 nb_cls_lat_strength(f->rtt.p50, ref, limit, answered, th->min_samples, b != NULL);
     }
@@ -105,7 +105,7 @@ enum fam nb_cls_eval_family(struct ctx *x, const struct nb_cls_family *f, int bm
     if (s_lat > 0) {
         if (b)
             nb_cls_cat(c->summary, sizeof(c->summary), " p50 %s vs baseline %s",
-                       nb_cls_dur(f->rtt.p50).s, nb_cls_dur(b->median).s);
+                       nb_cls_dur(f->rtt.p50).s, nb_cls_dur(b->p50.median).s);
         else
             nb_cls_cat(c->summary, sizeof(c->summary), " p50 %s, above the %s floor (no baseline)",
                        nb_cls_dur(f->rtt.p50).s, nb_cls_dur(limit).s);
@@ -155,6 +155,66 @@ static bool loss_observable(const struct ctx *x, int s, bool hs)
     }
 }
 
+/* COMMON MODE. A fault of one layer slows that layer's segment; a
+ * condition of the machines themselves (CPU contention, a busy host, a
+ * measuring host that stamps late) lifts several segments of different
+ * teams at once, and whichever crosses its limit first is not the culprit.
+ * So when at least COMMON_MIN measured segments are elevated (their figure
+ * at least COMMON_ELEVATED of the way to its limit, by the p50 or the p90)
+ * and they belong to two teams or more, a slow segment is blamed only if it
+ * dominates: its elevation is at least COMMON_DOMINANT times the median
+ * elevation of the elevated segments that are not slow (the level the
+ * condition lifted everything to), or, when every elevated segment is slow,
+ * of the other elevated ones. The others are marked common
+ * and the window gets a condition naming them (inconclusive unless some
+ * other finding is decisive). Two real faults in two layers still give two
+ * findings: each dominates the quiet rest. Elevations are measured on the
+ * same figures the limits judge (the lower confidence bounds). */
+static void common_mode(struct ctx *x, struct nb_seg_verdict *sv, bool hs)
+{
+    int el[NB_SEG__COUNT], ne = 0;
+    unsigned teams = 0;
+    for (int s = 0; s < NB_SEG__COUNT; s++)
+        if (x->elev[s] >= COMMON_ELEVATED) {
+            el[ne++] = s;
+            teams |= 1u << nb_cls_team(seg_layer(s), seg_side(s));
+        }
+    if (ne < COMMON_MIN || nb_cls_popcount(teams) < 2)
+        return;
+    char list[NB_CLS_TEXTSIZ] = "";
+    unsigned ncommon = 0;
+    for (int i = 0; i < ne; i++) {
+        int s = el[i];
+        nb_cls_cat(list, sizeof(list), "%s%s x%.1f", list[0] ? ", " : "",
+                   nb_segment_name((enum nb_segment)s), x->elev[s]);
+        if (!sv[s].slow)
+            continue;
+        double others[NB_SEG__COUNT];
+        size_t k = 0;
+        for (int j = 0; j < ne; j++) /* the level of the lifted, not slow */
+            if (!sv[el[j]].slow)
+                others[k++] = x->elev[el[j]];
+        if (k == 0) /* all slow: the others */
+            for (int j = 0; j < ne; j++)
+                if (el[j] != s)
+                    others[k++] = x->elev[el[j]];
+        nb_sort_d(others, k);
+        if (x->elev[s] >= COMMON_DOMINANT * nb_median_sorted_d(others, k))
+            continue;
+        sv[s].common = true;
+        ncommon++;
+    }
+    if (!ncommon)
+        return;
+    char t[NB_CLS_TEXTSIZ];
+    nb_cls_fmt(t, sizeof(t),
+               "%s%zu segments of several teams rose together (of their limits: %s): a "
+               "condition common to the hosts (CPU contention, a busy machine), not one "
+               "layer's fault",
+               hs ? "connect: " : "", (size_t)ne, list);
+    nb_cls_condition(x, true, t);
+}
+
 void nb_cls_eval_segments(struct ctx *x, const struct nb_waterfall *w, int bm0,
                           struct nb_seg_verdict *out)
 {
@@ -179,22 +239,30 @@ void nb_cls_eval_segments(struct ctx *x, const struct nb_waterfall *w, int bm0,
         const struct nb_base_stat *b = nb_cls_baseline_of(x, bm0 + s);
         if (b) {
             sv->have_baseline = true;
-            sv->baseline = b->median;
-            sv->baseline_mad = b->mad;
+            sv->baseline = b->p50.median;
+            sv->baseline_mad = b->p50.mad;
         }
+        x->elev[s] = 0.0;
         if (sv->known && f->known >= th->min_samples) {
-            double ref;
-            sv->limit = nb_cls_limit_of(x, bm0 + s, th->floor_ns[l], th->excess_ns[l], &ref, NULL);
-            sv->slow = sv->p50 > sv->limit;
-            if (!sv->slow && sv->p90 > th->tail_factor * sv->limit) {
+            struct nb_cls_lim lim = nb_cls_limits(x, bm0 + s, th->floor_ns[l], th->excess_ns[l],
+                                                  th->tail_floor_ns, th->tail_excess_ns);
+            double p50 = nb_cls_lo(f->p50_lo, f->p50), p90 = nb_cls_lo(f->p90_lo, f->p90);
+            double r50 = nb_excess_ratio(p50, lim.ref, lim.limit - lim.ref);
+            double r90 = nb_excess_ratio(p90, lim.tref, lim.tlimit - lim.tref);
+            sv->limit = lim.limit;
+            sv->tail_limit = lim.tlimit;
+            sv->slow = p50 > lim.limit;
+            if (!sv->slow && p90 > lim.tlimit) {
                 sv->slow = true; /* at least a tenth of the probes were held up */
                 sv->tail = true;
             }
+            x->elev[s] = r50 > r90 ? r50 : r90;
         }
         double lo;
         sv->lossy = w->probes >= th->min_samples && nb_cls_significant(x, f->lost, w->probes, &lo);
         sv->anomalous = sv->slow || sv->lossy;
     }
+    common_mode(x, out, bm0 == NB_BM_HS_SEG);
 }
 
 /* The observation points whose absence leaves the segments of MASK
@@ -308,26 +376,36 @@ static void span_blame(struct ctx *x, unsigned mask, double strength, unsigned s
 }
 
 static void latency_cand(struct ctx *x, const struct nb_seg_verdict *sv, int s, unsigned src,
-                         const char *pre)
+                         int bm)
 {
     const struct nb_cls_thresholds *th = x->th;
+    const char *pre = src == SRC_HS ? "connect: " : "";
     double ref = sv->have_baseline ? sv->baseline : 0.0;
-    double st = sv->tail
-                    ? nb_cls_lat_strength(sv->p90, ref, ref + th->tail_factor * (sv->limit - ref),
-                                          sv->samples, th->min_samples, sv->have_baseline)
-                    : nb_cls_lat_strength(sv->p50, ref, sv->limit, sv->samples, th->min_samples,
-                                          sv->have_baseline);
+    const struct nb_base_stat *b = nb_cls_baseline_of(x, bm);
+    bool tail_based = b && b->tail_n >= th->min_base_windows;
+    double tref = tail_based ? b->p90.median : 0.0;
+    double st = sv->tail ? nb_cls_lat_strength(sv->p90, tref, sv->tail_limit, sv->samples,
+                                               th->min_samples, tail_based)
+                         : nb_cls_lat_strength(sv->p50, ref, sv->limit, sv->samples,
+                                               th->min_samples, sv->have_baseline);
     struct cand *c = nb_cls_new_cand(x, seg_layer(s), seg_side(s), s, src, st);
     if (!c)
         return;
     const char *name = nb_segment_name((enum nb_segment)s);
+    if (sv->tail && tail_based) {
+        nb_cls_fmt(c->summary, sizeof(c->summary),
+                   "%s%s segment p90 %s vs its usual %s (limit %s), while p50 is %s: "
+                   "intermittent delays (stalls)",
+                   pre, name, nb_cls_dur(sv->p90).s, nb_cls_dur(tref).s,
+                   nb_cls_dur(sv->tail_limit).s, nb_cls_dur(sv->p50).s);
+        return;
+    }
     if (sv->tail) {
-        nb_cls_fmt(
-            c->summary, sizeof(c->summary),
-            "%s%s segment p90 %s, over %.0fx its p50 limit %s, while p50 is %s: intermittent "
-            "delays (stalls)",
-            pre, name, nb_cls_dur(sv->p90).s, th->tail_factor, nb_cls_dur(sv->limit).s,
-            nb_cls_dur(sv->p50).s);
+        nb_cls_fmt(c->summary, sizeof(c->summary),
+                   "%s%s segment p90 %s, above the %s stall floor (no tail baseline), while p50 "
+                   "is %s: intermittent delays (stalls)",
+                   pre, name, nb_cls_dur(sv->p90).s, nb_cls_dur(sv->tail_limit).s,
+                   nb_cls_dur(sv->p50).s);
         return;
     }
     if (sv->have_baseline)
@@ -372,6 +450,7 @@ void nb_cls_analyse_waterfall(struct ctx *x, const struct nb_waterfall *w,
     unsigned src = hs ? SRC_HS : SRC_PATH;
     const char *what = hs ? "app handshakes" : "path probes";
     const char *pre = hs ? "connect: " : "";
+    int bm0 = hs ? NB_BM_HS_SEG : NB_BM_PATH_SEG;
     char t[NB_CLS_TEXTSIZ];
     if (w->probes < th->min_samples) {
         nb_cls_fmt(t, sizeof(t), "only %zu %s in the window (need %u)", w->probes, what,
@@ -396,8 +475,8 @@ void nb_cls_analyse_waterfall(struct ctx *x, const struct nb_waterfall *w,
         nb_cls_too_few(x, t);
     }
     for (int s = 0; s < NB_SEG__COUNT; s++) {
-        if (sv[s].slow)
-            latency_cand(x, &sv[s], s, src, pre);
+        if (sv[s].slow && !sv[s].common)
+            latency_cand(x, &sv[s], s, src, bm0 + s);
         if (sv[s].lossy)
             loss_cand(x, w, &sv[s], s, src, pre);
     }
@@ -451,15 +530,15 @@ void nb_cls_analyse_waterfall(struct ctx *x, const struct nb_waterfall *w,
 
 /* A slow round trip (path) or connect (app): explained by a slow measured
  * segment or a family, else blamed on the segments that were not measured. */
-void nb_cls_e2e_check(struct ctx *x, const struct nb_seg_verdict *sv, double p50, int bm, bool hs,
-                      uint64_t n)
+void nb_cls_e2e_check(struct ctx *x, const struct nb_seg_verdict *sv, double p50, double lo,
+                      int bm, bool hs, uint64_t n)
 {
     const struct nb_cls_thresholds *th = x->th;
     if (n < th->min_samples && !hs)
         return;
     const struct nb_base_stat *b;
     double ref, limit = nb_cls_limit_of(x, bm, th->rtt_floor_ns, th->rtt_excess_ns, &ref, &b);
-    if (p50 <= limit)
+    if (nb_cls_lo(lo, p50) <= limit)
         return;
     const char *what = hs ? "connect" : "round trip";
     char sym[160];
@@ -470,7 +549,7 @@ void nb_cls_e2e_check(struct ctx *x, const struct nb_seg_verdict *sv, double p50
     }
     if (b)
         nb_cls_fmt(sym, sizeof(sym), "%s p50 %s vs baseline %s", what, nb_cls_dur(p50).s,
-                   nb_cls_dur(b->median).s);
+                   nb_cls_dur(b->p50.median).s);
     else
         nb_cls_fmt(sym, sizeof(sym), "%s p50 %s, above the %s floor", what, nb_cls_dur(p50).s,
                    nb_cls_dur(limit).s);
@@ -499,12 +578,15 @@ void nb_cls_e2e_check(struct ctx *x, const struct nb_seg_verdict *sv, double p50
  * claim only if F's own round trip, which crosses the same layer, is under
  * half the blamed segment's p50: a family below its own (coarser, whole
  * round trip) threshold is not evidence that a smaller delay is absent. A
- * loss claim is contradicted by a family that lost nothing significant. */
+ * stall claim (by the p90) is compared the same way on the p90s. A loss
+ * claim is contradicted by a family that lost nothing significant. */
 static bool family_contradicts(const struct ctx *x, const struct cand *c,
                                const struct nb_cls_family *f)
 {
     const struct nb_seg_verdict *sv =
         (c->src & SRC_HS) ? &x->hs[c->segment] : &x->v->seg[c->segment];
+    if (sv->slow && !sv->lossy && sv->tail) /* a stall claim: the family's own tail */
+        return f->rtt.known && f->rtt.p90 < 0.5 * sv->p90;
     if (sv->slow && !sv->lossy)
         return f->rtt.known && f->rtt.p50 < 0.5 * sv->p50;
     return true;

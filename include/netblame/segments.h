@@ -92,6 +92,8 @@ enum nb_point nb_point_of_sighting(int local, int kind, int role, int dir);
 struct nb_seg_figures {
     size_t known;            /* probes for which the segment was computable */
     double p50, p90, p99;    /* ns, over those */
+    double p50_lo, p90_lo;   /* their 99 % lower confidence bounds (quantile.h); 0: absent,
+                                the point figure stands in */
     unsigned lost;           /* lost probes localised to this segment alone */
     unsigned lost_shared;    /* lost probes whose span includes it among others */
 };

@@ -70,22 +70,39 @@ double nb_clamp01(double x);
  * it has no float noise beyond that resolution. */
 double nb_round_to(double x, double step);
 
-/* ---- robust baseline: the last windows' figures, their median and MAD ---- */
+/* ---- robust baseline: the last windows' figures, their centre and spread ----
+ *
+ * A baseline learns what a figure looks like window after window on this
+ * path: for each learnt window its p50 and its p90 (the tail: a path whose
+ * healthy tail is long keeps a long tail), and from the last NB_BASE_RING
+ * windows their median, MAD and second-largest value. The spread between
+ * windows is the noise a judged window is compared with (classifier/
+ * verdict.c, nb_cls_limits()), so a noisy path gets wide limits and a
+ * quiet one narrow limits, each learnt rather than assumed. */
 
-#define NB_BASE_RING 32 /* windows remembered per figure */
+#define NB_BASE_RING 64 /* windows remembered per figure (10 s windows: ~11 minutes) */
+
+/* Centre and spread of one figure over the learnt windows. */
+struct nb_base_dist {
+    double median, mad; /* over the learnt windows' values */
+    double high;        /* the second-largest of them (the largest with one value) */
+};
 
 struct nb_base_stat {
-    double median, mad; /* over the last n windows' figures */
-    unsigned n;         /* windows; 0: no baseline */
+    struct nb_base_dist p50; /* of the windows' p50s */
+    struct nb_base_dist p90; /* of the windows' p90s (tail.n of them) */
+    unsigned n;              /* windows; 0: no baseline */
+    unsigned tail_n;         /* windows whose p90 was learnt; 0: no tail baseline */
 };
 
 struct nb_base_ring {
-    double v[NB_BASE_RING];
-    unsigned len, next; /* values held; where the next one goes */
+    double v[NB_BASE_RING];  /* p50s */
+    double t[NB_BASE_RING];  /* p90s; < 0: that window had none */
+    unsigned len, next;      /* values held; where the next one goes */
 };
 
-/* Push V into R, dropping the oldest beyond NB_BASE_RING, and set *ST to the
- * median and MAD of what R now holds (ST->n = that count). No allocation. */
-void nb_base_push(struct nb_base_ring *r, double v, struct nb_base_stat *st);
+/* Push a window's P50 and P90 (P90 < 0: none) into R, dropping the oldest
+ * beyond NB_BASE_RING, and set *ST to what R now holds. No allocation. */
+void nb_base_push(struct nb_base_ring *r, double p50, double p90, struct nb_base_stat *st);
 
 #endif

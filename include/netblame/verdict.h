@@ -25,10 +25,10 @@
  *     there is a candidate, a healthy one clears its layer in ambiguous spans
  *     and contradicts the path when the path blames that layer.
  *  3. path (and, failing it, the app handshake's split): per segment, latency
- *     (p50 over baseline median by more than max(floor, k·MAD), or over an
- *     absolute floor without baseline; or p90 over tail_factor × that limit:
- *     intermittent stalls that leave the median alone) and localised loss (Wilson lower bound
- *     over the floor) blame the segment's layer and side. Loss shared by
+ *     (HOW LATENCY IS JUDGED, below) and localised loss (Wilson lower bound
+ *     over the floor) blame the segment's layer and side (THE SIDE, below),
+ *     unless several segments of several teams rose together (COMMON MODE,
+ *     below: a condition of the hosts, not a layer's fault). Loss shared by
  *     several segments, and a round trip that is slow while no measured
  *     segment is, are blamed only if one team remains after the families
  *     cleared theirs (or counters single one out); otherwise the window is
@@ -37,13 +37,60 @@
  *     is healthy; timeouts are the app's only after a completed handshake.
  *  5. Candidates of the same layer and side merge into one finding (physical
  *     is one finding whatever the side; the NIC whose counters moved gives
- *     its side); findings are sorted by confidence, the strongest is the
- *     verdict. An unexplained symptom makes the verdict inconclusive unless
- *     a finding reaches 0.5.
+ *     its side); findings are sorted by confidence. The strongest names the
+ *     verdict's layer only if its confidence reaches attribute_min (0.5:
+ *     more likely a fault than noise); otherwise the window is inconclusive,
+ *     the reason naming the finding that was too weak (so `diagnose` exits
+ *     3, not 1, and the daemon pages no one). An unexplained symptom is
+ *     evidence beside a named layer, or the reason of an inconclusive one.
+ *     The first evidence line is the sentence that explains the verdict:
+ *     the findings' summaries, else the reason, else the coverage line.
+ *
+ * HOW LATENCY IS JUDGED. A window's figure is its lower 99 % confidence
+ * bound (p50_lo, p90_lo: distribution-free order statistics, quantile.h),
+ * so a short burst's sampling noise is never taken for a shift; a trace
+ * without bounds is judged on the point figures.
+ *   With a learnt baseline (struct nb_base_stat: the median, MAD and
+ *   second-largest of the p50s, and of the p90s, of up to 64 earlier
+ *   windows of this path), the p50 is slow above
+ *       max(median + max(excess, k_mad · max(MAD, spread_floor)), second-largest)
+ *   and the p90 likewise against the learnt p90s with tail_excess: a path
+ *   whose healthy tail is long has learnt that tail. FALSE-ALARM RATE, per
+ *   figure and window, for a healthy window drawn like the learnt ones: at
+ *   most 2/(N+1) whatever the distribution (it must beat the second-largest
+ *   of N exchangeable values: 3 % at N = 64), and about 3e-5 when the
+ *   window figures are near normal (6 MADs ≈ 4 σ); the excess floors keep
+ *   real effects small beside them out. tests/bench/ measures the rate
+ *   actually seen on noisy labs.
+ *   Without a baseline, absolute floors: the p50 above floor_ns of its
+ *   layer, the p90 above tail_floor_ns (5 ms: a long healthy tail alone is
+ *   not a stall; a starved vhost thread's is tens of ms).
+ *
+ * THE SIDE. Each segment belongs to one team and one side, fixed by where
+ * its observation points are (segments.h): local_virtual (A ↔ HA.tap: guest
+ * stack, virtio, vhost, tap) and local_switch (HA.tap ↔ HA.nic) are virtual
+ * on the prober's host, local; physical (HA.nic ↔ HB.nic) is the network
+ * team's, no side unless a NIC's counters give one; remote_switch and
+ * remote_virtual are virtual on the far host, remote; remote_app (B.rx ↔
+ * B.tx) is the far end's own time, app remote. A delay, a stall or a loss
+ * is blamed on the segment it was measured or localised in (a lost probe
+ * on the span after the last point that saw it), so a stall of the local
+ * virtio path — frames held between the guest and its tap, either way — is
+ * local_virtual and local, never remote. Link counters move a side only for
+ * a physical finding (the NIC that lost carrier).
+ *
+ * COMMON MODE (verdict_path.c). When at least 3 measured segments are
+ * elevated (half way to their limits or more) and they span two teams or
+ * more, a slow segment is blamed only if its elevation is 3 times the
+ * level of the others; otherwise the window gets the condition "N segments
+ * of several teams rose together", inconclusive unless another finding
+ * names a layer. Two real faults still give two findings: each stands out
+ * of a quiet rest.
  *
  * CONFIDENCE (every finding; the verdict's is its top finding's):
  *   r  = effect ratio past the threshold: latency (p50 − ref)/(limit − ref)
- *        with ref the baseline median (0 without baseline); rates
+ *        with ref the baseline median (0 without baseline), for a stall the
+ *        same of the p90 against the learnt p90s (or the stall floor); rates
  *        wilson_lower / loss_floor. r ≥ 1 for every claim.
  *   E  = 1 − 0.5/r                       (0.5 just past, 0.95 at 10×)
  *   S  = n / (n + min/2)                  (n samples; 2/3 at the minimum)
@@ -118,6 +165,8 @@ enum nb_reflector_kind {
 struct nb_cls_rtt {
     bool known;
     double p50, p90, p99; /* ns */
+    double p50_lo, p90_lo; /* 99 % lower confidence bounds (quantile.h); 0: absent, the
+                              point figure stands in */
 };
 
 /* The path family: guest → remote guest, with both host agents' sightings. */
@@ -194,7 +243,8 @@ struct nb_cls_input {
 
 /* ---- baseline ---- */
 
-/* What a baseline is kept for: each figure is a window's p50 (ns). */
+/* What a baseline is kept for: each figure is a window's p50 and p90 (ns;
+ * app.connect and app.server have no p90). */
 enum nb_base_metric {
     NB_BM_PATH_SEG = 0, /* + enum nb_segment */
     NB_BM_PATH_RTT = NB_BM_PATH_SEG + NB_SEG__COUNT,
@@ -237,9 +287,16 @@ struct nb_cls_thresholds {
                                 bound exceeds this */
     unsigned min_events;     /* ... and at least this many probes were lost or failed */
     double link_only_cap;    /* highest confidence of a finding backed by counters alone */
-    double tail_factor;      /* a segment whose p90 exceeds this × its p50 limit is slow too:
-                                intermittent trouble (a stalling vhost thread) that leaves
-                                the median alone */
+    /* Tails: a segment whose p90 is slow is slow too (intermittent trouble,
+     * a stalling vhost thread, leaves the median alone). */
+    double tail_floor_ns;   /* no tail baseline: p90 above this (a long healthy tail is not
+                               a stall: only a tail this long is one without history) */
+    double tail_excess_ns;  /* tail baseline: minimum excess of the p90 over its median */
+    double spread_floor_ns; /* the smallest MAD a baseline is credited with: the
+                               measurement's own resolution (a quiet machine's MAD of 1 us
+                               is not a promise that 10 us is abnormal) */
+    double attribute_min;   /* a verdict names a layer only at this confidence or more;
+                               below it the window is inconclusive, the finding kept */
 };
 
 /* ---- output ---- */
@@ -261,8 +318,11 @@ struct nb_seg_verdict {
     bool have_baseline;
     double baseline, baseline_mad; /* ns, when have_baseline */
     double limit;                  /* ns: p50 above this is anomalous; 0 when no latency claim */
+    double tail_limit;             /* ns: p90 above this is anomalous; 0 when no latency claim */
     bool slow, lossy, anomalous;
-    bool tail;            /* slow by its p90 (over tail_factor × limit), not its p50 */
+    bool tail;            /* slow by its p90 (over tail_limit), not its p50 */
+    bool common;          /* slow, but with other segments of other teams: a condition
+                             common to the hosts, not blamed on this segment's layer */
 };
 
 enum nb_seg_source {

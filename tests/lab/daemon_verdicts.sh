@@ -6,9 +6,10 @@
 # virtual, a wire delay hA's on its fabric peer to physical, and clearing the
 # fault must bring both back to healthy. Waits are polls of the API with a
 # hang guard (nb_wait_for), never sleeps; how fast this happens is measured
-# by tests/bench/time_to_verdict.sh, not asserted here. The delays (6 ms)
-# are over the 5 ms round-trip floor, so the verdict does not wait for a
-# baseline to be learnt (that takes five healthy windows).
+# by tests/bench/time_to_verdict.sh, not asserted here. The delays (10 ms)
+# are twice the 5 ms round-trip floor, so the verdict does not wait for a
+# baseline to be learnt (five windows, 50 s), and its confidence names the
+# layer (attribute_min) without one.
 . "$NB_SRC/tests/lib/common.sh"
 . "$NB_SRC/tests/lab/lab.sh"
 lab_up
@@ -29,13 +30,13 @@ lab_exec gA curl -sf "http://$(lab_api gA)/v1/verdicts" |
 code=$(lab_exec gA curl -s -o /dev/null -w '%{http_code}' "http://$(lab_api gA)/v1/verdicts?target=nope")
 [ "$code" = 404 ] || nb_fail "unknown target gave $code"
 
-lab_fault virtio local tx delay_us=6000
+lab_fault virtio local tx delay_us=10000
 nb_wait_for "gA: vnet peer hA judged virtual (local)" 40 verdict_is gA hA virtual local
 verdict_is hA hB healthy || nb_fail "a virtio delay at gA moved hA's fabric verdict"
 lab_clear
 nb_wait_for "gA: healthy again" 40 verdict_is gA hA healthy
 
-lab_fault wire ab delay_us=6000
+lab_fault wire ab delay_us=10000
 nb_wait_for "hA: fabric peer hB judged physical" 40 verdict_is hA hB physical
 lab_clear
 nb_wait_for "hA: healthy again" 40 verdict_is hA hB healthy

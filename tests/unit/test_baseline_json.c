@@ -17,7 +17,8 @@
 static void learn(struct nb_baseline *b, enum nb_base_metric m, const double *v, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        nb_base_push(&b->ring[m], v[i], &b->m[m]);
+        nb_base_push(&b->ring[m], v[i], m == NB_BM_APP_SERVER ? -1.0 : 1.5 * v[i] + (double)i,
+                     &b->m[m]);
 }
 
 static void test_round_trip(void **state)
@@ -28,14 +29,17 @@ static void test_round_trip(void **state)
     const double rtt[] = {214000, 220500, 209999, 216000, 213250};
     learn(&b, NB_BM_PATH_SEG + NB_SEG_LOCAL_VIRTUAL, lv, 6);
     learn(&b, NB_BM_PATH_RTT, rtt, 5);
-    for (int i = 0; i < 40; i++) /* past the ring: windows stay at NB_BASE_RING */
+    for (int i = 0; i < NB_BASE_RING + 8; i++) /* past the ring: windows stay at NB_BASE_RING */
         learn(&b, NB_BM_APP_SERVER, (const double[]){1.5e6 + i}, 1);
     struct nb_buf x, y;
     nb_buf_init(&x);
     nb_buf_init(&y);
     nb_baseline_json_render("gB", &b, &x);
-    assert_non_null(strstr(x.data, "\"schema\":\"netblame.baseline/v1\""));
-    assert_non_null(strstr(x.data, "\"path.local_virtual\":{\"windows\":6,"));
+    assert_non_null(strstr(x.data, "\"schema\":\"netblame.baseline/v2\""));
+    assert_non_null(strstr(x.data, "\"path.local_virtual\":{\"windows\":6,\"tail_windows\":6,"));
+    assert_non_null(strstr(x.data, "\"app.server\":{\"windows\":64,\"tail_windows\":0,"));
+    /* the second-largest p50 of local_virtual: 41.234 us */
+    assert_non_null(strstr(x.data, "\"high_us\":41.234,"));
     assert_null(strstr(x.data, "vnet.rtt")); /* not learnt: not rendered */
     char target[64], err[160] = "";
     assert_int_equal(
@@ -43,8 +47,14 @@ static void test_round_trip(void **state)
     assert_string_equal(target, "gB");
     for (int m = 0; m < NB_BM__COUNT; m++) {
         assert_int_equal(out.m[m].n, b.m[m].n);
-        assert_true(fabs(out.m[m].median - b.m[m].median) <= 0.5 + 1e-6); /* ns resolution */
-        assert_true(fabs(out.m[m].mad - b.m[m].mad) <= 0.5 + 1e-6);
+        assert_int_equal(out.m[m].tail_n, b.m[m].tail_n);
+        const struct nb_base_dist *d[2][2] = {{&out.m[m].p50, &b.m[m].p50},
+                                              {&out.m[m].p90, &b.m[m].p90}};
+        for (int q = 0; q < 2; q++) { /* ns resolution */
+            assert_true(fabs(d[q][0]->median - d[q][1]->median) <= 0.5 + 1e-6);
+            assert_true(fabs(d[q][0]->mad - d[q][1]->mad) <= 0.5 + 1e-6);
+            assert_true(fabs(d[q][0]->high - d[q][1]->high) <= 0.5 + 1e-6);
+        }
         assert_int_equal(out.ring[m].len, 0); /* figures only */
     }
     assert_int_equal(out.m[NB_BM_APP_SERVER].n, NB_BASE_RING);
@@ -56,14 +66,18 @@ static void test_round_trip(void **state)
     x.len = 0;
     nb_baseline_json_render("hA", &b, &x);
     assert_string_equal(x.data,
-                        "{\"schema\":\"netblame.baseline/v1\",\"target\":\"hA\",\"metrics\":{}}\n");
+                        "{\"schema\":\"netblame.baseline/v2\",\"target\":\"hA\",\"metrics\":{}}\n");
     assert_int_equal(
         nb_baseline_json_parse(x.data, x.len, target, sizeof(target), &out, err, sizeof(err)), 0);
     nb_buf_free(&x);
     nb_buf_free(&y);
 }
 
-#define HEAD "{\"schema\":\"netblame.baseline/v1\",\"target\":\"gB\",\"metrics\":"
+/* A metric's figures other than windows, median_us and mad_us. */
+#define FIGS                                                                                       \
+    "\"tail_windows\":0,\"high_us\":1,\"p90_median_us\":0,\"p90_mad_us\":0,\"p90_high_us\":0"
+
+#define HEAD "{\"schema\":\"netblame.baseline/v2\",\"target\":\"gB\",\"metrics\":"
 
 static void test_malformed_refused(void **state)
 {
@@ -74,40 +88,46 @@ static void test_malformed_refused(void **state)
         {"", "answer: not one JSON value"},
         {HEAD "{}} trailing", "answer: not one JSON value"},
         {"[]", "baseline: answer: not an object"},
-        {"{\"schema\":\"netblame.baseline/v2\",\"target\":\"gB\",\"metrics\":{}}",
-         "schema: not netblame.baseline/v1"},
-        {"{\"schema\":\"netblame.baseline/v1\",\"metrics\":{}}", "target: missing"},
-        {"{\"schema\":\"netblame.baseline/v1\",\"target\":\"\",\"metrics\":{}}",
+        {"{\"schema\":\"netblame.baseline/v1\",\"target\":\"gB\",\"metrics\":{}}",
+         "schema: not netblame.baseline/v2"}, /* v1 had no tails: refused, not misread */
+        {"{\"schema\":\"netblame.baseline/v2\",\"metrics\":{}}", "target: missing"},
+        {"{\"schema\":\"netblame.baseline/v2\",\"target\":\"\",\"metrics\":{}}",
          "target: not a name"},
-        {"{\"schema\":\"netblame.baseline/v1\",\"target\":7,\"metrics\":{}}", "target: not a name"},
+        {"{\"schema\":\"netblame.baseline/v2\",\"target\":7,\"metrics\":{}}", "target: not a name"},
         {HEAD "{},\"extra\":1}", "extra: unknown key"},
         {HEAD "[]}", "metrics: not an object"},
-        {HEAD "{\"path.bogus\":{\"windows\":1,\"median_us\":1,\"mad_us\":0}}}",
+        {HEAD "{\"path.bogus\":{\"windows\":1,\"median_us\":1,\"mad_us\":0," FIGS "}}}",
          "metrics.path.bogus: unknown metric"},
-        {HEAD "{\"path.rtt\":{\"windows\":1,\"median_us\":1,\"mad_us\":0},"
-              "\"path.rtt\":{\"windows\":1,\"median_us\":1,\"mad_us\":0}}}",
+        {HEAD "{\"path.rtt\":{\"windows\":1,\"median_us\":1,\"mad_us\":0," FIGS "},"
+              "\"path.rtt\":{\"windows\":1,\"median_us\":1,\"mad_us\":0," FIGS "}}}",
          "metrics.path.rtt: given twice"},
-        {HEAD "{\"path.rtt\":{\"windows\":1,\"median_us\":-1,\"mad_us\":0}}}",
+        {HEAD "{\"path.rtt\":{\"windows\":1,\"median_us\":-1,\"mad_us\":0," FIGS "}}}",
          "metrics.path.rtt.median_us: not a time"},
-        {HEAD "{\"path.rtt\":{\"windows\":1,\"median_us\":1,\"mad_us\":-0.5}}}",
+        {HEAD "{\"path.rtt\":{\"windows\":1,\"median_us\":1,\"mad_us\":-0.5," FIGS "}}}",
          "metrics.path.rtt.mad_us: not a time"},
-        {HEAD "{\"path.rtt\":{\"windows\":1,\"median_us\":1e999,\"mad_us\":0}}}",
+        {HEAD "{\"path.rtt\":{\"windows\":1,\"median_us\":1e999,\"mad_us\":0," FIGS "}}}",
          "metrics.path.rtt.median_us: not a time"}, /* infinite */
-        {HEAD "{\"path.rtt\":{\"windows\":1,\"median_us\":2e8,\"mad_us\":0}}}",
+        {HEAD "{\"path.rtt\":{\"windows\":1,\"median_us\":2e8,\"mad_us\":0," FIGS "}}}",
          "metrics.path.rtt.median_us: not a time"}, /* huge */
-        {HEAD "{\"path.rtt\":{\"windows\":1,\"median_us\":\"1\",\"mad_us\":0}}}",
+        {HEAD "{\"path.rtt\":{\"windows\":1,\"median_us\":\"1\",\"mad_us\":0," FIGS "}}}",
          "metrics.path.rtt.median_us: not a time"},
-        {HEAD "{\"path.rtt\":{\"windows\":33,\"median_us\":1,\"mad_us\":0}}}",
-         "metrics.path.rtt.windows: not a whole number in 0..32"},
-        {HEAD "{\"path.rtt\":{\"windows\":-1,\"median_us\":1,\"mad_us\":0}}}",
+        {HEAD "{\"path.rtt\":{\"windows\":65,\"median_us\":1,\"mad_us\":0," FIGS "}}}",
+         "metrics.path.rtt.windows: not a whole number in 0..64"},
+        {HEAD "{\"path.rtt\":{\"windows\":-1,\"median_us\":1,\"mad_us\":0," FIGS "}}}",
          "metrics.path.rtt.windows"},
-        {HEAD "{\"path.rtt\":{\"windows\":2.5,\"median_us\":1,\"mad_us\":0}}}",
+        {HEAD "{\"path.rtt\":{\"windows\":2.5,\"median_us\":1,\"mad_us\":0," FIGS "}}}",
          "metrics.path.rtt.windows"},
-        {HEAD "{\"path.rtt\":{\"windows\":1,\"median_us\":1}}}",
+        {HEAD "{\"path.rtt\":{\"windows\":1,\"median_us\":1," FIGS "}}}",
          "metrics.path.rtt.mad_us: missing"},
-        {HEAD "{\"path.rtt\":{\"windows\":1,\"median_us\":1,\"mad_us\":0,\"n\":1}}}",
+        {HEAD "{\"path.rtt\":{\"windows\":1,\"median_us\":1,\"mad_us\":0," FIGS ",\"n\":1}}}",
          "metrics.path.rtt.n: unknown key"},
         {HEAD "{\"path.rtt\":5}}", "metrics.path.rtt: not an object"},
+        {HEAD "{\"path.rtt\":{\"windows\":1,\"median_us\":1,\"mad_us\":0,\"tail_windows\":2,"
+              "\"high_us\":1,\"p90_median_us\":0,\"p90_mad_us\":0,\"p90_high_us\":0}}}",
+         "metrics.path.rtt: more tail_windows than windows"},
+        {HEAD "{\"path.rtt\":{\"windows\":1,\"median_us\":1,\"mad_us\":0,\"tail_windows\":1,"
+              "\"high_us\":1,\"p90_median_us\":-3,\"p90_mad_us\":0,\"p90_high_us\":0}}}",
+         "metrics.path.rtt.p90_median_us: not a time"},
     };
     static struct nb_baseline out;
     char target[64], err[160];
@@ -136,7 +156,7 @@ static void test_malformed_refused(void **state)
                      -1);
     assert_non_null(strstr(err, "longer than 16 KiB"));
     /* trailing white space is fine; windows 0 is allowed and means nothing learnt */
-    const char *zero = HEAD "{\"vnet.rtt\":{\"windows\":0,\"median_us\":0,\"mad_us\":0}}}\n";
+    const char *zero = HEAD "{\"vnet.rtt\":{\"windows\":0,\"median_us\":0,\"mad_us\":0," FIGS "}}}\n";
     assert_int_equal(
         nb_baseline_json_parse(zero, strlen(zero), target, sizeof(target), &out, err, sizeof(err)),
         0);

@@ -643,7 +643,10 @@ static void assert_same_thresholds(const struct nb_cls_thresholds *a,
     assert_true(a->loss_floor == b->loss_floor);
     assert_int_equal(a->min_events, b->min_events);
     assert_true(a->link_only_cap == b->link_only_cap);
-    assert_true(a->tail_factor == b->tail_factor);
+    assert_true(a->tail_floor_ns == b->tail_floor_ns);
+    assert_true(a->tail_excess_ns == b->tail_excess_ns);
+    assert_true(a->spread_floor_ns == b->spread_floor_ns);
+    assert_true(a->attribute_min == b->attribute_min);
 }
 
 static void test_classifier_thresholds(void **state)
@@ -671,7 +674,8 @@ static void test_classifier_thresholds(void **state)
                            "\"rtt_floor_us\":8000,\"rtt_excess_us\":1e3,"
                            "\"server_floor_us\":150000,\"server_excess_us\":60000000,"
                            "\"loss_floor\":0.005,\"min_events\":1,\"link_only_cap\":1,"
-                           "\"tail_factor\":1.5}}",
+                           "\"tail_floor_us\":20000,\"tail_excess_us\":2500,"
+                           "\"spread_floor_us\":4,\"attribute_min\":0.6}}",
                            &c),
                      0);
     assert_int_equal(c.cls.min_samples, 20);
@@ -692,7 +696,10 @@ static void test_classifier_thresholds(void **state)
     assert_true(c.cls.loss_floor == 0.005);
     assert_int_equal(c.cls.min_events, 1);
     assert_true(c.cls.link_only_cap == 1.0);
-    assert_true(c.cls.tail_factor == 1.5);
+    assert_true(c.cls.tail_floor_ns == 20e6);
+    assert_true(c.cls.tail_excess_ns == 2.5e6);
+    assert_true(c.cls.spread_floor_ns == 4e3);
+    assert_true(c.cls.attribute_min == 0.6);
     nb_config_free(&c);
 
     /* one key changes one field */
@@ -712,7 +719,7 @@ static void test_bad_classifier_thresholds(void **state)
         {CLS("[]"), NAME ": classifier: must be an object (got an array)"},
         {CLS("{\"min_sample\":5}"),
          NAME ": classifier.min_sample: unknown key (known: min_samples, min_app_probes,"},
-        {CLS("{\"Z\":2}"), "tail_factor)"}, /* the whole list, not cut */
+        {CLS("{\"Z\":2}"), "attribute_min)"}, /* the whole list, not cut */
         {CLS("{\"floor_us\":{\"wire\":1}}"),
          NAME ": classifier.floor_us.wire: unknown key (known: app, virtual, physical)"},
         {CLS("{\"z\":2,\"z\":3}"), NAME ": classifier.z: duplicate key"},
@@ -721,8 +728,8 @@ static void test_bad_classifier_thresholds(void **state)
          NAME ": classifier.min_samples: must be an integer in 1..100000 (got 0)"},
         {CLS("{\"min_events\":2.5}"),
          NAME ": classifier.min_events: must be an integer in 1..100000 (got 2.5)"},
-        {CLS("{\"min_base_windows\":33}"),
-         NAME ": classifier.min_base_windows: must be an integer in 1..32 (got 33)"},
+        {CLS("{\"min_base_windows\":65}"),
+         NAME ": classifier.min_base_windows: must be an integer in 1..64 (got 65)"},
         {CLS("{\"min_app_probes\":\"5\"}"),
          NAME ": classifier.min_app_probes: must be an integer in 1..100000 (got a string)"},
         {CLS("{\"z\":0}"), NAME ": classifier.z: must be a number > 0 and <= 10 (got 0)"},
@@ -744,8 +751,11 @@ static void test_bad_classifier_thresholds(void **state)
          NAME ": classifier.loss_floor: must be a number > 0 and < 1 (got 1)"},
         {CLS("{\"link_only_cap\":1.5}"),
          NAME ": classifier.link_only_cap: must be a number > 0 and <= 1 (got 1.5)"},
-        {CLS("{\"tail_factor\":1}"),
-         NAME ": classifier.tail_factor: must be a number > 1 and <= 100 (got 1)"},
+        {CLS("{\"tail_factor\":2}"), NAME ": classifier.tail_factor: unknown key"},
+        {CLS("{\"attribute_min\":0}"),
+         NAME ": classifier.attribute_min: must be a number > 0 and <= 1 (got 0)"},
+        {CLS("{\"tail_floor_us\":0}"),
+         NAME ": classifier.tail_floor_us: must be a number > 0 and <= 60000000 (got 0)"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
         expect_error(cases[i].json, cases[i].needle);

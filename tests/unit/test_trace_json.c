@@ -23,14 +23,14 @@ static void full(struct nb_cls_input *in)
     struct nb_cls_path *p = &in->path;
     p->present = p->local_agent = p->remote_agent = p->remote_agent_known = true;
     p->reflector = NB_REFL_NETBLAME;
-    p->rtt = (struct nb_cls_rtt){true, 250000.5, 300000, 410000.25};
+    p->rtt = (struct nb_cls_rtt){true, 250000.5, 300000, 410000.25, 240000, 280000.5};
     p->wf.probes = 100, p->wf.answered = 90, p->wf.lost = 10, p->wf.lost_unlocated = 1;
     for (int i = 0; i < NB_SEG__COUNT; i++)
         p->wf.seg[i] = (struct nb_seg_figures){
             .known = 90, .p50 = 1000.0 * i - 3, .p90 = 2000.0 * i, .p99 = 3000.0 * i,
             .lost = i == NB_SEG_PHYSICAL ? 8 : 0, .lost_shared = i > NB_SEG_PHYSICAL ? 1 : 0};
-    in->vnet = (struct nb_cls_family){true, 50, 2, {true, 40000, 50000, 60000}};
-    in->fabric = (struct nb_cls_family){true, 60, 0, {false, 0, 0, 0}};
+    in->vnet = (struct nb_cls_family){true, 50, 2, {true, 40000, 50000, 60000, 0, 0}};
+    in->fabric = (struct nb_cls_family){true, 60, 0, {false, 0, 0, 0, 0, 0}};
     struct nb_cls_app *a = &in->app;
     a->present = true;
     a->probes = 20, a->ok = 15, a->fail[NB_AF_HTTP_STATUS] = 3, a->fail[NB_AF_TIMEOUT] = 2;

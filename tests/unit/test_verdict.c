@@ -84,7 +84,7 @@ static void healthy(struct nb_cls_input *in, size_t n)
     struct nb_cls_path *p = &in->path;
     p->present = p->local_agent = p->remote_agent = p->remote_agent_known = true;
     p->reflector = NB_REFL_NETBLAME;
-    p->rtt = (struct nb_cls_rtt){true, 180 * US, 230 * US, 300 * US};
+    p->rtt = (struct nb_cls_rtt){true, 180 * US, 230 * US, 300 * US, 0, 0};
     fill_waterfall(&p->wf, n);
     add_link(in, NB_SIDE_LOCAL, "hA", "vnetA", NB_IF_TAP);
     add_link(in, NB_SIDE_LOCAL, "hA", "nicA", NB_IF_NIC);
@@ -166,10 +166,15 @@ static void c_local_virtual_stalls(struct nb_cls_input *in)
 }
 static void c_tail_noise(struct nb_cls_input *in)
 {
-    /* a busy machine: a p90 of 1.5 ms is not yet twice the 1 ms floor */
+    /* a busy machine or a real virtio path: p50 250 us, p90 1.15 ms, p99 4
+     * ms on every segment at once. A long healthy tail is no stall: without
+     * history only a p90 over the 5 ms stall floor is. */
     healthy(in, 100);
-    in->path.wf.seg[LV].p90 = 1.5 * MS;
-    in->path.wf.seg[LV].p99 = 3 * MS;
+    for (int s = 0; s < NB_SEG__COUNT; s++) {
+        in->path.wf.seg[s].p50 = 250 * US;
+        in->path.wf.seg[s].p90 = 1.15 * MS;
+        in->path.wf.seg[s].p99 = 4 * MS;
+    }
 }
 static void c_physical_delay(struct nb_cls_input *in)
 {
@@ -303,7 +308,7 @@ static void c_remote_unreachable_fabric_ok(struct nb_cls_input *in)
     for (int s = PHY; s <= RA; s++)
         w->seg[s].lost_shared = 100;
     in->path.rtt.known = false;
-    in->fabric = (struct nb_cls_family){true, 100, 0, {true, 70 * US, 90 * US, 120 * US}};
+    in->fabric = (struct nb_cls_family){true, 100, 0, {true, 70 * US, 90 * US, 120 * US, 0, 0}};
 }
 static void c_remote_unreachable_tap_drops(struct nb_cls_input *in)
 {
@@ -334,7 +339,7 @@ static void c_vnet_loss(struct nb_cls_input *in)
     memset(in, 0, sizeof(*in));
     snprintf(in->target, sizeof(in->target), "%s", "gB");
     snprintf(in->local_host, sizeof(in->local_host), "%s", "hA");
-    in->vnet = (struct nb_cls_family){true, 100, 30, {true, 90 * US, 120 * US, 200 * US}};
+    in->vnet = (struct nb_cls_family){true, 100, 30, {true, 90 * US, 120 * US, 200 * US, 0, 0}};
 }
 static void c_handshake_split(struct nb_cls_input *in)
 {
@@ -366,7 +371,7 @@ static const struct tcase cases[] = {
     {"idle noise", c_idle_noise, NB_LAYER_HEALTHY, NB_SIDE_NONE, "", 0.7, 0.95, NULL},
     {"local virtual stalls (tail only)", c_local_virtual_stalls, NB_LAYER_VIRTUAL, NB_SIDE_LOCAL,
      "vnetA", 0.5, 1.0, "intermittent"},
-    {"tail noise below twice the floor", c_tail_noise, NB_LAYER_HEALTHY, NB_SIDE_NONE, "", 0.5,
+    {"long healthy tail, no baseline", c_tail_noise, NB_LAYER_HEALTHY, NB_SIDE_NONE, "", 0.5,
      1.0, "within its threshold"},
     {"local virtual delay", c_local_virtual_delay, NB_LAYER_VIRTUAL, NB_SIDE_LOCAL, "vnetA", 0.6,
      0.95, "local_virtual segment p50 5.00 ms"},
@@ -405,12 +410,13 @@ static const struct tcase cases[] = {
     {"remote agent unreachable, fabric healthy", c_remote_unreachable_fabric_ok,
      NB_LAYER_INCONCLUSIVE, NB_SIDE_NONE, "", 0, 0,
      "could be remote_switch, remote_virtual, remote_app"},
-    {"remote agent unreachable, remote tap drops", c_remote_unreachable_tap_drops, NB_LAYER_VIRTUAL,
-     NB_SIDE_REMOTE, "vnetB", 0.2, 0.7, "link counters point at virtual"},
+    /* counters single out a team among several (x0.5): under attribute_min */
+    {"remote agent unreachable, remote tap drops", c_remote_unreachable_tap_drops,
+     NB_LAYER_INCONCLUSIVE, NB_SIDE_NONE, "", 0, 0, "link counters point at virtual"},
     {"plain reflector, shared loss", c_plain_reflector_loss, NB_LAYER_INCONCLUSIVE, NB_SIDE_NONE,
      "", 0, 0, "plain STAMP reflector"},
-    {"NIC flap, no anomaly", c_nic_flap_only, NB_LAYER_PHYSICAL, NB_SIDE_REMOTE, "nicB", 0.1, 0.3,
-     "link counters only"},
+    {"NIC flap, no anomaly", c_nic_flap_only, NB_LAYER_INCONCLUSIVE, NB_SIDE_NONE, "", 0, 0,
+     "too weak to name a layer (physical/remote 0.20, needs 0.50)"},
     {"vnet loss", c_vnet_loss, NB_LAYER_VIRTUAL, NB_SIDE_LOCAL, "", 0.7, 1.0,
      "vnet probes (guest <-> its host agent): lost 30 of 100"},
     {"handshake split", c_handshake_split, NB_LAYER_VIRTUAL, NB_SIDE_REMOTE, "", 0.5, 1.0,
@@ -491,12 +497,15 @@ static void test_vnet_disagreeing_lowers_confidence(void **state)
     struct nb_verdict alone, crossed;
     c_local_virtual_delay(&in);
     nb_classify(&in, NULL, NULL, &alone);
-    in.vnet = (struct nb_cls_family){true, 100, 0, {true, 80 * US, 100 * US, 150 * US}};
+    in.vnet = (struct nb_cls_family){true, 100, 0, {true, 80 * US, 100 * US, 150 * US, 0, 0}};
     nb_classify(&in, NULL, NULL, &crossed);
-    assert_int_equal(crossed.layer, NB_LAYER_VIRTUAL);
-    assert_int_equal(crossed.where.side, NB_SIDE_LOCAL);
-    assert_true(crossed.confidence < alone.confidence);
-    assert_true(crossed.confidence <= alone.confidence * 0.5 + 1e-3);
+    /* halved below attribute_min: the finding stays, the layer is not named */
+    assert_int_equal(alone.layer, NB_LAYER_VIRTUAL);
+    assert_int_equal(crossed.layer, NB_LAYER_INCONCLUSIVE);
+    assert_int_equal(crossed.findings[0].layer, NB_LAYER_VIRTUAL);
+    assert_int_equal(crossed.findings[0].where.side, NB_SIDE_LOCAL);
+    assert_true(crossed.findings[0].confidence <= alone.confidence * 0.5 + 1e-3);
+    assert_non_null(strstr(crossed.reason, "too weak to name a layer (virtual/local"));
     assert_true(verdict_mentions(&crossed, "vnet probes (guest <-> host agent) saw the local "
                                            "virtual layer healthy"));
     /* A vnet family that agrees raises it instead. */
@@ -521,10 +530,13 @@ static void test_fabric_disagreeing_lowers_confidence(void **state)
     struct nb_verdict alone, crossed;
     c_physical_delay(&in);
     nb_classify(&in, NULL, NULL, &alone);
-    in.fabric = (struct nb_cls_family){true, 100, 0, {true, 70 * US, 90 * US, 120 * US}};
+    in.fabric = (struct nb_cls_family){true, 100, 0, {true, 70 * US, 90 * US, 120 * US, 0, 0}};
     nb_classify(&in, NULL, NULL, &crossed);
-    assert_int_equal(crossed.layer, NB_LAYER_PHYSICAL);
-    assert_true(crossed.confidence < alone.confidence);
+    assert_int_equal(alone.layer, NB_LAYER_PHYSICAL);
+    assert_int_equal(crossed.findings[0].layer, NB_LAYER_PHYSICAL);
+    assert_true(crossed.findings[0].confidence < alone.confidence);
+    assert_int_equal(crossed.layer, crossed.findings[0].confidence >= 0.5 ? NB_LAYER_PHYSICAL
+                                                                          : NB_LAYER_INCONCLUSIVE);
     assert_true(verdict_mentions(&crossed, "disagree with the physical segment"));
 }
 
@@ -587,8 +599,11 @@ static void test_baseline_learnt_from_healthy_windows(void **state)
         assert_true(nb_baseline_learn(b, &in, NULL) >= NB_SEG__COUNT);
     }
     assert_int_equal(b->m[NB_BM_PATH_SEG + LV].n, 8);
-    assert_float_equal(b->m[NB_BM_PATH_SEG + LV].median, 43.5 * US, 1e-6);
-    assert_float_equal(b->m[NB_BM_PATH_SEG + LV].mad, 2 * US, 1e-6);
+    assert_float_equal(b->m[NB_BM_PATH_SEG + LV].p50.median, 43.5 * US, 1e-6);
+    assert_float_equal(b->m[NB_BM_PATH_SEG + LV].p50.mad, 2 * US, 1e-6);
+    assert_float_equal(b->m[NB_BM_PATH_SEG + LV].p50.high, 46 * US, 1e-6); /* second-largest */
+    assert_int_equal(b->m[NB_BM_PATH_SEG + LV].tail_n, 8); /* the p90s too: 1.2 x */
+    assert_float_equal(b->m[NB_BM_PATH_SEG + LV].p90.median, 48 * US, 1e-6); /* idle: 1.2 x 40 */
     assert_int_equal(b->m[NB_BM_PATH_RTT].n, 8);
     assert_int_equal(b->m[NB_BM_VNET_RTT].n, 0);
 
@@ -602,17 +617,19 @@ static void test_baseline_learnt_from_healthy_windows(void **state)
     assert_int_equal(v.where.side, NB_SIDE_LOCAL);
     assert_true(v.seg[LV].have_baseline);
     assert_float_equal(v.seg[LV].limit, 43.5 * US + 200 * US, 1e-6); /* max(200us, 6 MAD) */
+    /* and its p90 over the learnt p90s' median + max(1 ms, 6 MAD) */
+    assert_float_equal(v.seg[LV].tail_limit, 48 * US + 1 * MS, 1e-6);
     assert_true(verdict_mentions(&v, "vs baseline 44 us"));
     /* Baseline-backed claims are not discounted: stronger than a floor-backed one. */
     assert_true(v.confidence > 0.7);
 
     /* The ring keeps the last NB_BASE_RING windows. */
     healthy(&in, 100);
-    for (int w = 0; w < 40; w++)
+    for (int w = 0; w < NB_BASE_RING + 8; w++)
         nb_baseline_learn(b, &in, NULL);
     assert_int_equal(b->m[NB_BM_PATH_SEG + LV].n, NB_BASE_RING);
-    assert_float_equal(b->m[NB_BM_PATH_SEG + LV].median, idle[LV], 1e-6);
-    assert_float_equal(b->m[NB_BM_PATH_SEG + LV].mad, 0, 1e-9);
+    assert_float_equal(b->m[NB_BM_PATH_SEG + LV].p50.median, idle[LV], 1e-6);
+    assert_float_equal(b->m[NB_BM_PATH_SEG + LV].p50.mad, 0, 1e-9);
     free(b);
 }
 
@@ -636,8 +653,10 @@ static void test_link_only_stays_low(void **state)
 {
     struct nb_verdict v;
     classify(c_nic_flap_only, &v);
-    assert_int_equal(v.nfindings, 1);
-    assert_true(v.confidence <= 0.3);
+    assert_int_equal(v.nfindings, 1); /* kept, but too weak to name the layer */
+    assert_int_equal(v.findings[0].layer, NB_LAYER_PHYSICAL);
+    assert_true(v.findings[0].confidence <= 0.3);
+    assert_int_equal(v.layer, NB_LAYER_INCONCLUSIVE);
     assert_true(verdict_mentions(&v, "remote NIC nicB on hB: carrier_changes +2"));
 }
 
@@ -686,6 +705,10 @@ static void random_waterfall(uint64_t *st, struct nb_waterfall *w)
         f->p50 = latency(st);
         f->p90 = f->p50 * (1 + (double)upto(st, 10) / 10);
         f->p99 = f->p90 * (1 + (double)upto(st, 10) / 5);
+        if (upto(st, 1)) { /* bounds, or none (old traces) */
+            f->p50_lo = f->p50 * (double)upto(st, 10) / 10;
+            f->p90_lo = f->p90 * (double)upto(st, 10) / 10;
+        }
         f->lost = (unsigned)upto(st, w->lost / 3);
         f->lost_shared = (unsigned)(upto(st, 2) ? 0 : upto(st, w->lost / 2));
     }
@@ -696,7 +719,7 @@ static void random_family(uint64_t *st, struct nb_cls_family *f)
     f->present = upto(st, 1);
     f->probes = upto(st, 200);
     f->lost = upto(st, 3) ? upto(st, f->probes / 10) : upto(st, f->probes);
-    f->rtt = (struct nb_cls_rtt){upto(st, 4) != 0, latency(st), 0, 0};
+    f->rtt = (struct nb_cls_rtt){upto(st, 4) != 0, latency(st), 0, 0, 0, 0};
     f->rtt.p90 = f->rtt.p99 = f->rtt.p50 * 2;
 }
 
@@ -712,7 +735,7 @@ static void random_window(uint64_t *st, struct nb_cls_input *in, struct nb_basel
     p->remote_agent = upto(st, 3) != 0;
     p->remote_agent_known = p->remote_agent || upto(st, 1);
     p->reflector = (enum nb_reflector_kind)upto(st, 2);
-    p->rtt = (struct nb_cls_rtt){upto(st, 3) != 0, latency(st), 0, 0};
+    p->rtt = (struct nb_cls_rtt){upto(st, 3) != 0, latency(st), 0, 0, 0, 0};
     random_waterfall(st, &p->wf);
     random_family(st, &in->vnet);
     random_family(st, &in->fabric);
@@ -751,9 +774,15 @@ static void random_window(uint64_t *st, struct nb_cls_input *in, struct nb_basel
     for (int m = 0; m < NB_BM__COUNT; m++) {
         if (upto(st, 1))
             continue;
-        b->m[m].median = latency(st);
-        b->m[m].mad = b->m[m].median * (double)upto(st, 10) / 20;
-        b->m[m].n = (unsigned)upto(st, NB_BASE_RING);
+        struct nb_base_stat *bs = &b->m[m];
+        bs->p50.median = latency(st);
+        bs->p50.mad = bs->p50.median * (double)upto(st, 10) / 20;
+        bs->p50.high = bs->p50.median + bs->p50.mad * (double)upto(st, 8);
+        bs->n = (unsigned)upto(st, NB_BASE_RING);
+        bs->tail_n = (unsigned)upto(st, bs->n);
+        bs->p90.median = bs->p50.median * (1 + (double)upto(st, 20) / 4);
+        bs->p90.mad = bs->p90.median * (double)upto(st, 10) / 20;
+        bs->p90.high = bs->p90.median + bs->p90.mad * (double)upto(st, 8);
     }
 }
 
@@ -872,6 +901,242 @@ static void test_silent_family_peer_is_not_a_layer_fault(void **state)
     assert_int_not_equal(v.layer, NB_LAYER_HEALTHY);
 }
 
+/* THE SIDE OF EVERY SEGMENT. Each segment belongs to one team: local_virtual
+ * and local_switch are the virtualization team's on the prober's own host
+ * (local), remote_switch and remote_virtual on the far host (remote),
+ * physical is the network team's whatever the side, remote_app the far
+ * service's (remote). A fault of each kind — a slow p50, stalls that only
+ * the p90 shows, localised loss — in each segment must come out in that
+ * team, and never on the other side. */
+static void test_every_segment_and_side(void **state)
+{
+    static const struct {
+        enum nb_layer layer;
+        enum nb_side side;
+    } want[NB_SEG__COUNT] = {
+        [LV] = {NB_LAYER_VIRTUAL, NB_SIDE_LOCAL},   [LS] = {NB_LAYER_VIRTUAL, NB_SIDE_LOCAL},
+        [PHY] = {NB_LAYER_PHYSICAL, NB_SIDE_NONE},  [RS] = {NB_LAYER_VIRTUAL, NB_SIDE_REMOTE},
+        [RV] = {NB_LAYER_VIRTUAL, NB_SIDE_REMOTE},  [RA] = {NB_LAYER_APP, NB_SIDE_REMOTE},
+    };
+    for (int s = 0; s < NB_SEG__COUNT; s++) {
+        for (int kind = 0; kind < 3; kind++) {
+            struct nb_cls_input in;
+            struct nb_verdict v;
+            healthy(&in, 200);
+            if (kind == 0) {
+                slow(&in, s, 6 * MS);
+            } else if (kind == 1) { /* stalls: a fifth of the probes held 30 ms */
+                in.path.wf.seg[s].p90 = 30 * MS;
+                in.path.wf.seg[s].p99 = 38 * MS;
+            } else {
+                if (s == RA)
+                    continue; /* the reflector drops nothing it answers */
+                lose(&in.path.wf, s, 40);
+            }
+            nb_classify(&in, NULL, NULL, &v);
+            if (v.layer != want[s].layer || v.where.side != want[s].side ||
+                v.findings[0].segment != s) {
+                fprintf(stderr, "segment %s, kind %d:\n", nb_segment_name((enum nb_segment)s),
+                        kind);
+                dump(&(struct tcase){.name = "side"}, &v);
+                fail();
+            }
+            assert_true(v.seg[s].anomalous);
+            assert_int_equal(v.seg[s].tail, kind == 1);
+        }
+    }
+}
+
+/* A baseline learnt on a path whose healthy tail is long (p50 250 us, p90
+ * 0.8–1.4 ms window to window) holds that tail: a window like those is
+ * healthy, a real stall is not, and a shift of the p50 alone is found. */
+static void learn_noisy(struct nb_baseline *b, unsigned windows)
+{
+    struct nb_cls_input in;
+    nb_baseline_init(b);
+    for (unsigned w = 0; w < windows; w++) {
+        healthy(&in, 200);
+        for (int s = 0; s < NB_SEG__COUNT; s++) {
+            in.path.wf.seg[s].p50 = (230 + (w * 37 + s * 11) % 40) * US;
+            in.path.wf.seg[s].p90 = (800 + (w * 211 + s * 97) % 600) * US;
+            in.path.wf.seg[s].p99 = 3 * MS;
+        }
+        nb_baseline_learn(b, &in, NULL);
+    }
+}
+
+static void test_learnt_tail_is_not_a_stall(void **state)
+{
+    struct nb_baseline *b = calloc(1, sizeof(*b));
+    struct nb_cls_input in;
+    struct nb_verdict v;
+    assert_non_null(b);
+    learn_noisy(b, 40);
+    const struct nb_base_stat *st = &b->m[NB_BM_PATH_SEG + PHY];
+    assert_int_equal(st->tail_n, 40);
+    assert_true(st->p90.high > 1.3 * MS && st->p90.median > 1.0 * MS);
+
+    healthy(&in, 200); /* the worst tail of the learnt windows, on every segment */
+    for (int s = 0; s < NB_SEG__COUNT; s++) {
+        in.path.wf.seg[s].p50 = 270 * US;
+        in.path.wf.seg[s].p90 = 1.45 * MS;
+    }
+    nb_classify(&in, b, NULL, &v);
+    if (v.layer != NB_LAYER_HEALTHY)
+        dump(&(struct tcase){.name = "learnt tail"}, &v);
+    assert_int_equal(v.layer, NB_LAYER_HEALTHY);
+    assert_true(verdict_mentions(&v, "learnt baseline"));
+
+    in.path.wf.seg[PHY].p90 = 25 * MS; /* stalls on the wire */
+    nb_classify(&in, b, NULL, &v);
+    assert_int_equal(v.layer, NB_LAYER_PHYSICAL);
+    assert_true(v.seg[PHY].tail);
+    assert_true(verdict_mentions(&v, "physical segment p90 25.0 ms vs its usual"));
+
+    healthy(&in, 200); /* +400 us on local_virtual's p50: under every floor, over its baseline */
+    for (int s = 0; s < NB_SEG__COUNT; s++) {
+        in.path.wf.seg[s].p50 = 250 * US;
+        in.path.wf.seg[s].p90 = 1.0 * MS;
+    }
+    in.path.wf.seg[LV].p50 = 650 * US;
+    nb_classify(&in, b, NULL, &v);
+    assert_int_equal(v.layer, NB_LAYER_VIRTUAL);
+    assert_int_equal(v.where.side, NB_SIDE_LOCAL);
+    free(b);
+}
+
+/* A baseline learnt on a quiet machine (MAD 0) is credited with the
+ * measurement's resolution and the excess floor: 30 us more is noise. */
+static void test_quiet_baseline_is_not_a_hair_trigger(void **state)
+{
+    struct nb_baseline *b = calloc(1, sizeof(*b));
+    struct nb_cls_input in;
+    struct nb_verdict v;
+    struct nb_cls_thresholds th;
+    assert_non_null(b);
+    healthy(&in, 100);
+    for (int w = 0; w < 10; w++)
+        nb_baseline_learn(b, &in, NULL);
+    assert_float_equal(b->m[NB_BM_PATH_SEG + LV].p50.mad, 0, 0);
+    nb_cls_thresholds_default(&th);
+    th.excess_ns[NB_LAYER_VIRTUAL] = 1 * US; /* an operator's tight excess... */
+    slow(&in, LV, idle[LV] + 30 * US);
+    nb_classify(&in, b, &th, &v);
+    /* ...still leaves k_mad x spread_floor (6 x 10 us) */
+    assert_float_equal(v.seg[LV].limit, idle[LV] + 60 * US, 1e-6);
+    assert_int_equal(v.layer, NB_LAYER_HEALTHY);
+    slow(&in, LV, idle[LV] + 90 * US);
+    nb_classify(&in, b, &th, &v);
+    assert_int_equal(v.layer, NB_LAYER_VIRTUAL);
+    free(b);
+}
+
+/* A short burst is judged on the lower confidence bound of its quantiles:
+ * ten probes whose median is a little over the floor do not prove a delay,
+ * while their lower bound over it does. */
+static void test_short_burst_judged_on_its_bound(void **state)
+{
+    struct nb_cls_input in;
+    struct nb_verdict v;
+    healthy(&in, 10);
+    slow(&in, LV, 1.3 * MS);
+    in.path.wf.seg[LV].p50_lo = 300 * US; /* the lowest of ten: X_(1) */
+    nb_classify(&in, NULL, NULL, &v);
+    assert_int_not_equal(v.layer, NB_LAYER_VIRTUAL);
+    assert_false(v.seg[LV].slow);
+    in.path.wf.seg[LV].p50_lo = 1.2 * MS;
+    nb_classify(&in, NULL, NULL, &v);
+    assert_true(v.seg[LV].slow);
+}
+
+/* COMMON MODE: a busy machine lifts several segments of several teams at
+ * once; whichever crosses first is not the culprit. */
+static void test_common_mode_is_not_one_layer(void **state)
+{
+    struct nb_cls_input in;
+    struct nb_verdict v;
+    healthy(&in, 200); /* local_virtual, physical, remote_virtual, the reflector: all up */
+    slow(&in, LV, 1.15 * MS);
+    slow(&in, PHY, 0.9 * MS);
+    slow(&in, RV, 1.05 * MS);
+    slow(&in, RA, 0.8 * MS);
+    nb_classify(&in, NULL, NULL, &v);
+    if (v.layer != NB_LAYER_INCONCLUSIVE)
+        dump(&(struct tcase){.name = "common mode"}, &v);
+    assert_int_equal(v.layer, NB_LAYER_INCONCLUSIVE);
+    assert_non_null(strstr(v.reason, "4 segments of several teams rose together"));
+    assert_string_equal(v.evidence[0], v.reason);
+    assert_true(v.seg[LV].slow && v.seg[LV].common && v.seg[LV].anomalous);
+
+    /* one of them far past the others: that one is blamed */
+    slow(&in, PHY, 12 * MS);
+    nb_classify(&in, NULL, NULL, &v);
+    assert_int_equal(v.layer, NB_LAYER_PHYSICAL);
+    assert_false(v.seg[PHY].common);
+
+    /* two real faults in a quiet rest: two findings, no common mode */
+    healthy(&in, 200);
+    slow(&in, LV, 4 * MS);
+    slow(&in, PHY, 5 * MS);
+    slow(&in, RV, 0.6 * MS); /* a little noise elsewhere */
+    nb_classify(&in, NULL, NULL, &v);
+    assert_int_equal(v.nfindings, 2);
+    assert_false(v.seg[LV].common || v.seg[PHY].common);
+
+    /* one team's two segments (a host-wide condition on the local host):
+     * the virtualization team's, not common mode */
+    healthy(&in, 200);
+    slow(&in, LV, 3 * MS);
+    slow(&in, LS, 2.5 * MS);
+    nb_classify(&in, NULL, NULL, &v);
+    assert_int_equal(v.layer, NB_LAYER_VIRTUAL);
+    assert_int_equal(v.where.side, NB_SIDE_LOCAL);
+}
+
+/* The first evidence line explains the verdict: the finding for a named
+ * layer (before any cross-check), the reason for inconclusive, the coverage
+ * line for healthy. */
+static void test_first_evidence_explains(void **state)
+{
+    struct nb_cls_input in;
+    struct nb_verdict v;
+    c_physical_delay(&in);
+    in.fabric = (struct nb_cls_family){true, 100, 0, {true, 21 * MS, 22 * MS, 25 * MS, 0, 0}};
+    nb_classify(&in, NULL, NULL, &v);
+    assert_int_equal(v.layer, NB_LAYER_PHYSICAL);
+    assert_string_equal(v.evidence[0], v.findings[0].summary);
+    c_two_faults(&in);
+    nb_classify(&in, NULL, NULL, &v);
+    assert_string_equal(v.evidence[0], v.findings[0].summary);
+    assert_string_equal(v.evidence[1], v.findings[1].summary);
+    c_unknown_segment(&in);
+    nb_classify(&in, NULL, NULL, &v);
+    assert_string_equal(v.evidence[0], v.reason);
+    c_healthy(&in);
+    nb_classify(&in, NULL, NULL, &v);
+    assert_non_null(strstr(v.evidence[0], "every measured segment within its threshold"));
+}
+
+/* attribute_min is the line between naming a layer and saying why not. */
+static void test_attribution_threshold(void **state)
+{
+    struct nb_cls_input in;
+    struct nb_verdict v;
+    struct nb_cls_thresholds th;
+    nb_cls_thresholds_default(&th);
+    c_local_virtual_delay(&in);
+    nb_classify(&in, NULL, &th, &v);
+    assert_int_equal(v.layer, NB_LAYER_VIRTUAL);
+    double c = v.confidence;
+    th.attribute_min = c + 0.01;
+    nb_classify(&in, NULL, &th, &v);
+    assert_int_equal(v.layer, NB_LAYER_INCONCLUSIVE);
+    assert_true(v.confidence == 0.0);
+    assert_int_equal(v.nfindings, 1);
+    assert_true(v.findings[0].confidence == c);
+    assert_non_null(strstr(v.reason, "too weak to name a layer (virtual/local"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -890,6 +1155,13 @@ int main(void)
         cmocka_unit_test(test_unlocated_loss_is_never_healthy),
         cmocka_unit_test(test_silent_family_peer_is_not_a_layer_fault),
         cmocka_unit_test(test_invariants_on_random_windows),
+        cmocka_unit_test(test_every_segment_and_side),
+        cmocka_unit_test(test_learnt_tail_is_not_a_stall),
+        cmocka_unit_test(test_quiet_baseline_is_not_a_hair_trigger),
+        cmocka_unit_test(test_short_burst_judged_on_its_bound),
+        cmocka_unit_test(test_common_mode_is_not_one_layer),
+        cmocka_unit_test(test_first_evidence_explains),
+        cmocka_unit_test(test_attribution_threshold),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

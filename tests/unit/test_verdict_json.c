@@ -32,7 +32,7 @@ static void window(struct nb_cls_input *in, bool remote_agent)
     p->present = p->local_agent = p->remote_agent_known = true;
     p->remote_agent = remote_agent;
     p->reflector = NB_REFL_NETBLAME;
-    p->rtt = (struct nb_cls_rtt){true, 5.3 * MS, 5.6 * MS, 6 * MS};
+    p->rtt = (struct nb_cls_rtt){true, 5.3 * MS, 5.6 * MS, 6 * MS, 0, 0};
     p->wf.probes = p->wf.answered = 100;
     double p50[NB_SEG__COUNT] = {5 * MS, 8 * US, 60 * US, 8 * US, 40 * US, 15 * US};
     for (int s = 0; s < NB_SEG__COUNT; s++) {
