@@ -16,7 +16,11 @@
  * minutes and never learning again. A real fault names its layer and is not
  * learnt; one that stays too weak to name it for most of the ring (64
  * windows, ~11 minutes) would become the new normal — the median and MAD
- * ignore it while it is a minority of the windows.
+ * ignore it while it is a minority of the windows. Nor is a fault's shadow
+ * learnt: no window ending less than a window length after one that named
+ * a layer (it still holds the fault's last probes, too few to name it).
+ * What is learnt are the figures a window is judged on, its lower bounds
+ * (nb_baseline_learn).
  *
  * PERSISTENCE. The verdict served (/v1/verdicts, /metrics) changes layer or
  * side only after NB_VERDICT_PERSIST consecutive ticks judged the new one;
@@ -84,6 +88,7 @@ struct target {
     unsigned pend_n; /* ...this many in a row */
     nb_ns changed;     /* realtime when the layer last changed */
     nb_ns last_learn;  /* monotonic */
+    nb_ns last_named;  /* monotonic: a tick's window last named a layer */
     uint64_t windows;
     char peer[NB_CLS_HOSTSIZ];    /* STAMP peers: the reflector's address (numeric) */
     struct nb_cls_input *last;    /* the last window judged (GET /v1/windows) */
@@ -410,7 +415,10 @@ static void judge(struct nb_verdicts *v, struct target *t, nb_ns now_mono, nb_ns
     nb_classify(in, &t->base, &v->th, &t->raw);
     const struct nb_verdict *raw = &t->raw;
     bool names = raw->layer != NB_LAYER_HEALTHY && raw->layer != NB_LAYER_INCONCLUSIVE;
-    if (!names && now_mono - t->last_learn >= span) { /* LEARNING */
+    if (names)
+        t->last_named = now_mono;
+    if (!names && now_mono - t->last_learn >= span && /* LEARNING */
+        (!t->last_named || now_mono - t->last_named >= span)) {
         nb_baseline_learn(&t->base, in, &v->th);
         t->last_learn = now_mono;
     }
@@ -480,6 +488,7 @@ static void add_target(struct nb_verdicts *v, const char *name, const char *peer
         t->n = o->n;
         t->base = o->base;
         t->last_learn = o->last_learn;
+        t->last_named = o->last_named;
         if (t->hobs && o->hobs) /* sightings already read stay; feeds restart */
             memcpy(t->hobs, o->hobs, HOBS * sizeof(*t->hobs));
     }

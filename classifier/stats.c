@@ -208,13 +208,25 @@ static unsigned push(struct nb_baseline *b, int m, double p50, double p90)
     return 1;
 }
 
+/* The figure a window is judged on (its lower bound, or the point figure
+ * when it carries none): what is learnt, so a window is compared with the
+ * learnt windows like for like, and a window judged healthy never teaches a
+ * value over the limit it was judged against (the point p90 of a window
+ * whose stalled tenth is just too small to count would). */
+static double judged(double lo, double point)
+{
+    return lo > 0.0 ? lo : point;
+}
+
 static unsigned learn_waterfall(struct nb_baseline *b, const struct nb_waterfall *w, int m0,
                                 unsigned min)
 {
     unsigned n = 0;
-    for (int s = 0; s < NB_SEG__COUNT; s++)
-        if (w->seg[s].known >= min)
-            n += push(b, m0 + s, w->seg[s].p50, w->seg[s].p90);
+    for (int s = 0; s < NB_SEG__COUNT; s++) {
+        const struct nb_seg_figures *f = &w->seg[s];
+        if (f->known >= min)
+            n += push(b, m0 + s, judged(f->p50_lo, f->p50), judged(f->p90_lo, f->p90));
+    }
     return n;
 }
 
@@ -223,7 +235,7 @@ static unsigned learn_family(struct nb_baseline *b, const struct nb_cls_family *
 {
     if (!f->present || !f->rtt.known || f->lost > f->probes || f->probes - f->lost < min)
         return 0;
-    return push(b, m, f->rtt.p50, f->rtt.p90);
+    return push(b, m, judged(f->rtt.p50_lo, f->rtt.p50), judged(f->rtt.p90_lo, f->rtt.p90));
 }
 
 unsigned nb_baseline_learn(struct nb_baseline *b, const struct nb_cls_input *in,
@@ -239,7 +251,8 @@ unsigned nb_baseline_learn(struct nb_baseline *b, const struct nb_cls_input *in,
     if (p->present) {
         n += learn_waterfall(b, &p->wf, NB_BM_PATH_SEG, th->min_samples);
         if (p->rtt.known && p->wf.answered >= th->min_samples)
-            n += push(b, NB_BM_PATH_RTT, p->rtt.p50, p->rtt.p90);
+            n += push(b, NB_BM_PATH_RTT, judged(p->rtt.p50_lo, p->rtt.p50),
+                      judged(p->rtt.p90_lo, p->rtt.p90));
     }
     n += learn_family(b, &in->vnet, NB_BM_VNET_RTT, th->min_samples);
     n += learn_family(b, &in->fabric, NB_BM_FABRIC_RTT, th->min_samples);

@@ -371,10 +371,12 @@ void nb_classify(const struct nb_cls_input *in, const struct nb_baseline *base,
  * robust statistics, in classifier/stats.c. */
 void nb_baseline_init(struct nb_baseline *b);
 
-/* Fold window IN, which the caller judged healthy (nb_classify said so), into
- * B: every metric with enough samples in IN (TH->min_samples; NULL: defaults)
- * pushes its p50 into its ring, dropping the oldest beyond NB_BASE_RING, and
- * its median/MAD are recomputed. Returns how many metrics were updated. */
+/* Fold window IN, which the caller judged to name no layer, into B: every
+ * metric with enough samples in IN (TH->min_samples; NULL: defaults) pushes
+ * the figures it is judged on — its p50 and p90 lower bounds (the point
+ * figures when IN has none) — into its ring, dropping the oldest beyond
+ * NB_BASE_RING, and its statistics are recomputed. Returns how many metrics
+ * were updated. */
 unsigned nb_baseline_learn(struct nb_baseline *b, const struct nb_cls_input *in,
                            const struct nb_cls_thresholds *th);
 

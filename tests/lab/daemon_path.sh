@@ -67,6 +67,28 @@ wait_verdict "wire delay cleared: healthy again" verdict_is healthy
 check "virtio delay at gB" virtual remote remote_virtual virtio remote rx delay_us=6000
 check "bridge drops at hA" virtual local local_switch bridge local drop_pct=30
 
+# THE SIDE of intermittent stalls (a starved virtio backend, 40 of every 100
+# ms), each direction on each side, one after the other in the same daemon:
+# the daemon and `diagnose --config` (judged against the daemon's baseline,
+# which earlier faults must not have taught) both name the stalled side,
+# never the other.
+stall_side() { # SIDE SEGMENT PLACE DIRECTION
+    local side=$1 seg=$2
+    lab_fault virtio "$3" "$4" stall_every_ms=100 stall_for_ms=40
+    wait_verdict "stall at virtio $3 $4: daemon says virtual ($side), $seg anomalous" \
+        verdict_is virtual "$side" "$seg"
+    lab_diag gA gB --count 100 --interval 10 --timeout 500 --config "$NB_TMP/agent-gA.json"
+    lab_assert "stall at virtio $3 $4: diagnose says virtual ($side), $seg anomalous" \
+        '.verdict == "virtual" and .where.side == "'"$side"'" and
+         any(.segments[]; .name == "'"$seg"'" and .anomalous == true)'
+    lab_clear
+    wait_verdict "stall at virtio $3 $4 cleared: healthy again" verdict_is healthy
+}
+stall_side local local_virtual local rx
+stall_side local local_virtual local tx
+stall_side remote remote_virtual remote rx
+stall_side remote remote_virtual remote tx
+
 # A dead remote host agent: its points become unobservable, the verdict says
 # why, the daemon goes on.
 kill "$(cat "$NB_TMP/agent-hB.pid")"

@@ -1005,6 +1005,33 @@ static void test_learnt_tail_is_not_a_stall(void **state)
     free(b);
 }
 
+/* What is learnt is what is judged: a window whose stalled tenth is just
+ * too small to count (point p90 31 ms, lower bound 200 us) teaches 200 us,
+ * so the stall that follows is still found. */
+static void test_learns_the_judged_figures(void **state)
+{
+    struct nb_baseline *b = calloc(1, sizeof(*b));
+    struct nb_cls_input in;
+    struct nb_verdict v;
+    assert_non_null(b);
+    for (int w = 0; w < 6; w++) {
+        healthy(&in, 200);
+        in.path.wf.seg[LV].p90 = 31 * MS;
+        in.path.wf.seg[LV].p90_lo = 200 * US;
+        in.path.wf.seg[LV].p50_lo = 35 * US;
+        nb_classify(&in, b, NULL, &v);
+        assert_int_equal(v.layer, NB_LAYER_HEALTHY);
+        nb_baseline_learn(b, &in, NULL);
+    }
+    assert_float_equal(b->m[NB_BM_PATH_SEG + LV].p90.high, 200 * US, 1e-6);
+    assert_float_equal(b->m[NB_BM_PATH_SEG + LV].p50.median, 35 * US, 1e-6);
+    in.path.wf.seg[LV].p90_lo = 25 * MS; /* now a fifth of the probes wait */
+    nb_classify(&in, b, NULL, &v);
+    assert_int_equal(v.layer, NB_LAYER_VIRTUAL);
+    assert_int_equal(v.where.side, NB_SIDE_LOCAL);
+    free(b);
+}
+
 /* A baseline learnt on a quiet machine (MAD 0) is credited with the
  * measurement's resolution and the excess floor: 30 us more is noise. */
 static void test_quiet_baseline_is_not_a_hair_trigger(void **state)
@@ -1158,6 +1185,7 @@ int main(void)
         cmocka_unit_test(test_every_segment_and_side),
         cmocka_unit_test(test_learnt_tail_is_not_a_stall),
         cmocka_unit_test(test_quiet_baseline_is_not_a_hair_trigger),
+        cmocka_unit_test(test_learns_the_judged_figures),
         cmocka_unit_test(test_short_burst_judged_on_its_bound),
         cmocka_unit_test(test_common_mode_is_not_one_layer),
         cmocka_unit_test(test_first_evidence_explains),
