@@ -33,7 +33,8 @@
  *                min_base_windows: 1..32 (NB_BASE_RING); z: (0, 10]; k_mad: [0, 1000];
  *                floor_us, excess_us: { app, virtual, physical } and rtt_floor_us,
  *                rtt_excess_us, server_floor_us, server_excess_us: µs in (0, 60e6];
- *                loss_floor: (0, 1); link_only_cap: (0, 1]; tail_factor: (1, 100] }
+ *                loss_floor: (0, 1); link_only_cap: (0, 1]; tail_factor: (1, 100];
+ *                cpu_wait_share, cpu_pressure_share, cpu_steal_share: (0, 1] }
  *   app        [ { name (required, unique), url: "http://host[:port]/path" |
  *                  "tcp://host:port" (required; host a DNS name or numeric IPv4),
  *                  interval_ms: 100..600000 = 1000, timeout_ms: 10..60000 = 5000,
@@ -128,7 +129,7 @@ static int fail(struct ctx *x, const char *path, const char *key, const char *fm
     __attribute__((format(printf, 4, 5)));
 static int fail(struct ctx *x, const char *path, const char *key, const char *fmt, ...)
 {
-    char msg[256], where[288], k[SHOW_MAX * 4 + 8];
+    char msg[384], where[288], k[SHOW_MAX * 4 + 8];
     va_list ap;
 
     if (!x->err || x->errlen == 0)
@@ -196,7 +197,7 @@ static int check_keys(struct ctx *x, const cJSON *obj, const char *path, const c
             if (strcmp(key, known[i]) == 0)
                 break;
         if (!known[i]) {
-            char list[256]; /* "classifier" has 15 keys */
+            char list[512]; /* "classifier" has 18 keys */
             size_t o = 0;
             list[0] = '\0';
             for (size_t j = 0; known[j] && o < sizeof(list); j++)
@@ -876,7 +877,8 @@ static int parse_classifier(struct ctx *x, const cJSON *root, struct nb_config *
         "min_samples",   "min_app_probes",  "min_base_windows", "z",
         "k_mad",         "floor_us",        "excess_us",        "rtt_floor_us",
         "rtt_excess_us", "server_floor_us", "server_excess_us", "loss_floor",
-        "min_events",    "link_only_cap",   "tail_factor",      NULL};
+        "min_events",    "link_only_cap",   "tail_factor",      "cpu_wait_share",
+        "cpu_pressure_share", "cpu_steal_share", NULL};
     static const char *const p = "classifier";
     struct nb_cls_thresholds *th = &c->cls;
     const cJSON *o;
@@ -901,7 +903,11 @@ static int parse_classifier(struct ctx *x, const cJSON *root, struct nb_config *
         get_num(x, o, p, "loss_floor", 0, 1, GT_LO | LT_HI, &th->loss_floor) < 0 ||
         get_count(x, o, p, "min_events", CLS_COUNT_MAX, &th->min_events) < 0 ||
         get_num(x, o, p, "link_only_cap", 0, 1, GT_LO, &th->link_only_cap) < 0 ||
-        get_num(x, o, p, "tail_factor", 1, 100, GT_LO, &th->tail_factor) < 0)
+        get_num(x, o, p, "tail_factor", 1, 100, GT_LO, &th->tail_factor) < 0 ||
+        /* shares of the window: 0 would call every measured figure contention */
+        get_num(x, o, p, "cpu_wait_share", 0, 1, GT_LO, &th->cpu_wait_share) < 0 ||
+        get_num(x, o, p, "cpu_pressure_share", 0, 1, GT_LO, &th->cpu_pressure_share) < 0 ||
+        get_num(x, o, p, "cpu_steal_share", 0, 1, GT_LO, &th->cpu_steal_share) < 0)
         return -1;
     return 0;
 }

@@ -644,6 +644,9 @@ static void assert_same_thresholds(const struct nb_cls_thresholds *a,
     assert_int_equal(a->min_events, b->min_events);
     assert_true(a->link_only_cap == b->link_only_cap);
     assert_true(a->tail_factor == b->tail_factor);
+    assert_true(a->cpu_wait_share == b->cpu_wait_share);
+    assert_true(a->cpu_pressure_share == b->cpu_pressure_share);
+    assert_true(a->cpu_steal_share == b->cpu_steal_share);
 }
 
 static void test_classifier_thresholds(void **state)
@@ -671,7 +674,8 @@ static void test_classifier_thresholds(void **state)
                            "\"rtt_floor_us\":8000,\"rtt_excess_us\":1e3,"
                            "\"server_floor_us\":150000,\"server_excess_us\":60000000,"
                            "\"loss_floor\":0.005,\"min_events\":1,\"link_only_cap\":1,"
-                           "\"tail_factor\":1.5}}",
+                           "\"tail_factor\":1.5,\"cpu_wait_share\":0.25,"
+                           "\"cpu_pressure_share\":1,\"cpu_steal_share\":0.05}}",
                            &c),
                      0);
     assert_int_equal(c.cls.min_samples, 20);
@@ -693,6 +697,9 @@ static void test_classifier_thresholds(void **state)
     assert_int_equal(c.cls.min_events, 1);
     assert_true(c.cls.link_only_cap == 1.0);
     assert_true(c.cls.tail_factor == 1.5);
+    assert_true(c.cls.cpu_wait_share == 0.25);
+    assert_true(c.cls.cpu_pressure_share == 1.0);
+    assert_true(c.cls.cpu_steal_share == 0.05);
     nb_config_free(&c);
 
     /* one key changes one field */
@@ -712,7 +719,7 @@ static void test_bad_classifier_thresholds(void **state)
         {CLS("[]"), NAME ": classifier: must be an object (got an array)"},
         {CLS("{\"min_sample\":5}"),
          NAME ": classifier.min_sample: unknown key (known: min_samples, min_app_probes,"},
-        {CLS("{\"Z\":2}"), "tail_factor)"}, /* the whole list, not cut */
+        {CLS("{\"Z\":2}"), "cpu_steal_share)"}, /* the whole list, not cut */
         {CLS("{\"floor_us\":{\"wire\":1}}"),
          NAME ": classifier.floor_us.wire: unknown key (known: app, virtual, physical)"},
         {CLS("{\"z\":2,\"z\":3}"), NAME ": classifier.z: duplicate key"},
@@ -744,6 +751,12 @@ static void test_bad_classifier_thresholds(void **state)
          NAME ": classifier.loss_floor: must be a number > 0 and < 1 (got 1)"},
         {CLS("{\"link_only_cap\":1.5}"),
          NAME ": classifier.link_only_cap: must be a number > 0 and <= 1 (got 1.5)"},
+        {CLS("{\"cpu_wait_share\":0}"),
+         NAME ": classifier.cpu_wait_share: must be a number > 0 and <= 1 (got 0)"},
+        {CLS("{\"cpu_pressure_share\":1.01}"),
+         NAME ": classifier.cpu_pressure_share: must be a number > 0 and <= 1 (got 1.01)"},
+        {CLS("{\"cpu_steal_share\":\"10%\"}"),
+         NAME ": classifier.cpu_steal_share: must be a number > 0 and <= 1 (got a string)"},
         {CLS("{\"tail_factor\":1}"),
          NAME ": classifier.tail_factor: must be a number > 1 and <= 100 (got 1)"},
     };
