@@ -1,4 +1,4 @@
-/* agentclient.c — GET /v1/sightings and /v1/links from another agent,
+/* agentclient.c — GET /v1/sightings, /v1/links, /v1/cpu ... from another agent,
  * blocking, for one-shot callers (http.c on a private loop). */
 #include "agentclient.h"
 
@@ -8,6 +8,7 @@
 
 #include "baseline_json.h"
 #include "buf.h"
+#include "cpu_json.h"
 #include "http.h"
 #include "links_json.h"
 #include "netblame/mem.h"
@@ -154,6 +155,27 @@ int nb_agent_fetch_links(const char *addr, uint16_t port, long timeout_ms,
     }
     nb_buf_free(&body);
     return n;
+}
+
+int nb_agent_fetch_cpu(const char *addr, uint16_t port, long timeout_ms, struct nb_cpu_report *out,
+                       char *err, size_t errlen)
+{
+    char host[80], url[128];
+    url_host(addr, port, host, sizeof(host));
+    struct nb_buf body;
+    nb_buf_init(&body);
+    snprintf(url, sizeof(url), "http://%s/v1/cpu", host);
+    int rc = -1;
+    char perr[160];
+    if (http_get(host, url, timeout_ms, &body, err, errlen) == 0) {
+        rc = nb_cpu_json_parse(body.data, body.len, out, NB_CPU_THREADS_MAX, perr, sizeof(perr));
+        if (rc < 0)
+            snprintf(err, errlen, "host agent %s: %s", host, perr);
+    }
+    if (rc < 0)
+        memset(out, 0, sizeof(*out));
+    nb_buf_free(&body);
+    return rc;
 }
 
 int nb_agent_fetch_baseline(const char *addr, uint16_t port, const char *name, bool app,

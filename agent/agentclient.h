@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cpu_json.h"
 #include "links_json.h"
 #include "netblame/verdict.h"
 #include "netblame/sighting.h"
@@ -43,6 +44,12 @@ int nb_agent_fetch_sightings(const char *addr, uint16_t port, uint32_t session, 
  * Returns the count, or -1 with a one-line reason in ERR. */
 int nb_agent_fetch_links(const char *addr, uint16_t port, long timeout_ms,
                          struct nb_link_report *out, size_t cap, char *err, size_t errlen);
+
+/* The CPU figures of the host agent at ADDR:PORT now (GET /v1/cpu, cpu_json.h)
+ * into *OUT (OUT->th: free() it). Returns 0, or -1 with a one-line reason in
+ * ERR (an agent too old to serve them answers 404). */
+int nb_agent_fetch_cpu(const char *addr, uint16_t port, long timeout_ms, struct nb_cpu_report *out,
+                       char *err, size_t errlen);
 
 /* The baseline the daemon at ADDR:PORT learnt for its STAMP peer NAME (APP:
  * its app target NAME), figures only (GET /v1/baselines, baseline_json.h),

@@ -34,7 +34,8 @@
  *                floor_us, excess_us: { app, virtual, physical } and rtt_floor_us,
  *                rtt_excess_us, server_floor_us, server_excess_us, tail_floor_us,
  *                tail_excess_us, spread_floor_us: µs in (0, 60e6];
- *                loss_floor: (0, 1); link_only_cap, attribute_min: (0, 1] }
+ *                loss_floor: (0, 1); link_only_cap, attribute_min: (0, 1];
+ *                cpu_wait_share, cpu_pressure_share, cpu_steal_share: (0, 1] }
  *   app        [ { name (required, unique), url: "http://host[:port]/path" |
  *                  "tcp://host:port" (required; host a DNS name or numeric IPv4),
  *                  interval_ms: 100..600000 = 1000, timeout_ms: 10..60000 = 5000,
@@ -197,7 +198,7 @@ static int check_keys(struct ctx *x, const cJSON *obj, const char *path, const c
             if (strcmp(key, known[i]) == 0)
                 break;
         if (!known[i]) {
-            char list[384]; /* "classifier" has 18 keys */
+            char list[512]; /* "classifier" has 21 keys */
             size_t o = 0;
             list[0] = '\0';
             for (size_t j = 0; known[j] && o < sizeof(list); j++)
@@ -878,7 +879,8 @@ static int parse_classifier(struct ctx *x, const cJSON *root, struct nb_config *
         "k_mad",         "floor_us",        "excess_us",        "rtt_floor_us",
         "rtt_excess_us", "server_floor_us", "server_excess_us", "loss_floor",
         "min_events",    "link_only_cap",   "tail_floor_us",    "tail_excess_us",
-        "spread_floor_us", "attribute_min", NULL};
+        "spread_floor_us", "attribute_min", "cpu_wait_share",
+        "cpu_pressure_share", "cpu_steal_share", NULL};
     static const char *const p = "classifier";
     struct nb_cls_thresholds *th = &c->cls;
     const cJSON *o;
@@ -906,7 +908,11 @@ static int parse_classifier(struct ctx *x, const cJSON *root, struct nb_config *
         get_us(x, o, p, "tail_floor_us", &th->tail_floor_ns) < 0 ||
         get_us(x, o, p, "tail_excess_us", &th->tail_excess_ns) < 0 ||
         get_us(x, o, p, "spread_floor_us", &th->spread_floor_ns) < 0 ||
-        get_num(x, o, p, "attribute_min", 0, 1, GT_LO, &th->attribute_min) < 0)
+        get_num(x, o, p, "attribute_min", 0, 1, GT_LO, &th->attribute_min) < 0 ||
+        /* shares of the window: 0 would call every measured figure contention */
+        get_num(x, o, p, "cpu_wait_share", 0, 1, GT_LO, &th->cpu_wait_share) < 0 ||
+        get_num(x, o, p, "cpu_pressure_share", 0, 1, GT_LO, &th->cpu_pressure_share) < 0 ||
+        get_num(x, o, p, "cpu_steal_share", 0, 1, GT_LO, &th->cpu_steal_share) < 0)
         return -1;
     return 0;
 }

@@ -19,9 +19,13 @@
 #include "netblame/log.h"
 #include "netblame/mem.h"
 #include "agentclient.h"
+#include "cpuwin.h"
 #include "observe.h"
+#include "trace_json.h"
 #include "verdict_json.h"
 #include "netblame/sender.h"
+
+#define DIAG_TAPS 4 /* taps of one session at one host (a guest has one or two) */
 
 struct diag {
     struct ev_loop *loop;
@@ -47,6 +51,15 @@ struct diag {
     ev_io vnet_io;
     int64_t *vnet_rtt;
     size_t vnet_n;
+    /* CPU figures before the burst: the host agents' ([0] remote, [1] local),
+     * this machine's own CPU times (steal); and the taps this session was
+     * sighted on at each host, whose forwarding threads are this path's */
+    struct nb_cpu_report cpu_before[2];
+    bool cpu_ok[2];
+    struct nb_cpu_times times_before;
+    bool times_ok;
+    char taps[2][DIAG_TAPS][NB_CPU_IFNAMSIZ];
+    size_t ntaps[2];
 };
 
 static void add_evidence(struct nb_diag_report *rep, const char *fmt, ...)
@@ -127,6 +140,17 @@ static void snapshot_links(struct diag *d, int local, const char *addr, uint16_t
     if (d->nlinks_before[local] < 0)
         add_evidence(d->rep, "no link counters from the %s host agent (%s)",
                      local ? "local" : "remote", err);
+}
+
+/* Snapshot a host agent's CPU figures (blocking, bounded like the links); an
+ * agent that has none (an older one) just leaves them out. */
+static void snapshot_cpu(struct diag *d, int local, const char *addr, uint16_t port)
+{
+    char err[256];
+    d->cpu_ok[local] = nb_agent_fetch_cpu(addr, port, NB_AGENT_TIMEOUT_MS, &d->cpu_before[local],
+                                          err, sizeof(err)) == 0;
+    if (!d->cpu_ok[local])
+        nb_debug("no CPU figures from the %s host agent: %s", local ? "local" : "remote", err);
 }
 
 static void on_result(void *arg, const struct nb_probe_result *r)
@@ -310,6 +334,18 @@ static void judge(struct nb_diag_report *rep)
                      rep->t1_user);
 }
 
+/* A tap this session's probes crossed at host agent LOCAL. */
+static void note_tap(struct diag *d, int local, const struct nb_sighting *s)
+{
+    if (s->role != NB_IF_TAP || !s->ifname[0])
+        return;
+    for (size_t i = 0; i < d->ntaps[local]; i++)
+        if (strcmp(d->taps[local][i], s->ifname) == 0)
+            return;
+    if (d->ntaps[local] < DIAG_TAPS)
+        snprintf(d->taps[local][d->ntaps[local]++], NB_CPU_IFNAMSIZ, "%s", s->ifname);
+}
+
 /* Fetch one host agent's sightings of this session and place them on the
  * probes' observation points. LOCAL: the sender's own host agent. */
 static void place_sightings(struct diag *d, struct nb_path_obs *obs, const char *addr,
@@ -329,8 +365,10 @@ static void place_sightings(struct diag *d, struct nb_path_obs *obs, const char 
     for (size_t k = 0; k < f.n; k++) {
         const struct nb_sighting *s = &f.s[k];
         uint32_t seq = (uint32_t)s->probe_id;
-        if ((uint32_t)(s->probe_id >> 32) == d->nonce && seq < d->o->count)
+        if ((uint32_t)(s->probe_id >> 32) == d->nonce && seq < d->o->count) {
             nb_obs_place(&obs[seq], local, s);
+            note_tap(d, local, s);
+        }
     }
     rep->sightings_missed += f.missed;
     if (local)
@@ -384,6 +422,20 @@ static void link_evidence(struct diag *d, int local, const char *addr, uint16_t 
     free(after);
 }
 
+/* CPU contention at one host agent over the burst: its figures now against
+ * those before, for the taps this session crossed there. */
+static void cpu_window(struct diag *d, int local, const char *addr, uint16_t port)
+{
+    struct nb_cpu_report after;
+    char err[256];
+    if (!d->cpu_ok[local] ||
+        nb_agent_fetch_cpu(addr, port, NB_AGENT_TIMEOUT_MS, &after, err, sizeof(err)) < 0)
+        return;
+    nb_cpuwin_host(&d->cpu_before[local], &after, (const char (*)[NB_CPU_IFNAMSIZ])d->taps[local],
+                   d->ntaps[local], local ? &d->rep->cpu_local : &d->rep->cpu_remote);
+    free(after.th);
+}
+
 /* The fabric family: the local host agent probes its peer host agents NIC
  * to NIC all the time (a `fabric` peer of its daemon); its probes toward
  * the remote host (PEER, the reflector's host agent) sent over the burst's
@@ -433,6 +485,10 @@ static void decompose(struct diag *d)
         link_evidence(d, 1, d->o->local_agent, d->o->local_agent_port);
     if (d->remote_known)
         link_evidence(d, 0, d->remote_addr, d->remote_port);
+    if (d->o->local_agent[0])
+        cpu_window(d, 1, d->o->local_agent, d->o->local_agent_port);
+    if (d->remote_known)
+        cpu_window(d, 0, d->remote_addr, d->remote_port);
     if (rep->decomposed)
         nb_waterfall_compute(obs, d->o->count, &rep->wf);
     free(obs);
@@ -466,10 +522,15 @@ int nb_diagnose_run(struct ev_loop *loop, const struct nb_diag_opts *o, struct n
         return -1;
     }
     hello(&d, &sc);
-    if (o->local_agent[0])
+    if (o->local_agent[0]) {
         snapshot_links(&d, 1, o->local_agent, o->local_agent_port);
-    if (d.remote_known)
+        snapshot_cpu(&d, 1, o->local_agent, o->local_agent_port);
+    }
+    if (d.remote_known) {
         snapshot_links(&d, 0, d.remote_addr, d.remote_port);
+        snapshot_cpu(&d, 0, d.remote_addr, d.remote_port);
+    }
+    d.times_ok = nb_procstat_read(&d.times_before) == 0;
     if (o->local_agent[0])
         vnet_start(&d, &sc, o->stamp_port ? o->stamp_port : NB_STAMP_PORT);
     ev_io_init(&d.io, on_readable, nb_sender_fd(d.sender), EV_READ);
@@ -484,6 +545,9 @@ int nb_diagnose_run(struct ev_loop *loop, const struct nb_diag_opts *o, struct n
     rep->start = nb_realtime_now();
     ev_run(loop, 0);
     rep->end = nb_realtime_now();
+    struct nb_cpu_times times_after; /* this machine's steal over the burst */
+    if (d.times_ok && nb_procstat_read(&times_after) == 0)
+        nb_cpuwin_steal(&d.times_before, &times_after, &rep->cpu_local);
 
     ev_io_stop(loop, &d.io);
     ev_timer_stop(loop, &d.pace);
@@ -509,6 +573,8 @@ int nb_diagnose_run(struct ev_loop *loop, const struct nb_diag_opts *o, struct n
     free(d.done);
     free(d.links_before[0]);
     free(d.links_before[1]);
+    free(d.cpu_before[0].th);
+    free(d.cpu_before[1].th);
     judge(rep);
     return 0;
 }
@@ -608,6 +674,12 @@ void nb_diagnose_print(const struct nb_diag_report *rep, FILE *out)
                     ? "see evidence"
                     : "none known: --local-agent, or a "
                       "reflector that announces its host agent");
+    for (int side = 1; side >= 0; side--) {
+        char fig[200];
+        nb_cpuwin_describe(side ? &rep->cpu_local : &rep->cpu_remote, fig, sizeof(fig));
+        if (fig[0])
+            fprintf(out, "  cpu, %s host over the burst: %s\n", side ? "local" : "remote", fig);
+    }
     fprintf(out, "  timestamps: send %s, receive %s; reflector clock %s\n",
             rep->t1_user ? (rep->t1_kernel ? "mixed kernel/user" : "user space") : "kernel",
             rep->t4_user ? (rep->t4_kernel ? "mixed kernel/user" : "user space") : "kernel",
@@ -708,6 +780,11 @@ cJSON *nb_diagnose_json(const struct nb_diag_report *rep, const struct nb_verdic
                           nb_host_agents_json(rep->local_agent, rep->remote_agent, rep->local_ok,
                                               rep->remote_ok, rep->sightings_missed));
     cJSON_AddNumberToObject(p, "lost_unlocated", (double)rep->wf.lost_unlocated);
+    /* shares in [0,1] of the span between the agents' samples before and
+     * after the burst; the same form as a recorded window's */
+    cJSON *cpu = cJSON_AddObjectToObject(p, "cpu");
+    cJSON_AddItemToObject(cpu, "local", nb_trace_cpu_json(&rep->cpu_local));
+    cJSON_AddItemToObject(cpu, "remote", nb_trace_cpu_json(&rep->cpu_remote));
     cJSON *tsrc = cJSON_AddObjectToObject(p, "timestamps");
     cJSON_AddNumberToObject(tsrc, "send_kernel", rep->t1_kernel);
     cJSON_AddNumberToObject(tsrc, "send_user", rep->t1_user);

@@ -74,6 +74,9 @@ struct nb_diag_report {
     /* Link counters that moved (or links down) at the host agents during the burst. */
     size_t nlinks;
     struct nb_cls_link links[NB_CLS_MAX_LINKS];
+    /* CPU contention over the burst: each host agent's pressure and the
+     * threads forwarding this session's taps there; this machine's steal */
+    struct nb_cls_cpu cpu_local, cpu_remote;
 };
 
 struct nb_sender_cfg;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpuwin.h"
 #include "netblame/linkstats.h"
 #include "netblame/mem.h"
 #include "netblame/sender.h"
@@ -22,6 +23,11 @@ struct snap {
     struct nb_link_report *l;
 };
 
+struct csnap {
+    nb_ns t; /* monotonic, when the answer came */
+    struct nb_cpu_report r;
+};
+
 struct nb_feed {
     struct nb_http *http;
     char addr[64], host[80]; /* numeric; "addr:port" with brackets for IPv6 */
@@ -30,7 +36,7 @@ struct nb_feed {
     nb_feed_cb cb;
     void *arg;
     struct nb_http_req *req; /* in flight, or NULL */
-    enum { PH_SIGHTINGS, PH_LINKS, PH_WINDOWS } phase; /* what REQ asks */
+    enum { PH_SIGHTINGS, PH_LINKS, PH_CPU, PH_WINDOWS } phase; /* what REQ asks */
     char fabric_peer[64];    /* "": no fabric window wanted */
     struct nb_cls_family fabric;
     nb_ns fabric_t;          /* monotonic, when FABRIC came; 0: never */
@@ -43,6 +49,8 @@ struct nb_feed {
     size_t ntaps;
     struct snap snaps[NSNAP];
     size_t snap_next, nsnap;
+    struct csnap csnaps[NSNAP]; /* CPU figures (GET /v1/cpu), like the link snapshots */
+    size_t csnap_next, ncsnap;
 };
 
 static void start(struct nb_feed *f);
@@ -77,6 +85,22 @@ static void on_links(struct nb_feed *f, const struct nb_http_result *r)
     f->snap_next = (f->snap_next + 1) % NSNAP;
     if (f->nsnap < NSNAP)
         f->nsnap++;
+}
+
+static void on_cpu(struct nb_feed *f, const struct nb_http_result *r)
+{
+    struct nb_cpu_report rep;
+    char perr[160];
+    if (r->error || r->status != 200 || /* 404: an agent without CPU figures */
+        nb_cpu_json_parse(r->body, r->body_len, &rep, NB_CPU_THREADS_MAX, perr, sizeof(perr)) < 0)
+        return;
+    struct csnap *s = &f->csnaps[f->csnap_next];
+    free(s->r.th);
+    s->t = nb_mono_now();
+    s->r = rep;
+    f->csnap_next = (f->csnap_next + 1) % NSNAP;
+    if (f->ncsnap < NSNAP)
+        f->ncsnap++;
 }
 
 static void on_sightings(struct nb_feed *f, const struct nb_http_result *r)
@@ -127,6 +151,11 @@ static void on_answer(void *arg, const struct nb_http_result *r)
         break;
     case PH_LINKS:
         on_links(f, r);
+        f->phase = PH_CPU;
+        start(f);
+        break;
+    case PH_CPU:
+        on_cpu(f, r);
         if (f->fabric_peer[0]) {
             f->phase = PH_WINDOWS;
             start(f);
@@ -143,6 +172,8 @@ static void start(struct nb_feed *f)
     char url[256], err[200];
     if (f->phase == PH_LINKS)
         snprintf(url, sizeof(url), "http://%s/v1/links", f->host);
+    else if (f->phase == PH_CPU)
+        snprintf(url, sizeof(url), "http://%s/v1/cpu", f->host);
     else if (f->phase == PH_WINDOWS)
         snprintf(url, sizeof(url), "http://%s/v1/windows?seconds=%d", f->host,
                  NB_FEED_FABRIC_S);
@@ -177,8 +208,10 @@ void nb_feed_free(struct nb_feed *f)
         return;
     if (f->req)
         nb_http_cancel(f->http, f->req);
-    for (size_t i = 0; i < NSNAP; i++)
+    for (size_t i = 0; i < NSNAP; i++) {
         free(f->snaps[i].l);
+        free(f->csnaps[i].r.th);
+    }
     free(f->page);
     free(f);
 }
@@ -242,6 +275,22 @@ void nb_feed_links(const struct nb_feed *f, nb_ns since, int local, struct nb_cl
         if (nb_obs_link(local, f->addr, a, &dc, &out[*n]))
             (*n)++;
     }
+}
+
+void nb_feed_cpu(const struct nb_feed *f, nb_ns since, struct nb_cls_cpu *out)
+{
+    if (!f || f->ncsnap < 2)
+        return;
+    const struct csnap *last = &f->csnaps[(f->csnap_next + NSNAP - 1) % NSNAP];
+    const struct csnap *base = &f->csnaps[(f->csnap_next + NSNAP - f->ncsnap) % NSNAP]; /* oldest */
+    for (size_t k = 0; k < f->ncsnap; k++) {
+        const struct csnap *s = &f->csnaps[(f->csnap_next + NSNAP - f->ncsnap + k) % NSNAP];
+        if (s->t <= since)
+            base = s;
+    }
+    if (base != last)
+        nb_cpuwin_host(&base->r, &last->r, (const char (*)[NB_CPU_IFNAMSIZ])f->taps, f->ntaps,
+                       out);
 }
 
 void nb_feed_want_fabric(struct nb_feed *f, const char *peer)

@@ -1,9 +1,10 @@
 /* feed.h — one host agent followed from the daemon's loop: the sightings of
  * one probe session (GET /v1/sightings, with the agent's cursor, so each
- * sighting is read once) and its link counters (GET /v1/links), polled once
- * a round, without blocking (http.c). The daemon's continuous verdicts
- * decompose a path peer with the feeds of the sender's host agent and of the
- * reflector's (DESIGN §2, §3), as `netblame diagnose` does for one burst.
+ * sighting is read once), its link counters (GET /v1/links) and CPU figures
+ * (GET /v1/cpu), polled once a round, without blocking (http.c). The
+ * daemon's continuous verdicts decompose a path peer with the feeds of the
+ * sender's host agent and of the reflector's (DESIGN §2, §3), as `netblame
+ * diagnose` does for one burst.
  *
  * COVERAGE: a round that read the agent's sightings to its newest started at
  * some monotonic time T; every probe that finished more than NB_FEED_GRACE
@@ -37,7 +38,7 @@ struct nb_feed *nb_feed_new(struct nb_http *http, const char *addr, uint16_t por
 /* Cancels what is in flight (no callback follows). F may be NULL. */
 void nb_feed_free(struct nb_feed *f);
 
-/* Start a round (sightings pages, then links) unless one is in flight. */
+/* Start a round (sightings pages, then links, CPU) unless one is in flight. */
 void nb_feed_poll(struct nb_feed *f, nb_ns now_mono);
 
 bool nb_feed_is(const struct nb_feed *f, const char *addr, uint16_t port, uint32_t session);
@@ -57,6 +58,13 @@ nb_ns nb_feed_covered(const struct nb_feed *f);
  * (*N of CAP). */
 void nb_feed_links(const struct nb_feed *f, nb_ns since, int local, struct nb_cls_link *out,
                    size_t *n, size_t cap);
+
+/* CPU contention at the agent between its CPU snapshot taken at or before
+ * SINCE (monotonic; the oldest kept if none) and the newest (GET /v1/cpu,
+ * one a round): its pressure, and the most-waiting thread among those
+ * forwarding the taps this session was sighted on (none sighted: no thread
+ * figure). Into *OUT; nothing with fewer than two snapshots. */
+void nb_feed_cpu(const struct nb_feed *f, nb_ns since, struct nb_cls_cpu *out);
 
 /* Also read the agent's own `fabric` window toward host PEER each round
  * (GET /v1/windows): a guest's view of the physical layer under its path,

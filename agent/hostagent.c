@@ -10,7 +10,12 @@
  * Freshness of GET /v1/sightings: the handler drains the capture before it
  * reads the table. An agent asks for sightings after its probe came back, so
  * every frame of that probe was in the capture ring before the request
- * arrived: draining first makes the answer complete without any wait. */
+ * arrived: draining first makes the answer complete without any wait.
+ *
+ * CPU contention (GET /v1/cpu, cpustat.h): the processes holding the watched
+ * taps open are found again at every pass over the links (link events, the
+ * slow timer), never per request; each request samples the host's CPU
+ * pressure and those processes' threads. */
 #include "hostagent.h"
 
 #include <inttypes.h>
@@ -20,10 +25,13 @@
 #include <string.h>
 
 #include "metrics.h"
+#include "cpu_json.h"
 #include "netblame/capture.h"
+#include "netblame/cpustat.h"
 #include "netblame/linkstats.h"
 #include "netblame/log.h"
 #include "netblame/mem.h"
+#include "netblame/sender.h"
 #include "netblame/sightings.h"
 #include "links_json.h"
 #include "num.h"
@@ -52,6 +60,8 @@ struct nb_hostagent {
     size_t nw;
     uint64_t link_events[6];
     int uplink_seen;
+    struct nb_tapowners *owners; /* who holds the watched taps open */
+    size_t nowners;
 };
 
 static struct watched *find_watched(struct nb_hostagent *h, int ifindex)
@@ -95,6 +105,22 @@ static void collect(void *arg, const struct nb_link_state *st)
     w->role = role;
 }
 
+/* The processes (and their threads) that forward the watched taps' frames. */
+static void find_owners(struct nb_hostagent *h)
+{
+    const char **names = nb_calloc(h->nw ? h->nw : 1, sizeof(*names));
+    size_t n = 0;
+    for (size_t i = 0; i < h->nw; i++)
+        if (h->w[i].role == NB_IF_TAP)
+            names[n++] = h->w[i].name;
+    size_t found = nb_tapowners_scan(h->owners, names, n);
+    if (found != h->nowners)
+        nb_info("cpu: %zu processes hold the %zu watched taps open (their threads' run-queue "
+                "wait is evidence)", found, n);
+    h->nowners = found;
+    free(names);
+}
+
 static void rediscover(struct nb_hostagent *h)
 {
     struct want *wt = nb_calloc(1, sizeof(*wt));
@@ -132,6 +158,7 @@ static void rediscover(struct nb_hostagent *h)
         nb_warn("capture: uplink %s not found; physical-side points will be missing", h->uplink);
     h->uplink_seen = uplink_now ? 1 : -1;
     free(wt);
+    find_owners(h);
 }
 
 static void on_link_event(void *arg, const struct nb_link_event *ev)
@@ -194,6 +221,7 @@ struct nb_hostagent *nb_hostagent_new(struct ev_loop *loop, const struct nb_conf
     if (!h->ls)
         goto fail;
     h->table = nb_sightings_new(cfg->sightings_capacity);
+    h->owners = nb_tapowners_new("/proc");
     ev_io_init(&h->cap_io, on_cap, nb_capture_fd(h->cap), EV_READ);
     h->cap_io.data = h;
     ev_io_start(loop, &h->cap_io);
@@ -225,6 +253,7 @@ void nb_hostagent_free(struct nb_hostagent *h)
     nb_capture_free(h->cap);
     nb_linkstats_free(h->ls);
     nb_sightings_free(h->table);
+    nb_tapowners_free(h->owners);
     free(h->w);
     free(h);
 }
@@ -307,6 +336,61 @@ void nb_hostagent_api_links(struct nb_hostagent *h, const struct nb_api_req *req
     free(l);
 }
 
+/* CPU pressure and the tap owners' threads now, into R (R->th: caller frees). */
+static void sample_cpu(struct nb_hostagent *h, struct nb_cpu_report *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->th = nb_calloc(NB_CPU_THREADS_MAX, sizeof(*r->th));
+    r->nthreads = nb_tapowners_sample(h->owners, r->th, NB_CPU_THREADS_MAX, &r->truncated);
+    r->psi = nb_psi_read(&r->pressure) == 0;
+    r->mono = nb_mono_now();
+}
+
+void nb_hostagent_api_cpu(struct nb_hostagent *h, const struct nb_api_req *req,
+                          struct nb_api_resp *resp)
+{
+    if (!h) {
+        nb_api_error(resp, 404, "this agent does not capture (not a host agent with \"capture\")");
+        return;
+    }
+    struct nb_cpu_report r;
+    sample_cpu(h, &r);
+    nb_cpu_json_render(h->node, &r, &resp->body);
+    free(r.th);
+}
+
+/* CPU pressure and the tap owners' threads as counters. */
+static void render_cpu_metrics(struct nb_hostagent *h, struct nb_buf *b)
+{
+    struct nb_cpu_report r;
+    sample_cpu(h, &r);
+    if (r.psi)
+        nb_prom_single(b, "netblame_host_cpu_pressure_waiting_seconds_total", "counter",
+                       "Time some runnable task on this host waited for a CPU (PSI cpu some total).",
+                       (double)r.pressure.total_us / 1e6);
+    static const struct {
+        const char *name, *help;
+        bool wait;
+    } fam[] = {
+        {"netblame_tap_owner_wait_seconds_total",
+         "Time a thread of the process holding a guest tap open waited on a run queue.", true},
+        {"netblame_tap_owner_run_seconds_total",
+         "Time a thread of the process holding a guest tap open ran on a CPU.", false},
+    };
+    for (size_t k = 0; k < sizeof(fam) / sizeof(fam[0]); k++) {
+        nb_prom_family(b, fam[k].name, "counter", fam[k].help);
+        for (size_t i = 0; i < r.nthreads; i++) {
+            const struct nb_cpu_thread *t = &r.th[i];
+            char tid[16];
+            snprintf(tid, sizeof(tid), "%d", (int)t->tid);
+            const char *l[] = {"interface", t->tap, "thread", t->comm, "tid", tid};
+            nb_prom_sample(b, fam[k].name, l, 3,
+                           (double)(fam[k].wait ? t->wait_ns : t->run_ns) / 1e9);
+        }
+    }
+    free(r.th);
+}
+
 void nb_hostagent_render_metrics(struct nb_hostagent *h, struct nb_buf *b)
 {
     struct nb_capture_stats cs;
@@ -382,4 +466,5 @@ void nb_hostagent_render_metrics(struct nb_hostagent *h, struct nb_buf *b)
     }
     free(st);
     free(ok);
+    render_cpu_metrics(h, b);
 }

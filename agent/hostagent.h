@@ -1,7 +1,8 @@
 /* hostagent.h — the host role: capture of probes on the guests' taps and the
  * uplink NIC (one capture for the host), the sightings table, link counters
- * and events (libnl), and the control API's GET /v1/sightings and
- * GET /v1/links. Taps are discovered and followed as they come and go. */
+ * and events (libnl), the CPU figures of the processes behind the taps, and
+ * the control API's GET /v1/sightings, GET /v1/links and GET /v1/cpu. Taps
+ * are discovered and followed as they come and go. */
 #ifndef NB_HOSTAGENT_H
 #define NB_HOSTAGENT_H
 
@@ -24,5 +25,8 @@ void nb_hostagent_api_sightings(struct nb_hostagent *h, const struct nb_api_req 
                                 struct nb_api_resp *resp);
 void nb_hostagent_api_links(struct nb_hostagent *h, const struct nb_api_req *req,
                             struct nb_api_resp *resp);
+/* GET /v1/cpu (cpu_json.h): CPU pressure and the watched taps' owner threads. */
+void nb_hostagent_api_cpu(struct nb_hostagent *h, const struct nb_api_req *req,
+                          struct nb_api_resp *resp);
 
 #endif

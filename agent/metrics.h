@@ -1,7 +1,8 @@
 /* metrics.h — Prometheus text exposition format (version 0.0.4) writer and a
  * fixed-bucket histogram. Label values are escaped here (\\, \", \n) so no
  * caller can break the format. Label sets are bounded by construction: callers
- * only pass names from config or from fixed enums, never from packets. */
+ * only pass names from config or from fixed enums, never from packets (and the
+ * host agent the names of the watched taps and of their owners' threads). */
 #ifndef NB_METRICS_H
 #define NB_METRICS_H
 

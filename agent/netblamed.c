@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "api.h"
 #include "appmon.h"
@@ -17,6 +18,7 @@
 #include "hostagent.h"
 #include "http.h"
 #include "metrics.h"
+#include "netblame/cpustat.h"
 #include "netblame/log.h"
 #include "netblame/sender.h"
 #include "probes.h"
@@ -66,6 +68,13 @@ static void h_metrics(void *arg, const struct nb_api_req *req, struct nb_api_res
     nb_prom_sample(b, "netblame_api_requests_total", c2, 1, (double)as->status_2xx);
     nb_prom_sample(b, "netblame_api_requests_total", c4, 1, (double)as->status_4xx);
     nb_prom_sample(b, "netblame_api_requests_total", c5, 1, (double)as->status_5xx);
+    struct nb_cpu_times ct; /* a guest's own share of CPU contention (cpustat.h) */
+    long hz = sysconf(_SC_CLK_TCK);
+    if (hz > 0 && nb_procstat_read(&ct) == 0)
+        nb_prom_single(b, "netblame_cpu_steal_seconds_total", "counter",
+                       "CPU time a hypervisor gave to something else while this machine wanted "
+                       "to run (/proc/stat steal, all CPUs).",
+                       (double)ct.steal / (double)hz);
     nb_engine_render_metrics(d->engine, b);
     nb_appmon_render_metrics(d->apps, b);
     nb_verdicts_render_metrics(d->verdicts, b);
@@ -83,6 +92,12 @@ static void h_links(void *arg, const struct nb_api_req *req, struct nb_api_resp 
 {
     struct daemon *d = arg;
     nb_hostagent_api_links(d->host, req, resp);
+}
+
+static void h_cpu(void *arg, const struct nb_api_req *req, struct nb_api_resp *resp)
+{
+    struct daemon *d = arg;
+    nb_hostagent_api_cpu(d->host, req, resp);
 }
 
 static int same_capture(const struct nb_config *a, const struct nb_config *b)
@@ -143,6 +158,7 @@ static const struct nb_api_route routes[] = {
     {"GET", "/metrics", h_metrics},
     {"GET", "/v1/sightings", h_sightings},
     {"GET", "/v1/links", h_links},
+    {"GET", "/v1/cpu", h_cpu},
     {"GET", "/v1/verdicts", h_verdicts},
     {"GET", "/v1/windows", h_windows},
     {"GET", "/v1/baselines", h_baselines},

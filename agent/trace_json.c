@@ -78,6 +78,31 @@ static void add_ns(cJSON *o, const char *k, bool have, double v)
         cJSON_AddNullToObject(o, k);
 }
 
+static bool cpu_any(const struct nb_cls_cpu *c)
+{
+    return c->pressure || c->thread || c->steal;
+}
+
+cJSON *nb_trace_cpu_json(const struct nb_cls_cpu *c)
+{
+    cJSON *o = cJSON_CreateObject();
+    add_ns(o, "pressure_some", c->pressure, c->pressure_some);
+    add_ns(o, "pressure_avg10", c->pressure, c->pressure_avg10);
+    if (c->thread) {
+        cJSON *t = cJSON_AddObjectToObject(o, "thread");
+        cJSON_AddStringToObject(t, "name", c->thread_name);
+        cJSON_AddNumberToObject(t, "tid", c->thread_tid);
+        cJSON_AddStringToObject(t, "process", c->owner_name);
+        cJSON_AddNumberToObject(t, "pid", c->owner_pid);
+        cJSON_AddStringToObject(t, "tap", c->tap);
+        cJSON_AddNumberToObject(t, "wait", c->thread_wait);
+    } else {
+        cJSON_AddNullToObject(o, "thread");
+    }
+    add_ns(o, "steal", c->steal, c->steal_share);
+    return o;
+}
+
 void nb_trace_render(const struct nb_cls_input *in, struct nb_buf *b)
 {
     char num[32];
@@ -141,6 +166,13 @@ void nb_trace_render(const struct nb_cls_input *in, struct nb_buf *b)
         cJSON_AddBoolToObject(o, "up", l->up);
         cJSON_AddBoolToObject(o, "carrier", l->carrier);
         cJSON_AddItemToArray(links, o);
+    }
+    if (cpu_any(&in->cpu_local) || cpu_any(&in->cpu_remote)) {
+        cJSON *cpu = cJSON_AddObjectToObject(r, "cpu");
+        if (cpu_any(&in->cpu_local))
+            cJSON_AddItemToObject(cpu, "local", nb_trace_cpu_json(&in->cpu_local));
+        if (cpu_any(&in->cpu_remote))
+            cJSON_AddItemToObject(cpu, "remote", nb_trace_cpu_json(&in->cpu_remote));
     }
     char *s = cJSON_PrintUnformatted(r);
     nb_buf_printf(b, "%s\n", s);
@@ -434,6 +466,86 @@ static int link_parse(struct px *x, const cJSON *v, const char *path, struct nb_
     return 0;
 }
 
+/* A number in [LO, HI]; NULLABLE: null or absent gives *HAVE false. */
+static int ranged(struct px *x, const cJSON *o, const char *path, const char *k, double lo,
+                  double hi, bool *have, double *out)
+{
+    const cJSON *v = get(o, k);
+    char p[160];
+    snprintf(p, sizeof(p), "%s.%s", path, k);
+    *have = false;
+    *out = 0;
+    if (!v || cJSON_IsNull(v))
+        return 0;
+    if (!cJSON_IsNumber(v) || !(v->valuedouble >= lo) || !(v->valuedouble <= hi))
+        return bad(x, p, "not a number in range");
+    *have = true;
+    *out = v->valuedouble;
+    return 0;
+}
+
+/* A process or thread id: a count up to 2^31-1. */
+static int id32(struct px *x, const cJSON *o, const char *path, const char *k, int32_t *out)
+{
+    uint64_t v;
+    if (count(x, o, path, k, &v) < 0)
+        return -1;
+    if (v > INT32_MAX) {
+        char p[160];
+        snprintf(p, sizeof(p), "%s.%s", path, k);
+        return bad(x, p, "not a process id");
+    }
+    *out = (int32_t)v;
+    return 0;
+}
+
+static int cpu_side_parse(struct px *x, const cJSON *v, const char *path, struct nb_cls_cpu *c)
+{
+    static const char *const keys[] = {"pressure_some", "pressure_avg10", "thread", "steal", NULL};
+    static const char *const tkeys[] = {"name", "tid", "process", "pid", "tap", "wait", NULL};
+    bool have_avg;
+    if (only(x, v, path, keys) < 0 ||
+        ranged(x, v, path, "pressure_some", 0, 1, &c->pressure, &c->pressure_some) < 0 ||
+        ranged(x, v, path, "pressure_avg10", 0, 100, &have_avg, &c->pressure_avg10) < 0 ||
+        ranged(x, v, path, "steal", 0, 1, &c->steal, &c->steal_share) < 0)
+        return -1;
+    if (have_avg != c->pressure)
+        return bad(x, path, "pressure_some and pressure_avg10 come together");
+    const cJSON *t = get(v, "thread");
+    if (t && !cJSON_IsNull(t)) {
+        char p[160];
+        bool have;
+        snprintf(p, sizeof(p), "%s.thread", path);
+        if (only(x, t, p, tkeys) < 0 ||
+            str(x, t, p, "name", c->thread_name, sizeof(c->thread_name)) < 0 ||
+            id32(x, t, p, "tid", &c->thread_tid) < 0 ||
+            str(x, t, p, "process", c->owner_name, sizeof(c->owner_name)) < 0 ||
+            id32(x, t, p, "pid", &c->owner_pid) < 0 ||
+            str(x, t, p, "tap", c->tap, sizeof(c->tap)) < 0 ||
+            ranged(x, t, p, "wait", 0, 1, &have, &c->thread_wait) < 0)
+            return -1;
+        if (!have)
+            return bad(x, p, "no wait share");
+        c->thread = true;
+    }
+    return 0;
+}
+
+static int cpu_parse(struct px *x, const cJSON *v, struct nb_cls_input *in)
+{
+    static const char *const keys[] = {"local", "remote", NULL};
+    const cJSON *s;
+    if (only(x, v, "cpu", keys) < 0)
+        return -1;
+    if ((s = get(v, "local")) && !cJSON_IsNull(s) &&
+        cpu_side_parse(x, s, "cpu.local", &in->cpu_local) < 0)
+        return -1;
+    if ((s = get(v, "remote")) && !cJSON_IsNull(s) &&
+        cpu_side_parse(x, s, "cpu.remote", &in->cpu_remote) < 0)
+        return -1;
+    return 0;
+}
+
 static int ns_string(struct px *x, const cJSON *o, const char *k, nb_ns *out)
 {
     char s[32];
@@ -453,7 +565,8 @@ int nb_trace_parse(const char *line, size_t len, struct nb_cls_input *in, char *
                    size_t errlen)
 {
     static const char *const keys[] = {"schema", "target", "start",  "end",  "local_host",
-                                       "remote_host", "path", "vnet", "fabric", "app", "links", NULL};
+                                       "remote_host", "path", "vnet", "fabric", "app", "links",
+                                       "cpu", NULL};
     struct px x = {err, errlen};
     memset(in, 0, sizeof(*in));
     if (len > NB_TRACE_LINE_MAX)
@@ -506,6 +619,8 @@ int nb_trace_parse(const char *line, size_t len, struct nb_cls_input *in, char *
             in->nlinks++;
         }
     }
+    if ((v = get(r, "cpu")) && !cJSON_IsNull(v) && cpu_parse(&x, v, in) < 0)
+        goto out;
     rc = 0;
 out:
     cJSON_Delete(r);

@@ -15,7 +15,11 @@
  *           "hs_local_agent":b,"hs_remote_agent":b},
  *    "links":[{"side":"local|remote","host":"...","ifname":"...","role":"tap|nic",
  *              "rx_dropped":N,"tx_dropped":N,"rx_errors":N,"tx_errors":N,
- *              "carrier_changes":N,"qdisc_drops":N,"up":b,"carrier":b}]}
+ *              "carrier_changes":N,"qdisc_drops":N,"up":b,"carrier":b}]},
+ *    "cpu":{"local":CPU,"remote":CPU}}   (optional: absent in older traces)
+ *   CPU = {"pressure_some":SHARE|null,"pressure_avg10":PCT|null,"steal":SHARE|null,
+ *          "thread":{"name":"...","tid":N,"process":"...","pid":N,"tap":"...",
+ *                    "wait":SHARE}|null}   SHARE in [0,1], PCT in [0,100]
  *   RTT = {"p50":NS,"p90":NS,"p99":NS}
  *   WF  = {"probes":N,"answered":N,"lost":N,"lost_unlocated":N,
  *          "segments":[{"known":N,"p50":NS,"p90":NS,"p99":NS,"lost":N,"lost_shared":N} x6]}
@@ -31,6 +35,11 @@
 
 #define NB_TRACE_SCHEMA "netblame.window/v1"
 #define NB_TRACE_LINE_MAX (64u << 10) /* a longer line is refused */
+
+struct cJSON;
+/* One side's CPU figures as the trace's CPU object above (every member, null
+ * when not measured); the caller owns it. `diagnose --json` reports them so. */
+struct cJSON *nb_trace_cpu_json(const struct nb_cls_cpu *c);
 
 /* Append IN as one line (with its newline) to B. */
 void nb_trace_render(const struct nb_cls_input *in, struct nb_buf *b);

@@ -36,7 +36,9 @@
  * result. A feed that fails leaves its points unobservable (the classifier
  * says which segments are unknown and why) rather than holding verdicts
  * back. The daemon's own vnet and fabric peers over the same span go in as
- * the families that cross-check the path. */
+ * the families that cross-check the path; the host agents' CPU figures
+ * (feed.h) and this machine's steal time (/proc/stat, sampled each tick) as
+ * CPU contention. */
 #include "verdicts.h"
 
 #include <cjson/cJSON.h>
@@ -45,6 +47,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpuwin.h"
 #include "feed.h"
 #include "metrics.h"
 #include "netblame/log.h"
@@ -62,6 +65,7 @@
  * comes at its timeout), so they meet here, not in the ring. Twice RING:
  * the judged window ends a little behind the newest probe. */
 #define HOBS (2 * RING)
+#define NTIMES (NB_VERDICT_WINDOW_S + 4) /* CPU-time samples: one a tick, over a window */
 
 struct sample {
     nb_ns t;     /* monotonic, when the result came */
@@ -115,6 +119,11 @@ struct nb_verdicts {
     struct nb_cls_input scratch;
     struct sample *win; /* RING samples: one target's window, reused every tick */
     struct sample *win2; /* ... and a cross-checking family's */
+    struct times_sample {
+        nb_ns t; /* monotonic */
+        struct nb_cpu_times c;
+    } times[NTIMES]; /* this machine's CPU times, one a tick: its steal over a window */
+    size_t times_next, ntimes;
 };
 
 static struct target *find(const struct nb_verdicts *v, const char *name, bool app)
@@ -307,6 +316,7 @@ static void path_input(const struct target *t, struct sample *w, size_t n, nb_ns
         if (!f)
             continue;
         nb_feed_links(f, since, side, in->links, &in->nlinks, NB_CLS_MAX_LINKS);
+        nb_feed_cpu(f, since, side ? &in->cpu_local : &in->cpu_remote);
         char *host = side ? in->local_host : in->remote_host;
         snprintf(host, NB_CLS_HOSTSIZ, "%s", nb_feed_addr(f));
     }
@@ -381,6 +391,23 @@ static void cross_family(struct nb_verdicts *v, enum nb_family fam, nb_ns since,
     }
 }
 
+/* This machine's steal time from SINCE (monotonic) to the newest sample:
+ * a guest's own share of the local virtual layer's contention. */
+static void steal_input(const struct nb_verdicts *v, nb_ns since, struct nb_cls_cpu *out)
+{
+    if (v->ntimes < 2)
+        return;
+    const struct times_sample *last = &v->times[(v->times_next + NTIMES - 1) % NTIMES];
+    const struct times_sample *base = &v->times[(v->times_next + NTIMES - v->ntimes) % NTIMES];
+    for (size_t k = 0; k < v->ntimes; k++) {
+        const struct times_sample *x = &v->times[(v->times_next + NTIMES - v->ntimes + k) % NTIMES];
+        if (x->t <= since)
+            base = x;
+    }
+    if (base != last)
+        nb_cpuwin_steal(&base->c, &last->c, out);
+}
+
 static void judge(struct nb_verdicts *v, struct target *t, nb_ns now_mono, nb_ns now_rt)
 {
     nb_ns span = (nb_ns)NB_VERDICT_WINDOW_S * NB_NS_PER_SEC;
@@ -396,6 +423,7 @@ static void judge(struct nb_verdicts *v, struct target *t, nb_ns now_mono, nb_ns
         app_input(w, n, in);
     } else if (t->family == NB_FAMILY_PATH) {
         path_input(t, w, n, start, in);
+        steal_input(v, start, &in->cpu_local);
         cross_family(v, NB_FAMILY_VNET, start, end, &in->vnet);
         cross_family(v, NB_FAMILY_FABRIC, start, end, &in->fabric);
         /* a guest has no fabric peer: its host agent's, toward the host of
@@ -407,6 +435,8 @@ static void judge(struct nb_verdicts *v, struct target *t, nb_ns now_mono, nb_ns
         }
     } else {
         family_input(w, n, t->family == NB_FAMILY_VNET ? &in->vnet : &in->fabric);
+        if (t->family == NB_FAMILY_VNET) /* the local virtual layer: this guest's CPU too */
+            steal_input(v, start, &in->cpu_local);
         /* the measured peer: guests ask their host agent for its fabric
          * window toward a given host (nb_trace_find_fabric) */
         snprintf(in->remote_host, sizeof(in->remote_host), "%.*s", (int)sizeof(in->remote_host) - 1,
@@ -459,6 +489,13 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 {
     struct nb_verdicts *v = w->data;
     nb_ns mono = nb_mono_now(), rt = nb_realtime_now();
+    struct times_sample *ts = &v->times[v->times_next];
+    if (nb_procstat_read(&ts->c) == 0) {
+        ts->t = mono;
+        v->times_next = (v->times_next + 1) % NTIMES;
+        if (v->ntimes < NTIMES)
+            v->ntimes++;
+    }
     for (size_t i = 0; i < v->n; i++) {
         judge(v, &v->t[i], mono, rt);
         for (int side = 0; side < 2; side++)

@@ -61,6 +61,8 @@ void nb_window_from_diag(const struct nb_diag_report *rep, struct nb_cls_input *
     }
     in->nlinks = rep->nlinks;
     memcpy(in->links, rep->links, sizeof(in->links));
+    in->cpu_local = rep->cpu_local;
+    in->cpu_remote = rep->cpu_remote;
     if (rep->fabric_present)
         in->fabric = rep->fabric;
     if (rep->vnet_present) {

@@ -13,7 +13,7 @@
  * nb_app_fail is enum nb_app_reason without its "ok", in the same order. */
 enum nb_app_fail nb_app_fail_of(enum nb_app_reason r);
 
-/* A STAMP burst (path family: waterfall, agents, link deltas) into *IN. */
+/* A STAMP burst (path family: waterfall, agents, link deltas, CPU) into *IN. */
 void nb_window_from_diag(const struct nb_diag_report *rep, struct nb_cls_input *in);
 /* An app burst (typed failures, connect and server time, the handshake's
  * waterfall) into *IN. */

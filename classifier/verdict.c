@@ -9,7 +9,8 @@
  * the text and working-state helpers the rules share, and step 5: findings
  * merged per team, their confidence, the verdict. The rules themselves:
  * verdict_links.c (1. link counters), verdict_path.c (2. vnet and fabric
- * families, 3. segments, latency and loss), verdict_app.c (4. app). */
+ * families, 3. segments, latency and loss), verdict_app.c (4. app),
+ * verdict_cpu.c (4b. CPU contention). */
 #include "verdict_int.h"
 
 #include <math.h>
@@ -90,6 +91,10 @@ void nb_cls_thresholds_default(struct nb_cls_thresholds *th)
     th->tail_excess_ns = 1e6;
     th->spread_floor_ns = 10e3;
     th->attribute_min = 0.5;
+    /* CPU contention (verdict_cpu.c): a tenth of the window */
+    th->cpu_wait_share = 0.10;
+    th->cpu_pressure_share = 0.10;
+    th->cpu_steal_share = 0.10;
 }
 
 /* ---- text ---- */
@@ -566,6 +571,7 @@ void nb_classify(const struct nb_cls_input *in, const struct nb_baseline *base,
                          true, a->ok);
     nb_cls_cross_check(&x);
     nb_cls_analyse_app(&x);
+    nb_cls_cpu_contention(&x); /* 4b: corroborates virtual candidates: after every rule */
     build_findings(&x);
     decide(&x);
 }

@@ -7,7 +7,8 @@
  *                    helpers, 5. findings and the verdict, nb_classify()
  *   verdict_links.c  1. link counters
  *   verdict_path.c   2. the vnet and fabric families, 3. segments
- *   verdict_app.c    4. app */
+ *   verdict_app.c    4. app
+ *   verdict_cpu.c    4b. CPU contention */
 #ifndef NB_VERDICT_INT_H
 #define NB_VERDICT_INT_H
 
@@ -52,7 +53,15 @@ int nb_cls_team(enum nb_layer l, enum nb_side s);
 
 enum fam { FAM_ABSENT = 0, FAM_FEW, FAM_HEALTHY, FAM_FAULT };
 
-enum src { SRC_PATH = 1, SRC_HS = 2, SRC_VNET = 4, SRC_FABRIC = 8, SRC_LINK = 16, SRC_APP = 32 };
+enum src {
+    SRC_PATH = 1,
+    SRC_HS = 2,
+    SRC_VNET = 4,
+    SRC_FABRIC = 8,
+    SRC_LINK = 16,
+    SRC_APP = 32,
+    SRC_CPU = 64, /* never a finding's own source: corroboration only (verdict_cpu.c) */
+};
 
 struct cand {
     enum nb_layer layer;
@@ -141,5 +150,9 @@ void nb_cls_cross_check(struct ctx *x);
 
 /* 4. app (verdict_app.c) */
 void nb_cls_analyse_app(struct ctx *x);
+
+/* 4b. CPU contention (verdict_cpu.c): evidence per contended side, and a
+ * corroborating candidate for that side's virtual-layer symptom, if any. */
+void nb_cls_cpu_contention(struct ctx *x);
 
 #endif

@@ -35,6 +35,21 @@
  *     inconclusive, naming the observation points that are missing.
  *  4. app: DNS answers and server-side errors are the app's when the network
  *     is healthy; timeouts are the app's only after a completed handshake.
+ *  4b. CPU contention (classifier/verdict_cpu.c), per side: a host whose
+ *     thread forwarding this path's tap (QEMU, its vhost-PID worker, a
+ *     user-space backend) waited on a run queue at least cpu_wait_share of
+ *     the window, or whose CPU pressure (PSI "some") was at least
+ *     cpu_pressure_share of it, or a guest whose steal time was at least
+ *     cpu_steal_share of its CPU time, is contended: one evidence sentence
+ *     with every figure measured there ("nb-standin[4242] (forwards tap
+ *     vnetA) waited 92 % of the window to run; CPU pressure some 10 % ...").
+ *     When that side also has a virtual-layer symptom that a probe measured
+ *     (a slow or lossy virtual segment, the vnet family) and the contention
+ *     is the path's own — the forwarding thread waited, or the guest's time
+ *     was stolen, over its threshold — it corroborates that finding (below)
+ *     and is named in its summary. Host-wide pressure alone never
+ *     corroborates (any task on the host counts in it). Contention with no
+ *     symptom is evidence only: never a finding, never a verdict.
  *  5. Candidates of the same layer and side merge into one finding (physical
  *     is one finding whatever the side; the NIC whose counters moved gives
  *     its side); findings are sorted by confidence. The strongest names the
@@ -97,7 +112,8 @@
  *   B  = 1, or 0.85 when the claim rests on an absolute floor (no baseline)
  *   c0 = E · S · B                        (the strongest candidate of the finding)
  *   each corroborating source (another family, counters that moved on that
- *   side/layer), at most 2: c ← c + (1 − c)/2
+ *   side/layer, the path's forwarding thread starved or its guest's time
+ *   stolen on that side), at most 2: c ← c + (1 − c)/2
  *   penalties (multiply): several segments of one team possible 0.7; one team
  *   singled out by counters among several 0.5; vnet/fabric says the blamed
  *   layer is healthy 0.5
@@ -129,6 +145,7 @@
 #define NB_CLS_TARGETSIZ 128
 #define NB_CLS_HOSTSIZ 64
 #define NB_CLS_IFNAMSIZ 16 /* IFNAMSIZ, with the NUL */
+#define NB_CLS_COMMSIZ 16  /* a thread's name (TASK_COMM_LEN), with the NUL */
 #define NB_CLS_TEXTSIZ 256 /* one evidence sentence, summary or reason */
 #define NB_CLS_MAX_LINKS 16
 #define NB_CLS_MAX_FINDINGS 4
@@ -230,6 +247,24 @@ struct nb_cls_link {
     bool up, carrier; /* IFF_UP and IFLA_CARRIER at the window's end */
 };
 
+/* CPU contention on one side over the window (DESIGN §1: a starved vhost or
+ * QEMU thread is a virtual-layer fault). Shares are of the window, in [0,1];
+ * each part optional (zero: not measured). */
+struct nb_cls_cpu {
+    bool pressure;         /* host agent: PSI "some" read at both ends of the window */
+    double pressure_some;  /* share of the window in which some task waited for a CPU */
+    double pressure_avg10; /* the kernel's "some avg10" at the window's end, in % */
+    bool thread;           /* host agent: the threads forwarding this path's tap were read */
+    double thread_wait;    /* the most-waiting one: its run-queue wait / the window */
+    char thread_name[NB_CLS_COMMSIZ]; /* its name (comm) */
+    int32_t thread_tid;
+    char owner_name[NB_CLS_COMMSIZ]; /* the process holding the tap open */
+    int32_t owner_pid;
+    char tap[NB_CLS_IFNAMSIZ];
+    bool steal;            /* the guest (local side only): its steal time was read */
+    double steal_share;    /* share of its CPU time a hypervisor ran something else */
+};
+
 struct nb_cls_input {
     char target[NB_CLS_TARGETSIZ];
     nb_ns start, end; /* realtime, as given by the caller */
@@ -239,6 +274,7 @@ struct nb_cls_input {
     struct nb_cls_app app;
     size_t nlinks;
     struct nb_cls_link links[NB_CLS_MAX_LINKS];
+    struct nb_cls_cpu cpu_local, cpu_remote; /* the sender's side, the reflector's */
 };
 
 /* ---- baseline ---- */
@@ -297,6 +333,10 @@ struct nb_cls_thresholds {
                                is not a promise that 10 us is abnormal) */
     double attribute_min;   /* a verdict names a layer only at this confidence or more;
                                below it the window is inconclusive, the finding kept */
+    /* CPU contention (rule 4b), shares of the window in (0,1]: */
+    double cpu_wait_share;     /* a thread forwarding the tap waited on a run queue this long */
+    double cpu_pressure_share; /* host CPU pressure (PSI some) this long: evidence only */
+    double cpu_steal_share;    /* the guest's steal time, of its CPU time */
 };
 
 /* ---- output ---- */

@@ -55,7 +55,29 @@ lab_ctl() {
 _lab_standin() { # NAME NS_A:IF NS_B:IF
     local sock="$NB_TMP/standin-$1.sock"
     nb_start - "standin-$1" "$LAB_STANDIN" --a "$2" --b "$3" --control "$sock" --seed 7
+    echo "$NB_LAST_PID" >"$NB_TMP/standin-$1.pid"
     nb_wait_for "stand-in $1" 10 test -S "$sock"
+}
+
+# lab_standin_pid NAME: the process id of stand-in NAME (vA, vB, wire).
+lab_standin_pid() { cat "$NB_TMP/standin-$1.pid"; }
+
+# lab_cpu_hog CPU: a busy loop pinned on CPU (at the default priority), in
+# common.sh's cleanup like every process; its pid is left in NB_LAST_PID.
+# lab_cpu_hog_stop PID stops it.
+lab_cpu_hog() {
+    nb_start - "cpu-hog-$1" taskset -c "$1" sh -c 'while :; do :; done'
+}
+lab_cpu_hog_stop() { nb_stop "$1" || true; }
+
+# lab_sched PID CPUS NICE: every thread of process PID pinned on CPUS (a
+# taskset list: 1, 0-1) at priority NICE. Next to a busy loop on its core, a
+# process at nice 19 waits to run (a vhost or QEMU thread on an
+# overcommitted core); at -20 nothing else on its core delays it for long.
+lab_sched() {
+    taskset -a -pc "$2" "$1" >/dev/null
+    local t
+    for t in /proc/"$1"/task/*; do renice -n "$3" -p "${t##*/}" >/dev/null; done
 }
 
 _lab_dns_resolver() { # MODE: ok|nxdomain|servfail|noanswer|refused

@@ -141,8 +141,10 @@ qemu_boot() {
     [ -f "$kernel" ] || kernel=$QEMU_CACHE/kernel/vmlinuz
     t1=$(date +%s.%N)
     # -accel tcg: /dev/kvm on these machines does not run guests (DESIGN §8).
+    # debug-threads: QEMU's threads carry their role in their names ("CPU 0/TCG"),
+    # as under libvirt; a host agent's CPU evidence cites them by name
     nb_start "$ns" "qemu-$node" qemu-system-x86_64 -accel tcg -machine pc -smp 1 \
-        -m "$QEMU_MEM_MB" -nodefaults -no-user-config -display none -no-reboot \
+        -name "$node,debug-threads=on" -m "$QEMU_MEM_MB" -nodefaults -no-user-config -display none -no-reboot \
         -kernel "$kernel" -initrd "$d/initramfs.cpio" \
         -append "console=ttyS0 quiet panic=-1 nb_ip=$ip" \
         -serial "file:$NB_TMP/qemu-$node-console.log" \

@@ -647,6 +647,9 @@ static void assert_same_thresholds(const struct nb_cls_thresholds *a,
     assert_true(a->tail_excess_ns == b->tail_excess_ns);
     assert_true(a->spread_floor_ns == b->spread_floor_ns);
     assert_true(a->attribute_min == b->attribute_min);
+    assert_true(a->cpu_wait_share == b->cpu_wait_share);
+    assert_true(a->cpu_pressure_share == b->cpu_pressure_share);
+    assert_true(a->cpu_steal_share == b->cpu_steal_share);
 }
 
 static void test_classifier_thresholds(void **state)
@@ -675,7 +678,9 @@ static void test_classifier_thresholds(void **state)
                            "\"server_floor_us\":150000,\"server_excess_us\":60000000,"
                            "\"loss_floor\":0.005,\"min_events\":1,\"link_only_cap\":1,"
                            "\"tail_floor_us\":20000,\"tail_excess_us\":2500,"
-                           "\"spread_floor_us\":4,\"attribute_min\":0.6}}",
+                           "\"spread_floor_us\":4,\"attribute_min\":0.6,"
+                           "\"cpu_wait_share\":0.25,\"cpu_pressure_share\":1,"
+                           "\"cpu_steal_share\":0.05}}",
                            &c),
                      0);
     assert_int_equal(c.cls.min_samples, 20);
@@ -700,6 +705,9 @@ static void test_classifier_thresholds(void **state)
     assert_true(c.cls.tail_excess_ns == 2.5e6);
     assert_true(c.cls.spread_floor_ns == 4e3);
     assert_true(c.cls.attribute_min == 0.6);
+    assert_true(c.cls.cpu_wait_share == 0.25);
+    assert_true(c.cls.cpu_pressure_share == 1.0);
+    assert_true(c.cls.cpu_steal_share == 0.05);
     nb_config_free(&c);
 
     /* one key changes one field */
@@ -719,7 +727,7 @@ static void test_bad_classifier_thresholds(void **state)
         {CLS("[]"), NAME ": classifier: must be an object (got an array)"},
         {CLS("{\"min_sample\":5}"),
          NAME ": classifier.min_sample: unknown key (known: min_samples, min_app_probes,"},
-        {CLS("{\"Z\":2}"), "attribute_min)"}, /* the whole list, not cut */
+        {CLS("{\"Z\":2}"), "cpu_steal_share)"}, /* the whole list, not cut */
         {CLS("{\"floor_us\":{\"wire\":1}}"),
          NAME ": classifier.floor_us.wire: unknown key (known: app, virtual, physical)"},
         {CLS("{\"z\":2,\"z\":3}"), NAME ": classifier.z: duplicate key"},
@@ -756,6 +764,12 @@ static void test_bad_classifier_thresholds(void **state)
          NAME ": classifier.attribute_min: must be a number > 0 and <= 1 (got 0)"},
         {CLS("{\"tail_floor_us\":0}"),
          NAME ": classifier.tail_floor_us: must be a number > 0 and <= 60000000 (got 0)"},
+        {CLS("{\"cpu_wait_share\":0}"),
+         NAME ": classifier.cpu_wait_share: must be a number > 0 and <= 1 (got 0)"},
+        {CLS("{\"cpu_pressure_share\":1.01}"),
+         NAME ": classifier.cpu_pressure_share: must be a number > 0 and <= 1 (got 1.01)"},
+        {CLS("{\"cpu_steal_share\":\"10%\"}"),
+         NAME ": classifier.cpu_steal_share: must be a number > 0 and <= 1 (got a string)"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
         expect_error(cases[i].json, cases[i].needle);

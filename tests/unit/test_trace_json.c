@@ -46,6 +46,14 @@ static void full(struct nb_cls_input *in)
     in->links[1] = (struct nb_cls_link){.side = NB_SIDE_REMOTE, .role = NB_IF_NIC,
                                         .carrier_changes = 2, .up = true, .carrier = false};
     snprintf(in->links[1].ifname, sizeof(in->links[1].ifname), "nicB");
+    struct nb_cls_cpu *c = &in->cpu_local;
+    c->pressure = true, c->pressure_some = 0.41, c->pressure_avg10 = 38.5;
+    c->thread = true, c->thread_wait = 0.375, c->thread_tid = 4250, c->owner_pid = 4242;
+    snprintf(c->thread_name, sizeof(c->thread_name), "CPU 0/TCG");
+    snprintf(c->owner_name, sizeof(c->owner_name), "qemu-system-x86");
+    snprintf(c->tap, sizeof(c->tap), "vnetA");
+    c->steal = true, c->steal_share = 0;
+    in->cpu_remote.pressure = true, in->cpu_remote.pressure_some = 1;
 }
 
 static void test_round_trip(void **state)
@@ -71,6 +79,11 @@ static void test_round_trip(void **state)
     assert_false(out.fabric.rtt.known);
     assert_false(out.app.have_server);
     assert_true(out.app.hs_local_agent && !out.app.hs_remote_agent);
+    assert_true(out.cpu_local.thread && out.cpu_local.thread_wait == 0.375);
+    assert_string_equal(out.cpu_local.thread_name, "CPU 0/TCG");
+    assert_int_equal(out.cpu_local.owner_pid, 4242);
+    assert_true(out.cpu_local.steal && out.cpu_local.steal_share == 0); /* measured zero */
+    assert_true(out.cpu_remote.pressure && !out.cpu_remote.thread && !out.cpu_remote.steal);
     nb_buf_free(&a);
     nb_buf_free(&b);
 }
@@ -87,6 +100,10 @@ static void test_absent_parts_stay_absent(void **state)
     assert_int_equal(nb_trace_parse(a.data, a.len, &out, err, sizeof(err)), 0);
     assert_false(out.path.present || out.vnet.present || out.fabric.present || out.app.present);
     assert_int_equal(out.nlinks, 0);
+    /* a window without CPU figures (every trace before them) has no "cpu" */
+    assert_null(strstr(a.data, "cpu"));
+    assert_false(out.cpu_local.pressure || out.cpu_local.thread || out.cpu_local.steal);
+    assert_false(out.cpu_remote.pressure || out.cpu_remote.thread || out.cpu_remote.steal);
     nb_buf_free(&a);
 }
 
@@ -131,6 +148,15 @@ static void test_malformed_refused(void **state)
     refused("\"side\":\"local\"", "\"side\":\"\"", "links[0]");
     refused("\"p50\":40000", "\"p50\":\"40000\"", "vnet.rtt.p50");
     refused("\"segments\":[", "\"segments\":[{},", "segments");
+    refused("\"cpu\":{", "\"cpu\":{\"middle\":{},", "cpu.middle");
+    refused("\"wait\":0.375", "\"wait\":1.5", "cpu.local.thread.wait");
+    refused("\"wait\":0.375", "\"wait\":null", "cpu.local.thread");
+    refused("\"pressure_some\":0.41", "\"pressure_some\":-0.1", "cpu.local.pressure_some");
+    refused("\"pressure_avg10\":38.5", "\"pressure_avg10\":null", "cpu.local");
+    refused("\"tid\":4250", "\"tid\":4294967296", "cpu.local.thread.tid");
+    refused("\"name\":\"CPU 0/TCG\"", "\"name\":\"0123456789abcdefXX\"",
+            "cpu.local.thread.name");
+    refused("\"steal\":0", "\"steal\":\"0\"", "cpu.local.steal");
 }
 
 int main(void)
