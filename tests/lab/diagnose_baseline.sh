@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `netblame diagnose --config` judges against the baseline the local netblamed
 # learnt for the configured target (GET /v1/baselines). gA's daemon probes gB
-# as a path peer and learns its healthy windows; once the baseline has
+# as a path peer and learns its windows; once the baseline has
 # min_base_windows (5) of them, diagnose from gA must say it used it, and a
 # local virtio delay that stays BELOW the absolute floor (1 ms a segment) but
 # is far above the learnt local_virtual median (55-90 µs here; threshold median +
@@ -52,7 +52,7 @@ learnt() {
         lab_exec gA curl -sf "http://$(lab_api gA)/v1/baselines?target=backend&kind=app" |
         jq -e --argjson m "$MIN" '.metrics["app.connect"].windows >= $m' >/dev/null
 }
-(nb_wait_for "gA's daemon: baseline for gB learnt from $MIN healthy windows" 120 learnt) ||
+(nb_wait_for "gA's daemon: baseline for gB learnt from $MIN windows" 120 learnt) ||
     nb_fail "baseline not learnt: $(baseline)"
 nb_log "baseline: $(baseline)"
 
