@@ -1,8 +1,9 @@
 /* verdicts.h — the daemon's continuous verdicts (DESIGN §4, §5): every
  * configured target (STAMP peer or app target) keeps its recent results; once
  * a second, the last window of them becomes a classifier input, is judged
- * against the target's own baseline (learnt from its windows that named no layer; verdicts.c, LEARNING), and
- * the verdict is kept for GET /v1/verdicts and /metrics.
+ * against the target's own baseline (learnt from its windows that named no
+ * layer; verdicts.c, LEARNING), and the verdict is kept for GET /v1/verdicts
+ * and /metrics.
  *
  * A `vnet` peer measures the local virtual layer, a `fabric` peer the
  * physical one, app targets their phases and typed failures. A `path` peer
