@@ -22,11 +22,13 @@ void nb_replay_window(struct nb_replay *r, const struct nb_cls_input *in, struct
 {
     nb_classify(in, &r->base, &r->th, out);
     r->windows++;
-    if (out->layer == NB_LAYER_HEALTHY) {
+    if (out->layer == NB_LAYER_HEALTHY)
         r->healthy++;
-        /* the same thresholds: a window too small to judge is too small to learn */
+    /* as the daemon learns (verdicts.c, LEARNING): every window that names
+     * no layer, with the same thresholds (a window too small to judge is too
+     * small to learn) */
+    if (out->layer == NB_LAYER_HEALTHY || out->layer == NB_LAYER_INCONCLUSIVE)
         r->learnt += nb_baseline_learn(&r->base, in, &r->th) > 0;
-    }
 }
 
 unsigned nb_replay_file(struct nb_replay *r, FILE *f, const char *name, FILE *errf,

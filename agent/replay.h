@@ -1,5 +1,5 @@
 /* replay.h — classify windows in order, learning the baseline from the ones
- * judged healthy: what `netblame replay` does over a recorded trace, what
+ * that name no layer (healthy or inconclusive): what `netblame replay` does over a recorded trace, what
  * the tests do over the checked-in traces, and (one window at a time) what
  * the daemon does as its windows close. */
 #ifndef NB_REPLAY_H
@@ -18,7 +18,7 @@ struct nb_replay {
 /* An empty baseline and thresholds TH (copied; NULL: the defaults), e.g. a
  * config's "classifier" object. */
 void nb_replay_init(struct nb_replay *r, const struct nb_cls_thresholds *th);
-/* Classify IN against what R has learnt into *OUT; learn IN if healthy. */
+/* Classify IN against what R has learnt into *OUT; learn IN if it names no layer. */
 void nb_replay_window(struct nb_replay *r, const struct nb_cls_input *in, struct nb_verdict *out);
 
 /* Every line of F (JSON windows; blank lines skipped) through R, calling
