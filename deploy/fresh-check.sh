@@ -178,6 +178,7 @@ EOF
 ) 9>"$cache/base.lock"
 mkdir "$root"
 tar -C "$root" --numeric-owner -xpf "$base"
+chmod 755 "$root" # the tarball's "." is debootstrap's mktemp directory (0700)
 cp -L /etc/resolv.conf "$root/etc/resolv.conf"
 git clone -q --no-hardlinks "$src" "$root/root/netblame"
 git -C "$root/root/netblame" checkout -q --detach "$commit"
