@@ -159,10 +159,14 @@ if ! command -v debootstrap >/dev/null; then
 fi
 (
     flock 9
+    find "$cache/debs" -name '*.deb' -mtime +30 -delete # apt fetches them again if needed
     [ -f "$base" ] && [ -z "$(find "$base" -mtime +7)" ] && exit 0
+    for b in "$cache"/bootstrap.*; do [ -d "$b" ] && rm -rf --one-file-system "$b"; done # interrupted
     t0=$SECONDS b=$(mktemp -d "$cache/bootstrap.XXXXXX")
     echo "fresh-check: debootstrap --variant=minbase $suite from $mirror (log $logs/debootstrap.log)"
-    debootstrap --variant=minbase "$suite" "$b" "$mirror" >"$logs/debootstrap.log" 2>&1 ||
+    # in a mount namespace of its own: the /proc it mounts in the target never outlives it
+    unshare --mount --propagation private \
+        debootstrap --variant=minbase "$suite" "$b" "$mirror" >"$logs/debootstrap.log" 2>&1 ||
         { tail -n 20 "$logs/debootstrap.log" >&2; rm -rf --one-file-system "$b"; exit 1; }
     # what a fresh install's sources list has: the release, its updates, security
     cat >"$b/etc/apt/sources.list" <<EOF
