@@ -216,7 +216,7 @@ run_command() { # NAME COMMAND
         step=$(sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E '^(== |install-deps:|build:|CMake Error)' |
             tail -n 1 || true)
         failed=$(sed -n '/The following tests FAILED:/,/^Errors while running/p' "$log" |
-            grep -E '^\s+[0-9]+ - ' | sed 's/^[[:space:]]*//' | paste -sd ';' - || true)
+            grep -E '^\s+[0-9]+ - ' | sed 's/^[[:space:]]*//' | paste -sd ';' - | sed 's/;/; /g' || true)
         summary+=("command $name: FAILED (exit status $rc) after $took; last step: ${step:-?}${failed:+; failed tests: $failed}")
         summary+=("$(tail -n 25 "$log" | sed 's/^/    | /')")
     fi
