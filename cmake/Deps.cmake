@@ -34,5 +34,33 @@ set_target_properties(Libev::Libev PROPERTIES
   INTERFACE_INCLUDE_DIRECTORIES "${LIBEV_INCLUDE_DIR}")
 
 if(NB_TESTS)
-  nb_pkg(CMOCKA cmocka libcmocka-dev)
+  pkg_check_modules(CMOCKA QUIET IMPORTED_TARGET cmocka)
+  if(NOT CMOCKA_FOUND)
+    message(FATAL_ERROR "cmocka not found (the unit tests need it): apt-get install libcmocka-dev "
+      "(or run deploy/install-deps.sh --test), or configure with -DNB_TESTS=OFF to build "
+      "netblame and the lab programs without tests (deploy/build.sh demo)")
+  endif()
+endif()
+
+# libFuzzer builds (tests/fuzz/): clang with its fuzzer and sanitizer runtimes.
+if(NB_FUZZ)
+  if(NOT CMAKE_C_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "NB_FUZZ needs clang, not ${CMAKE_C_COMPILER_ID}: apt-get install clang "
+      "and configure with -DCMAKE_C_COMPILER=clang (deploy/build.sh fuzz)")
+  endif()
+  include(CheckCSourceCompiles)
+  set(CMAKE_REQUIRED_FLAGS -fsanitize=fuzzer,address,undefined)
+  set(CMAKE_REQUIRED_LINK_OPTIONS -fsanitize=fuzzer,address,undefined)
+  check_c_source_compiles("
+    #include <stddef.h>
+    #include <stdint.h>
+    int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }"
+    NB_HAVE_LIBFUZZER)
+  unset(CMAKE_REQUIRED_FLAGS)
+  unset(CMAKE_REQUIRED_LINK_OPTIONS)
+  if(NOT NB_HAVE_LIBFUZZER)
+    string(REGEX MATCH "^[0-9]+" clang_major "${CMAKE_C_COMPILER_VERSION}")
+    message(FATAL_ERROR "clang cannot link -fsanitize=fuzzer,address,undefined: "
+      "apt-get install libclang-rt-${clang_major}-dev (or run deploy/install-deps.sh --test)")
+  endif()
 endif()

@@ -1,15 +1,27 @@
 #!/usr/bin/env bash
 # Configure and build one flavour of netblame into build/<flavour>.
-# Usage: deploy/build.sh [release|asan|fuzz]   (default release)
+# Usage: deploy/build.sh [release|asan|fuzz|demo]   (default release)
+#   release, asan, fuzz: with every test (needs deploy/install-deps.sh --test);
+#   demo: release flags without the tests, so only --build packages are needed:
+#         netblamed, netblame and the lab programs (README command one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 flavour=${1:-release}
 jobs=$(nproc 2>/dev/null || echo 2)
 case "$flavour" in
-    release) args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DNB_WERROR=ON) ;;
-    asan)    args=(-DCMAKE_BUILD_TYPE=Debug -DNB_WERROR=ON -DNB_SANITIZE=ON) ;;
-    fuzz)    args=(-DCMAKE_BUILD_TYPE=Debug -DNB_FUZZ=ON -DCMAKE_C_COMPILER=clang) ;;
-    *) echo "usage: $0 [release|asan|fuzz]" >&2; exit 2 ;;
+    release) args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DNB_WERROR=ON -DNB_TESTS=ON) ;;
+    asan)    args=(-DCMAKE_BUILD_TYPE=Debug -DNB_WERROR=ON -DNB_SANITIZE=ON -DNB_TESTS=ON) ;;
+    fuzz)    args=(-DCMAKE_BUILD_TYPE=Debug -DNB_FUZZ=ON -DCMAKE_C_COMPILER=clang -DNB_TESTS=ON) ;;
+    demo)    args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DNB_WERROR=ON -DNB_TESTS=OFF) ;;
+    *) echo "usage: $0 [release|asan|fuzz|demo]" >&2; exit 2 ;;
 esac
+# Before CMake: its own message for a missing compiler does not name the package.
+need() { # PROGRAM PACKAGE
+    command -v "$1" >/dev/null ||
+        { echo "build: $1 not found: apt-get install $2 (or run deploy/install-deps.sh)" >&2; exit 1; }
+}
+need cmake cmake
+need make build-essential
+if [ "$flavour" = fuzz ]; then need clang clang; else need cc build-essential; fi
 cmake -S . -B "build/$flavour" "${args[@]}" >/dev/null
 cmake --build "build/$flavour" -j "$jobs"

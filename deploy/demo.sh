@@ -6,5 +6,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./deploy/install-deps.sh --lab
-./deploy/build.sh release
-NB_BIN=$PWD/build/release NB_SRC=$PWD exec tests/lab/demo.sh
+./deploy/build.sh demo
+NB_BIN=$PWD/build/demo NB_SRC=$PWD exec tests/lab/demo.sh

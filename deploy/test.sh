@@ -15,21 +15,40 @@ ctest_run() { # build-dir ctest-args...
     (cd "$dir" && ctest --output-on-failure "$@")
 }
 
+# Every stage runs even when an earlier one failed (a flaky lab test must not
+# hide a broken fuzz build); the failed ones are listed at the end.
+failed=()
+stage() { # WHAT COMMAND...: run COMMAND; on failure note WHAT and return 1
+    local what=$1
+    shift
+    "$@" && return 0
+    failed+=("$what")
+    return 1
+}
+
 echo "== release build"
-./deploy/build.sh release
-ctest_run build/release -j "$jobs" -L unit
-# Namespace tests each use private names, but run them one at a time so CPU
-# contention on a 2-core machine cannot starve a daemon into a hang guard.
-ctest_run build/release -L 'integration|lab'
+if stage "release build" ./deploy/build.sh release; then
+    stage "release unit tests" ctest_run build/release -j "$jobs" -L unit || :
+    # Namespace tests each use private names, but run them one at a time so CPU
+    # contention on a 2-core machine cannot starve a daemon into a hang guard.
+    stage "release integration and lab tests" ctest_run build/release -L 'integration|lab' || :
+fi
 
 echo "== ASan+UBSan build"
-./deploy/build.sh asan
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
-    ctest_run build/asan -j "$jobs" -L unit
-ASAN_OPTIONS=detect_leaks=1 ctest_run build/asan -L 'integration|lab'
+if stage "ASan build" ./deploy/build.sh asan; then
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+        stage "ASan unit tests" ctest_run build/asan -j "$jobs" -L unit || :
+    ASAN_OPTIONS=detect_leaks=1 stage "ASan integration and lab tests" ctest_run build/asan -L 'integration|lab' || :
+fi
 
 echo "== libFuzzer build"
-./deploy/build.sh fuzz
-ctest_run build/fuzz -j "$jobs" -L fuzz
+if stage "libFuzzer build" ./deploy/build.sh fuzz; then
+    stage "fuzz runs" ctest_run build/fuzz -j "$jobs" -L fuzz || :
+fi
 
+if [ "${#failed[@]}" -ne 0 ]; then
+    printf -v list '%s; ' "${failed[@]}"
+    echo "== FAILED: ${list%; }"
+    exit 1
+fi
 echo "== all tests passed"
