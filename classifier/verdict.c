@@ -58,7 +58,8 @@ const char *nb_seg_source_name(enum nb_seg_source s)
 /* Defaults, chosen so that the microsecond noise of an idle machine never
  * trips: a segment needs 1 ms of p50 without a baseline (an idle virtio or
  * wire segment is tens of µs), 200 µs over a learnt median (and 6 MADs);
- * a whole round trip 5 ms / 500 µs; an app's server time 200 ms / 20 ms.
+ * a whole round trip 5 ms / 500 µs; an app's server time 200 ms / 20 ms,
+ * and its resolve phase (DNS) the same.
  * Rates: the 99 % Wilson lower bound above 1 %, with at least 2 events. */
 void nb_cls_thresholds_default(struct nb_cls_thresholds *th)
 {
@@ -78,6 +79,8 @@ void nb_cls_thresholds_default(struct nb_cls_thresholds *th)
     th->rtt_excess_ns = 500e3;
     th->server_floor_ns = 200e6;
     th->server_excess_ns = 20e6;
+    th->resolve_floor_ns = 200e6; /* a resolver that answers in a fifth of a second is slow */
+    th->resolve_excess_ns = 20e6;
     th->loss_floor = 0.01;
     th->min_events = 2;
     th->link_only_cap = 0.3;
@@ -479,6 +482,7 @@ void nb_classify(const struct nb_cls_input *in, const struct nb_baseline *base,
         nb_cls_e2e_check(&x, a->have_handshake ? x.hs : NULL, a->connect_p50, NB_BM_APP_CONNECT,
                          true, a->ok);
     nb_cls_cross_check(&x);
+    nb_cls_size_check(&x); /* verdict_size.c: full-size vs small probes */
     nb_cls_analyse_app(&x);
     build_findings(&x);
     decide(&x);

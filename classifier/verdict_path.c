@@ -503,6 +503,8 @@ void nb_cls_e2e_check(struct ctx *x, const struct nb_seg_verdict *sv, double p50
 static bool family_contradicts(const struct ctx *x, const struct cand *c,
                                const struct nb_cls_family *f)
 {
+    if (nb_cls_size_explains(x, c, f)) /* verdict_size.c: an MTU black hole */
+        return false;
     const struct nb_seg_verdict *sv =
         (c->src & SRC_HS) ? &x->hs[c->segment] : &x->v->seg[c->segment];
     if (sv->slow && !sv->lossy)

@@ -29,8 +29,10 @@ static void full(struct nb_cls_input *in)
         p->wf.seg[i] = (struct nb_seg_figures){
             .known = 90, .p50 = 1000.0 * i - 3, .p90 = 2000.0 * i, .p99 = 3000.0 * i,
             .lost = i == NB_SEG_PHYSICAL ? 8 : 0, .lost_shared = i > NB_SEG_PHYSICAL ? 1 : 0};
-    in->vnet = (struct nb_cls_family){true, 50, 2, {true, 40000, 50000, 60000}};
-    in->fabric = (struct nb_cls_family){true, 60, 0, {false, 0, 0, 0}};
+    in->vnet = (struct nb_cls_family){.present = true, .probes = 50, .lost = 2,
+                                      .rtt = {true, 40000, 50000, 60000}};
+    in->fabric = (struct nb_cls_family){.present = true, .probes = 60, .lost = 0,
+                                      .rtt = {false, 0, 0, 0}};
     struct nb_cls_app *a = &in->app;
     a->present = true;
     a->probes = 20, a->ok = 15, a->fail[NB_AF_HTTP_STATUS] = 3, a->fail[NB_AF_TIMEOUT] = 2;
