@@ -111,8 +111,10 @@ static void check_settled(struct run *r)
     for (unsigned i = 0; i < rep->probes; i++)
         nb_app_obs_from(&r->res[i], &obs[i]);
     nb_window_app_fold(obs, rep->probes, &in->app);
-    if (r->stamp)
+    if (r->stamp) {
         nb_diag_partial(r->stamp, in);
+        nb_window_no_reflector_time(in); /* as in the final window */
+    }
     snprintf(in->target, sizeof(in->target), "%.*s", (int)sizeof(in->target) - 1, rep->target);
     nb_classify(in, r->dr->base, th, v);
     /* healthy needs enough of both: the app probes, and the STAMP probes'

@@ -113,13 +113,31 @@ static void head(struct nb_cls_input *in, const char *target, nb_ns start, nb_ns
         host_of(in->remote_host, sizeof(in->remote_host), remote_agent);
 }
 
+static void add_diag(const struct nb_diag_report *rep, struct nb_cls_input *in);
+
 void nb_window_from_diag(const struct nb_diag_report *rep, struct nb_cls_input *in)
 {
     head(in, rep->target, rep->start, rep->end, rep->local_agent, rep->remote_agent);
-    nb_window_add_diag(rep, in);
+    add_diag(rep, in);
 }
 
 void nb_window_add_diag(const struct nb_diag_report *rep, struct nb_cls_input *in)
+{
+    add_diag(rep, in);
+    nb_window_no_reflector_time(in);
+}
+
+void nb_window_no_reflector_time(struct nb_cls_input *in)
+{
+    /* The reflector's hold time is a netblame agent's, not the backend's
+     * being diagnosed: beside app probes it is no app figure (its losses
+     * stay, said to be the reflector's). */
+    struct nb_seg_figures *ra = &in->path.wf.seg[NB_SEG_REMOTE_APP];
+    ra->known = 0;
+    ra->p50 = ra->p90 = ra->p99 = 0;
+}
+
+static void add_diag(const struct nb_diag_report *rep, struct nb_cls_input *in)
 {
     if (!in->local_host[0] && rep->local_agent[0])
         host_of(in->local_host, sizeof(in->local_host), rep->local_agent);

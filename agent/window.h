@@ -33,8 +33,12 @@ void nb_window_app_fold(const struct nb_app_obs *o, size_t n, struct nb_cls_app 
 /* A STAMP burst (path family: waterfall, agents, link deltas) into *IN. */
 void nb_window_from_diag(const struct nb_diag_report *rep, struct nb_cls_input *in);
 /* The same parts into *IN beside what it has (an app window): path, vnet,
- * fabric, links, and the hosts if IN has none. */
+ * fabric, links, and the hosts if IN has none; the path's remote_app
+ * latency (the STAMP reflector's hold time, not the backend's) is left out. */
 void nb_window_add_diag(const struct nb_diag_report *rep, struct nb_cls_input *in);
+/* Leave the path's remote_app latency out of *IN (STAMP probes beside app
+ * probes: the reflector's hold time is not the backend's). */
+void nb_window_no_reflector_time(struct nb_cls_input *in);
 /* An app burst (typed failures, connect and server time, the handshake's
  * waterfall) into *IN. */
 void nb_window_from_app(const struct nb_appdiag_report *rep, struct nb_cls_input *in);

@@ -13,9 +13,10 @@
 #    --deadline: the diagnosis says it stopped at the deadline, long before
 #    the probes' own timeout.
 # Assertions are on what the report says (layers, findings, its own
-# "diagnosis" object); the network scenarios get a generous --deadline so a
-# busy machine cannot cut their evidence short. How fast and how often
-# right is tests/bench/accuracy.sh's business.
+# "diagnosis" object): that the right finding is there and the wrong one is
+# not, whatever else a busy machine's noise may add; the network scenarios
+# get a generous --deadline so load cannot cut their evidence short. How
+# fast and how often right is tests/bench/accuracy.sh's business.
 . "$NB_SRC/tests/lib/common.sh"
 . "$NB_SRC/tests/lab/lab.sh"
 lab_up
@@ -43,18 +44,19 @@ lab_assert "slow resolver: its resolve phase measured" '.app.phases_ms.resolve.m
 lab_fault wire both loss_pct=15
 diag "$URL" --deadline 15000
 lab_clear
-lab_assert "lossy wire, fast backend: physical" '.verdict == "physical"'
+lab_assert "lossy wire, fast backend: physical" 'any(.findings[]; .verdict == "physical")'
 lab_assert "lossy wire, fast backend: the app not blamed" "$no_app_blamed"
 
 lab_fault app body_size=4000
 lab_fault wire both mtu=1000
 diag "$URL" --deadline 15000
 lab_clear
-lab_assert "MTU black hole, large replies: physical" '.verdict == "physical"'
+lab_assert "MTU black hole, large replies: physical" 'any(.findings[]; .verdict == "physical")'
 lab_assert "MTU black hole: the app not blamed" "$no_app_blamed"
 lab_assert "MTU black hole: every full-size STAMP probe lost, named so" \
     '.probes.full_size.sent > 0 and .probes.full_size.lost == .probes.full_size.sent and
-     .probes.small.lost < .probes.small.sent and (.findings[0].summary | test("MTU black hole"))'
+     .probes.small.lost < .probes.small.sent and
+     any(.findings[]; .verdict == "physical" and (.summary | test("MTU black hole")))'
 lab_assert "MTU black hole: the fabric probes do not contradict it" \
     '[.evidence[] | select(test("disagree with the physical"))] | length == 0'
 
@@ -73,7 +75,7 @@ lab_assert "hanging backend, 2 s deadline: the diagnosis says it stopped at the 
     '.diagnosis.stopped == "deadline" and .diagnosis.deadline_ms == 2000 and (.diagnosis.cut | length > 0)'
 lab_assert "hanging backend: ended long before the 20 s probe timeout" '.diagnosis.elapsed_ms < 20000'
 lab_assert "hanging backend: still an answer (accepted, no reply in time)" \
-    '.verdict == "app" and .where.side == "remote"'
+    '.app.reasons.timeout > 0 and ([.findings[].summary, .evidence[]] | any(test("did not answer in time")))'
 
 lab_fault wire both down=1
 lab_exec gA "$NB_BIN/netblame" diagnose "$LAB_IP_gB" --json --timeout 20000 --deadline 1500 \
