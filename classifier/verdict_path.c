@@ -499,7 +499,8 @@ void nb_cls_e2e_check(struct ctx *x, const struct nb_seg_verdict *sv, double p50
  * claim only if F's own round trip, which crosses the same layer, is under
  * half the blamed segment's p50: a family below its own (coarser, whole
  * round trip) threshold is not evidence that a smaller delay is absent. A
- * loss claim is contradicted by a family that lost nothing significant. */
+ * loss claim is contradicted by a family whose loss is surely lower: the
+ * upper bound of its interval under the segment's loss rate. */
 static bool family_contradicts(const struct ctx *x, const struct cand *c,
                                const struct nb_cls_family *f)
 {
@@ -509,7 +510,10 @@ static bool family_contradicts(const struct ctx *x, const struct cand *c,
         (c->src & SRC_HS) ? &x->hs[c->segment] : &x->v->seg[c->segment];
     if (sv->slow && !sv->lossy)
         return f->rtt.known && f->rtt.p50 < 0.5 * sv->p50;
-    return true;
+    /* a loss claim: only if the family's own loss is surely below the
+     * segment's (its upper bound under it): a family of a few probes that
+     * lost one or none cannot tell 20 % loss from none */
+    return nb_wilson(f->lost, f->probes, x->th->z).hi < sv->loss;
 }
 
 /* vnet/fabric measured a layer healthy that the path (or handshake) blames. */

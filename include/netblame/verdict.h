@@ -23,7 +23,9 @@
  *     own: tap → virtual on its side, NIC → physical.
  *  2. vnet and fabric families: each measures one layer end to end; a fault
  *     there is a candidate, a healthy one clears its layer in ambiguous spans
- *     and contradicts the path when the path blames that layer.
+ *     and contradicts the path when the path blames that layer (a loss
+ *     claim only if the family's own loss is surely lower: its Wilson upper
+ *     bound under the segment's rate).
  *  3. path (and, failing it, the app handshake's split): per segment, latency
  *     (p50 over baseline median by more than max(floor, k·MAD), or over an
  *     absolute floor without baseline; or p90 over tail_factor × that limit:

@@ -697,6 +697,7 @@ static void test_full_size_loss(void **state)
     assert_true(v.confidence >= 0.7);
     in.fabric.full_lost = 0;
     in.fabric.lost = 0;
+    in.fabric.probes = 100;
     nb_classify(&in, NULL, NULL, &v);
     assert_true(verdict_mentions(&v, "disagree with the physical segment"));
 
@@ -756,6 +757,26 @@ static void test_fabric_disagreeing_lowers_confidence(void **state)
     assert_int_equal(crossed.layer, NB_LAYER_PHYSICAL);
     assert_true(crossed.confidence < alone.confidence);
     assert_true(verdict_mentions(&crossed, "disagree with the physical segment"));
+}
+
+/* A loss claim is contradicted only by a family whose own loss is surely
+ * lower: a short window of a few fabric probes that lost one is no
+ * evidence against 20 % loss on the wire; a long clean one is. */
+static void test_small_family_does_not_contradict_loss(void **state)
+{
+    struct nb_cls_input in;
+    struct nb_verdict v;
+    healthy(&in, 100);
+    lose(&in.path.wf, PHY, 20);
+    in.fabric = (struct nb_cls_family){.present = true, .probes = 17, .lost = 1,
+                                       .rtt = {true, 70 * US, 90 * US, 120 * US}};
+    nb_classify(&in, NULL, NULL, &v);
+    assert_int_equal(v.layer, NB_LAYER_PHYSICAL);
+    assert_false(verdict_mentions(&v, "disagree"));
+    in.fabric.probes = 400;
+    in.fabric.lost = 0;
+    nb_classify(&in, NULL, NULL, &v);
+    assert_true(verdict_mentions(&v, "disagree with the physical segment"));
 }
 
 static void test_counters_corroborate(void **state)
@@ -1122,6 +1143,7 @@ int main(void)
         cmocka_unit_test(test_full_size_loss),
         cmocka_unit_test(test_vnet_disagreeing_lowers_confidence),
         cmocka_unit_test(test_fabric_disagreeing_lowers_confidence),
+        cmocka_unit_test(test_small_family_does_not_contradict_loss),
         cmocka_unit_test(test_counters_corroborate),
         cmocka_unit_test(test_unreachable_remote_never_physical),
         cmocka_unit_test(test_same_input_same_bytes),
