@@ -8,7 +8,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
-#include <netinet/tcp.h>
+#include <linux/tcp.h> /* struct tcp_info with tcpi_rcv_ooopack (glibc's lacks it) */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +116,7 @@ struct probe {
 static void finish(struct probe *p, enum nb_app_reason reason, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void handshake_info(struct probe *p);
+static void transfer_info(struct probe *p);
 
 static void finish(struct probe *p, enum nb_app_reason reason, const char *fmt, ...)
 {
@@ -132,6 +134,8 @@ static void finish(struct probe *p, enum nb_app_reason reason, const char *fmt, 
     p->res.have[NB_PH_TOTAL] = reason == NB_APP_OK;
     if (p->fd >= 0 && p->phase == NB_PH_CONNECT && reason != NB_APP_OK)
         handshake_info(p); /* never established: how many SYNs went out */
+    else if (p->fd >= 0 && p->res.have[NB_PH_CONNECT])
+        transfer_info(p); /* what the exchange retransmitted */
     ev_timer_stop(p->loop, &p->deadline);
     if (p->fd >= 0) {
         ev_io_stop(p->loop, &p->io);
@@ -252,6 +256,34 @@ static void handshake_info(struct probe *p)
         p->res.have_syn_rtt = true;
         p->res.syn_rtt = (nb_ns)ti.tcpi_rtt * 1000;
     }
+}
+
+/* The exchange after the handshake as the kernel saw it: data segments
+ * this end retransmitted, and segments that arrived out of order (the
+ * server retransmitting after a loss). Either means some of the probe's
+ * time was the network's (loss and its timers), not the server's. */
+static void transfer_info(struct probe *p)
+{
+    struct tcp_info ti;
+    socklen_t l = sizeof(ti);
+    memset(&ti, 0, sizeof(ti));
+    if (getsockopt(p->fd, IPPROTO_TCP, TCP_INFO, &ti, &l) < 0)
+        return;
+    if (ti.tcpi_total_retrans > p->res.syn_retrans)
+        p->res.data_retrans = ti.tcpi_total_retrans - p->res.syn_retrans;
+    if (l >= offsetof(struct tcp_info, tcpi_rcv_ooopack) + sizeof(ti.tcpi_rcv_ooopack))
+        p->res.ooo = ti.tcpi_rcv_ooopack; /* older kernels: not reported, 0 */
+}
+
+/* A handshake round trip of TCP's initial retransmission timeout or more,
+ * without a retransmitted SYN of ours, is in all likelihood the server's
+ * retransmitted SYN-ACK (its first lost): no path here takes a second. */
+#define SYN_RTO_INIT ((nb_ns)1000000000)
+
+bool nb_app_retransmitted(const struct nb_app_result *r)
+{
+    return r->syn_retrans || r->data_retrans || r->ooo ||
+           (r->have_syn_rtt && r->syn_rtt >= SYN_RTO_INIT);
 }
 
 static void on_io(struct ev_loop *loop, ev_io *w, int revents)

@@ -79,8 +79,17 @@ struct nb_app_result {
     bool have_syn_rtt;           /* SYN..SYN-ACK round trip from TCP_INFO */
     nb_ns syn_rtt;               /* kernel-measured, us resolution (no SYN retransmit) */
     unsigned syn_retrans;        /* SYN retransmissions (TCP_INFO total_retrans) */
+    unsigned data_retrans;       /* established: segments retransmitted after the SYN */
+    unsigned ooo;                /* established: segments received out of order
+                                    (TCP_INFO rcv_ooopack: the server retransmitted) */
     nb_ns start_realtime;        /* CLOCK_REALTIME when the probe started */
 };
+
+/* Did R's connection lose packets, as its kernel saw (a retransmitted SYN
+ * or data segment, segments out of order, a SYN round trip of a second or
+ * more: the server's SYN-ACK retransmitted)? Its time is then partly the
+ * network's: such a probe has no server time. */
+bool nb_app_retransmitted(const struct nb_app_result *r);
 
 typedef void (*nb_app_cb)(void *arg, const struct nb_app_result *r);
 

@@ -20,7 +20,9 @@
  *                config file's directory, ssid: 0..65535 = 0, jitter_pct: 0..50 = 10 }
  *   peers      [ { name (required, unique), family: "vnet" | "fabric" | "path"
  *                  (required), address: IP (required), port = 862,
- *                  interval_ms: 10..60000 = 1000, timeout_ms: 10..60000 = 2000 } ]
+ *                  interval_ms: 10..60000 = 1000, timeout_ms: 10..60000 = 2000,
+ *                  full_size_every: 0..1000 = 10 (every Nth probe padded to the
+ *                  route's MTU with DF, so an MTU black hole is loss; 0: none) } ]
  *   host_agent { address: IP (required), port = 9862 }    guest role: its host agent
  *   capture    { uplink: interface name (required), buffer_kib: 256..1048576 = 4096,
  *                sightings: 1024..4194304 = 65536 }        host role: probe captures
@@ -32,9 +34,9 @@
  *                min_samples, min_app_probes, min_events: 1..100000;
  *                min_base_windows: 1..64 (NB_BASE_RING); z: (0, 10]; k_mad: [0, 1000];
  *                floor_us, excess_us: { app, virtual, physical } and rtt_floor_us,
- *                rtt_excess_us, server_floor_us, server_excess_us, tail_floor_us,
- *                tail_excess_us, spread_floor_us: µs in (0, 60e6];
- *                loss_floor: (0, 1); link_only_cap, attribute_min: (0, 1];
+ *                rtt_excess_us, server_floor_us, server_excess_us, resolve_floor_us,
+ *                resolve_excess_us, tail_floor_us, tail_excess_us, spread_floor_us: µs in
+ *                (0, 60e6]; loss_floor: (0, 1); link_only_cap, attribute_min: (0, 1];
  *                cpu_wait_share, cpu_pressure_share, cpu_steal_share: (0, 1] }
  *   app        [ { name (required, unique), url: "http://host[:port]/path" |
  *                  "tcp://host:port" (required; host a DNS name or numeric IPv4),
@@ -552,8 +554,8 @@ static int parse_stamp(struct ctx *x, const cJSON *root, struct nb_config *c)
 
 static int parse_peer(struct ctx *x, const cJSON *o, const char *path, struct nb_peer_cfg *p)
 {
-    static const char *const keys[] = {"name",        "family",     "address", "port",
-                                       "interval_ms", "timeout_ms", NULL};
+    static const char *const keys[] = {"name",        "family",     "address",         "port",
+                                       "interval_ms", "timeout_ms", "full_size_every", NULL};
     unsigned fam = 0;
     long v;
 
@@ -573,6 +575,9 @@ static int parse_peer(struct ctx *x, const cJSON *o, const char *path, struct nb
     if (get_int(x, o, path, "timeout_ms", 10, 60000, 2000, &v) < 0)
         return -1;
     p->timeout_ms = (unsigned)v;
+    if (get_int(x, o, path, "full_size_every", 0, 1000, NB_FULL_SIZE_EVERY, &v) < 0)
+        return -1;
+    p->full_size_every = (unsigned)v;
     return 0;
 }
 
@@ -874,13 +879,16 @@ static int get_layers_us(struct ctx *x, const cJSON *cls, const char *key,
  * present replaces its field, so a file names only what it changes. */
 static int parse_classifier(struct ctx *x, const cJSON *root, struct nb_config *c)
 {
+    /* clang-format off */
     static const char *const keys[] = {
         "min_samples",   "min_app_probes",  "min_base_windows", "z",
         "k_mad",         "floor_us",        "excess_us",        "rtt_floor_us",
         "rtt_excess_us", "server_floor_us", "server_excess_us", "loss_floor",
         "min_events",    "link_only_cap",   "tail_floor_us",    "tail_excess_us",
         "spread_floor_us", "attribute_min", "cpu_wait_share",
-        "cpu_pressure_share", "cpu_steal_share", NULL};
+        "cpu_pressure_share", "cpu_steal_share", "resolve_floor_us",
+        "resolve_excess_us", NULL};
+    /* clang-format on */
     static const char *const p = "classifier";
     struct nb_cls_thresholds *th = &c->cls;
     const cJSON *o;
@@ -902,6 +910,8 @@ static int parse_classifier(struct ctx *x, const cJSON *root, struct nb_config *
         get_us(x, o, p, "rtt_excess_us", &th->rtt_excess_ns) < 0 ||
         get_us(x, o, p, "server_floor_us", &th->server_floor_ns) < 0 ||
         get_us(x, o, p, "server_excess_us", &th->server_excess_ns) < 0 ||
+        get_us(x, o, p, "resolve_floor_us", &th->resolve_floor_ns) < 0 ||
+        get_us(x, o, p, "resolve_excess_us", &th->resolve_excess_ns) < 0 ||
         get_num(x, o, p, "loss_floor", 0, 1, GT_LO | LT_HI, &th->loss_floor) < 0 ||
         get_count(x, o, p, "min_events", CLS_COUNT_MAX, &th->min_events) < 0 ||
         get_num(x, o, p, "link_only_cap", 0, 1, GT_LO, &th->link_only_cap) < 0 ||

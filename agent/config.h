@@ -33,6 +33,8 @@ const char *nb_family_name(enum nb_family f);
 /* Returns 0 and sets *F, or -1 for an unknown name. */
 int nb_family_parse(const char *name, enum nb_family *f);
 
+#define NB_FULL_SIZE_EVERY 10 /* a peer's full-size probes: one in ten */
+
 struct nb_peer_cfg {
     char name[NB_NAME_MAX];   /* label in metrics; unique; [A-Za-z0-9_.:-]+ */
     enum nb_family family;
@@ -40,6 +42,8 @@ struct nb_peer_cfg {
     uint16_t port;            /* default NB_STAMP_PORT */
     unsigned interval_ms;     /* mean probe interval, default 1000, 10..60000 */
     unsigned timeout_ms;      /* a probe unanswered this long is lost, default 2000, 10..60000 */
+    unsigned full_size_every; /* every Nth probe full size (route MTU, DF); 0: none;
+                                 default NB_FULL_SIZE_EVERY, 0..1000 */
 };
 
 /* One continuously probed application target (appmon.h). */

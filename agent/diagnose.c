@@ -27,24 +27,31 @@
 
 #define DIAG_TAPS 4 /* taps of one session at one host (a guest has one or two) */
 
-struct diag {
+struct nb_diag {
     struct ev_loop *loop;
     const struct nb_diag_opts *o;
+    struct nb_diag_run *run;
     struct nb_diag_report *rep;
+    struct nb_sender_cfg sc;
     struct nb_sender *sender;
     ev_io io;
     ev_timer pace;
-    ev_timer deadline;
+    ev_timer wait;   /* after the last probe: its timeout, within the deadline */
+    ev_timer cutoff; /* the deadline, less the reserve for the fetches after */
     unsigned sent_attempts;
+    bool stopped;  /* no more probes: all sent, settled, or the deadline */
+    bool finished; /* DONE was called */
+    void (*done)(void *arg);
+    void *done_arg;
     struct nb_probe_result *res; /* by sequence; res[i].seq == i once finished */
-    bool *done;
+    bool *fin;                   /* res[i] is finished (answered or lost) */
     uint32_t nonce;
+    struct nb_settle settle;
+    unsigned next_check; /* probes sent at the next early-stop check */
     /* link counters at the host agents before the burst (remote: when learnt) */
     struct nb_link_report *links_before[2]; /* [0] remote, [1] local */
     int nlinks_before[2];
-    bool remote_known;
-    char remote_addr[64];
-    uint16_t remote_port;
+    struct nb_hello hello;
     /* vnet family alongside: the same pacing to the local host agent's
      * reflector, across the local virtual layer only (a cross-check) */
     struct nb_sender *vnet;
@@ -65,78 +72,17 @@ struct diag {
 static void add_evidence(struct nb_diag_report *rep, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-struct hello {
-    struct ev_loop *loop;
-    struct nb_probe_result r;
-    bool done;
-};
-
-static void on_hello(void *arg, const struct nb_probe_result *r)
-{
-    struct hello *h = arg;
-    h->r = *r;
-    h->done = true;
-    ev_break(h->loop, EVBREAK_ALL);
-}
-
-static void on_hello_io(struct ev_loop *loop, ev_io *w, int revents)
-{
-    nb_sender_on_readable(w->data);
-}
-
-static void on_hello_timeout(struct ev_loop *loop, ev_timer *w, int revents)
-{
-    ev_break(loop, EVBREAK_ALL);
-}
-
-bool nb_diag_learn_agent(struct ev_loop *loop, const struct nb_sender_cfg *base,
-                         unsigned timeout_ms, char *addr, size_t addrlen, uint16_t *port)
-{
-    struct hello h = {.loop = loop};
-    struct nb_sender_cfg sc = *base;
-    char err[256];
-    sc.id_nonce = ~base->id_nonce;
-    sc.request_agent = true;
-    struct nb_sender *s = nb_sender_new(&sc, on_hello, &h, err, sizeof(err));
-    if (!s)
-        return false;
-    ev_io io;
-    ev_timer t;
-    ev_io_init(&io, on_hello_io, nb_sender_fd(s), EV_READ);
-    io.data = s;
-    ev_io_start(loop, &io);
-    ev_timer_init(&t, on_hello_timeout, timeout_ms / 1000.0, 0.);
-    ev_timer_start(loop, &t);
-    if (nb_sender_send(s, nb_mono_now()) == 0)
-        ev_run(loop, 0);
-    ev_io_stop(loop, &io);
-    ev_timer_stop(loop, &t);
-    nb_sender_free(s);
-    if (!h.done || h.r.lost || !h.r.agent_family)
-        return false;
-    inet_ntop(h.r.agent_family == 4 ? AF_INET : AF_INET6, h.r.agent_addr, addr,
-              (socklen_t)addrlen);
-    *port = h.r.agent_port;
-    return true;
-}
-
-/* One probe before the burst, on its own session, to learn the remote host
- * agent in-band, so that its link counters can be read BEFORE the burst (read
- * at the first reply instead, a fault that delays that reply would already
- * have moved them). Fills d->remote_* when the reflector announced one. */
-static void hello(struct diag *d, const struct nb_sender_cfg *base)
-{
-    d->remote_known = nb_diag_learn_agent(d->loop, base, d->o->timeout_ms, d->remote_addr,
-                                          sizeof(d->remote_addr), &d->remote_port);
-}
-
-/* Snapshot a host agent's link counters (blocking, bounded by NB_AGENT_TIMEOUT_MS). */
-static void snapshot_links(struct diag *d, int local, const char *addr, uint16_t port)
+/* Snapshot a host agent's link counters (blocking, bounded by the deadline). */
+static void snapshot_links(struct nb_diag *d, int local, const char *addr, uint16_t port)
 {
     char err[256];
+    long ms = nb_diag_fetch_ms(d->run, NB_AGENT_TIMEOUT_MS,
+                               local ? "local link counters" : "remote link counters");
+    if (!ms)
+        return;
     d->links_before[local] = nb_calloc(NB_LINKS_MAX, sizeof(struct nb_link_report));
-    d->nlinks_before[local] = nb_agent_fetch_links(
-        addr, port, NB_AGENT_TIMEOUT_MS, d->links_before[local], NB_LINKS_MAX, err, sizeof(err));
+    d->nlinks_before[local] = nb_agent_fetch_links(addr, port, ms, d->links_before[local],
+                                                   NB_LINKS_MAX, err, sizeof(err));
     if (d->nlinks_before[local] < 0)
         add_evidence(d->rep, "no link counters from the %s host agent (%s)",
                      local ? "local" : "remote", err);
@@ -144,7 +90,7 @@ static void snapshot_links(struct diag *d, int local, const char *addr, uint16_t
 
 /* Snapshot a host agent's CPU figures (blocking, bounded like the links); an
  * agent that has none (an older one) just leaves them out. */
-static void snapshot_cpu(struct diag *d, int local, const char *addr, uint16_t port)
+static void snapshot_cpu(struct nb_diag *d, int local, const char *addr, uint16_t port)
 {
     char err[256];
     d->cpu_ok[local] = nb_agent_fetch_cpu(addr, port, NB_AGENT_TIMEOUT_MS, &d->cpu_before[local],
@@ -155,16 +101,16 @@ static void snapshot_cpu(struct diag *d, int local, const char *addr, uint16_t p
 
 static void on_result(void *arg, const struct nb_probe_result *r)
 {
-    struct diag *d = arg;
+    struct nb_diag *d = arg;
     if (r->seq < d->o->count) {
         d->res[r->seq] = *r;
-        d->done[r->seq] = true;
+        d->fin[r->seq] = true;
     }
 }
 
 /* Round-trip and reflector figures, and where the timestamps came from, over
  * the answered probes. */
-static void summarise_results(struct diag *d)
+static void summarise_results(struct nb_diag *d)
 {
     struct nb_diag_report *rep = d->rep;
     int64_t *rtt = nb_calloc(d->o->count, sizeof(int64_t));
@@ -172,13 +118,13 @@ static void summarise_results(struct diag *d)
     size_t n = 0;
     for (size_t i = 0; i < d->o->count; i++) {
         const struct nb_probe_result *r = &d->res[i];
-        if (d->done[i]) {
+        if (d->fin[i]) {
             unsigned *sent = r->padded ? &rep->big_sent : &rep->small_sent;
             unsigned *lost = r->padded ? &rep->big_lost : &rep->small_lost;
             (*sent)++;
             *lost += r->lost;
         }
-        if (!d->done[i] || r->lost)
+        if (!d->fin[i] || r->lost)
             continue;
         rtt[n] = r->rtt;
         hold[n] = r->reflector_hold;
@@ -202,36 +148,55 @@ static void summarise_results(struct diag *d)
     free(hold);
 }
 
-static void maybe_done(struct diag *d)
+static void finish_burst(struct nb_diag *d)
 {
-    if (d->sent_attempts >= d->o->count && nb_sender_outstanding(d->sender) == 0 &&
+    if (d->finished)
+        return;
+    d->finished = true;
+    ev_io_stop(d->loop, &d->io);
+    ev_timer_stop(d->loop, &d->pace);
+    ev_timer_stop(d->loop, &d->wait);
+    ev_timer_stop(d->loop, &d->cutoff);
+    if (d->vnet)
+        ev_io_stop(d->loop, &d->vnet_io);
+    d->rep->end = nb_realtime_now();
+    struct nb_cpu_times times_after; /* this machine's steal over the burst */
+    if (d->times_ok && nb_procstat_read(&times_after) == 0)
+        nb_cpuwin_steal(&d->times_before, &times_after, &d->rep->cpu_local);
+    if (d->done)
+        d->done(d->done_arg);
+}
+
+static void maybe_done(struct nb_diag *d)
+{
+    if (d->stopped && nb_sender_outstanding(d->sender) == 0 &&
         (!d->vnet || nb_sender_outstanding(d->vnet) == 0))
-        ev_break(d->loop, EVBREAK_ALL);
+        finish_burst(d);
 }
 
 static void on_vnet_result(void *arg, const struct nb_probe_result *r)
 {
-    struct diag *d = arg;
+    struct nb_diag *d = arg;
     if (!r->lost && d->vnet_n < d->o->count)
         d->vnet_rtt[d->vnet_n++] = r->rtt;
 }
 
 static void on_vnet_readable(struct ev_loop *loop, ev_io *w, int revents)
 {
-    struct diag *d = w->data;
+    struct nb_diag *d = w->data;
     nb_sender_on_readable(d->vnet);
     maybe_done(d);
 }
 
 /* The vnet side-burst to the local host agent's reflector (at its API
  * address, STAMP port PORT). Without it the report simply has no vnet part. */
-static void vnet_start(struct diag *d, const struct nb_sender_cfg *base, uint16_t port)
+static void vnet_start(struct nb_diag *d, uint16_t port)
 {
-    struct nb_sender_cfg sc = *base;
+    struct nb_sender_cfg sc = d->sc;
     char err[256];
     if (nb_addr_parse_hostport(d->o->local_agent, port, &sc.peer, &sc.peerlen) < 0)
         return;
-    sc.id_nonce = base->id_nonce ^ 0x5a5a5a5au;
+    sc.id_nonce = d->sc.id_nonce ^ 0x5a5a5a5au;
     sc.request_agent = false;
     sc.pad_every = 0;
     d->vnet = nb_sender_new(&sc, on_vnet_result, d, err, sizeof(err));
@@ -243,15 +208,15 @@ static void vnet_start(struct diag *d, const struct nb_sender_cfg *base, uint16_
     ev_io_start(d->loop, &d->vnet_io);
 }
 
-static void vnet_finish(struct diag *d)
+static void vnet_finish(struct nb_diag *d)
 {
     if (!d->vnet)
         return;
-    ev_io_stop(d->loop, &d->vnet_io);
     const struct nb_sender_stats *st = nb_sender_stats(d->vnet);
     struct nb_diag_report *rep = d->rep;
-    rep->vnet_present = st->sent > 0;
-    rep->vnet_sent = st->sent;
+    uint32_t unfinished = nb_sender_outstanding(d->vnet);
+    rep->vnet_present = st->sent > unfinished;
+    rep->vnet_sent = st->sent - unfinished;
     rep->vnet_lost = st->lost;
     nb_summarise(d->vnet_rtt, d->vnet_n, &rep->vnet_rtt);
     nb_sender_free(d->vnet);
@@ -260,24 +225,144 @@ static void vnet_finish(struct diag *d)
 
 static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
 {
-    struct diag *d = w->data;
+    struct nb_diag *d = w->data;
     nb_sender_on_readable(d->sender);
     maybe_done(d);
 }
 
-static void on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
+/* The p99 round trip answered so far (0: none), for the overdue age. */
+static double p99_so_far(const struct nb_diag *d)
 {
-    struct diag *d = w->data;
-    /* Everything still outstanding has had its full timeout. */
-    nb_sender_expire(d->sender, nb_mono_now() + (nb_ns)d->o->timeout_ms * 1000000);
+    int64_t *v = nb_calloc(d->o->count + 1, sizeof(int64_t));
+    size_t n = 0;
+    for (size_t i = 0; i < d->o->count; i++)
+        if (d->fin[i] && !d->res[i].lost)
+            v[n++] = d->res[i].rtt;
+    struct nb_summary q;
+    nb_summarise(v, n, &q);
+    free(v);
+    return q.p99;
+}
+
+/* The wait after the last probe is over: everything outstanding has had
+ * its full timeout. */
+static void on_wait(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct nb_diag *d = w->data;
+    nb_ns later = nb_mono_now() + (nb_ns)d->o->timeout_ms * 1000000;
+    nb_sender_expire(d->sender, later);
     if (d->vnet)
-        nb_sender_expire(d->vnet, nb_mono_now() + (nb_ns)d->o->timeout_ms * 1000000);
-    ev_break(loop, EVBREAK_ALL);
+        nb_sender_expire(d->vnet, later);
+    finish_burst(d);
+}
+
+/* The deadline (less the reserve): probes unanswered past their expected
+ * reply are lost; younger ones are left unfinished (counted neither way). */
+static void on_cutoff(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct nb_diag *d = w->data;
+    nb_ns now = nb_mono_now(), timeout = (nb_ns)d->o->timeout_ms * 1000000;
+    nb_ns age = nb_overdue_age(p99_so_far(d), timeout);
+    uint64_t lost_before = nb_sender_stats(d->sender)->lost;
+    nb_sender_expire_after(d->sender, now, age);
+    if (d->vnet)
+        nb_sender_expire_after(d->vnet, now, age);
+    d->rep->overdue = nb_sender_stats(d->sender)->lost - lost_before;
+    d->rep->unfinished = nb_sender_outstanding(d->sender);
+    if (!d->stopped)
+        nb_diag_cut(d->run, "STAMP burst: %u of %u probes sent", d->sent_attempts, d->o->count);
+    if (d->rep->overdue || d->rep->unfinished)
+        nb_diag_cut(d->run,
+                    "STAMP burst: %llu probes unanswered after %.0f ms counted lost, %llu "
+                    "younger ones not counted",
+                    (unsigned long long)d->rep->overdue, (double)age / 1e6,
+                    (unsigned long long)d->rep->unfinished);
+    d->stopped = true;
+    finish_burst(d);
+}
+
+/* No more probes: wait for those in flight, up to their timeout. */
+static void stop_sending(struct nb_diag *d)
+{
+    if (d->stopped)
+        return;
+    d->stopped = true;
+    ev_timer_stop(d->loop, &d->pace);
+    ev_timer_set(&d->wait, d->o->timeout_ms / 1000.0, 0.);
+    ev_timer_start(d->loop, &d->wait);
+    maybe_done(d);
+}
+
+void nb_diag_partial(const struct nb_diag *d, struct nb_cls_input *in)
+{
+    nb_ns now = nb_mono_now(), timeout = (nb_ns)d->o->timeout_ms * 1000000;
+    nb_ns age = nb_overdue_age(p99_so_far(d), timeout);
+    int64_t *rtt = nb_calloc(d->o->count + 1, sizeof(int64_t));
+    int64_t *hold = nb_calloc(d->o->count + 1, sizeof(int64_t));
+    size_t n = 0, lost = 0;
+    for (size_t i = 0; i < d->o->count; i++) {
+        if (!d->fin[i])
+            continue;
+        if (d->res[i].lost) {
+            lost++;
+            continue;
+        }
+        rtt[n] = d->res[i].rtt;
+        hold[n++] = d->res[i].reflector_hold;
+    }
+    lost += nb_sender_overdue(d->sender, now, age, 0, NULL);
+    struct nb_summary q, h;
+    nb_summarise(rtt, n, &q);
+    nb_summarise(hold, n, &h);
+    struct nb_cls_path *p = &in->path;
+    p->present = true;
+    p->reflector = n ? NB_REFL_STAMP : NB_REFL_UNKNOWN;
+    if (n)
+        p->rtt = (struct nb_cls_rtt){true, q.p50, q.p90, q.p99, q.p50_lo, q.p90_lo};
+    struct nb_seg_figures fig = {.known = n, .p50 = h.p50, .p90 = h.p90, .p99 = h.p99};
+    nb_waterfall_end_to_end(n + lost, n, lost, &fig, &p->wf);
+    if (d->vnet) {
+        const struct nb_sender_stats *st = nb_sender_stats(d->vnet);
+        uint64_t over = nb_sender_overdue(d->vnet, now, age, 0, NULL);
+        int64_t *v = nb_calloc(d->vnet_n + 1, sizeof(int64_t));
+        memcpy(v, d->vnet_rtt, d->vnet_n * sizeof(int64_t));
+        nb_summarise(v, d->vnet_n, &q);
+        free(v);
+        in->vnet.present = true;
+        in->vnet.lost = st->lost + over;
+        in->vnet.probes = d->vnet_n + in->vnet.lost;
+        if (q.n)
+            in->vnet.rtt = (struct nb_cls_rtt){true, q.p50, q.p90, q.p99, q.p50_lo, q.p90_lo};
+    }
+    free(rtt);
+    free(hold);
+}
+
+/* An early-stop checkpoint of a burst that judges itself. */
+static void check_settled(struct nb_diag *d)
+{
+    const struct nb_diag_run *run = d->run;
+    struct nb_cls_input *in = nb_calloc(1, sizeof(*in));
+    struct nb_verdict *v = nb_calloc(1, sizeof(*v));
+    struct nb_cls_thresholds def;
+    const struct nb_cls_thresholds *th = run->th;
+    if (!th) {
+        nb_cls_thresholds_default(&def);
+        th = &def;
+    }
+    nb_diag_partial(d, in);
+    nb_classify(in, run->base, th, v);
+    if (nb_settle_check(&d->settle, v, in->path.wf.answered, th->min_samples)) {
+        d->run->stop = d->run->stop == NB_STOP_DEADLINE ? NB_STOP_DEADLINE : NB_STOP_SETTLED;
+        stop_sending(d);
+    }
+    free(in);
+    free(v);
 }
 
 static void on_pace(struct ev_loop *loop, ev_timer *w, int revents)
 {
-    struct diag *d = w->data;
+    struct nb_diag *d = w->data;
     nb_sender_send(d->sender, nb_mono_now());
     nb_sender_expire(d->sender, nb_mono_now());
     if (d->vnet) {
@@ -285,11 +370,96 @@ static void on_pace(struct ev_loop *loop, ev_timer *w, int revents)
         nb_sender_expire(d->vnet, nb_mono_now());
     }
     if (++d->sent_attempts >= d->o->count) {
-        ev_timer_stop(loop, w);
-        ev_timer_set(&d->deadline, d->o->timeout_ms / 1000.0, 0.);
-        ev_timer_start(loop, &d->deadline);
-        maybe_done(d);
+        stop_sending(d);
+        return;
     }
+    if (!d->o->no_settle && d->sent_attempts >= d->next_check) {
+        d->next_check += d->o->count / 10 ? d->o->count / 10 : 1;
+        check_settled(d);
+    }
+}
+
+struct nb_diag *nb_diag_new(struct ev_loop *loop, const struct nb_diag_opts *o,
+                            struct nb_diag_report *rep, char *err, size_t errlen)
+{
+    struct nb_diag *d = nb_calloc(1, sizeof(*d));
+    d->loop = loop;
+    d->o = o;
+    d->run = o->run;
+    d->rep = rep;
+    memset(rep, 0, sizeof(*rep));
+    snprintf(rep->target, sizeof(rep->target), "%s", o->target);
+    struct nb_sender_cfg *sc = &d->sc;
+    sc->peer = o->addr;
+    sc->peerlen = o->addrlen;
+    sc->mode = o->mode;
+    sc->key = o->key;
+    sc->ssid = o->ssid;
+    sc->timeout = (nb_ns)o->timeout_ms * 1000000;
+    d->nonce = (uint32_t)nb_mono_now();
+    sc->id_nonce = d->nonce;
+    sc->request_agent = true; /* learn the remote host agent in-band */
+    sc->pad_every = 4;        /* every 4th probe full size: MTU black holes show as loss */
+    d->res = nb_calloc(o->count, sizeof(*d->res));
+    d->fin = nb_calloc(o->count, sizeof(*d->fin));
+    nb_settle_init(&d->settle);
+    d->next_check = (o->count + 1) / 2;
+    d->sender = nb_sender_new(sc, on_result, d, err, errlen);
+    if (!d->sender) {
+        free(d->res);
+        free(d->fin);
+        free(d);
+        return NULL;
+    }
+    /* The hello first, so that the remote agent's link counters are read
+     * BEFORE the burst (read at the first reply instead, a fault that
+     * delays that reply would already have moved them). */
+    if (o->hello)
+        d->hello = *o->hello;
+    else
+        nb_diag_hello(loop, sc, NB_HELLO_TRIES, nb_diag_hello_try_ms(d->run, o->timeout_ms),
+                      &d->hello);
+    if (o->local_agent[0]) {
+        snapshot_links(d, 1, o->local_agent, o->local_agent_port);
+        snapshot_cpu(d, 1, o->local_agent, o->local_agent_port);
+    }
+    if (d->hello.agent) {
+        snapshot_links(d, 0, d->hello.addr, d->hello.port);
+        snapshot_cpu(d, 0, d->hello.addr, d->hello.port);
+    }
+    d->times_ok = nb_procstat_read(&d->times_before) == 0;
+    return d;
+}
+
+void nb_diag_start(struct nb_diag *d, void (*done)(void *arg), void *arg)
+{
+    struct ev_loop *loop = d->loop;
+    d->done = done;
+    d->done_arg = arg;
+    ev_now_update(loop); /* after blocking steps: timers count from now */
+    if (d->o->local_agent[0])
+        vnet_start(d, d->o->stamp_port ? d->o->stamp_port : NB_STAMP_PORT);
+    ev_io_init(&d->io, on_readable, nb_sender_fd(d->sender), EV_READ);
+    d->io.data = d;
+    ev_io_start(loop, &d->io);
+    ev_timer_init(&d->pace, on_pace, 0., d->o->interval_ms / 1000.0);
+    d->pace.data = d;
+    ev_timer_start(loop, &d->pace);
+    ev_init(&d->wait, on_wait);
+    d->wait.data = d;
+    ev_init(&d->cutoff, on_cutoff);
+    d->cutoff.data = d;
+    if (d->run->deadline) {
+        long ms = nb_diag_left_ms(d->run) - nb_diag_reserve_ms(d->run);
+        ev_timer_set(&d->cutoff, ms > 0 ? ms / 1000.0 : 0., 0.);
+        ev_timer_start(loop, &d->cutoff);
+    }
+    d->rep->start = nb_realtime_now();
+}
+
+void nb_diag_stop(struct nb_diag *d)
+{
+    stop_sending(d);
 }
 
 static void add_evidence(struct nb_diag_report *rep, const char *fmt, ...)
@@ -311,18 +481,22 @@ static void judge(struct nb_diag_report *rep)
     if (rep->sent == 0)
         add_evidence(rep, "no probe could be sent (%llu send errors)",
                      (unsigned long long)rep->send_errors);
+    uint64_t finished = rep->sent - rep->unfinished;
     if (rep->lost)
         add_evidence(rep, "%llu of %llu probes lost (%.1f%%) end to end",
-                     (unsigned long long)rep->lost, (unsigned long long)rep->sent,
-                     100.0 * (double)rep->lost / (double)rep->sent);
-    if (rep->big_sent && (rep->big_lost || rep->small_lost)) {
+                     (unsigned long long)rep->lost, (unsigned long long)finished,
+                     100.0 * (double)rep->lost / (double)finished);
+    if (rep->overdue)
+        add_evidence(rep,
+                     "%llu of them counted lost at the deadline: unanswered past their "
+                     "expected reply, before their timeout",
+                     (unsigned long long)rep->overdue);
+    if (rep->unfinished)
+        add_evidence(rep, "%llu probes still in flight at the deadline, not counted",
+                     (unsigned long long)rep->unfinished);
+    if (rep->big_sent && (rep->big_lost || rep->small_lost))
         add_evidence(rep, "full-size probes (%u B): %u of %u lost; small: %u of %u lost",
-                     rep->pad_size, rep->big_lost, rep->big_sent, rep->small_lost,
-                     rep->small_sent);
-        if (rep->big_lost == rep->big_sent && rep->small_lost == 0)
-            add_evidence(rep, "only full-size probes were lost: consistent with an MTU black "
-                              "hole on the path");
-    }
+                     rep->pad_size, rep->big_lost, rep->big_sent, rep->small_lost, rep->small_sent);
     if (rep->icmp_errors)
         add_evidence(rep, "%llu ICMP errors (destination unreachable or port closed)",
                      (unsigned long long)rep->icmp_errors);
@@ -334,8 +508,11 @@ static void judge(struct nb_diag_report *rep)
                      rep->t1_user);
 }
 
+/* Fetch one host agent's sightings of this session and place them on the
+ * observation points of the finished probes (OBS[IDX[seq]]). LOCAL: the
+ * sender's own host agent. */
 /* A tap this session's probes crossed at host agent LOCAL. */
-static void note_tap(struct diag *d, int local, const struct nb_sighting *s)
+static void note_tap(struct nb_diag *d, int local, const struct nb_sighting *s)
 {
     if (s->role != NB_IF_TAP || !s->ifname[0])
         return;
@@ -346,27 +523,36 @@ static void note_tap(struct diag *d, int local, const struct nb_sighting *s)
         snprintf(d->taps[local][d->ntaps[local]++], NB_CPU_IFNAMSIZ, "%s", s->ifname);
 }
 
-/* Fetch one host agent's sightings of this session and place them on the
- * probes' observation points. LOCAL: the sender's own host agent. */
-static void place_sightings(struct diag *d, struct nb_path_obs *obs, const char *addr,
-                            uint16_t port, int local)
+static void place_sightings(struct nb_diag *d, struct nb_path_obs *obs, size_t nobs, const int *idx,
+                            const char *addr, uint16_t port, int local)
 {
     struct nb_diag_report *rep = d->rep;
     struct nb_fetch f;
     char err[256];
-    if (nb_agent_fetch_sightings(addr, port, d->nonce, 0, 64 * (size_t)d->o->count + 1024,
-                                 NB_AGENT_TIMEOUT_MS, &f, err, sizeof(err)) < 0) {
-        add_evidence(rep, "%s host agent unreachable (%s): its segments are unknown",
-                     local ? "local" : "remote", err);
+    long ms =
+        nb_diag_fetch_ms(d->run, NB_AGENT_TIMEOUT_MS,
+                         local ? "local host agent's sightings" : "remote host agent's sightings");
+    if (!ms) {
+        add_evidence(rep, "%s host agent not asked: the deadline; its segments are unknown",
+                     local ? "local" : "remote");
         return;
     }
-    for (size_t i = 0; i < d->o->count; i++)
+    if (nb_agent_fetch_sightings(addr, port, d->nonce, 0, 64 * (size_t)d->o->count + 1024, ms, &f,
+                                 err, sizeof(err)) < 0) {
+        add_evidence(rep, "%s host agent unreachable (%s): its segments are unknown",
+                     local ? "local" : "remote", err);
+        nb_diag_fetch_failed(d->run, ms, NB_AGENT_TIMEOUT_MS,
+                             local ? "local host agent's sightings"
+                                   : "remote host agent's sightings");
+        return;
+    }
+    for (size_t i = 0; i < nobs; i++)
         nb_obs_host_observable(&obs[i], local);
     for (size_t k = 0; k < f.n; k++) {
         const struct nb_sighting *s = &f.s[k];
         uint32_t seq = (uint32_t)s->probe_id;
-        if ((uint32_t)(s->probe_id >> 32) == d->nonce && seq < d->o->count) {
-            nb_obs_place(&obs[seq], local, s);
+        if ((uint32_t)(s->probe_id >> 32) == d->nonce && seq < d->o->count && idx[seq] >= 0) {
+            nb_obs_place(&obs[idx[seq]], local, s);
             note_tap(d, local, s);
         }
     }
@@ -378,18 +564,42 @@ static void place_sightings(struct diag *d, struct nb_path_obs *obs, const char 
     free(f.s);
 }
 
+/* CPU contention at one host agent over the burst: its figures now against
+ * those before, for the taps this session crossed there. */
+static void cpu_window(struct nb_diag *d, int local, const char *addr, uint16_t port)
+{
+    struct nb_cpu_report after;
+    char err[256];
+    if (!d->cpu_ok[local])
+        return;
+    long ms = nb_diag_fetch_ms(d->run, NB_AGENT_TIMEOUT_MS,
+                               local ? "local host agent's CPU figures"
+                                     : "remote host agent's CPU figures");
+    if (!ms ||
+        nb_agent_fetch_cpu(addr, port, ms, &after, err, sizeof(err)) < 0)
+        return;
+    nb_cpuwin_host(&d->cpu_before[local], &after, (const char (*)[NB_CPU_IFNAMSIZ])d->taps[local],
+                   d->ntaps[local], local ? &d->rep->cpu_local : &d->rep->cpu_remote);
+    free(after.th);
+}
+
 /* Evidence from link counters that moved during the burst at one host agent. */
-static void link_evidence(struct diag *d, int local, const char *addr, uint16_t port)
+static void link_evidence(struct nb_diag *d, int local, const char *addr, uint16_t port)
 {
     if (!d->links_before[local] || d->nlinks_before[local] < 0)
         return;
+    const char *side = local ? "local host" : "remote host";
+    long ms = nb_diag_fetch_ms(d->run, NB_AGENT_TIMEOUT_MS,
+                               local ? "local link counters" : "remote link counters");
+    if (!ms)
+        return;
     struct nb_link_report *after = nb_calloc(NB_LINKS_MAX, sizeof(*after));
     char err[256];
-    int n =
-        nb_agent_fetch_links(addr, port, NB_AGENT_TIMEOUT_MS, after, NB_LINKS_MAX, err, sizeof(err));
-    const char *side = local ? "local host" : "remote host";
-    if (n < 0)
+    int n = nb_agent_fetch_links(addr, port, ms, after, NB_LINKS_MAX, err, sizeof(err));
+    if (n < 0) {
         add_evidence(d->rep, "no link counters from the %s agent (%s)", side, err);
+        nb_diag_fetch_failed(d->run, ms, NB_AGENT_TIMEOUT_MS, "link counters");
+    }
     for (int i = 0; i < n; i++) {
         const struct nb_link_report *a = &after[i], *b = NULL;
         for (int j = 0; j < d->nlinks_before[local]; j++)
@@ -422,138 +632,95 @@ static void link_evidence(struct diag *d, int local, const char *addr, uint16_t 
     free(after);
 }
 
-/* CPU contention at one host agent over the burst: its figures now against
- * those before, for the taps this session crossed there. */
-static void cpu_window(struct diag *d, int local, const char *addr, uint16_t port)
-{
-    struct nb_cpu_report after;
-    char err[256];
-    if (!d->cpu_ok[local] ||
-        nb_agent_fetch_cpu(addr, port, NB_AGENT_TIMEOUT_MS, &after, err, sizeof(err)) < 0)
-        return;
-    nb_cpuwin_host(&d->cpu_before[local], &after, (const char (*)[NB_CPU_IFNAMSIZ])d->taps[local],
-                   d->ntaps[local], local ? &d->rep->cpu_local : &d->rep->cpu_remote);
-    free(after.th);
-}
-
 /* The fabric family: the local host agent probes its peer host agents NIC
  * to NIC all the time (a `fabric` peer of its daemon); its probes toward
  * the remote host (PEER, the reflector's host agent) sent over the burst's
- * span are the physical layer measured without either guest's virtual path. */
-static void fabric_window(struct diag *d, const char *peer)
+ * span are the physical layer measured without either guest's virtual
+ * path. Its probes still in flight past their expected reply count as lost
+ * there (verdicts.h), so even a short burst sees the fabric's loss. */
+static void fabric_window(struct nb_diag *d, const char *peer)
 {
     char err[256];
     /* over the burst's own span (at least 2 s, for enough fabric probes) */
     nb_ns took = d->rep->end - d->rep->start;
     unsigned secs = (unsigned)((took + NB_NS_PER_SEC - 1) / NB_NS_PER_SEC);
     secs = secs < 2 ? 2 : secs > 10 ? 10 : secs;
-    int r = nb_agent_fetch_fabric(d->o->local_agent, d->o->local_agent_port, peer, secs,
-                                  NB_AGENT_TIMEOUT_MS, &d->rep->fabric, err, sizeof(err));
+    long ms = nb_diag_fetch_ms(d->run, NB_AGENT_TIMEOUT_MS, "fabric window");
+    if (!ms)
+        return;
+    int r = nb_agent_fetch_fabric(d->o->local_agent, d->o->local_agent_port, peer, secs, ms,
+                                  &d->rep->fabric, err, sizeof(err));
     d->rep->fabric_present = r > 0;
-    if (r < 0)
+    if (r < 0) {
         add_evidence(d->rep, "no fabric window from the local host agent (%s)", err);
+        nb_diag_fetch_failed(d->run, ms, NB_AGENT_TIMEOUT_MS, "fabric window");
+    }
 }
 
-/* Per-segment decomposition from the host agents' sightings (DESIGN §2). */
-static void decompose(struct diag *d)
+/* Per-segment decomposition from the host agents' sightings (DESIGN §2),
+ * over the finished probes. */
+static void decompose(struct nb_diag *d)
 {
     struct nb_diag_report *rep = d->rep;
-    const struct nb_probe_result *remote = NULL;
+    const char *remote = d->hello.agent ? d->hello.addr : NULL;
+    uint16_t remote_port = d->hello.port;
+    char addr[INET6_ADDRSTRLEN] = "";
     for (size_t i = 0; i < d->o->count && !remote; i++)
-        if (d->done[i] && !d->res[i].lost && d->res[i].agent_family)
-            remote = &d->res[i];
+        if (d->fin[i] && !d->res[i].lost && d->res[i].agent_family) {
+            inet_ntop(d->res[i].agent_family == 4 ? AF_INET : AF_INET6, d->res[i].agent_addr, addr,
+                      sizeof(addr));
+            remote = addr;
+            remote_port = d->res[i].agent_port;
+        }
     if (!d->o->local_agent[0] && !remote)
         return;
-    struct nb_path_obs *obs = nb_calloc(d->o->count, sizeof(*obs));
-    nb_obs_from_results(d->res, d->done, d->o->count, obs);
+    struct nb_probe_result *res = nb_calloc(d->o->count + 1, sizeof(*res));
+    int *idx = nb_calloc(d->o->count + 1, sizeof(*idx));
+    size_t n = 0;
+    for (size_t i = 0; i < d->o->count; i++) {
+        idx[i] = d->fin[i] ? (int)n : -1;
+        if (d->fin[i])
+            res[n++] = d->res[i];
+    }
+    struct nb_path_obs *obs = nb_calloc(n + 1, sizeof(*obs));
+    nb_obs_from_results(res, NULL, n, obs);
     if (d->o->local_agent[0]) {
         snprintf(rep->local_agent, sizeof(rep->local_agent), "%s:%u", d->o->local_agent,
                  d->o->local_agent_port);
-        place_sightings(d, obs, d->o->local_agent, d->o->local_agent_port, 1);
+        place_sightings(d, obs, n, idx, d->o->local_agent, d->o->local_agent_port, 1);
     }
-    char addr[INET6_ADDRSTRLEN] = "";
     if (remote) {
-        inet_ntop(remote->agent_family == 4 ? AF_INET : AF_INET6, remote->agent_addr, addr,
-                  sizeof(addr));
-        snprintf(rep->remote_agent, sizeof(rep->remote_agent), "%s:%u", addr, remote->agent_port);
-        place_sightings(d, obs, addr, remote->agent_port, 0);
+        snprintf(rep->remote_agent, sizeof(rep->remote_agent), "%s:%u", remote, remote_port);
+        place_sightings(d, obs, n, idx, remote, remote_port, 0);
     }
     rep->decomposed = rep->local_ok || rep->remote_ok;
     if (d->o->local_agent[0] && remote)
-        fabric_window(d, addr);
+        fabric_window(d, remote);
     if (d->o->local_agent[0])
         link_evidence(d, 1, d->o->local_agent, d->o->local_agent_port);
-    if (d->remote_known)
-        link_evidence(d, 0, d->remote_addr, d->remote_port);
+    if (d->hello.agent)
+        link_evidence(d, 0, d->hello.addr, d->hello.port);
     if (d->o->local_agent[0])
         cpu_window(d, 1, d->o->local_agent, d->o->local_agent_port);
-    if (d->remote_known)
-        cpu_window(d, 0, d->remote_addr, d->remote_port);
+    if (d->hello.agent)
+        cpu_window(d, 0, d->hello.addr, d->hello.port);
     if (rep->decomposed)
-        nb_waterfall_compute(obs, d->o->count, &rep->wf);
+        nb_waterfall_compute(obs, n, &rep->wf);
     free(obs);
+    free(idx);
+    free(res);
 }
 
-int nb_diagnose_run(struct ev_loop *loop, const struct nb_diag_opts *o, struct nb_diag_report *rep,
-                    char *err, size_t errlen)
+void nb_diag_finish(struct nb_diag *d)
 {
-    struct diag d = {.loop = loop, .o = o, .rep = rep};
-    memset(rep, 0, sizeof(*rep));
-    snprintf(rep->target, sizeof(rep->target), "%s", o->target);
-
-    struct nb_sender_cfg sc = {0};
-    sc.peer = o->addr;
-    sc.peerlen = o->addrlen;
-    sc.mode = o->mode;
-    sc.key = o->key;
-    sc.ssid = o->ssid;
-    sc.timeout = (nb_ns)o->timeout_ms * 1000000;
-    uint32_t nonce = (uint32_t)nb_mono_now();
-    sc.id_nonce = nonce;
-    sc.request_agent = true; /* learn the remote host agent in-band */
-    sc.pad_every = 4;        /* every 4th probe full size: MTU black holes show as loss */
-    d.nonce = nonce;
-    d.res = nb_calloc(o->count, sizeof(*d.res));
-    d.done = nb_calloc(o->count, sizeof(*d.done));
-    d.sender = nb_sender_new(&sc, on_result, &d, err, errlen);
-    if (!d.sender) {
-        free(d.res);
-        free(d.done);
-        return -1;
+    struct nb_diag_report *rep = d->rep;
+    if (!d->finished) { /* the caller ended early: what is in flight is unfinished */
+        d->done = NULL;
+        finish_burst(d);
+        rep->unfinished = nb_sender_outstanding(d->sender);
     }
-    hello(&d, &sc);
-    if (o->local_agent[0]) {
-        snapshot_links(&d, 1, o->local_agent, o->local_agent_port);
-        snapshot_cpu(&d, 1, o->local_agent, o->local_agent_port);
-    }
-    if (d.remote_known) {
-        snapshot_links(&d, 0, d.remote_addr, d.remote_port);
-        snapshot_cpu(&d, 0, d.remote_addr, d.remote_port);
-    }
-    d.times_ok = nb_procstat_read(&d.times_before) == 0;
-    if (o->local_agent[0])
-        vnet_start(&d, &sc, o->stamp_port ? o->stamp_port : NB_STAMP_PORT);
-    ev_io_init(&d.io, on_readable, nb_sender_fd(d.sender), EV_READ);
-    d.io.data = &d;
-    ev_io_start(loop, &d.io);
-    ev_timer_init(&d.pace, on_pace, 0., o->interval_ms / 1000.0);
-    d.pace.data = &d;
-    ev_timer_start(loop, &d.pace);
-    ev_init(&d.deadline, on_deadline);
-    d.deadline.data = &d;
-
-    rep->start = nb_realtime_now();
-    ev_run(loop, 0);
-    rep->end = nb_realtime_now();
-    struct nb_cpu_times times_after; /* this machine's steal over the burst */
-    if (d.times_ok && nb_procstat_read(&times_after) == 0)
-        nb_cpuwin_steal(&d.times_before, &times_after, &rep->cpu_local);
-
-    ev_io_stop(loop, &d.io);
-    ev_timer_stop(loop, &d.pace);
-    ev_timer_stop(loop, &d.deadline);
-    rep->pad_size = nb_sender_padded_size(d.sender);
-    const struct nb_sender_stats *st = nb_sender_stats(d.sender);
+    rep->pad_size = nb_sender_padded_size(d->sender);
+    const struct nb_sender_stats *st = nb_sender_stats(d->sender);
     rep->sent = st->sent;
     rep->received = st->received;
     rep->lost = st->lost;
@@ -565,17 +732,34 @@ int nb_diagnose_run(struct ev_loop *loop, const struct nb_diag_opts *o, struct n
     rep->bogus = st->bogus;
     for (int i = 0; i < NB_STAMP_E__COUNT; i++)
         rep->malformed += st->malformed[i];
-    summarise_results(&d);
-    vnet_finish(&d);
-    nb_sender_free(d.sender);
-    decompose(&d);
-    free(d.res);
-    free(d.done);
-    free(d.links_before[0]);
-    free(d.links_before[1]);
-    free(d.cpu_before[0].th);
-    free(d.cpu_before[1].th);
+    summarise_results(d);
+    vnet_finish(d);
+    nb_sender_free(d->sender);
+    decompose(d);
+    free(d->res);
+    free(d->fin);
+    free(d->links_before[0]);
+    free(d->links_before[1]);
+    free(d->cpu_before[0].th);
+    free(d->cpu_before[1].th);
     judge(rep);
+    free(d);
+}
+
+static void on_done_break(void *arg)
+{
+    ev_break(arg, EVBREAK_ALL);
+}
+
+int nb_diagnose_run(struct ev_loop *loop, const struct nb_diag_opts *o, struct nb_diag_report *rep,
+                    char *err, size_t errlen)
+{
+    struct nb_diag *d = nb_diag_new(loop, o, rep, err, errlen);
+    if (!d)
+        return -1;
+    nb_diag_start(d, on_done_break, loop);
+    ev_run(loop, 0);
+    nb_diag_finish(d);
     return 0;
 }
 
@@ -637,12 +821,16 @@ void nb_diagnose_print(const struct nb_diag_report *rep, FILE *out)
 {
     fprintf(out, "netblame diagnose %s: %.2f s, STAMP probes\n", rep->target,
             (double)(rep->end - rep->start) / 1e9);
+    uint64_t finished = rep->sent - rep->unfinished;
     fprintf(out,
             "  sent %llu  received %llu  lost %llu (%.1f%%)  duplicates %llu  reordered %llu\n",
             (unsigned long long)rep->sent, (unsigned long long)rep->received,
             (unsigned long long)rep->lost,
-            rep->sent ? 100.0 * (double)rep->lost / (double)rep->sent : 0.0,
+            finished ? 100.0 * (double)rep->lost / (double)finished : 0.0,
             (unsigned long long)rep->duplicates, (unsigned long long)rep->reordered);
+    if (rep->unfinished || rep->overdue)
+        fprintf(out, "  at the deadline: %llu in flight (not counted), %llu overdue (lost)\n",
+                (unsigned long long)rep->unfinished, (unsigned long long)rep->overdue);
     if (rep->send_errors || rep->icmp_errors || rep->malformed || rep->bogus || rep->late)
         fprintf(out,
                 "  send errors %llu  ICMP errors %llu  malformed %llu  bogus %llu  late %llu\n",
@@ -658,10 +846,12 @@ void nb_diagnose_print(const struct nb_diag_report *rep, FILE *out)
     if (rep->fabric_present) { /* the host agent's window: quantiles only */
         const struct nb_cls_family *f = &rep->fabric;
         if (f->rtt.known)
-            fprintf(out, "  %-12s %9s %9.1f %9.1f %9.1f %9s   (local host agent's, over the"
-                         " burst's span; %llu/%llu lost)\n",
+            fprintf(out,
+                    "  %-12s %9s %9.1f %9.1f %9.1f %9s   (local host agent's, over the"
+                    " burst's span; %llu/%llu lost, %llu of them overdue)\n",
                     "fabric rtt", "-", f->rtt.p50 / 1e3, f->rtt.p90 / 1e3, f->rtt.p99 / 1e3, "-",
-                    (unsigned long long)f->lost, (unsigned long long)f->probes);
+                    (unsigned long long)f->lost, (unsigned long long)f->probes,
+                    (unsigned long long)f->overdue);
         else
             fprintf(out, "  %-12s   no reply to the local host agent's %llu fabric probes\n",
                     "fabric rtt", (unsigned long long)f->probes);
@@ -734,13 +924,22 @@ cJSON *nb_diagnose_json(const struct nb_diag_report *rep, const struct nb_verdic
     cJSON *ev = cJSON_GetObjectItemCaseSensitive(root, "evidence");
     for (size_t i = 0; ev && i < rep->nevidence; i++)
         cJSON_AddItemToArray(ev, cJSON_CreateString(rep->evidence[i]));
+    cJSON_AddItemToObject(root, "probes", nb_diagnose_probes_json(rep));
+    return root;
+}
 
-    cJSON *p = cJSON_AddObjectToObject(root, "probes");
+cJSON *nb_diagnose_probes_json(const struct nb_diag_report *rep)
+{
+    cJSON *p = cJSON_CreateObject();
+    uint64_t finished = rep->sent - rep->unfinished;
     cJSON_AddStringToObject(p, "family", "stamp");
+    cJSON_AddStringToObject(p, "target", rep->target);
     cJSON_AddNumberToObject(p, "sent", (double)rep->sent);
     cJSON_AddNumberToObject(p, "received", (double)rep->received);
     cJSON_AddNumberToObject(p, "lost", (double)rep->lost);
-    cJSON_AddNumberToObject(p, "loss", rep->sent ? (double)rep->lost / (double)rep->sent : 0);
+    cJSON_AddNumberToObject(p, "loss", finished ? (double)rep->lost / (double)finished : 0);
+    cJSON_AddNumberToObject(p, "unfinished", (double)rep->unfinished);
+    cJSON_AddNumberToObject(p, "overdue", (double)rep->overdue);
     cJSON_AddNumberToObject(p, "duplicates", (double)rep->duplicates);
     cJSON_AddNumberToObject(p, "reordered", (double)rep->reordered);
     cJSON_AddNumberToObject(p, "late", (double)rep->late);
@@ -758,6 +957,7 @@ cJSON *nb_diagnose_json(const struct nb_diag_report *rep, const struct nb_verdic
         cJSON *fb = cJSON_AddObjectToObject(p, "fabric");
         cJSON_AddNumberToObject(fb, "sent", (double)f->probes);
         cJSON_AddNumberToObject(fb, "lost", (double)f->lost);
+        cJSON_AddNumberToObject(fb, "overdue", (double)f->overdue); /* of lost: still in flight */
         if (f->rtt.known) {
             cJSON *q = cJSON_AddObjectToObject(fb, "rtt_us");
             cJSON_AddNumberToObject(q, "p50", f->rtt.p50 / 1e3);
@@ -790,5 +990,5 @@ cJSON *nb_diagnose_json(const struct nb_diag_report *rep, const struct nb_verdic
     cJSON_AddNumberToObject(tsrc, "send_user", rep->t1_user);
     cJSON_AddNumberToObject(tsrc, "receive_kernel", rep->t4_kernel);
     cJSON_AddNumberToObject(tsrc, "receive_user", rep->t4_user);
-    return root;
+    return p;
 }

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "buf.h"
+#include "diagrun.h"
 #include "netblame/ntp.h"
 #include "netblame/addr.h"
 #include "netblame/quantile.h"
@@ -32,6 +33,9 @@ struct nb_diag_opts {
     char local_agent[64];
     uint16_t local_agent_port;
     uint16_t stamp_port;        /* the agents' STAMP port; 0: NB_STAMP_PORT */
+    struct nb_diag_run *run;    /* the diagnosis this burst is part of (required) */
+    const struct nb_hello *hello; /* the hello already done toward ADDR; NULL: do one */
+    bool no_settle;               /* the caller checks the verdict (an app diagnosis) */
 };
 
 /* Exit statuses of DESIGN §5. */
@@ -44,6 +48,10 @@ struct nb_diag_report {
     char target[128];
     nb_ns start, end;           /* realtime window */
     uint64_t sent, received, lost, duplicates, reordered, late;
+    uint64_t unfinished; /* sent, but neither answered nor overdue when the
+                            deadline cut the burst: not counted either way */
+    uint64_t overdue;    /* of lost: unanswered past their expected reply at
+                            the deadline (nb_overdue_age), before their timeout */
     uint64_t send_errors, icmp_errors, malformed, bogus;
     struct nb_summary rtt;      /* ns */
     struct nb_summary hold;     /* ns */
@@ -82,12 +90,6 @@ struct nb_diag_report {
 struct nb_sender_cfg;
 struct cJSON;
 
-/* Send one STAMP probe per BASE (its own session, asking for the host-agent
- * TLV) and wait up to TIMEOUT_MS on LOOP for the reply: true, with the
- * reflector's host agent in ADDR (numeric) and *PORT, if it announced one. */
-bool nb_diag_learn_agent(struct ev_loop *loop, const struct nb_sender_cfg *base,
-                         unsigned timeout_ms, char *addr, size_t addrlen, uint16_t *port);
-
 /* The per-segment waterfall W as a table (agents: "addr:port" or NULL if they
  * did not answer; MISSED: sightings evicted before they were read). */
 void nb_waterfall_print(const struct nb_waterfall *w, const char *local_agent,
@@ -99,14 +101,36 @@ void nb_waterfall_print(const struct nb_waterfall *w, const char *local_agent,
 struct cJSON *nb_host_agents_json(const char *local, const char *remote, bool local_ok,
                                   bool remote_ok, uint64_t missed);
 
-/* Run the burst on LOOP (a private loop: it is run until the burst is done).
- * Returns 0 and fills *REP, or -1 with a message in ERR (socket failure). */
+/* A STAMP burst that shares its loop (an app diagnosis runs one beside its
+ * app probes), in steps: nb_diag_new (the hello unless O->hello, the link
+ * counters before), nb_diag_start (paced probes, and the vnet side-burst),
+ * then the loop runs until DONE is called (every probe finished, or the
+ * deadline), nb_diag_finish (figures, the decomposition from the host
+ * agents, bounded by the deadline; frees D). O and REP must outlive D. */
+struct nb_diag;
+struct nb_diag *nb_diag_new(struct ev_loop *loop, const struct nb_diag_opts *o,
+                            struct nb_diag_report *rep, char *err, size_t errlen);
+void nb_diag_start(struct nb_diag *d, void (*done)(void *arg), void *arg);
+/* No more probes (the caller's verdict is settled): DONE once those in
+ * flight are answered or lost. */
+void nb_diag_stop(struct nb_diag *d);
+/* The burst so far, end to end, as the classifier's path (and vnet) input
+ * in *IN (not cleared): finished probes, and those in flight past their
+ * expected reply counted lost. For early-stop checks. */
+void nb_diag_partial(const struct nb_diag *d, struct nb_cls_input *in);
+void nb_diag_finish(struct nb_diag *d);
+
+/* The whole STAMP diagnosis on LOOP (a private loop): the steps above, with
+ * its own early-stop checks. Returns 0 and fills *REP, or -1 with a message
+ * in ERR (socket failure). */
 int nb_diagnose_run(struct ev_loop *loop, const struct nb_diag_opts *o, struct nb_diag_report *rep,
                     char *err, size_t errlen);
 /* The measurement as text: counts, round trip, the waterfall. */
 void nb_diagnose_print(const struct nb_diag_report *rep, FILE *out);
 /* The measured sentences (figures behind a verdict), as a list. */
 void nb_diagnose_print_notes(const struct nb_diag_report *rep, FILE *out);
+/* The burst's figures as the "probes" object of the JSON report. */
+struct cJSON *nb_diagnose_probes_json(const struct nb_diag_report *rep);
 /* The report as JSON (schema netblame.verdict/v1 plus a "probes" summary;
  * the caller prints and frees it). */
 struct cJSON *nb_diagnose_json(const struct nb_diag_report *rep, const struct nb_verdict *v);

@@ -66,8 +66,15 @@ static cJSON *app_json(const void *rep, const struct nb_verdict *v)
 
 static void app_text(const void *rep, const struct nb_verdict *v, FILE *out)
 {
-    nb_appdiag_print(rep, out);
+    const struct nb_appdiag_report *r = rep;
+    nb_appdiag_print(r, out);
+    if (r->have_stamp) {
+        fprintf(out, "\n");
+        nb_diagnose_print(&r->stamp, out);
+    }
     nb_verdict_print(v, out);
+    if (r->have_stamp)
+        nb_diagnose_print_notes(&r->stamp, out);
 }
 
 static cJSON *diag_json(const void *rep, const struct nb_verdict *v)
@@ -140,7 +147,8 @@ static bool match_target(const struct nb_config *cfg, const char *target, bool i
 /* With the config CFG loaded: ask the local netblamed (CFG's control API)
  * for the baseline of the configured target TARGET corresponds to. */
 static void daemon_baseline(const struct nb_config *cfg, const char *target, bool is_app,
-                            const struct sockaddr_storage *addr, struct judged *j)
+                            const struct sockaddr_storage *addr, struct judged *j,
+                            struct nb_diag_run *run)
 {
     if (!match_target(cfg, target, is_app, addr, j))
         return;
@@ -151,8 +159,12 @@ static void daemon_baseline(const struct nb_config *cfg, const char *target, boo
     snprintf(j->daemon, sizeof(j->daemon), strchr(api, ':') ? "[%s]:%u" : "%s:%u", api,
              cfg->api_port);
     char err[300];
-    int rc = nb_agent_fetch_baseline(api, cfg->api_port, j->target, is_app, NB_DAEMON_TIMEOUT_MS,
-                                     &j->base, err, sizeof(err));
+    long ms = nb_diag_fetch_ms(run, NB_DAEMON_TIMEOUT_MS, "netblamed's baseline");
+    int rc = ms ? nb_agent_fetch_baseline(api, cfg->api_port, j->target, is_app, ms, &j->base, err,
+                                          sizeof(err))
+                : -1;
+    if (!ms)
+        snprintf(err, sizeof(err), "not asked: the deadline");
     if (rc < 0) {
         snprintf(j->note, sizeof(j->note), "judged against absolute floors: %s", err);
         return;
@@ -194,17 +206,28 @@ static cJSON *judged_json(const struct judged *j)
 
 /* The end of every diagnose: classify window IN against what J says with
  * thresholds TH (NULL: the defaults), append it to RECORD_PATH (if set),
- * print REP around the verdict, and return the exit status. */
+ * print REP around the verdict with how the diagnosis RUN ended, and return
+ * the exit status. An inconclusive verdict of a diagnosis the deadline cut
+ * short says so first in its reason. */
 static int conclude(const struct nb_cls_input *in, const struct judged *j,
                     const struct nb_cls_thresholds *th, const char *record_path, int json,
-                    report_json_fn to_json, report_text_fn to_text, const void *rep)
+                    report_json_fn to_json, report_text_fn to_text, const void *rep,
+                    struct nb_diag_run *run)
 {
     struct nb_verdict *v = nb_calloc(1, sizeof(*v));
     nb_classify(in, j->used ? &j->base : NULL, th, v);
+    if (v->layer == NB_LAYER_INCONCLUSIVE && run->stop == NB_STOP_DEADLINE) {
+        char why[NB_CLS_TEXTSIZ];
+        snprintf(why, sizeof(why), "%s", v->reason);
+        snprintf(v->reason, sizeof(v->reason), "stopped at the %.1f s deadline (%.60s): %.150s",
+                 run->deadline_ms / 1e3, run->cut, why);
+    }
     int ret = record(record_path, in) < 0 ? NB_EXIT_USAGE : nb_verdict_exit(v);
+    run->ended = nb_realtime_now();
     if (json) {
         cJSON *root = to_json(rep, v);
         cJSON_AddItemToObject(root, "baseline", judged_json(j));
+        cJSON_AddItemToObject(root, "diagnosis", nb_diag_run_json(run));
         char *s = cJSON_Print(root);
         printf("%s\n", s);
         free(s);
@@ -212,6 +235,7 @@ static int conclude(const struct nb_cls_input *in, const struct judged *j,
     } else {
         to_text(rep, v, stdout);
         printf("\n  note: %s\n", j->note);
+        nb_diag_run_print(run, stdout);
     }
     free(v);
     return ret;
@@ -229,9 +253,14 @@ static void diagnose_usage(FILE *out)
             "  --expect-body S     app: a substring the body must contain\n"
             "  --send S --expect S tcp:// targets: the line to send, the reply's expected prefix\n"
             "  --json              print the verdict as JSON (schema netblame.verdict/v1)\n"
-            "  --count N           probes to send (default 100)\n"
+            "  --count N           probes to send, all of them (default 100, app 10; without\n"
+            "                      it the diagnosis stops early once its verdict is settled)\n"
             "  --interval MS       between probes (default 10)\n"
-            "  --timeout MS        a probe unanswered this long is lost (default 1000)\n"
+            "  --timeout MS        a probe unanswered this long is lost (default 1000; app\n"
+            "                      probes: the whole probe, default 5000)\n"
+            "  --deadline MS       the whole diagnosis ends by then, with what it has\n"
+            "                      (default 5000; 0: none); it stops earlier once its\n"
+            "                      verdict is settled\n"
             "  --config FILE       take STAMP authentication (key, SSID), the classifier's\n"
             "                      thresholds and, for a guest, its host agent from a\n"
             "                      netblamed config, and judge against the baseline that\n"
@@ -270,6 +299,7 @@ static int cmd_diagnose(int argc, char **argv)
                                          {"expect", required_argument, 0, 'E'},
                                          {"record", required_argument, 0, 'R'},
                                          {"no-baseline", no_argument, 0, 'N'},
+                                         {"deadline", required_argument, 0, 'D'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     struct nb_diag_opts o = {.count = 100, .interval_ms = 10, .timeout_ms = 1000};
@@ -277,7 +307,8 @@ static int cmd_diagnose(int argc, char **argv)
     const char *cfgpath = NULL, *local_agent = NULL, *record_path = NULL;
     struct nb_app_target app = {0};
     bool count_set = false, interval_set = false, timeout_set = false, no_baseline = false;
-    while ((c = getopt_long(argc, argv, "jn:i:t:c:L:S:B:W:E:R:h", opts, NULL)) != -1) {
+    unsigned deadline_ms = NB_DIAG_DEADLINE_MS;
+    while ((c = getopt_long(argc, argv, "jn:i:t:c:L:S:B:W:E:R:D:h", opts, NULL)) != -1) {
         switch (c) {
         case 'j':
             json = 1;
@@ -318,6 +349,9 @@ static int cmd_diagnose(int argc, char **argv)
         case 'N':
             no_baseline = true;
             break;
+        case 'D':
+            deadline_ms = parse_uint("--deadline", optarg, 0, 3600000);
+            break;
         case 'h':
             diagnose_usage(stdout);
             return 0;
@@ -331,6 +365,11 @@ static int cmd_diagnose(int argc, char **argv)
         return NB_EXIT_USAGE;
     }
     const char *target = argv[optind];
+    /* the deadline bounds everything from here: the baseline asked of
+     * netblamed, the hello, the bursts, the fetches from the host agents */
+    struct nb_diag_run run = {.deadline_ms = deadline_ms, .started = nb_realtime_now()};
+    if (deadline_ms)
+        run.deadline = nb_mono_now() + (nb_ns)deadline_ms * 1000000;
     bool is_app = strstr(target, "://") != NULL;
     if (!is_app && (strlen(target) >= sizeof(o.target) ||
                     nb_addr_parse_hostport(target, 862, &o.addr, &o.addrlen) < 0)) {
@@ -366,7 +405,7 @@ static int cmd_diagnose(int argc, char **argv)
         cls = cfg.cls;
         th = &cls;
         if (!no_baseline)
-            daemon_baseline(&cfg, target, is_app, &o.addr, &j);
+            daemon_baseline(&cfg, target, is_app, &o.addr, &j, &run);
         nb_config_free(&cfg);
     }
     if (local_agent) {
@@ -395,6 +434,8 @@ static int cmd_diagnose(int argc, char **argv)
         ports.next = (uint16_t)(ports.first + (uint64_t)nb_mono_now() / 1000 %
                                                  ((unsigned)ports.last - ports.first + 1));
         app.ports = &ports;
+        run.th = th;
+        run.base = j.used ? &j.base : NULL;
         struct nb_appdiag_opts ao = {.t = &app,
                                      .url = target,
                                      .count = count_set ? o.count : 10,
@@ -403,7 +444,9 @@ static int cmd_diagnose(int argc, char **argv)
                                      .mode = o.mode,
                                      .key = o.key,
                                      .ssid = o.ssid,
-                                     .stamp_port = stamp_port};
+                                     .stamp_port = stamp_port,
+                                     .run = &run,
+                                     .no_settle = count_set};
         memcpy(ao.local_agent, o.local_agent, sizeof(ao.local_agent));
         struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
         struct nb_appdiag_report *rep = nb_calloc(1, sizeof(*rep));
@@ -416,13 +459,19 @@ static int cmd_diagnose(int argc, char **argv)
         }
         struct nb_cls_input *in = nb_calloc(1, sizeof(*in));
         nb_window_from_app(rep, in);
-        rc = conclude(in, &j, th, record_path, json, app_json, app_text, rep);
+        if (rep->have_stamp)
+            nb_window_add_diag(&rep->stamp, in); /* the network toward the server */
+        rc = conclude(in, &j, th, record_path, json, app_json, app_text, rep, &run);
         free(in);
         free(rep);
         return rc;
     }
     snprintf(o.target, sizeof(o.target), "%s", target);
     o.stamp_port = stamp_port;
+    o.run = &run;
+    o.no_settle = count_set; /* the user asked for that many */
+    run.th = th;
+    run.base = j.used ? &j.base : NULL;
     struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
     struct nb_diag_report *rep = nb_calloc(1, sizeof(*rep));
     char err[512];
@@ -435,7 +484,7 @@ static int cmd_diagnose(int argc, char **argv)
     }
     struct nb_cls_input *in = nb_calloc(1, sizeof(*in));
     nb_window_from_diag(rep, in);
-    rc = conclude(in, &j, th, record_path, json, diag_json, diag_text, rep);
+    rc = conclude(in, &j, th, record_path, json, diag_json, diag_text, rep, &run);
     free(in);
     free(rep);
     return rc;

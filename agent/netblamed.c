@@ -119,7 +119,7 @@ static void h_windows(void *arg, const struct nb_api_req *req, struct nb_api_res
 {
     struct daemon *d = arg;
     resp->content_type = "application/x-ndjson";
-    nb_verdicts_windows(d->verdicts, req, resp);
+    nb_verdicts_windows(d->verdicts, nb_engine_overdue, d->engine, req, resp);
 }
 
 /* GET /v1/baselines?target=NAME[&kind=peer|app]: the figures of the

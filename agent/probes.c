@@ -133,6 +133,7 @@ static int start_peer(struct nb_engine *e, struct peer *p, const struct nb_confi
     sc.timeout = (nb_ns)pc->timeout_ms * 1000000;
     sc.id_nonce = (uint32_t)(e->pace.rng >> 32) ^ (uint32_t)(p - e->peers);
     sc.request_agent = pc->family == NB_FAMILY_PATH;
+    sc.pad_every = pc->full_size_every; /* an MTU black hole is loss of exactly these */
     p->sender = nb_sender_new(&sc, on_result, p, err, errlen);
     if (!p->sender)
         return -1;
@@ -236,6 +237,17 @@ void nb_engine_free(struct nb_engine *e)
         nb_reflector_free(e->reflector);
     }
     free(e);
+}
+
+unsigned nb_engine_overdue(const void *arg, const char *name, nb_ns age, nb_ns since_rt,
+                           unsigned *full)
+{
+    const struct nb_engine *e = arg;
+    *full = 0;
+    for (size_t i = 0; e && i < e->npeers; i++)
+        if (strcmp(e->peers[i].cfg.name, name) == 0)
+            return nb_sender_overdue(e->peers[i].sender, nb_mono_now(), age, since_rt, full);
+    return 0;
 }
 
 /* One counter family with a sample per peer. */

@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "netblame/ntp.h"
 
 struct nb_engine;
 
@@ -21,6 +22,11 @@ void nb_engine_free(struct nb_engine *e);
 struct nb_verdicts;
 /* Feed every finished probe to V (NULL: none). */
 void nb_engine_set_verdicts(struct nb_engine *e, struct nb_verdicts *v);
+/* Probes of peer NAME sent at or after realtime SINCE_RT and unanswered AGE
+ * after their send (*FULL: of them, full-size); 0 for an unknown name. E is
+ * a const struct nb_engine * (the shape of nb_overdue_fn, verdicts.h). */
+unsigned nb_engine_overdue(const void *e, const char *name, nb_ns age, nb_ns since_rt,
+                           unsigned *full);
 /* Append this engine's metric families in Prometheus text format. */
 void nb_engine_render_metrics(const struct nb_engine *e, struct nb_buf *b);
 

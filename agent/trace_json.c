@@ -57,12 +57,22 @@ static cJSON *wf_json(const struct nb_waterfall *w)
     return o;
 }
 
+/* A count member that older traces lack: written only when not 0. */
+static void add_opt(cJSON *o, const char *k, uint64_t v)
+{
+    if (v)
+        add_u64(o, k, v);
+}
+
 static cJSON *family_json(const struct nb_cls_family *f)
 {
     cJSON *o = cJSON_CreateObject();
     add_u64(o, "probes", f->probes);
     add_u64(o, "lost", f->lost);
     cJSON_AddItemToObject(o, "rtt", rtt_json(&f->rtt));
+    add_opt(o, "full_probes", f->full_probes);
+    add_opt(o, "full_lost", f->full_lost);
+    add_opt(o, "overdue", f->overdue);
     return o;
 }
 
@@ -124,6 +134,8 @@ void nb_trace_render(const struct nb_cls_input *in, struct nb_buf *b)
         cJSON_AddStringToObject(o, "reflector", refl_names[p->reflector <= NB_REFL_STAMP ? p->reflector : 0]);
         cJSON_AddItemToObject(o, "rtt", rtt_json(&p->rtt));
         cJSON_AddItemToObject(o, "waterfall", wf_json(&p->wf));
+        add_opt(o, "full_probes", p->full_probes);
+        add_opt(o, "full_lost", p->full_lost);
     }
     if (in->vnet.present)
         cJSON_AddItemToObject(r, "vnet", family_json(&in->vnet));
@@ -148,6 +160,17 @@ void nb_trace_render(const struct nb_cls_input *in, struct nb_buf *b)
             cJSON_AddNullToObject(o, "handshake");
         cJSON_AddBoolToObject(o, "hs_local_agent", a->hs_local_agent);
         cJSON_AddBoolToObject(o, "hs_remote_agent", a->hs_remote_agent);
+        if (a->have_server && a->server_n) {
+            add_u64(o, "server_n", a->server_n);
+            cJSON_AddNumberToObject(o, "server_p25", a->server_p25);
+        }
+        if (a->have_resolve) {
+            add_u64(o, "resolved", a->resolved);
+            cJSON_AddNumberToObject(o, "resolve_p50", a->resolve_p50);
+            cJSON_AddNumberToObject(o, "resolve_p25", a->resolve_p25);
+        }
+        add_opt(o, "retrans", a->retrans);
+        add_opt(o, "syn_retrans", a->syn_retrans);
     }
     cJSON *links = cJSON_AddArrayToObject(r, "links");
     for (size_t i = 0; i < in->nlinks && i < NB_CLS_MAX_LINKS; i++) {
@@ -228,6 +251,25 @@ static int count(struct px *x, const cJSON *o, const char *path, const char *k, 
         v->valuedouble != floor(v->valuedouble))
         return bad(x, p, "not a count (a whole number >= 0)");
     *out = (uint64_t)v->valuedouble;
+    return 0;
+}
+
+/* A count member that older traces lack: absent is 0. */
+static int opt_count(struct px *x, const cJSON *o, const char *path, const char *k, uint64_t *out)
+{
+    *out = 0;
+    return get(o, k) ? count(x, o, path, k, out) : 0;
+}
+
+/* The full-size part of PROBES/LOST (nb_cls_path, nb_cls_family). */
+static int full_parse(struct px *x, const cJSON *v, const char *path, uint64_t probes,
+                      uint64_t lost, uint64_t *full, uint64_t *full_lost)
+{
+    if (opt_count(x, v, path, "full_probes", full) < 0 ||
+        opt_count(x, v, path, "full_lost", full_lost) < 0)
+        return -1;
+    if (*full > probes || *full_lost > *full || *full_lost > lost)
+        return bad(x, path, "full_probes/full_lost exceed probes/lost");
     return 0;
 }
 
@@ -362,12 +404,16 @@ static int wf_parse(struct px *x, const cJSON *v, const char *path, struct nb_wa
 
 static int family_parse(struct px *x, const cJSON *v, const char *path, struct nb_cls_family *f)
 {
-    static const char *const keys[] = {"probes", "lost", "rtt", NULL};
+    static const char *const keys[] = {"probes",    "lost",    "rtt", "full_probes",
+                                       "full_lost", "overdue", NULL};
     if (only(x, v, path, keys) < 0 || count(x, v, path, "probes", &f->probes) < 0 ||
-        count(x, v, path, "lost", &f->lost) < 0 || rtt_parse(x, v, path, &f->rtt) < 0)
+        count(x, v, path, "lost", &f->lost) < 0 || rtt_parse(x, v, path, &f->rtt) < 0 ||
+        opt_count(x, v, path, "overdue", &f->overdue) < 0)
         return -1;
-    if (f->lost > f->probes)
-        return bad(x, path, "more lost than probes");
+    if (f->lost > f->probes || f->overdue > f->lost)
+        return bad(x, path, "more lost than probes, or overdue than lost");
+    if (full_parse(x, v, path, f->probes, f->lost, &f->full_probes, &f->full_lost) < 0)
+        return -1;
     f->present = true;
     return 0;
 }
@@ -375,7 +421,8 @@ static int family_parse(struct px *x, const cJSON *v, const char *path, struct n
 static int path_parse(struct px *x, const cJSON *v, struct nb_cls_path *p)
 {
     static const char *const keys[] = {"local_agent", "remote_agent", "remote_agent_known",
-                                       "reflector",   "rtt",          "waterfall", NULL};
+                                       "reflector",   "rtt",          "waterfall",
+                                       "full_probes", "full_lost",    NULL};
     unsigned refl;
     if (only(x, v, "path", keys) < 0 || boolean(x, v, "path", "local_agent", &p->local_agent) < 0 ||
         boolean(x, v, "path", "remote_agent", &p->remote_agent) < 0 ||
@@ -387,7 +434,8 @@ static int path_parse(struct px *x, const cJSON *v, struct nb_cls_path *p)
     const cJSON *w = get(v, "waterfall");
     if (!w)
         return bad(x, "path.waterfall", "missing");
-    if (wf_parse(x, w, "path.waterfall", &p->wf) < 0)
+    if (wf_parse(x, w, "path.waterfall", &p->wf) < 0 ||
+        full_parse(x, v, "path", p->wf.probes, p->wf.lost, &p->full_probes, &p->full_lost) < 0)
         return -1;
     p->present = true;
     return 0;
@@ -395,10 +443,11 @@ static int path_parse(struct px *x, const cJSON *v, struct nb_cls_path *p)
 
 static int app_parse(struct px *x, const cJSON *v, struct nb_cls_app *a)
 {
-    static const char *const keys[] = {"probes",      "ok",          "fail",
-                                       "timeout_established", "http_status", "connect_p50",
-                                       "server_p50",  "handshake",   "hs_local_agent",
-                                       "hs_remote_agent", NULL};
+    static const char *const keys[] = {
+        "probes",      "ok",          "fail",      "timeout_established", "http_status",
+        "connect_p50", "server_p50",  "handshake", "hs_local_agent",      "hs_remote_agent",
+        "server_n",    "server_p25",  "resolved",  "resolve_p50",         "resolve_p25",
+        "retrans",     "syn_retrans", NULL};
     uint64_t st;
     if (only(x, v, "app", keys) < 0 || count(x, v, "app", "probes", &a->probes) < 0 ||
         count(x, v, "app", "ok", &a->ok) < 0 ||
@@ -411,6 +460,23 @@ static int app_parse(struct px *x, const cJSON *v, struct nb_cls_app *a)
         return -1;
     if (st != 0 && (st < 100 || st > 599))
         return bad(x, "app.http_status", "not an HTTP status (or 0)");
+    if (opt_count(x, v, "app", "server_n", &a->server_n) < 0 ||
+        opt_count(x, v, "app", "resolved", &a->resolved) < 0 ||
+        opt_count(x, v, "app", "retrans", &a->retrans) < 0 ||
+        opt_count(x, v, "app", "syn_retrans", &a->syn_retrans) < 0)
+        return -1;
+    bool have_p25;
+    if (a->server_n && nsval(x, v, "app", "server_p25", false, &have_p25, &a->server_p25) < 0)
+        return -1;
+    if (a->resolved &&
+        (nsval(x, v, "app", "resolve_p50", false, &a->have_resolve, &a->resolve_p50) < 0 ||
+         nsval(x, v, "app", "resolve_p25", false, NULL, &a->resolve_p25) < 0))
+        return -1;
+    if (a->server_n > a->probes || (a->server_n && !a->have_server) ||
+        (!a->server_n && get(v, "server_p25")) || a->resolved > a->probes ||
+        (!a->resolved && (get(v, "resolve_p50") || get(v, "resolve_p25"))) ||
+        a->retrans > a->probes || a->syn_retrans > a->retrans)
+        return bad(x, "app", "server_n/resolved/retrans inconsistent with the probes");
     a->http_status = (int)st;
     const cJSON *f = get(v, "fail");
     if (!cJSON_IsObject(f))

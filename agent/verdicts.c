@@ -71,10 +71,7 @@ struct sample {
     nb_ns t;     /* monotonic, when the result came */
     bool lost;   /* STAMP: no reply; app: not ok */
     struct nb_probe_result r;        /* STAMP */
-    uint8_t reason;                  /* app: enum nb_app_reason */
-    bool connected, have_rtt, have_fb;
-    int status;
-    nb_ns syn_rtt, first_byte, connect;
+    struct nb_app_obs app;           /* app */
 };
 
 struct target {
@@ -95,6 +92,7 @@ struct target {
     nb_ns last_named;  /* monotonic: a tick's window last named a layer */
     uint64_t windows;
     char peer[NB_CLS_HOSTSIZ];    /* STAMP peers: the reflector's address (numeric) */
+    unsigned timeout_ms;          /* STAMP peers: their probes' timeout */
     struct nb_cls_input *last;    /* the last window judged (GET /v1/windows) */
     /* path peers: host agents' sightings ([0] the reflector's, [1] ours) */
     struct nb_feed *feed[2];
@@ -198,14 +196,7 @@ void nb_verdicts_app(struct nb_verdicts *v, const char *name, const struct nb_ap
         return;
     struct sample *s = push(t);
     s->lost = r->reason != NB_APP_OK;
-    s->reason = (uint8_t)r->reason;
-    s->connected = r->have[NB_PH_CONNECT];
-    s->have_rtt = r->have_syn_rtt;
-    s->syn_rtt = r->syn_rtt;
-    s->connect = r->t[NB_PH_CONNECT];
-    s->have_fb = r->have[NB_PH_FIRST_BYTE];
-    s->first_byte = r->t[NB_PH_FIRST_BYTE];
-    s->status = r->status;
+    nb_app_obs_from(r, &s->app);
 }
 
 /* The samples of T that came in [SINCE, UNTIL], oldest first, into OUT;
@@ -235,11 +226,15 @@ static void family_input(const struct sample *w, size_t n, struct nb_cls_family 
     size_t k = 0;
     f->present = true;
     f->probes = n;
-    for (size_t i = 0; i < n; i++)
-        if (w[i].lost)
+    for (size_t i = 0; i < n; i++) {
+        f->full_probes += w[i].r.padded;
+        if (w[i].lost) {
             f->lost++;
-        else
+            f->full_lost += w[i].r.padded;
+        } else {
             rtt[k++] = w[i].r.rtt;
+        }
+    }
     summary(rtt, k, &f->rtt);
     free(rtt);
 }
@@ -292,6 +287,8 @@ static void path_input(const struct target *t, struct sample *w, size_t n, nb_ns
     bool netblame = false;
     for (size_t i = 0; i < n; i++) {
         res[i] = w[i].r;
+        p->full_probes += w[i].r.padded;
+        p->full_lost += w[i].r.padded && w[i].lost;
         if (w[i].lost)
             continue;
         rtt[k] = w[i].r.rtt;
@@ -331,35 +328,11 @@ static void path_input(const struct target *t, struct sample *w, size_t n, nb_ns
 
 static void app_input(const struct sample *w, size_t n, struct nb_cls_input *in)
 {
-    struct nb_cls_app *a = &in->app;
-    int64_t *c = nb_calloc(n + 1, sizeof(int64_t)), *srv = nb_calloc(n + 1, sizeof(int64_t));
-    size_t nc = 0, ns = 0;
-    a->present = true;
-    a->probes = n;
-    for (size_t i = 0; i < n; i++) {
-        const struct sample *s = &w[i];
-        if (s->reason == NB_APP_OK)
-            a->ok++;
-        else if (s->reason < NB_APP__COUNT)
-            a->fail[nb_app_fail_of((enum nb_app_reason)s->reason)]++;
-        if (s->reason == NB_APP_TIMEOUT && s->connected)
-            a->timeout_established++;
-        if (s->reason == NB_APP_HTTP_STATUS)
-            a->http_status = s->status;
-        if (s->connected)
-            c[nc++] = s->have_rtt ? s->syn_rtt : s->connect;
-        if (s->have_fb && s->have_rtt)
-            srv[ns++] = s->first_byte - s->syn_rtt;
-    }
-    struct nb_cls_rtt q;
-    summary(c, nc, &q);
-    a->have_connect = q.known;
-    a->connect_p50 = q.p50;
-    summary(srv, ns, &q);
-    a->have_server = q.known;
-    a->server_p50 = q.p50;
-    free(c);
-    free(srv);
+    struct nb_app_obs *o = nb_calloc(n + 1, sizeof(*o));
+    for (size_t i = 0; i < n; i++)
+        o[i] = w[i].app;
+    nb_window_app_fold(o, n, &in->app);
+    free(o);
 }
 
 /* Where T's window ends: now, or for a path peer followed by host agents,
@@ -544,8 +517,10 @@ struct nb_verdicts *nb_verdicts_new(struct ev_loop *loop, struct nb_http *http,
     v->t = nb_calloc(cfg->npeers + cfg->napps + 1, sizeof(*v->t));
     v->win = nb_calloc(RING, sizeof(*v->win));
     v->win2 = nb_calloc(RING, sizeof(*v->win2));
-    for (size_t i = 0; i < cfg->npeers; i++)
+    for (size_t i = 0; i < cfg->npeers; i++) {
         add_target(v, cfg->peers[i].name, cfg->peers[i].host, false, cfg->peers[i].family, old);
+        v->t[v->n - 1].timeout_ms = cfg->peers[i].timeout_ms;
+    }
     for (size_t i = 0; i < cfg->napps; i++)
         add_target(v, cfg->apps[i].name, "", true, NB_FAMILY_PATH, old);
     ev_timer_init(&v->tick, on_tick, 1., 1.);
@@ -649,8 +624,8 @@ void nb_verdicts_api(const struct nb_verdicts *v, const struct nb_api_req *req,
     cJSON_Delete(root);
 }
 
-void nb_verdicts_windows(struct nb_verdicts *v, const struct nb_api_req *req,
-                         struct nb_api_resp *resp)
+void nb_verdicts_windows(struct nb_verdicts *v, nb_overdue_fn overdue, const void *arg,
+                         const struct nb_api_req *req, struct nb_api_resp *resp)
 {
     const char *only = nb_api_query(req, "target"), *secs = nb_api_query(req, "seconds");
     long seconds = 0;
@@ -694,7 +669,21 @@ void nb_verdicts_windows(struct nb_verdicts *v, const struct nb_api_req *req,
             if (x->r.t1 >= rt - span)
                 v->win2[n++] = *x;
         }
-        family_input(v->win2, n, t->family == NB_FAMILY_VNET ? &in->vnet : &in->fabric);
+        struct nb_cls_family *f = t->family == NB_FAMILY_VNET ? &in->vnet : &in->fabric;
+        family_input(v->win2, n, f);
+        /* probes still in flight past their expected reply are lost in all
+         * likelihood: counted so, or a short window would see a loss only
+         * at its timeout (seconds later) */
+        if (overdue) {
+            unsigned full = 0;
+            nb_ns age =
+                nb_overdue_age(f->rtt.known ? f->rtt.p99 : 0, (nb_ns)t->timeout_ms * 1000000);
+            f->overdue = overdue(arg, t->name, age, rt - span, &full);
+            f->probes += f->overdue;
+            f->lost += f->overdue;
+            f->full_probes += full;
+            f->full_lost += full;
+        }
         nb_trace_render(in, &resp->body);
     }
     if (only && !found)

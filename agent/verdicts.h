@@ -55,13 +55,22 @@ const struct nb_baseline *nb_verdicts_baseline(const struct nb_verdicts *v, cons
 void nb_verdicts_api(const struct nb_verdicts *v, const struct nb_api_req *req,
                      struct nb_api_resp *resp);
 
+/* How many probes of STAMP peer NAME, sent at or after realtime SINCE_RT,
+ * are still unanswered AGE after their send (*FULL: of them, full-size). */
+typedef unsigned (*nb_overdue_fn)(const void *arg, const char *name, nb_ns age, nb_ns since_rt,
+                                  unsigned *full);
+
 /* GET /v1/windows[?target=NAME][&seconds=N]: the last window each target
  * was judged on, one netblame.window/v1 line each (trace_json.h; what
  * `netblame replay` reads); with SECONDS (1..10), the vnet and fabric
- * targets' windows over the last N seconds instead, computed now. A
- * vnet/fabric window's remote_host is the peer's address: a guest takes its
- * host agent's fabric window toward the remote host from here. */
-void nb_verdicts_windows(struct nb_verdicts *v, const struct nb_api_req *req,
-                         struct nb_api_resp *resp);
+ * targets' windows over the probes sent in the last N seconds instead,
+ * computed now, where probes still unanswered past their expected reply
+ * (nb_overdue_age(), asked of OVERDUE(ARG, ...) if not NULL) count as lost
+ * (the family's `overdue`), so a short window sees a loss before its
+ * timeout. A vnet/fabric window's remote_host is the peer's address: a
+ * guest takes its host agent's fabric window toward the remote host from
+ * here. */
+void nb_verdicts_windows(struct nb_verdicts *v, nb_overdue_fn overdue, const void *arg,
+                         const struct nb_api_req *req, struct nb_api_resp *resp);
 
 #endif

@@ -79,6 +79,50 @@ static const enum nb_point host_points[2][4] = {
     {NB_PT_HA_TAP_IN, NB_PT_HA_NIC_OUT, NB_PT_HA_NIC_IN, NB_PT_HA_TAP_OUT},
 };
 
+/* Along the four POINTS of one direction, FROM copies having entered it: a
+ * point has seen the handshake while no point so far counted fewer copies
+ * than the one before (SHORT_OF: already short before these). Returns whether
+ * copies went missing. */
+static bool walk(const struct nb_hs_tally *t, struct nb_path_obs *o, const enum nb_point *points,
+                 unsigned from, bool short_of)
+{
+    unsigned prev = from;
+    for (size_t k = 0; k < 4; k++) {
+        enum nb_point p = points[k];
+        if (!o->observable[p])
+            continue;
+        short_of |= t->count[p] < prev || t->count[p] == 0;
+        o->seen[p] = !short_of;
+        prev = t->count[p];
+    }
+    return short_of;
+}
+
+/* A handshake that needed retransmissions (or never completed though a
+ * SYN-ACK reached the guest's tap): a copy went missing somewhere. Along
+ * the path, a point has seen the handshake while it counts as many copies
+ * as the point before it (the SYN's first "point" is the guest, which sent
+ * SYN_SENT copies; the SYN-ACK's is the remote tap, where the server's
+ * copies are counted, or without the remote host agent as many as the
+ * SYNs); the first point short of copies is where they went. A
+ * retransmitted SYN-ACK (its first copy lost) shows as more copies leaving
+ * the remote host than arriving at the local one. If no observed point is
+ * short, the copy went missing beyond the last one (the local virtual
+ * layer, into the guest) — or arrived too late, which no point can tell. */
+static void locate_copies(const struct nb_handshake *h, const struct nb_hs_tally *t,
+                          struct nb_path_obs *o)
+{
+    static const enum nb_point syn[] = {NB_PT_HA_TAP_IN, NB_PT_HA_NIC_OUT, NB_PT_HB_NIC_IN,
+                                        NB_PT_HB_TAP_OUT};
+    static const enum nb_point synack[] = {NB_PT_HB_TAP_IN, NB_PT_HB_NIC_OUT, NB_PT_HA_NIC_IN,
+                                           NB_PT_HA_TAP_OUT};
+    bool short_of = walk(t, o, syn, h->syn_sent, false);
+    /* the copies the server sent, where its host is observed; else as many
+     * as the SYNs (the old rule: a shortfall then lies somewhere between) */
+    walk(t, o, synack, o->observable[NB_PT_HB_TAP_IN] ? t->count[NB_PT_HB_TAP_IN] : h->syn_sent,
+         short_of);
+}
+
 void nb_handshake_obs(const struct nb_handshake *h, const struct nb_hs_tally *t,
                       struct nb_path_obs *o)
 {
@@ -93,17 +137,21 @@ void nb_handshake_obs(const struct nb_handshake *h, const struct nb_hs_tally *t,
     o->observable[NB_PT_B_RX] = o->observable[NB_PT_B_TX] = t->remote_ok;
 
     bool whole = h->established && h->syn_sent <= 1;
-    /* A decomposable handshake is seen where any copy passed (the first
-     * counts); a lost one only where every SYN (and as many SYN-ACKs)
-     * passed, so the first point short of copies is where they went. A
-     * connect that never completed: where any copy got to. */
-    unsigned need = whole || !h->established ? 1 : h->syn_sent;
     for (int side = 0; side < 2; side++)
-        for (int k = 0; ok[side] && k < 4; k++) {
-            enum nb_point p = host_points[side][k];
-            o->seen[p] = t->count[p] >= need;
-            o->t[p] = t->first[p];
-        }
+        for (int k = 0; ok[side] && k < 4; k++)
+            o->t[host_points[side][k]] = t->first[host_points[side][k]];
+    if (whole || !h->established) {
+        /* A decomposable handshake is seen where its copy passed; a connect
+         * that never completed, where any copy got to. */
+        for (int side = 0; side < 2; side++)
+            for (int k = 0; ok[side] && k < 4; k++)
+                o->seen[host_points[side][k]] = t->count[host_points[side][k]] >= 1;
+    }
+    /* A SYN-ACK got to the guest's tap, yet the connect never completed: it
+     * came too late (copies lost before it) or was lost in the last hop.
+     * Copies missing earlier on the way say which. */
+    if ((!whole && h->established) || (!h->established && o->seen[NB_PT_HA_TAP_OUT]))
+        locate_copies(h, t, o);
     bool turned = t->remote_ok && o->seen[NB_PT_HB_TAP_IN] && (!whole || o->seen[NB_PT_HB_TAP_OUT]);
     o->seen[NB_PT_B_RX] = o->seen[NB_PT_B_TX] = turned;
     if (!whole) {

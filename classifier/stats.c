@@ -192,7 +192,7 @@ const char *nb_base_metric_name(enum nb_base_metric m)
         "path.remote_virtual", "path.remote_app", "path.rtt", "vnet.rtt", "fabric.rtt",
         "app.connect", "app.server", "handshake.local_virtual", "handshake.local_switch",
         "handshake.physical", "handshake.remote_switch", "handshake.remote_virtual",
-        "handshake.remote_app"};
+        "handshake.remote_app", "app.resolve"};
     /* clang-format on */
     return (unsigned)m < NB_BM__COUNT ? names[m] : "?";
 }
@@ -265,5 +265,7 @@ unsigned nb_baseline_learn(struct nb_baseline *b, const struct nb_cls_input *in,
         if (a->have_handshake)
             n += learn_waterfall(b, &a->handshake, NB_BM_HS_SEG, th->min_samples);
     }
+    if (a->present && a->have_resolve && a->resolved >= th->min_app_probes)
+        n += push(b, NB_BM_APP_RESOLVE, a->resolve_p50, -1.0);
     return n;
 }

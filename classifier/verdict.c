@@ -63,7 +63,8 @@ const char *nb_seg_source_name(enum nb_seg_source s)
  * virtio path's healthy p99 is 1–2.5 ms, a user-space hop's 2–5 ms; a
  * starved vhost thread holds frames for tens), 1 ms over a learnt p90
  * median (and 6 MADs); a MAD is credited with at least 10 µs; a whole round
- * trip 5 ms / 500 µs; an app's server time 200 ms / 20 ms. Rates: the 99 %
+ * trip 5 ms / 500 µs; an app's server time 200 ms / 20 ms and its
+ * resolve phase (DNS) the same. Rates: the 99 %
  * Wilson lower bound above 1 %, with at least 2 events. A layer is named at
  * confidence 0.5 or more: below it, more likely noise than not. */
 void nb_cls_thresholds_default(struct nb_cls_thresholds *th)
@@ -84,6 +85,8 @@ void nb_cls_thresholds_default(struct nb_cls_thresholds *th)
     th->rtt_excess_ns = 500e3;
     th->server_floor_ns = 200e6;
     th->server_excess_ns = 20e6;
+    th->resolve_floor_ns = 200e6; /* a resolver that answers in a fifth of a second is slow */
+    th->resolve_excess_ns = 20e6;
     th->loss_floor = 0.01;
     th->min_events = 2;
     th->link_only_cap = 0.3;
@@ -570,6 +573,7 @@ void nb_classify(const struct nb_cls_input *in, const struct nb_baseline *base,
                          NB_BM_APP_CONNECT,
                          true, a->ok);
     nb_cls_cross_check(&x);
+    nb_cls_size_check(&x); /* verdict_size.c: full-size vs small probes */
     nb_cls_analyse_app(&x);
     nb_cls_cpu_contention(&x); /* 4b: corroborates virtual candidates: after every rule */
     build_findings(&x);

@@ -7,6 +7,7 @@
  *                    helpers, 5. findings and the verdict, nb_classify()
  *   verdict_links.c  1. link counters
  *   verdict_path.c   2. the vnet and fabric families, 3. segments
+ *   verdict_size.c   3b. full-size against small probes (MTU black holes)
  *   verdict_app.c    4. app
  *   verdict_cpu.c    4b. CPU contention */
 #ifndef NB_VERDICT_INT_H
@@ -147,6 +148,13 @@ void nb_cls_e2e_check(struct ctx *x, const struct nb_seg_verdict *sv, double p50
                       int bm, bool hs,
                       uint64_t n);
 void nb_cls_cross_check(struct ctx *x);
+
+/* 3b. full-size against small probes: an MTU black hole (verdict_size.c) */
+void nb_cls_size_check(struct ctx *x);
+/* Is candidate C (a path loss claim) a loss of full-size probes only that
+ * family F, healthy on its small probes, cannot contradict (it sent no
+ * full-size probe, or lost some too)? */
+bool nb_cls_size_explains(const struct ctx *x, const struct cand *c, const struct nb_cls_family *f);
 
 /* 4. app (verdict_app.c) */
 void nb_cls_analyse_app(struct ctx *x);

@@ -579,17 +579,23 @@ void nb_cls_e2e_check(struct ctx *x, const struct nb_seg_verdict *sv, double p50
  * half the blamed segment's p50: a family below its own (coarser, whole
  * round trip) threshold is not evidence that a smaller delay is absent. A
  * stall claim (by the p90) is compared the same way on the p90s. A loss
- * claim is contradicted by a family that lost nothing significant. */
+ * claim is contradicted by a family whose loss is surely lower: the upper
+ * bound of its interval under the segment's loss rate. */
 static bool family_contradicts(const struct ctx *x, const struct cand *c,
                                const struct nb_cls_family *f)
 {
+    if (nb_cls_size_explains(x, c, f)) /* verdict_size.c: an MTU black hole */
+        return false;
     const struct nb_seg_verdict *sv =
         (c->src & SRC_HS) ? &x->hs[c->segment] : &x->v->seg[c->segment];
     if (sv->slow && !sv->lossy && sv->tail) /* a stall claim: the family's own tail */
         return f->rtt.known && f->rtt.p90 < 0.5 * sv->p90;
     if (sv->slow && !sv->lossy)
         return f->rtt.known && f->rtt.p50 < 0.5 * sv->p50;
-    return true;
+    /* a loss claim: only if the family's own loss is surely below the
+     * segment's (its upper bound under it): a family of a few probes that
+     * lost one or none cannot tell 20 % loss from none */
+    return nb_wilson(f->lost, f->probes, x->th->z).hi < sv->loss;
 }
 
 /* vnet/fabric measured a layer healthy that the path (or handshake) blames. */

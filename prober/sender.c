@@ -332,6 +332,30 @@ void nb_sender_on_readable(struct nb_sender *s)
 
 void nb_sender_expire(struct nb_sender *s, nb_ns now_mono)
 {
-    nb_seqtrack_expire(&s->track, now_mono, s->cfg.timeout, deliver_lost, s);
+    nb_sender_expire_after(s, now_mono, s->cfg.timeout);
+}
+
+void nb_sender_expire_after(struct nb_sender *s, nb_ns now_mono, nb_ns age)
+{
+    nb_seqtrack_expire(&s->track, now_mono, age, deliver_lost, s);
     sync_track_stats(s);
+}
+
+nb_ns nb_overdue_age(double p99, nb_ns timeout)
+{
+    nb_ns age = (nb_ns)(p99 * NB_OVERDUE_FACTOR);
+    if (age < NB_OVERDUE_MIN_NS)
+        age = NB_OVERDUE_MIN_NS;
+    return timeout > 0 && age > timeout ? timeout : age;
+}
+
+static bool padded_seq(const void *arg, uint32_t seq)
+{
+    return is_padded(arg, seq);
+}
+
+unsigned nb_sender_overdue(const struct nb_sender *s, nb_ns now_mono, nb_ns age, nb_ns since_rt,
+                           unsigned *full)
+{
+    return nb_seqtrack_overdue(&s->track, now_mono, age, since_rt, padded_seq, s, full);
 }

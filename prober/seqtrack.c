@@ -131,3 +131,25 @@ uint32_t nb_seqtrack_outstanding(const struct nb_seqtrack *t)
     }
     return n;
 }
+
+unsigned nb_seqtrack_overdue(const struct nb_seqtrack *t, nb_ns now_mono, nb_ns age, nb_ns since_rt,
+                             bool (*sel)(const void *arg, uint32_t seq), const void *arg,
+                             unsigned *nsel)
+{
+    unsigned n = 0, k = 0;
+    for (uint32_t seq = t->tail; seq != t->next_seq; seq++) {
+        const struct nb_probe *p = &t->ring[seq & RING_MASK];
+        if (p->seq != seq || p->state != NB_PROBE_SENT)
+            continue;
+        if (now_mono - p->sent_mono < age)
+            break; /* sent in order: everything after is younger */
+        if (since_rt && p->t1_user < since_rt)
+            continue;
+        n++;
+        if (sel && sel(arg, seq))
+            k++;
+    }
+    if (nsel)
+        *nsel = k;
+    return n;
+}

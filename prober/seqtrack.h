@@ -62,6 +62,12 @@ unsigned nb_seqtrack_expire(struct nb_seqtrack *t, nb_ns now_mono, nb_ns timeout
                             void (*lost_cb)(void *, const struct nb_probe *), void *arg);
 /* Slot with TX key KEY among recent outstanding probes, or NULL. */
 struct nb_probe *nb_seqtrack_by_txkey(struct nb_seqtrack *t, uint32_t key);
+/* Outstanding probes sent at least AGE before NOW_MONO and, when SINCE_RT
+ * is not 0, at or after realtime SINCE_RT (their user-space send time).
+ * *NSEL (may be NULL) gets how many of them SEL(ARG, seq) selects. */
+unsigned nb_seqtrack_overdue(const struct nb_seqtrack *t, nb_ns now_mono, nb_ns age, nb_ns since_rt,
+                             bool (*sel)(const void *arg, uint32_t seq), const void *arg,
+                             unsigned *nsel);
 /* Probes still outstanding. */
 uint32_t nb_seqtrack_outstanding(const struct nb_seqtrack *t);
 

@@ -14,8 +14,9 @@
  *
  * A retransmitted SYN makes the handshake a loss to locate, not a time to
  * split: copies are counted per point, and the handshake counts as seen at a
- * point only if every SYN (and as many SYN-ACKs) passed it, so the first
- * point where copies went missing is where the loss was. */
+ * point only if as many copies passed it as the point before (every SYN the
+ * guest sent; every SYN-ACK the server sent), so the first point where
+ * copies went missing is where the loss was. */
 #ifndef NETBLAME_HANDSHAKE_H
 #define NETBLAME_HANDSHAKE_H
 

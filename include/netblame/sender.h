@@ -81,6 +81,22 @@ int nb_sender_send(struct nb_sender *s, nb_ns now_mono);
 void nb_sender_on_readable(struct nb_sender *s);
 /* Declare timed-out probes lost. */
 void nb_sender_expire(struct nb_sender *s, nb_ns now_mono);
+/* Declare lost now the outstanding probes sent at least AGE ago (a shorter
+ * timeout: a diagnosis that must end, counting overdue probes as lost). */
+void nb_sender_expire_after(struct nb_sender *s, nb_ns now_mono, nb_ns age);
+
+/* When a reply is overdue: NB_OVERDUE_FACTOR × the p99 round trip seen
+ * (P99; 0: none seen yet), at least NB_OVERDUE_MIN_NS, at most TIMEOUT. A
+ * probe unanswered that long is lost in all likelihood, well before its
+ * timeout: a window taken now may count it so. */
+#define NB_OVERDUE_FACTOR 4
+#define NB_OVERDUE_MIN_NS ((nb_ns)100 * 1000000)
+nb_ns nb_overdue_age(double p99, nb_ns timeout);
+/* Outstanding probes sent at least AGE before NOW_MONO (and, when SINCE_RT
+ * is not 0, at or after realtime SINCE_RT): overdue. *FULL (may be NULL)
+ * gets how many of them are full-size. */
+unsigned nb_sender_overdue(const struct nb_sender *s, nb_ns now_mono, nb_ns age, nb_ns since_rt,
+                           unsigned *full);
 /* Probes sent but neither answered nor lost yet. */
 uint32_t nb_sender_outstanding(const struct nb_sender *s);
 const struct nb_sender_stats *nb_sender_stats(const struct nb_sender *s);

@@ -23,7 +23,9 @@
  *     own: tap → virtual on its side, NIC → physical.
  *  2. vnet and fabric families: each measures one layer end to end; a fault
  *     there is a candidate, a healthy one clears its layer in ambiguous spans
- *     and contradicts the path when the path blames that layer.
+ *     and contradicts the path when the path blames that layer (a loss
+ *     claim only if the family's own loss is surely lower: its Wilson upper
+ *     bound under the segment's rate).
  *  3. path (and, failing it, the app handshake's split): per segment, latency
  *     (HOW LATENCY IS JUDGED, below) and localised loss (Wilson lower bound
  *     over the floor) blame the segment's layer and side (THE SIDE, below),
@@ -33,8 +35,25 @@
  *     segment is, are blamed only if one team remains after the families
  *     cleared theirs (or counters single one out); otherwise the window is
  *     inconclusive, naming the observation points that are missing.
- *  4. app: DNS answers and server-side errors are the app's when the network
- *     is healthy; timeouts are the app's only after a completed handshake.
+ *  3b. full-size against small probes: full-size probes lost significantly
+ *     while small ones are not (at least twice their rate) is an MTU black
+ *     hole; said in the evidence and in the summary of the loss finding. A
+ *     vnet/fabric family healthy on its small probes does not contradict
+ *     such a loss if it sent no full-size probe or lost some too.
+ *  4. app: DNS answers and HTTP statuses are the app's whatever the network;
+ *     other server-side errors, timeouts after a completed handshake and a
+ *     slow server time are the app's when the network is healthy. Server
+ *     time is taken over the probes whose TCP retransmitted nothing (TCP_INFO:
+ *     retransmitted SYN or data, segments received out of order); those
+ *     retransmissions are a network symptom: consistent with a network
+ *     finding, else unexplained (inconclusive). With a network finding, a
+ *     slow server is still the app's when the lower quartile of its server
+ *     time (p25) is over the limit: loss delays the probes whose packets were
+ *     lost, a slow backend every probe; so network and app faults at once
+ *     give two findings. A resolve phase (names) whose p50 is over its limit
+ *     (resolve_floor / baseline "app.resolve"; p25 too while the network is
+ *     unhealthy, since a lost query is retried after a timeout) is a DNS
+ *     finding: layer app, no side (the resolver is not the backend).
  *  4b. CPU contention (classifier/verdict_cpu.c), per side: a host whose
  *     thread forwarding this path's tap (QEMU, its vhost-PID worker, a
  *     user-space backend) waited on a run queue at least cpu_wait_share of
@@ -195,6 +214,9 @@ struct nb_cls_path {
     enum nb_reflector_kind reflector;
     struct nb_cls_rtt rtt;  /* end to end over answered probes */
     struct nb_waterfall wf; /* probes, answered, lost, per-segment figures */
+    /* Of wf.probes/wf.lost: the full-size ones (padded to the route MTU,
+     * sent with DF). 0/0: none sent or not known (older traces). */
+    uint64_t full_probes, full_lost;
 };
 
 /* vnet (guest ↔ its host agent: local virtual) or fabric (host ↔ peer host,
@@ -203,6 +225,10 @@ struct nb_cls_family {
     bool present;
     uint64_t probes, lost;
     struct nb_cls_rtt rtt; /* p50 and p99 used */
+    uint64_t full_probes, full_lost; /* of probes/lost: full-size ones (as in nb_cls_path) */
+    /* of lost: still unanswered past their expected reply when the window
+     * was taken (not yet timed out), counted as lost */
+    uint64_t overdue;
 };
 
 /* App probe failure classes (same names as the app prober's reasons). */
@@ -231,7 +257,20 @@ struct nb_cls_app {
     uint64_t timeout_established; /* of fail[NB_AF_TIMEOUT]: failed after connect completed */
     int http_status;              /* an unexpected HTTP status seen, 0 if none */
     bool have_connect, have_server;
-    double connect_p50, server_p50; /* ns; server = first byte − handshake RTT */
+    double connect_p50, server_p50; /* ns; server = first byte − handshake RTT, over the
+                                       probes without retransmissions (below) */
+    uint64_t server_n;              /* probes behind server_p50/p25; 0: not known (older
+                                       traces: the ok probes, p25 unknown) */
+    double server_p25;              /* ns, when server_n > 0 */
+    /* The resolve phase (names only), over the lookups that answered. */
+    bool have_resolve;
+    uint64_t resolved;               /* lookups behind the figures */
+    double resolve_p50, resolve_p25; /* ns */
+    /* TCP retransmissions this guest's kernel saw (TCP_INFO): network time,
+     * never server time. Probes whose connection retransmitted its SYN or
+     * data, or received segments out of order (the server retransmitting);
+     * of them, those whose SYN was retransmitted. */
+    uint64_t retrans, syn_retrans;
     bool have_handshake;
     bool hs_local_agent, hs_remote_agent; /* host agents whose sightings split it */
     struct nb_waterfall handshake;        /* connect split into segments; remote_app unknown */
@@ -289,10 +328,12 @@ enum nb_base_metric {
     NB_BM_APP_CONNECT,
     NB_BM_APP_SERVER,
     NB_BM_HS_SEG, /* + enum nb_segment: the app handshake's split */
-    NB_BM__COUNT = NB_BM_HS_SEG + NB_SEG__COUNT
+    NB_BM_APP_RESOLVE = NB_BM_HS_SEG + NB_SEG__COUNT, /* the resolve phase (names) */
+    NB_BM__COUNT
 };
 /* "path.local_virtual", ..., "path.rtt", "vnet.rtt", "fabric.rtt",
- * "app.connect", "app.server", "handshake.local_virtual", ...; "?" otherwise. */
+ * "app.connect", "app.server", "handshake.local_virtual", ...,
+ * "app.resolve"; "?" otherwise. */
 const char *nb_base_metric_name(enum nb_base_metric m);
 
 /* m[] is what the classifier reads; ring[] is the learning state (a trace
@@ -319,6 +360,8 @@ struct nb_cls_thresholds {
     double rtt_excess_ns;    /* ... over a baseline */
     double server_floor_ns;  /* app server time, no baseline */
     double server_excess_ns; /* ... over a baseline */
+    double resolve_floor_ns; /* an app's resolve phase (DNS), no baseline */
+    double resolve_excess_ns; /* ... over a baseline */
     double loss_floor;       /* a rate (loss, app failure) counts when its Wilson lower
                                 bound exceeds this */
     unsigned min_events;     /* ... and at least this many probes were lost or failed */

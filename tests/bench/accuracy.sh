@@ -39,7 +39,7 @@ matches() {
 }
 
 out=$NB_TMP/runs.tsv
-printf 'scenario\ttruth\tverdict\tconfidence\tseconds\tcorrect\n' | tee "$out"
+printf 'scenario\ttruth\tverdict\tconfidence\tseconds\tcorrect\tstopped\tover_deadline\n' | tee "$out"
 for _ in $(seq "$reps"); do
     for s in "${SCENARIOS[@]}"; do
         IFS='|' read -r name truth kind faults <<<"$s"
@@ -53,8 +53,12 @@ for _ in $(seq "$reps"); do
         conf=$(jq -r '.confidence // 0' "$NB_TMP/diag.json" 2>/dev/null || echo 0)
         ok=no
         matches "$v" "$truth" && ok=yes
-        printf '%s\t%s\t%s\t%s\t%.2f\t%s\n' "$name" "$truth" "$v" "$conf" \
-            "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" "$ok" | tee -a "$out"
+        # how the diagnosis ended, by its own account (elapsed vs --deadline)
+        stop=$(jq -r '.diagnosis.stopped // "?"' "$NB_TMP/diag.json" 2>/dev/null || echo "?")
+        over=$(jq -r '.diagnosis | if .deadline_ms == null then "-" elif .elapsed_ms > .deadline_ms
+                      then "yes" else "no" end' "$NB_TMP/diag.json" 2>/dev/null || echo "?")
+        printf '%s\t%s\t%s\t%s\t%.2f\t%s\t%s\t%s\n' "$name" "$truth" "$v" "$conf" \
+            "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" "$ok" "$stop" "$over" | tee -a "$out"
     done
 done
 
@@ -70,9 +74,11 @@ med=$(awk -F'\t' 'NR > 1 { print $5 }' "$out" | sort -n | awk '{ v[NR] = $1 } EN
 awk -F'\t' -v med="$med" 'NR > 1 {
         if ($2 == "healthy") { h++; if ($3 != "healthy" && $3 != "inconclusive") fb++ }
         else if ($2 !~ /\+/) { s++; if ($6 == "yes") ok++ }
-        else { m++; if ($6 == "yes") mok++ } }
+        else { m++; if ($6 == "yes") mok++ }
+        if ($8 == "yes") od++; if ($7 == "deadline") dl++ }
     END { split(med, t, " ")
           printf "\nsingle-fault accuracy: %d/%d (%.0f%%)\n", ok, s, s ? 100 * ok / s : 0
           printf "two-fault runs with both findings right: %d/%d\n", mok, m
           printf "healthy runs blamed on a layer (false blame): %d/%d\n", fb, h
-          printf "diagnose wall time per run: median %.2f s, max %.2f s\n", t[1], t[2] }' "$out"
+          printf "diagnose wall time per run: median %.2f s, max %.2f s\n", t[1], t[2]
+          printf "diagnoses past their deadline (own elapsed_ms): %d/%d; cut by it: %d\n", od, NR - 1, dl }' "$out"

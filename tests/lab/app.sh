@@ -9,7 +9,8 @@
 lab_up
 URL="http://backend.lab:$LAB_HTTP_PORT/"
 
-app() { lab_exec gA "$NB_BIN/netblame" diagnose "$URL" --json --count "${1:-5}" --interval 10 --timeout 3000 >"$NB_TMP/diag.json" || true; }
+# (a deadline long enough for a silent resolver: c-ares tries it for 3 s)
+app() { lab_exec gA "$NB_BIN/netblame" diagnose "$URL" --json --count "${1:-5}" --interval 10 --timeout 3000 --deadline 15000 >"$NB_TMP/diag.json" || true; }
 reason() { # FAULT... REASON
     local want=${*: -1}
     lab_fault "${@:1:$#-1}"

@@ -25,7 +25,8 @@ app() {
     lab_exec gA "$NB_BIN/netblame" diagnose "$URL" --json --count 20 --interval 20 \
         --config "$NB_TMP/agent-gA.json" >"$NB_TMP/diag.json" || true
 }
-p50() { jq -r --arg s "$1" '.segments[] | select(.name == $s) | .rtt_us.p50' "$2"; }
+# the handshake's own split (the verdict's segments are the STAMP probes')
+p50() { jq -r --arg s "$1" '.app.handshake.segments[] | select(.name == $s) | .rtt_us.p50' "$2"; }
 # app figure (ms in the report) in us: syn_rtt_ms / server_ms
 fig() { jq -r --arg f "$1" '.app[$f].p50 * 1000' "$2"; }
 rise() { awk -v a="$1" -v b="$2" 'BEGIN { print b - a }'; }
@@ -36,8 +37,8 @@ cp "$NB_TMP/diag.json" "$NB_TMP/base.json"
 lab_assert "healthy: every probe ok, both host agents answered" \
     '.app.reasons == {"ok": 20} and .app.handshake.host_agents.local_ok and .app.handshake.host_agents.remote_ok'
 lab_assert "healthy: the five network segments of the handshake measured, remote_app unknown" \
-    '([.segments[] | select(.rtt_us != null) | .name] == ["local_virtual","local_switch","physical","remote_switch","remote_virtual"]) and
-     ([.segments[] | select(.name == "remote_app")][0].rtt_us == null) and .app.handshake.lost == 0'
+    '([.app.handshake.segments[] | select(.rtt_us != null) | .name] == ["local_virtual","local_switch","physical","remote_switch","remote_virtual"]) and
+     ([.app.handshake.segments[] | select(.name == "remote_app")][0].rtt_us == null) and .app.handshake.lost == 0'
 lab_assert "healthy: the SYN round trip and the server time measured for every probe" \
     '.app.syn_rtt_ms.n == 20 and .app.server_ms.n == 20'
 

@@ -34,6 +34,9 @@
  *   status=N    100..599, default 200: HTTP status answered
  *   body=TEXT   default "ok\n": 0..256 bytes of printable ASCII without spaces,
  *               taken literally (no escapes, so no newline unless default)
+ *   body_size=N 0..8192, default 0: when not 0, the body is N bytes instead
+ *               ("x" repeated, a newline last): replies larger than one
+ *               frame, for MTU black holes (small frames pass, these do not)
  *   mode=M      normal  answer requests
  *               reset   read the request, then close with an RST
  *                       (SO_LINGER {1,0}) without answering
@@ -52,7 +55,7 @@
  * A client that does not read its replies is disconnected.
  *   set KEY=VALUE [...]  knobs above; all-or-nothing (a failed re-bind on
  *                        leaving mode=refuse is an error and changes nothing)
- *   clear                back to mode=normal status=200 delay_ms=0 body=ok\n
+ *   clear                back to mode=normal status=200 delay_ms=0 body=ok\n body_size=0
  *   stats                {"accepted":N,"requests":N,"responses":N,"resets":N,
  *                         "held":N,"mode":"M","status":N,"delay_ms":N}
  *                        accepted: connections accepted by both services;
@@ -84,6 +87,7 @@
 
 #define HDR_MAX (16 * 1024)
 #define BODY_MAX 256
+#define BIG_BODY_MAX 8192
 #define SKIP_MAX (1024 * 1024)
 #define HELD_MAX 256
 #define CONN_MAX 900
@@ -100,6 +104,7 @@ struct knobs {
     enum mode mode;
     size_t body_len;
     char body[BODY_MAX];
+    unsigned body_size; /* not 0: a body of this many bytes instead */
 };
 
 struct listener {
@@ -129,7 +134,7 @@ struct conn {
     ev_timer idle, delay;
     size_t in_len, skip, out_len, out_off;
     char in[HDR_MAX];
-    char out[BODY_MAX + 256];
+    char out[BIG_BODY_MAX + 256];
 };
 
 struct ctl {
@@ -360,8 +365,14 @@ static bool request_ready(struct conn *c)
         c->reset = true;
         break;
     default:
-        if (!c->raw)
+        if (!c->raw && knobs.body_size) {
+            static char big[BIG_BODY_MAX];
+            memset(big, 'x', knobs.body_size);
+            big[knobs.body_size - 1] = '\n';
+            build_http(c, knobs.status, big, knobs.body_size);
+        } else if (!c->raw) {
             build_http(c, knobs.status, knobs.body, knobs.body_len);
+        }
     }
     if (knobs.delay_ms == 0)
         return conn_deliver(c);
@@ -718,8 +729,11 @@ static const char *ctl_set(char *args)
                 return "body must be 0..256 bytes of printable ASCII without spaces";
             memcpy(nk.body, val, len);
             nk.body_len = len;
+        } else if (strcmp(key, "body_size") == 0) {
+            if (!parse_uint(val, 0, BIG_BODY_MAX, &nk.body_size))
+                return "body_size must be 0..8192";
         } else {
-            return "unknown key (delay_ms, status, mode, body)";
+            return "unknown key (delay_ms, status, mode, body, body_size)";
         }
     }
     return knobs_apply(&nk);

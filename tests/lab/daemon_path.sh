@@ -89,6 +89,18 @@ stall_side local local_virtual local tx
 stall_side remote remote_virtual remote rx
 stall_side remote remote_virtual remote tx
 
+# One probe in ten is full size (peers[].full_size_every): an MTU black hole
+# on the wire is loss of exactly those, in the physical segment, and the
+# verdict names it.
+mtu_named() {
+    verdict_is physical "" physical &&
+        verdict | jq -e '.findings[0].summary | test("MTU black hole")' >/dev/null
+}
+lab_fault wire both mtu=1000
+wait_verdict "MTU black hole: physical, named by the full-size probes" mtu_named
+lab_clear
+wait_verdict "MTU black hole cleared: healthy again" verdict_is healthy
+
 # A dead remote host agent: its points become unobservable, the verdict says
 # why, the daemon goes on.
 kill "$(cat "$NB_TMP/agent-hB.pid")"

@@ -9,7 +9,9 @@
 # by tests/bench/time_to_verdict.sh, not asserted here. The delays (10 ms)
 # are twice the 5 ms round-trip floor, so the verdict does not wait for a
 # baseline to be learnt (five windows, 50 s), and its confidence names the
-# layer (attribute_min) without one.
+# layer (attribute_min) without one. A dead
+# wire shows in hA's one-second fabric window as overdue probes, before
+# their timeout.
 . "$NB_SRC/tests/lib/common.sh"
 . "$NB_SRC/tests/lab/lab.sh"
 lab_up
@@ -40,6 +42,18 @@ lab_fault wire ab delay_us=10000
 nb_wait_for "hA: fabric peer hB judged physical" 40 verdict_is hA hB physical
 lab_clear
 nb_wait_for "hA: healthy again" 40 verdict_is hA hB healthy
+
+# A fabric window of the last second counts the probes still in flight past
+# their expected reply as lost (its "overdue"): a wire that stops carrying
+# shows at once, not only at the probes' 2 s timeout.
+overdue_counted() {
+    lab_exec hA curl -sf "http://$(lab_api hA)/v1/windows?seconds=1" |
+        jq -se 'any(.[]; .fabric.overdue > 0 and .fabric.lost >= .fabric.overdue)' >/dev/null
+}
+lab_fault wire both loss_pct=100
+nb_wait_for "hA's one-second fabric window counts overdue probes as lost" 20 overdue_counted
+lab_clear
+nb_wait_for "hA: healthy again after the dead wire" 40 verdict_is hA hB healthy
 
 lab_exec hA curl -sf "http://$(lab_api hA)/metrics" >"$NB_TMP/metrics.txt"
 promtool check metrics <"$NB_TMP/metrics.txt" || nb_fail "promtool rejects /metrics"

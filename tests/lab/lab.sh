@@ -28,6 +28,7 @@ LAB_IP_hA=$LAB_NET.1 LAB_IP_hB=$LAB_NET.2 LAB_IP_gA=$LAB_NET.11 LAB_IP_gB=$LAB_N
 LAB_HTTP_PORT=8080 LAB_RAW_PORT=8081 LAB_ZONE_PORT=5354 LAB_SILENT_PORT=5399
 LAB_STANDIN=${NB_BIN}/tests/nb-standin
 LAB_BACKEND=${NB_BIN}/tests/nb-backend
+LAB_DNSDELAY=${NB_BIN}/tests/nb-dnsdelay
 
 . "$NB_SRC/tests/lab/qemu.sh"
 
@@ -80,8 +81,8 @@ lab_sched() {
     for t in /proc/"$1"/task/*; do renice -n "$3" -p "${t##*/}" >/dev/null; done
 }
 
-_lab_dns_resolver() { # MODE: ok|nxdomain|servfail|noanswer|refused
-    local mode=$1 args=()
+_lab_dns_resolver() { # MODE: ok|nxdomain|servfail|noanswer|refused|slow [MS]
+    local mode=$1 args=() slow_ms=${2:-1500}
     case "$mode" in
         ok) args=(--server="$LAB_IP_gB#$LAB_ZONE_PORT") ;;
         nxdomain) args=(--local=/lab/) ;;
@@ -91,7 +92,8 @@ _lab_dns_resolver() { # MODE: ok|nxdomain|servfail|noanswer|refused
                   --trust-anchor=.,20326,8,2,E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D) ;;
         noanswer) args=(--server="$LAB_IP_gB#$LAB_SILENT_PORT") ;; # upstream never answers
         refused) args=() ;;                                          # no upstream at all
-        *) nb_fail "dns mode '$mode': ok|nxdomain|servfail|noanswer|refused" ;;
+        slow) ;;                                 # nb-dnsdelay instead: right answers, late
+        *) nb_fail "dns mode '$mode': ok|nxdomain|servfail|noanswer|refused|slow [MS]" ;;
     esac
     # The pid and mode live in files: `tests/lab/lab fault dns` runs in another
     # process than the one that built the lab.
@@ -102,9 +104,14 @@ _lab_dns_resolver() { # MODE: ok|nxdomain|servfail|noanswer|refused
         nb_wait_for "old resolver to exit" 10 bash -c "! kill -0 $old 2>/dev/null"
         wait "$old" 2>/dev/null || true
     fi
-    nb_start "$(lab_ns gB)" dns-resolver dnsmasq --keep-in-foreground --no-resolv --no-hosts \
-        --listen-address="$LAB_IP_gB" --bind-interfaces --user=root --pid-file= \
-        --log-facility=- "${args[@]}"
+    if [ "$mode" = slow ]; then # answers of the zone server, each held SLOW_MS
+        nb_start "$(lab_ns gB)" dns-resolver "$LAB_DNSDELAY" --listen "$LAB_IP_gB:53" \
+            --upstream "$LAB_IP_gB:$LAB_ZONE_PORT" --delay-ms "$slow_ms"
+    else
+        nb_start "$(lab_ns gB)" dns-resolver dnsmasq --keep-in-foreground --no-resolv --no-hosts \
+            --listen-address="$LAB_IP_gB" --bind-interfaces --user=root --pid-file= \
+            --log-facility=- "${args[@]}"
+    fi
     echo "$NB_LAST_PID" >"$NB_TMP/dns-resolver.pid"
     echo "$mode" >"$NB_TMP/dns-resolver.mode"
     nb_wait_for "dns resolver ($mode)" 10 lab_exec gB bash -c "ss -Hlun 'sport = :53' | grep -q ."
@@ -198,8 +205,9 @@ _lab_dev() { case "$1" in h*) echo br0 ;; g*) echo eth0 ;; esac; }
 #                        first arg: tx (guest->host), rx (host->guest) or both
 #   wire                 DIR KEY=VALUE... (DIR: ab = hA->hB, ba, both)
 #   bridge local|remote  drop_pct=N   nftables drop in the host bridge (forwarded frames)
-#   app                  KEY=VALUE... backend knobs (delay_ms, status, mode, body)
-#   dns                  ok|nxdomain|servfail|noanswer|refused
+#   app                  KEY=VALUE... backend knobs (delay_ms, status, mode, body, body_size)
+#   dns                  ok|nxdomain|servfail|noanswer|refused, or slow [MS]: every
+#                        right answer held MS ms (default 1500) by nb-dnsdelay
 #   tap local|remote     drop_pct=N   nftables drop of frames from or to the guest's
 #                        tap only (vnetA/vnetB), in the host bridge
 #   qemu local           stall_every_ms=N stall_for_ms=M: SIGSTOP/SIGCONT of gA's QEMU
@@ -279,7 +287,7 @@ NFT
             local place=$1 node
             case "$place" in local) node=gA ;; remote) node=gB ;; *) nb_fail "reflector place '$place'" ;; esac
             _lab_reflector_hold "$node" "${2#hold_us=}" ;;
-        dns) _lab_dns_resolver "$1" ;;
+        dns) _lab_dns_resolver "$@" ;;
         *) nb_fail "unknown fault layer '$layer'" ;;
     esac
 }

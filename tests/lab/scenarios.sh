@@ -28,7 +28,11 @@ SCENARIOS=(
     "app-reset|app/remote|app|app mode=reset"
     "app-refused|app/remote|app|app mode=refuse"
     "dns-servfail|app/-|appdns|dns servfail"
+    "app-dns-slow|app/-|appdns|dns slow 1500"
+    "app-wire-loss|physical/-|app|wire both loss_pct=15"
+    "app-mtu|physical/-|app|app body_size=4000; wire both mtu=1000"
     "two-virtio-wire|virtual/local+physical/-|path|virtio local tx delay_us=3000; wire ab delay_us=3000"
+    "two-wire-app|physical/-+app/remote|app|wire both loss_pct=10; app delay_ms=400"
 )
 
 # scenario_diagnose KIND [diagnose options]: run diagnose from gA against

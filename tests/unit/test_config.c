@@ -102,7 +102,8 @@ static void test_full_config_parses_to_struct(void **state)
         " \"jitter_pct\": 25},\n"
         "  \"peers\": [\n"
         "    {\"name\": \"hv-a02\", \"family\": \"fabric\", \"address\": "
-        "\"198.18.0.12\", \"port\": 863, \"interval_ms\": 10, \"timeout_ms\": 60000},\n"
+        "\"198.18.0.12\", \"port\": 863, \"interval_ms\": 10, \"timeout_ms\": 60000,"
+        " \"full_size_every\": 0},\n"
         "    {\"name\": \"vm_1.x:y-z\", \"family\": \"vnet\", \"address\": "
         "\"2001:db8::1\"},\n"
         "    {\"name\": \"p\", \"family\": \"path\", \"address\": \"198.19.255.254\"}\n"
@@ -134,12 +135,14 @@ static void test_full_config_parses_to_struct(void **state)
     assert_int_equal(c.peers[0].port, 863);
     assert_int_equal(c.peers[0].interval_ms, 10);
     assert_int_equal(c.peers[0].timeout_ms, 60000);
+    assert_int_equal(c.peers[0].full_size_every, 0);
     assert_string_equal(c.peers[1].name, "vm_1.x:y-z");
     assert_int_equal(c.peers[1].family, NB_FAMILY_VNET);
     assert_string_equal(c.peers[1].host, "2001:db8::1");
     assert_int_equal(c.peers[1].port, NB_STAMP_PORT);
     assert_int_equal(c.peers[1].interval_ms, 1000);
     assert_int_equal(c.peers[1].timeout_ms, 2000);
+    assert_int_equal(c.peers[1].full_size_every, NB_FULL_SIZE_EVERY);
     assert_int_equal(c.peers[2].family, NB_FAMILY_PATH);
 
     nb_config_free(&c);
@@ -303,6 +306,9 @@ static void test_out_of_range_and_non_integral(void **state)
         {"{\"role\":\"host\",\"peers\":[{\"name\":\"a\",\"family\":\"vnet\",\"address\":"
          "\"198.18.0.1\",\"timeout_ms\":60001}]}",
          NAME ": peers[0].timeout_ms: must be an integer in 10..60000 (got 60001)"},
+        {"{\"role\":\"host\",\"peers\":[{\"name\":\"a\",\"family\":\"vnet\",\"address\":"
+         "\"198.18.0.1\",\"full_size_every\":1001}]}",
+         NAME ": peers[0].full_size_every: must be an integer in 0..1000 (got 1001)"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
         expect_error(cases[i].json, cases[i].needle);
@@ -650,6 +656,8 @@ static void assert_same_thresholds(const struct nb_cls_thresholds *a,
     assert_true(a->cpu_wait_share == b->cpu_wait_share);
     assert_true(a->cpu_pressure_share == b->cpu_pressure_share);
     assert_true(a->cpu_steal_share == b->cpu_steal_share);
+    assert_true(a->resolve_floor_ns == b->resolve_floor_ns);
+    assert_true(a->resolve_excess_ns == b->resolve_excess_ns);
 }
 
 static void test_classifier_thresholds(void **state)
@@ -680,7 +688,8 @@ static void test_classifier_thresholds(void **state)
                            "\"tail_floor_us\":20000,\"tail_excess_us\":2500,"
                            "\"spread_floor_us\":4,\"attribute_min\":0.6,"
                            "\"cpu_wait_share\":0.25,\"cpu_pressure_share\":1,"
-                           "\"cpu_steal_share\":0.05}}",
+                           "\"cpu_steal_share\":0.05,\"resolve_floor_us\":300000,"
+                           "\"resolve_excess_us\":5000}}",
                            &c),
                      0);
     assert_int_equal(c.cls.min_samples, 20);
@@ -708,6 +717,8 @@ static void test_classifier_thresholds(void **state)
     assert_true(c.cls.cpu_wait_share == 0.25);
     assert_true(c.cls.cpu_pressure_share == 1.0);
     assert_true(c.cls.cpu_steal_share == 0.05);
+    assert_true(c.cls.resolve_floor_ns == 300e6);
+    assert_true(c.cls.resolve_excess_ns == 5e6);
     nb_config_free(&c);
 
     /* one key changes one field */
@@ -727,7 +738,7 @@ static void test_bad_classifier_thresholds(void **state)
         {CLS("[]"), NAME ": classifier: must be an object (got an array)"},
         {CLS("{\"min_sample\":5}"),
          NAME ": classifier.min_sample: unknown key (known: min_samples, min_app_probes,"},
-        {CLS("{\"Z\":2}"), "cpu_steal_share)"}, /* the whole list, not cut */
+        {CLS("{\"Z\":2}"), "resolve_excess_us)"}, /* the whole list, not cut */
         {CLS("{\"floor_us\":{\"wire\":1}}"),
          NAME ": classifier.floor_us.wire: unknown key (known: app, virtual, physical)"},
         {CLS("{\"z\":2,\"z\":3}"), NAME ": classifier.z: duplicate key"},

@@ -180,6 +180,68 @@ static void test_retransmitted_syn_located(void **state)
         assert_int_equal(w.seg[i].known, 0);
 }
 
+/* The first SYN-ACK lost on the wire: the guest retransmits its SYN (both
+ * reach the server), the server sends three SYN-ACKs (its own retransmit
+ * and one per SYN), two arrive. Every point saw at least as many copies as
+ * SYNs, yet copies went missing between the hosts' NICs: physical, not the
+ * local guest's virtual path (as "as many as the SYNs" would have it). */
+static void test_lost_synack_located(void **state)
+{
+    struct nb_handshake h = clean();
+    h.syn_sent = 2;
+    struct nb_hs_tally t = {0};
+    struct nb_sighting s[16];
+    size_t n = 0;
+    for (int copy = 0; copy < 2; copy++) {
+        nb_ns at = T0 + copy * 1000000000LL;
+        s[n++] = sight(ID, NB_PKT_TEST, NB_IF_TAP, NB_DIR_IN, at);
+        s[n++] = sight(ID, NB_PKT_TEST, NB_IF_NIC, NB_DIR_OUT, at + 10 * US);
+        s[n++] = sight(ID, NB_PKT_REPLY, NB_IF_NIC, NB_DIR_IN, at + 1000 * 1000LL);
+        s[n++] = sight(ID, NB_PKT_REPLY, NB_IF_TAP, NB_DIR_OUT, at + 1010 * 1000LL);
+    }
+    nb_handshake_tally(&h, &t, 1, s, n, 1);
+    n = 0;
+    for (int copy = 0; copy < 3; copy++) {
+        nb_ns at = T0 + copy * 500000000LL;
+        if (copy < 2) {
+            s[n++] = sight(ID, NB_PKT_TEST, NB_IF_NIC, NB_DIR_IN, at);
+            s[n++] = sight(ID, NB_PKT_TEST, NB_IF_TAP, NB_DIR_OUT, at + 10 * US);
+        }
+        s[n++] = sight(ID, NB_PKT_REPLY, NB_IF_TAP, NB_DIR_IN, at + 50 * US);
+        s[n++] = sight(ID, NB_PKT_REPLY, NB_IF_NIC, NB_DIR_OUT, at + 60 * US);
+    }
+    nb_handshake_tally(&h, &t, 1, s, n, 0);
+    struct nb_waterfall w;
+    nb_handshake_waterfall(&h, &t, 1, &w);
+    assert_int_equal(w.lost, 1);
+    assert_int_equal(w.seg[NB_SEG_PHYSICAL].lost, 1);
+    assert_int_equal(w.seg[NB_SEG_LOCAL_VIRTUAL].lost, 0);
+
+    /* every copy arrived everywhere observed: lost beyond the last point,
+     * into the guest (or too late) */
+    struct nb_hs_tally t2 = {0};
+    n = 0;
+    for (int copy = 0; copy < 2; copy++) {
+        nb_ns at = T0 + copy * 1000000000LL;
+        n += local_side(s + n, ID, at);
+    }
+    nb_handshake_tally(&h, &t2, 1, s, n, 1);
+    n = 0;
+    for (int copy = 0; copy < 2; copy++)
+        n += remote_side(s + n, ID, T0 + copy * 1000000000LL);
+    nb_handshake_tally(&h, &t2, 1, s, n, 0);
+    nb_handshake_waterfall(&h, &t2, 1, &w);
+    assert_int_equal(w.seg[NB_SEG_LOCAL_VIRTUAL].lost, 1);
+
+    /* a connect that timed out although a SYN-ACK reached the guest's tap
+     * (late, after the first was lost on the wire): physical too */
+    h.established = false;
+    h.have_rtt = false;
+    nb_handshake_waterfall(&h, &t, 1, &w);
+    assert_int_equal(w.seg[NB_SEG_PHYSICAL].lost, 1);
+    assert_int_equal(w.seg[NB_SEG_LOCAL_VIRTUAL].lost, 0);
+}
+
 /* A connect that timed out, every SYN dropped in the host bridge. */
 static void test_unanswered_connect_located(void **state)
 {
@@ -238,6 +300,7 @@ int main(void)
         cmocka_unit_test(test_foreign_sightings_ignored),
         cmocka_unit_test(test_reused_ports_told_apart_by_window),
         cmocka_unit_test(test_remote_matched_on_isn),
+        cmocka_unit_test(test_lost_synack_located),
         cmocka_unit_test(test_retransmitted_syn_located),
         cmocka_unit_test(test_unanswered_connect_located),
         cmocka_unit_test(test_syn_lost_inside_server_guest),

@@ -51,6 +51,13 @@ static const struct expect cases[] = {
     {"app-refused", NB_LAYER_APP, NB_SIDE_REMOTE, NB_LAYER_HEALTHY},
     {"dns-servfail", NB_LAYER_APP, NB_SIDE_NONE, NB_LAYER_HEALTHY},
     {"two-virtio-wire", NB_LAYER_VIRTUAL, NB_SIDE_NONE, NB_LAYER_PHYSICAL},
+    /* diagnose URL with STAMP probes beside: a slow resolver is DNS's, loss
+     * and an MTU black hole are the network's, a slow backend on a lossy
+     * wire is a second finding */
+    {"app-dns-slow", NB_LAYER_APP, NB_SIDE_NONE, NB_LAYER_HEALTHY},
+    {"app-wire-loss", NB_LAYER_PHYSICAL, NB_SIDE_NONE, NB_LAYER_HEALTHY},
+    {"app-mtu", NB_LAYER_PHYSICAL, NB_SIDE_NONE, NB_LAYER_HEALTHY},
+    {"two-wire-app", NB_LAYER_PHYSICAL, NB_SIDE_NONE, NB_LAYER_APP},
 };
 
 struct seen {

@@ -57,6 +57,32 @@ static void test_unanswered_probe_is_lost_only_after_timeout(void **state)
     assert_int_equal(lost_seqs[1], 1);
 }
 
+static bool odd(const void *arg, uint32_t seq)
+{
+    return seq % 2;
+}
+
+/* Probes in flight past an age are counted (not declared lost), only those
+ * sent since a realtime instant, oldest first. */
+static void test_overdue_counted(void **state)
+{
+    for (int i = 0; i < 4; i++) {
+        struct nb_probe *p = nb_seqtrack_sent(&t, i * 100 * MS, on_lost, NULL);
+        p->t1_user = 5000 + i;
+    }
+    struct nb_probe *p;
+    bool re;
+    nb_seqtrack_received(&t, 0, &p, &re);
+    unsigned sel = 9;
+    /* at 350 ms: 1 and 2 are 150 ms+ old, 3 is 50 ms */
+    assert_int_equal(nb_seqtrack_overdue(&t, 350 * MS, 150 * MS, 0, odd, NULL, &sel), 2);
+    assert_int_equal(sel, 1);
+    assert_int_equal(nb_seqtrack_overdue(&t, 350 * MS, 150 * MS, 5002, NULL, NULL, NULL), 1);
+    assert_int_equal(nb_seqtrack_overdue(&t, 350 * MS, 400 * MS, 0, NULL, NULL, NULL), 0);
+    assert_int_equal(t.st.lost, 0); /* counted, not declared */
+    assert_int_equal(nb_seqtrack_outstanding(&t), 3);
+}
+
 static void test_duplicate_and_late_replies_counted_not_reused(void **state)
 {
     struct nb_probe *p;
@@ -158,6 +184,7 @@ int main(void)
         cmocka_unit_test_setup(test_ring_overflow_declares_oldest_lost, setup),
         cmocka_unit_test_setup(test_unsend_is_neither_sent_nor_lost, setup),
         cmocka_unit_test_setup(test_txkey_lookup, setup),
+        cmocka_unit_test_setup(test_overdue_counted, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,8 +29,16 @@ static void full(struct nb_cls_input *in)
         p->wf.seg[i] = (struct nb_seg_figures){
             .known = 90, .p50 = 1000.0 * i - 3, .p90 = 2000.0 * i, .p99 = 3000.0 * i,
             .lost = i == NB_SEG_PHYSICAL ? 8 : 0, .lost_shared = i > NB_SEG_PHYSICAL ? 1 : 0};
-    in->vnet = (struct nb_cls_family){true, 50, 2, {true, 40000, 50000, 60000, 0, 0}};
-    in->fabric = (struct nb_cls_family){true, 60, 0, {false, 0, 0, 0, 0, 0}};
+    p->full_probes = 25, p->full_lost = 9;
+    in->vnet = (struct nb_cls_family){
+        .present = true, .probes = 50, .lost = 2, .rtt = {true, 40000, 50000, 60000, 0, 0}};
+    in->fabric = (struct nb_cls_family){.present = true,
+                                        .probes = 60,
+                                        .lost = 7,
+                                        .rtt = {false, 0, 0, 0, 0, 0},
+                                        .full_probes = 6,
+                                        .full_lost = 6,
+                                        .overdue = 3};
     struct nb_cls_app *a = &in->app;
     a->present = true;
     a->probes = 20, a->ok = 15, a->fail[NB_AF_HTTP_STATUS] = 3, a->fail[NB_AF_TIMEOUT] = 2;
@@ -38,6 +46,9 @@ static void full(struct nb_cls_input *in)
     a->have_connect = true, a->connect_p50 = 300000;
     a->have_handshake = true, a->handshake = p->wf;
     a->hs_local_agent = true;
+    a->have_server = true, a->server_p50 = 2.5e6, a->server_p25 = 2.25e6, a->server_n = 12;
+    a->have_resolve = true, a->resolved = 20, a->resolve_p50 = 1.5e9, a->resolve_p25 = 1.25e9;
+    a->retrans = 4, a->syn_retrans = 1;
     in->nlinks = 2;
     in->links[0] = (struct nb_cls_link){.side = NB_SIDE_LOCAL, .role = NB_IF_TAP,
                                         .tx_dropped = 912, .up = true, .carrier = true};
@@ -77,7 +88,11 @@ static void test_round_trip(void **state)
     assert_true(out.path.wf.seg[NB_SEG_LOCAL_VIRTUAL].p50 == -3);
     assert_int_equal(out.links[0].tx_dropped, 912);
     assert_false(out.fabric.rtt.known);
-    assert_false(out.app.have_server);
+    assert_int_equal(out.fabric.overdue, 3);
+    assert_int_equal(out.path.full_lost, 9);
+    assert_true(out.app.have_resolve && out.app.resolve_p25 == 1.25e9);
+    assert_int_equal(out.app.server_n, 12);
+    assert_int_equal(out.app.syn_retrans, 1);
     assert_true(out.app.hs_local_agent && !out.app.hs_remote_agent);
     assert_true(out.cpu_local.thread && out.cpu_local.thread_wait == 0.375);
     assert_string_equal(out.cpu_local.thread_name, "CPU 0/TCG");
@@ -157,6 +172,32 @@ static void test_malformed_refused(void **state)
     refused("\"name\":\"CPU 0/TCG\"", "\"name\":\"0123456789abcdefXX\"",
             "cpu.local.thread.name");
     refused("\"steal\":0", "\"steal\":\"0\"", "cpu.local.steal");
+    refused("\"overdue\":3", "\"overdue\":8", "overdue than lost");
+    refused("\"full_lost\":9", "\"full_lost\":26", "full_probes/full_lost");
+    refused("\"full_lost\":6", "\"full_lost\":8", "full_probes/full_lost");
+    refused("\"syn_retrans\":1", "\"syn_retrans\":5", "inconsistent");
+    refused("\"server_n\":12", "\"server_n\":21", "inconsistent");
+    refused("\"resolve_p25\":1250000000", "\"resolve_p25\":\"x\"", "app.resolve_p25");
+}
+
+/* A line written before the full-size, overdue, resolve and retransmission
+ * figures existed is still read, with them absent (0). */
+static void test_older_line_reads(void **state)
+{
+    const char *line =
+        "{\"schema\":\"netblame.window/v1\",\"target\":\"u\",\"start\":\"1\",\"end\":\"2\","
+        "\"local_host\":\"\",\"remote_host\":\"\",\"fabric\":{\"probes\":10,\"lost\":1,"
+        "\"rtt\":null},\"app\":{\"probes\":5,\"ok\":5,\"fail\":{},\"timeout_established\":0,"
+        "\"http_status\":0,\"connect_p50\":1000,\"server_p50\":2000,\"handshake\":null,"
+        "\"hs_local_agent\":false,\"hs_remote_agent\":false},\"links\":[]}";
+    struct nb_cls_input in;
+    char err[256];
+    if (nb_trace_parse(line, strlen(line), &in, err, sizeof(err)) < 0)
+        fail_msg("%s", err);
+    assert_true(in.app.have_server && in.app.server_p50 == 2000);
+    assert_int_equal(in.app.server_n, 0);
+    assert_false(in.app.have_resolve);
+    assert_int_equal(in.fabric.overdue + in.fabric.full_probes + in.app.retrans, 0);
 }
 
 int main(void)
@@ -164,6 +205,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_absent_parts_stay_absent),
+        cmocka_unit_test(test_older_line_reads),
         cmocka_unit_test(test_malformed_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

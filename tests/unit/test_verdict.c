@@ -308,7 +308,8 @@ static void c_remote_unreachable_fabric_ok(struct nb_cls_input *in)
     for (int s = PHY; s <= RA; s++)
         w->seg[s].lost_shared = 100;
     in->path.rtt.known = false;
-    in->fabric = (struct nb_cls_family){true, 100, 0, {true, 70 * US, 90 * US, 120 * US, 0, 0}};
+    in->fabric = (struct nb_cls_family){
+        .present = true, .probes = 100, .lost = 0, .rtt = {true, 70 * US, 90 * US, 120 * US, 0, 0}};
 }
 static void c_remote_unreachable_tap_drops(struct nb_cls_input *in)
 {
@@ -339,7 +340,8 @@ static void c_vnet_loss(struct nb_cls_input *in)
     memset(in, 0, sizeof(*in));
     snprintf(in->target, sizeof(in->target), "%s", "gB");
     snprintf(in->local_host, sizeof(in->local_host), "%s", "hA");
-    in->vnet = (struct nb_cls_family){true, 100, 30, {true, 90 * US, 120 * US, 200 * US, 0, 0}};
+    in->vnet = (struct nb_cls_family){
+        .present = true, .probes = 100, .lost = 30, .rtt = {true, 90 * US, 120 * US, 200 * US, 0, 0}};
 }
 static void c_handshake_split(struct nb_cls_input *in)
 {
@@ -354,6 +356,69 @@ static void c_resolver_silent(struct nb_cls_input *in)
 {
     app_only(in, 10);
     app_fail(in, NB_AF_DNS_TIMEOUT, 10);
+}
+
+/* A resolver that answers every lookup after 1.5 s; the backend is fast. */
+static void c_resolver_slow(struct nb_cls_input *in)
+{
+    app_only(in, 10);
+    in->app.have_resolve = true;
+    in->app.resolved = 10;
+    in->app.resolve_p50 = 1502.8 * MS;
+    in->app.resolve_p25 = 1501 * MS;
+}
+/* The path loses a fifth of its probes on the wire; the backend is fast,
+ * but TCP retransmissions delayed the first byte of half the probes. The
+ * agent left the retransmitting ones out of the server time; the rest
+ * still has a few hidden (server-side) retransmissions in its p50. */
+static void c_loss_fast_backend(struct nb_cls_input *in)
+{
+    healthy(in, 100);
+    lose(&in->path.wf, PHY, 20);
+    struct nb_cls_input a;
+    app_only(&a, 20);
+    in->app = a.app;
+    in->app.retrans = 4;
+    in->app.server_n = 16;
+    in->app.server_p50 = 210 * MS;
+    in->app.server_p25 = 0.9 * MS;
+}
+/* The same lossy wire, and a backend that takes 400 ms: two faults. */
+static void c_loss_slow_backend(struct nb_cls_input *in)
+{
+    c_loss_fast_backend(in);
+    in->app.server_p50 = 600 * MS;
+    in->app.server_p25 = 401 * MS;
+}
+/* Retransmissions in most app probes while the path probes lost nothing
+ * significant: loss nobody located. */
+static void c_retrans_unlocated(struct nb_cls_input *in)
+{
+    healthy(in, 100);
+    struct nb_cls_input a;
+    app_only(&a, 20);
+    in->app = a.app;
+    in->app.retrans = 9;
+    in->app.syn_retrans = 3;
+    in->app.server_n = 11;
+}
+/* Every full-size probe lost on the wire, every small one answered. */
+static void c_mtu_sized(struct nb_cls_input *in)
+{
+    c_mtu_partial(in);
+    in->path.full_probes = 25;
+    in->path.full_lost = 25;
+}
+/* An HTTP 503 while the wire loses: the answer is the backend's anyway. */
+static void c_loss_and_503(struct nb_cls_input *in)
+{
+    healthy(in, 100);
+    lose(&in->path.wf, PHY, 20);
+    struct nb_cls_input a;
+    app_only(&a, 10);
+    in->app = a.app;
+    app_fail(in, NB_AF_HTTP_STATUS, 10);
+    in->app.http_status = 503;
 }
 
 struct tcase {
@@ -423,6 +488,22 @@ static const struct tcase cases[] = {
      "connect: remote_virtual segment p50 12.0 ms"},
     {"resolver silent", c_resolver_silent, NB_LAYER_INCONCLUSIVE, NB_SIDE_NONE, "", 0, 0,
      "the resolver failed 10 of 10 lookups"},
+    {"resolver slow", c_resolver_slow, NB_LAYER_APP, NB_SIDE_NONE, "", 0.5, 1.0,
+     "DNS: resolving the name of http://api.example:8080/health took p50 1.50 s, above the "
+     "200.0 ms floor (no baseline) over 10 lookups"},
+    {"wire loss, fast backend", c_loss_fast_backend, NB_LAYER_PHYSICAL, NB_SIDE_NONE, "", 0.7, 1.0,
+     "not blamed on the app while the network is not healthy (its lower quartile"},
+    {"wire loss and slow backend", c_loss_slow_backend, NB_LAYER_PHYSICAL, NB_SIDE_NONE, "", 0.7,
+     1.0,
+     "p25 401.0 ms, above the 200.0 ms floor (no baseline) over 16 probes without "
+     "retransmissions"},
+    {"retransmissions nobody located", c_retrans_unlocated, NB_LAYER_INCONCLUSIVE, NB_SIDE_NONE, "",
+     0, 0, "TCP retransmitted in 9 of 20 app probes to gB (the SYN in 3): packets were lost"},
+    {"MTU black hole, by size", c_mtu_sized, NB_LAYER_PHYSICAL, NB_SIDE_NONE, "", 0.7, 1.0,
+     "localised between HA.nic and HB.nic (NICs, links, fabric); MTU black hole: 25 of 25 "
+     "full-size probes lost, 0 of 75 small"},
+    {"wire loss and HTTP 503", c_loss_and_503, NB_LAYER_PHYSICAL, NB_SIDE_NONE, "", 0.7, 1.0,
+     "HTTP 503"},
 };
 
 static bool verdict_mentions(const struct nb_verdict *v, const char *text)
@@ -491,13 +572,165 @@ static void test_two_faults_give_two_findings(void **state)
     assert_true(v.seg[LV].anomalous && v.seg[PHY].anomalous && !v.seg[LS].anomalous);
 }
 
+/* Is there a finding of LAYER and SIDE among V's whose summary has TEXT
+ * (NULL: any) and whose confidence is at least MIN? */
+static bool has_finding(const struct nb_verdict *v, enum nb_layer layer, enum nb_side side,
+                        const char *text, double min)
+{
+    for (size_t i = 0; i < v->nfindings; i++)
+        if (v->findings[i].layer == layer && v->findings[i].where.side == side &&
+            (!text || strstr(v->findings[i].summary, text)) && v->findings[i].confidence >= min)
+            return true;
+    return false;
+}
+
+/* Network and app faults at once: two findings, each with its own figures. */
+static void test_network_and_app_give_two_findings(void **state)
+{
+    struct nb_verdict v;
+    classify(c_loss_slow_backend, &v);
+    assert_int_equal(v.nfindings, 2);
+    assert_true(has_finding(&v, NB_LAYER_PHYSICAL, NB_SIDE_NONE, NULL, 0));
+    assert_true(has_finding(&v, NB_LAYER_APP, NB_SIDE_REMOTE,
+                            "slower than the network finding explains", 0.5));
+
+    classify(c_loss_and_503, &v); /* an answer is the backend's whatever the network */
+    assert_int_equal(v.nfindings, 2);
+    assert_true(has_finding(&v, NB_LAYER_APP, NB_SIDE_REMOTE, NULL, 0));
+
+    classify(c_loss_fast_backend, &v); /* retransmissions are network time */
+    assert_int_equal(v.nfindings, 1);
+    assert_false(has_finding(&v, NB_LAYER_APP, NB_SIDE_REMOTE, NULL, 0));
+    assert_true(verdict_mentions(&v, "TCP retransmitted in 4 of 20 app probes"));
+    assert_true(verdict_mentions(&v, "consistent with the network finding"));
+
+    /* The same server figures on a healthy network: the p50 rule, the app's
+     * finding (5 % over the 200 ms floor without a baseline: too weak to
+     * name the layer, so the verdict stays inconclusive naming it). */
+    struct nb_cls_input in;
+    c_loss_fast_backend(&in);
+    fill_waterfall(&in.path.wf, 100);
+    in.app.retrans = 0;
+    nb_classify(&in, NULL, NULL, &v);
+    assert_true(has_finding(&v, NB_LAYER_APP, NB_SIDE_REMOTE, "server time of gB p50 210.0 ms", 0));
+    assert_int_equal(v.layer, v.findings[0].confidence >= 0.5 ? NB_LAYER_APP
+                                                                : NB_LAYER_INCONCLUSIVE);
+}
+
+/* A slow resolver is its own finding: DNS, no side, beside a slow backend;
+ * against a learnt baseline (app.resolve) a smaller rise counts; while the
+ * network loses, a lookup slow only by retried queries is not DNS's. */
+static void test_slow_resolver(void **state)
+{
+    struct nb_cls_input in;
+    struct nb_verdict v;
+    c_resolver_slow(&in);
+    in.app.server_p50 = 600 * MS;
+    nb_classify(&in, NULL, NULL, &v);
+    assert_int_equal(v.nfindings, 2);
+    assert_true(has_finding(&v, NB_LAYER_APP, NB_SIDE_NONE, NULL, 0));
+    assert_true(has_finding(&v, NB_LAYER_APP, NB_SIDE_REMOTE, NULL, 0));
+    assert_string_equal(v.where.host, "");
+
+    struct nb_baseline *b = calloc(1, sizeof(*b));
+    assert_non_null(b);
+    c_resolver_slow(&in);
+    in.app.resolve_p50 = in.app.resolve_p25 = 1.2 * MS;
+    for (int w = 0; w < 6; w++) {
+        nb_classify(&in, b, NULL, &v);
+        assert_int_equal(v.layer, NB_LAYER_HEALTHY);
+        nb_baseline_learn(b, &in, NULL);
+    }
+    assert_int_equal(b->m[NB_BM_APP_RESOLVE].n, 6);
+    assert_string_equal(nb_base_metric_name(NB_BM_APP_RESOLVE), "app.resolve");
+    in.app.resolve_p50 = 60 * MS; /* under the 200 ms floor, far over 1.2 ms learnt */
+    nb_classify(&in, NULL, NULL, &v);
+    assert_int_equal(v.layer, NB_LAYER_HEALTHY);
+    nb_classify(&in, b, NULL, &v);
+    assert_int_equal(v.layer, NB_LAYER_APP);
+    assert_int_equal(v.where.side, NB_SIDE_NONE);
+    assert_true(verdict_mentions(&v, "p50 60.0 ms vs baseline 1.20 ms"));
+    free(b);
+
+    c_resolver_slow(&in); /* queries lost on a lossy path, retried after 1 s */
+    struct nb_cls_input net;
+    healthy(&net, 100);
+    lose(&net.path.wf, PHY, 30);
+    net.app = in.app;
+    net.app.resolve_p25 = 2 * MS;
+    nb_classify(&net, NULL, NULL, &v);
+    assert_int_equal(v.layer, NB_LAYER_PHYSICAL);
+    assert_false(has_finding(&v, NB_LAYER_APP, NB_SIDE_NONE, NULL, 0));
+    assert_true(verdict_mentions(&v, "not blamed on DNS while the network is not healthy"));
+    net.app.resolve_p25 = 1400 * MS; /* slow in most lookups: the resolver's after all */
+    nb_classify(&net, NULL, NULL, &v);
+    assert_true(has_finding(&v, NB_LAYER_APP, NB_SIDE_NONE, NULL, 0));
+}
+
+/* Loss of full-size probes only is named an MTU black hole, for each
+ * family; loss of every size is not. */
+static void test_full_size_loss(void **state)
+{
+    struct nb_cls_input in;
+    struct nb_verdict v;
+    memset(&in, 0, sizeof(in));
+    snprintf(in.target, sizeof(in.target), "%s", "hB");
+    in.fabric = (struct nb_cls_family){.present = true,
+                                       .probes = 100,
+                                       .lost = 10,
+                                       .rtt = {true, 70 * US, 90 * US, 120 * US},
+                                       .full_probes = 10,
+                                       .full_lost = 10};
+    nb_classify(&in, NULL, NULL, &v);
+    assert_int_equal(v.layer, NB_LAYER_PHYSICAL);
+    assert_non_null(strstr(v.findings[0].summary, "MTU black hole: 10 of 10 full-size"));
+    assert_true(verdict_mentions(&v, "fabric probes: MTU black hole"));
+
+    in.fabric.lost = 30; /* small ones lost too: plain loss */
+    nb_classify(&in, NULL, NULL, &v);
+    assert_int_equal(v.layer, NB_LAYER_PHYSICAL);
+    assert_false(verdict_mentions(&v, "MTU black hole"));
+
+    /* the path's black hole against a fabric family healthy on its small
+     * probes: it contradicts only if its own full-size probes passed */
+    c_mtu_sized(&in);
+    in.fabric = (struct nb_cls_family){.present = true,
+                                       .probes = 20,
+                                       .lost = 1,
+                                       .rtt = {true, 70 * US, 90 * US, 120 * US},
+                                       .full_probes = 2,
+                                       .full_lost = 1};
+    nb_classify(&in, NULL, NULL, &v);
+    assert_int_equal(v.layer, NB_LAYER_PHYSICAL);
+    assert_false(verdict_mentions(&v, "disagree"));
+    assert_true(v.confidence >= 0.7);
+    in.fabric.full_lost = 0;
+    in.fabric.lost = 0;
+    in.fabric.probes = 100;
+    nb_classify(&in, NULL, NULL, &v);
+    assert_true(verdict_mentions(&v, "disagree with the physical segment"));
+
+    memset(&in, 0, sizeof(in));
+    in.fabric = (struct nb_cls_family){.present = true,
+                                       .probes = 100,
+                                       .lost = 10,
+                                       .rtt = {true, 70 * US, 90 * US, 120 * US},
+                                       .full_probes = 10,
+                                       .full_lost = 11};
+    in.fabric.lost = 10; /* inconsistent counts say nothing */
+    in.fabric.full_lost = 11;
+    nb_classify(&in, NULL, NULL, &v);
+    assert_false(verdict_mentions(&v, "MTU black hole"));
+}
+
 static void test_vnet_disagreeing_lowers_confidence(void **state)
 {
     struct nb_cls_input in;
     struct nb_verdict alone, crossed;
     c_local_virtual_delay(&in);
     nb_classify(&in, NULL, NULL, &alone);
-    in.vnet = (struct nb_cls_family){true, 100, 0, {true, 80 * US, 100 * US, 150 * US, 0, 0}};
+    in.vnet = (struct nb_cls_family){
+        .present = true, .probes = 100, .lost = 0, .rtt = {true, 80 * US, 100 * US, 150 * US, 0, 0}};
     nb_classify(&in, NULL, NULL, &crossed);
     /* halved below attribute_min: the finding stays, the layer is not named */
     assert_int_equal(alone.layer, NB_LAYER_VIRTUAL);
@@ -530,7 +763,8 @@ static void test_fabric_disagreeing_lowers_confidence(void **state)
     struct nb_verdict alone, crossed;
     c_physical_delay(&in);
     nb_classify(&in, NULL, NULL, &alone);
-    in.fabric = (struct nb_cls_family){true, 100, 0, {true, 70 * US, 90 * US, 120 * US, 0, 0}};
+    in.fabric = (struct nb_cls_family){
+        .present = true, .probes = 100, .lost = 0, .rtt = {true, 70 * US, 90 * US, 120 * US, 0, 0}};
     nb_classify(&in, NULL, NULL, &crossed);
     assert_int_equal(alone.layer, NB_LAYER_PHYSICAL);
     assert_int_equal(crossed.findings[0].layer, NB_LAYER_PHYSICAL);
@@ -538,6 +772,26 @@ static void test_fabric_disagreeing_lowers_confidence(void **state)
     assert_int_equal(crossed.layer, crossed.findings[0].confidence >= 0.5 ? NB_LAYER_PHYSICAL
                                                                           : NB_LAYER_INCONCLUSIVE);
     assert_true(verdict_mentions(&crossed, "disagree with the physical segment"));
+}
+
+/* A loss claim is contradicted only by a family whose own loss is surely
+ * lower: a short window of a few fabric probes that lost one is no
+ * evidence against 20 % loss on the wire; a long clean one is. */
+static void test_small_family_does_not_contradict_loss(void **state)
+{
+    struct nb_cls_input in;
+    struct nb_verdict v;
+    healthy(&in, 100);
+    lose(&in.path.wf, PHY, 20);
+    in.fabric = (struct nb_cls_family){.present = true, .probes = 17, .lost = 1,
+                                       .rtt = {true, 70 * US, 90 * US, 120 * US}};
+    nb_classify(&in, NULL, NULL, &v);
+    assert_int_equal(v.layer, NB_LAYER_PHYSICAL);
+    assert_false(verdict_mentions(&v, "disagree"));
+    in.fabric.probes = 400;
+    in.fabric.lost = 0;
+    nb_classify(&in, NULL, NULL, &v);
+    assert_true(verdict_mentions(&v, "disagree with the physical segment"));
 }
 
 static void test_counters_corroborate(void **state)
@@ -754,6 +1008,16 @@ static void random_window(uint64_t *st, struct nb_cls_input *in, struct nb_basel
     a->have_server = upto(st, 1);
     a->connect_p50 = latency(st);
     a->server_p50 = latency(st) * 10;
+    a->server_n = upto(st, a->ok);
+    a->server_p25 = a->server_p50 * (double)upto(st, 10) / 10;
+    a->have_resolve = upto(st, 1);
+    a->resolved = upto(st, a->ok);
+    a->resolve_p50 = latency(st) * 10;
+    a->resolve_p25 = a->resolve_p50 * (double)upto(st, 10) / 10;
+    a->retrans = upto(st, a->probes);
+    a->syn_retrans = upto(st, a->retrans);
+    p->full_probes = upto(st, p->wf.probes);
+    p->full_lost = upto(st, p->full_probes < p->wf.lost ? p->full_probes : p->wf.lost);
     a->have_handshake = upto(st, 1);
     a->hs_local_agent = upto(st, 1);
     a->hs_remote_agent = upto(st, 1);
@@ -1128,7 +1392,8 @@ static void test_first_evidence_explains(void **state)
     struct nb_cls_input in;
     struct nb_verdict v;
     c_physical_delay(&in);
-    in.fabric = (struct nb_cls_family){true, 100, 0, {true, 21 * MS, 22 * MS, 25 * MS, 0, 0}};
+    in.fabric = (struct nb_cls_family){
+        .present = true, .probes = 100, .rtt = {true, 21 * MS, 22 * MS, 25 * MS, 0, 0}};
     nb_classify(&in, NULL, NULL, &v);
     assert_int_equal(v.layer, NB_LAYER_PHYSICAL);
     assert_string_equal(v.evidence[0], v.findings[0].summary);
@@ -1169,8 +1434,12 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_two_faults_give_two_findings),
+        cmocka_unit_test(test_network_and_app_give_two_findings),
+        cmocka_unit_test(test_slow_resolver),
+        cmocka_unit_test(test_full_size_loss),
         cmocka_unit_test(test_vnet_disagreeing_lowers_confidence),
         cmocka_unit_test(test_fabric_disagreeing_lowers_confidence),
+        cmocka_unit_test(test_small_family_does_not_contradict_loss),
         cmocka_unit_test(test_counters_corroborate),
         cmocka_unit_test(test_unreachable_remote_never_physical),
         cmocka_unit_test(test_same_input_same_bytes),
