@@ -210,14 +210,14 @@ int nb_agent_fetch_baseline(const char *addr, uint16_t port, const char *name, b
     return rc;
 }
 
-int nb_agent_fetch_fabric(const char *addr, uint16_t port, const char *peer, unsigned seconds,
+int nb_agent_fetch_fabric(const char *addr, uint16_t port, const char *peer, unsigned span_ms,
                           long timeout_ms, struct nb_cls_family *out, char *err, size_t errlen)
 {
     char host[80], url[160], perr[240];
     url_host(addr, port, host, sizeof(host));
     struct nb_buf body;
     nb_buf_init(&body);
-    snprintf(url, sizeof(url), "http://%s/v1/windows?seconds=%u", host, seconds);
+    snprintf(url, sizeof(url), "http://%s/v1/windows?ms=%u", host, span_ms);
     int found = -1;
     if (http_get(host, url, timeout_ms, &body, err, errlen) == 0) {
         found = nb_trace_find_fabric(body.data, body.len, peer, out, perr, sizeof(perr));

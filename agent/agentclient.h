@@ -59,10 +59,13 @@ int nb_agent_fetch_cpu(const char *addr, uint16_t port, long timeout_ms, struct 
 int nb_agent_fetch_baseline(const char *addr, uint16_t port, const char *name, bool app,
                             long timeout_ms, struct nb_baseline *out, char *err, size_t errlen);
 
-/* The agent's `fabric` window toward host PEER (numeric) over its last
- * SECONDS (1..10), from its GET /v1/windows. Returns 1 with *OUT filled, 0
- * if it has none (no such fabric peer), -1 with a reason in ERR. */
-int nb_agent_fetch_fabric(const char *addr, uint16_t port, const char *peer, unsigned seconds,
+/* The agent's `fabric` window toward host PEER (numeric) over the probes it
+ * sent in its last SPAN_MS (100..10000), from its GET /v1/windows?ms=.
+ * Returns 1 with *OUT filled, 0 if it has none (no such fabric peer), -1
+ * with a reason in ERR. */
+#define NB_AGENT_SPAN_MS_MIN 100   /* GET /v1/windows?ms= bounds */
+#define NB_AGENT_SPAN_MS_MAX 10000
+int nb_agent_fetch_fabric(const char *addr, uint16_t port, const char *peer, unsigned span_ms,
                           long timeout_ms, struct nb_cls_family *out, char *err, size_t errlen);
 
 #endif

@@ -641,15 +641,22 @@ static void link_evidence(struct nb_diag *d, int local, const char *addr, uint16
 static void fabric_window(struct nb_diag *d, const char *peer)
 {
     char err[256];
-    /* over the burst's own span (at least 2 s, for enough fabric probes) */
-    nb_ns took = d->rep->end - d->rep->start;
-    unsigned secs = (unsigned)((took + NB_NS_PER_SEC - 1) / NB_NS_PER_SEC);
-    secs = secs < 2 ? 2 : secs > 10 ? 10 : secs;
+    /* Over the burst's own span, to the millisecond: from its start until
+     * now (the agent's clock is not ours, so the span is measured back from
+     * the moment it answers). A fabric window reaching further back would
+     * carry probes from before a fault began and contradict a burst that
+     * saw it; one too short for enough fabric probes says so (too few) and
+     * is no cross-check at all, which is the honest answer. */
+    nb_ns took = nb_realtime_now() - d->rep->start + 50 * 1000000LL;
+    long span = (long)(took / 1000000);
+    span = span < NB_AGENT_SPAN_MS_MIN   ? NB_AGENT_SPAN_MS_MIN
+           : span > NB_AGENT_SPAN_MS_MAX ? NB_AGENT_SPAN_MS_MAX
+                                         : span;
     long ms = nb_diag_fetch_ms(d->run, NB_AGENT_TIMEOUT_MS, "fabric window");
     if (!ms)
         return;
-    int r = nb_agent_fetch_fabric(d->o->local_agent, d->o->local_agent_port, peer, secs, ms,
-                                  &d->rep->fabric, err, sizeof(err));
+    int r = nb_agent_fetch_fabric(d->o->local_agent, d->o->local_agent_port, peer, (unsigned)span,
+                                  ms, &d->rep->fabric, err, sizeof(err));
     d->rep->fabric_present = r > 0;
     if (r < 0) {
         add_evidence(d->rep, "no fabric window from the local host agent (%s)", err);

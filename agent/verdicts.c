@@ -628,12 +628,26 @@ void nb_verdicts_windows(struct nb_verdicts *v, nb_overdue_fn overdue, const voi
                          const struct nb_api_req *req, struct nb_api_resp *resp)
 {
     const char *only = nb_api_query(req, "target"), *secs = nb_api_query(req, "seconds");
-    long seconds = 0;
+    const char *msq = nb_api_query(req, "ms");
+    long seconds = 0, ms = 0;
+    if (secs && msq) {
+        nb_api_error(resp, 400, "seconds or ms, not both");
+        return;
+    }
     if (secs) {
         char *end;
         seconds = strtol(secs, &end, 10);
         if (*end || end == secs || seconds < 1 || seconds > NB_VERDICT_WINDOW_S) {
             nb_api_error(resp, 400, "seconds must be 1..10");
+            return;
+        }
+        ms = seconds * 1000;
+    }
+    if (msq) { /* a burst's own span, to the millisecond */
+        char *end;
+        ms = strtol(msq, &end, 10);
+        if (*end || end == msq || ms < 100 || ms > NB_VERDICT_WINDOW_S * 1000) {
+            nb_api_error(resp, 400, "ms must be 100..10000");
             return;
         }
     }
@@ -644,7 +658,7 @@ void nb_verdicts_windows(struct nb_verdicts *v, nb_overdue_fn overdue, const voi
         if (only && strcmp(only, t->name) != 0)
             continue;
         found = true;
-        if (!seconds) {
+        if (!ms) {
             if (t->have_verdict)
                 nb_trace_render(t->last, &resp->body);
             continue;
@@ -654,7 +668,7 @@ void nb_verdicts_windows(struct nb_verdicts *v, nb_overdue_fn overdue, const voi
         /* a vnet/fabric window of the probes sent in the last SECONDS,
          * computed now: a burst's cross-check must not carry a fault
          * cleared ten seconds ago */
-        nb_ns span = (nb_ns)seconds * NB_NS_PER_SEC;
+        nb_ns span = (nb_ns)ms * 1000000;
         struct nb_cls_input *in = &v->scratch;
         memset(in, 0, sizeof(*in));
         snprintf(in->target, sizeof(in->target), "%s", t->name);

@@ -60,10 +60,11 @@ void nb_verdicts_api(const struct nb_verdicts *v, const struct nb_api_req *req,
 typedef unsigned (*nb_overdue_fn)(const void *arg, const char *name, nb_ns age, nb_ns since_rt,
                                   unsigned *full);
 
-/* GET /v1/windows[?target=NAME][&seconds=N]: the last window each target
- * was judged on, one netblame.window/v1 line each (trace_json.h; what
- * `netblame replay` reads); with SECONDS (1..10), the vnet and fabric
- * targets' windows over the probes sent in the last N seconds instead,
+/* GET /v1/windows[?target=NAME][&seconds=N|&ms=M]: the last window each
+ * target was judged on, one netblame.window/v1 line each (trace_json.h;
+ * what `netblame replay` reads); with SECONDS (1..10) or MS (100..10000: a
+ * burst's own span), the vnet and fabric targets' windows over the probes
+ * sent in the last N seconds (M milliseconds) instead,
  * computed now, where probes still unanswered past their expected reply
  * (nb_overdue_age(), asked of OVERDUE(ARG, ...) if not NULL) count as lost
  * (the family's `overdue`), so a short window sees a loss before its
