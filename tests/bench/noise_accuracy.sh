@@ -227,7 +227,7 @@ est=$(awk -F'\t' -v dmin="$DAEMON_MIN" -v df="$DAEMON_FAULTS" '
     END { printf "%d", (s + 60 * dmin + 40 * df + 120) / 60 + 1 }' <<<"$PLAN")
 echo "# plan (estimated ~$est min on this machine; 'onset' is seconds after diagnose starts)"
 printf '#%-4s %-15s %-7s %-7s %-15s %-6s %-7s %-6s %-24s %s\n' run kind target judged truth factor band onset noise fault
-awk -F'\t' '$1 == "d"' <<<"$PLAN" | while IFS=$'\t' read -r _ i k t b f tr m fx bd on bg cpu tl; do
+awk -F'\t' '$1 == "d"' <<<"$PLAN" | while IFS=$'\t' read -r _ i k t b f tr _ fx bd on bg cpu tl; do
     printf '#%-4s %-15s %-7s %-7s %-15s %-6s %-7s %-6s %-24s %s\n' "$i" "$k" "$t" "$b" "$tr" "$fx" "$bd" \
         "$on" "$(cond_text "$bg" "$cpu" "$tl")" "$f"
 done
