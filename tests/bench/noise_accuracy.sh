@@ -16,8 +16,9 @@
 #     daemon's learnt baseline (--config) or, for a share, --no-baseline.
 # (b) The daemon: DAEMON_MIN healthy minutes polling gA's verdict on its path
 #     peer gB (GET /v1/verdicts?target=gB) every POLL_S seconds, then
-#     DAEMON_FAULTS clear faults, each timed from injection to the first poll
-#     naming its layer and side, then cleared and timed back to healthy.
+#     DAEMON_FAULTS clear faults, each injected once three polls in a row are
+#     healthy and timed from injection to the first poll naming its layer and
+#     side, then cleared and timed back to healthy.
 #
 # Every run and every daemon minute also draws its noise: background traffic
 # (iperf3, gA <-> gB through the wire, BG_RATE each way), CPU noise (stress-ng
@@ -223,7 +224,7 @@ echo "# noise benchmark: SEED=$SEED RUNS=$RUNS HEALTHY_SHARE=$HEALTHY_SHARE NOBA
     "DAEMON_MIN=$DAEMON_MIN DAEMON_FAULTS=$DAEMON_FAULTS POLL_S=$POLL_S"
 awk -F'\t' '$1 == "#" { print "# " $2 ": " $3 }' <<<"$PLAN"
 est=$(awk -F'\t' -v dmin="$DAEMON_MIN" -v df="$DAEMON_FAULTS" '
-    $1 == "d" { s += ($3 == "app-slow" ? 4 + 20 * $8 / 1000 : 4) + ($13 != 0 ? 1 : 0) }
+    $1 == "d" { s += ($3 == "app-slow" ? 3 + 20 * $8 / 1000 : 3) + ($12 == 1 ? 1 : 0) }
     END { printf "%d", (s + 60 * dmin + 40 * df + 120) / 60 + 1 }' <<<"$PLAN")
 echo "# plan (estimated ~$est min on this machine; 'onset' is seconds after diagnose starts)"
 printf '#%-4s %-15s %-7s %-7s %-15s %-6s %-7s %-6s %-24s %s\n' run kind target judged truth factor band onset noise fault
@@ -394,6 +395,21 @@ dwait() {
         sleep 0.2
     done
 }
+# dsteady: seconds until 3 polls in a row, 0.2 s apart, are healthy; "none"
+# after VERDICT_WAIT_S
+dsteady() {
+    local t0 l s c k=0
+    t0=$(now)
+    while [ "$k" -lt 3 ]; do
+        read -r l s c < <(dpoll)
+        if [ "$l" = healthy ]; then k=$((k + 1)); else k=0; fi
+        [ "$k" -lt 3 ] || break
+        awk -v a="$t0" -v b="$(now)" -v m="$VERDICT_WAIT_S" 'BEGIN { exit !(b - a > m) }' &&
+            { echo none; return; }
+        sleep 0.2
+    done
+    since "$t0"
+}
 conditions 0 0 0
 echo
 t0=$(now)
@@ -421,16 +437,16 @@ dres=$NB_TMP/dfaults.tsv
 while IFS=$'\t' read -r -u 3 _ i kind fault truth _ fx onset bg cpu tail; do
     conditions "$bg" "$cpu" "$tail"
     what="daemon fault $i/$DAEMON_FAULTS $kind x$fx ($(cond_text "$bg" "$cpu" "$tail")) [$fault]"
-    # timed only from a healthy verdict: a verdict already naming the layer
-    # would give a time of nothing
-    pre=$(dwait healthy -)
+    sleep "$onset"                # the drawn onset (the daemon's window phase)
+    # timed only from a steady healthy verdict: a verdict already naming the
+    # layer (a flap) would give a time of nothing
+    pre=$(dsteady)
     if [ "$pre" = none ]; then
         read -r l s c < <(dpoll)
         printf '%s\t%s\t%s\tuntimed\t-\t%s\t%s\n' "$i" "$kind" "$truth" "$l/$s" "$(cond_text "$bg" "$cpu" "$tail")" >>"$dres"
-        echo "$what: not timed, the verdict was not healthy for $VERDICT_WAIT_S s before it (last: $l/$s $c)"
+        echo "$what: not timed, the verdict was not steadily healthy within $VERDICT_WAIT_S s before it (last: $l/$s $c)"
         continue
     fi
-    sleep "$onset"                # the drawn onset (the daemon's window phase)
     scenario_faults "$fault"
     a=$(dwait "${truth%/*}" "${truth#*/}")
     read -r l s c < <(dpoll)
@@ -460,6 +476,7 @@ awk -F'\t' '
         if ($5 == "healthy") {
             h++; if ($18 == "FALSE-BLAME") fb++; if ($18 == "inconclusive") hin++; if ($16 == 1) hrc1++
             if ($18 == "error") herr++
+            jk = $3 "/" $4; jh[jk]++; if ($18 == "FALSE-BLAME") jf[jk]++; if ($18 == "inconclusive") ji[jk]++
             cn = ($9 ? "bg " : "") ($10 != "0" ? "cpu " : "") ($11 ? "tail" : "")
             if (cn == "") cn = "quiet"
             split(cn, cs, " ")
@@ -491,6 +508,9 @@ awk -F'\t' '
         printf "\nright side among right-layer verdicts with a side to name: %d/%d (%s)\n", sr, sn, pct(sr, sn)
         printf "healthy diagnose runs: %d; blamed a layer (false blame): %d = %s, 95 %% Wilson [%.1f %%, %.1f %%]; inconclusive: %d; exit status 1: %d; no report: %d\n",
             h, fb, pct(fb, h), 100 * wil(fb, h, -1), 100 * wil(fb, h, 1), hin, hrc1, herr
+        printf "  by target and judgement:"
+        for (c in jh) printf " %s %d blamed, %d inconclusive of %d;", c, jf[c], ji[c], jh[c]
+        printf "\n"
         printf "  by noise (a run counts under each it had): "
         for (c in ch) printf "%s %d blamed, %d inconclusive of %d; ", c, cf[c], ci[c], ch[c]
         printf "\n"
