@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Install every Debian package netblame needs to build, test and run its lab.
 # Idempotent: installs only what is missing, and runs apt-get update only then.
-# Usage: deploy/install-deps.sh [--build|--test|--lab]   (default: --test, the superset)
+# Usage: deploy/install-deps.sh [--build|--lab|--bench|--test]   (default: --test, the superset)
+#   --bench: the lab's and the noise benchmark's (tests/bench/noise_accuracy.sh:
+#   iperf3 for background traffic, stress-ng for CPU noise; run by hand, never as
+#   services). --test includes them.
 set -euo pipefail
 
 build_pkgs=(build-essential cmake pkg-config
@@ -10,14 +13,16 @@ build_pkgs=(build-essential cmake pkg-config
 lab_pkgs=(iproute2 nftables iptables dnsmasq-base curl iputils-ping jq procps socat bind9-dnsutils
     qemu-system-x86 busybox-static xz-utils)
 test_pkgs=(libcmocka-dev clang libclang-rt-14-dev prometheus)
+bench_pkgs=(iperf3 stress-ng)
 
 want=("${build_pkgs[@]}")
 lab_kernel=0
 case "${1:---test}" in
     --build) ;;
     --lab) want+=("${lab_pkgs[@]}"); lab_kernel=1 ;;
-    --test) want+=("${lab_pkgs[@]}" "${test_pkgs[@]}"); lab_kernel=1 ;;
-    *) echo "usage: $0 [--build|--lab|--test]" >&2; exit 2 ;;
+    --bench) want+=("${lab_pkgs[@]}" "${bench_pkgs[@]}"); lab_kernel=1 ;;
+    --test) want+=("${lab_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}"); lab_kernel=1 ;;
+    *) echo "usage: $0 [--build|--lab|--bench|--test]" >&2; exit 2 ;;
 esac
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -104,7 +109,7 @@ if [ "${#missing[@]}" -eq 0 ]; then
 else
     echo "install-deps: installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    # Packages such as prometheus and dnsmasq ship services; the tests start their own
+    # Packages such as prometheus, dnsmasq and iperf3 ship services; the tests start their own
     # instances, so keep apt from starting system-wide ones (on a host without a
     # policy already in place, for the duration of this install only).
     policy=/usr/sbin/policy-rc.d

@@ -19,14 +19,6 @@ lab_agents
 
 . "$NB_SRC/tests/lab/scenarios.sh"
 
-# The verdict as layer/side ("+"-joined findings when there are several).
-verdict_of() {
-    jq -r 'def ls: "\(.verdict)/\(.where.side // "-" | if . == "" then "-" else . end)";
-           if (.findings | length) > 1 then [.findings[] | ls] | join("+")
-           elif .verdict == "healthy" or .verdict == "inconclusive" then .verdict
-           else ls end' "$NB_TMP/diag.json" 2>/dev/null || echo error
-}
-
 # Does VERDICT match TRUTH? "-" in the truth's side matches any side.
 matches() {
     awk -v v="$1" -v t="$2" 'BEGIN {
@@ -49,7 +41,7 @@ for _ in $(seq "$reps"); do
         scenario_diagnose "$kind"
         t1=$(date +%s.%N)
         lab_clear
-        v=$(verdict_of)
+        v=$(scenario_verdict)
         conf=$(jq -r '.confidence // 0' "$NB_TMP/diag.json" 2>/dev/null || echo 0)
         ok=no
         matches "$v" "$truth" && ok=yes

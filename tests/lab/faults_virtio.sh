@@ -68,6 +68,35 @@ q=$(lab_stats vA | jq '.ab.drop_queue')
 [ "$q" -gt 0 ] || nb_fail "queue overflow: nothing dropped"
 nb_log "ok: queue overflow dropped $q frames"
 lab_clear
+
+# --- healthy heavy-tailed noise (not a fault): lab_clear leaves it ---
+# A constant (p50 = p99) shows as a floor on the minimum RTT, like a delay.
+lab_noise vA "p50_us=$D p99_us=$D"
+lab_clear
+lab_stats vA | jq -e --argjson d "$D" '.noise.ab.p50_us == $d and .noise.ba.p99_us == $d' >/dev/null ||
+    nb_fail "lab_clear removed the noise: $(lab_stats vA | jq -c .noise)"
+lab_diag gA gB --count 30
+lab_assert "constant noise: min RTT >= its value, and clear left it" ".probes.received == 30 and .probes.rtt_us.min >= $D"
+# Log-normal, one direction: every ping's RTT holds one draw, so at least
+# half of them (less 4.5 sigma of 100) reach the median; 50 ms apart, no ping
+# rides the previous one's wake-up (P(draw > 50 ms) is under 0.1 %).
+N50=2000
+lab_ctl "$NB_TMP/standin-vA.sock" "noise ab p50_us=$N50 p99_us=$((10 * N50))" >/dev/null
+lab_ctl "$NB_TMP/standin-vA.sock" "noise ba off" >/dev/null
+lab_exec gA ping -n -c 100 -i 0.05 -W 2 "$LAB_IP_gB" >"$NB_TMP/ping.txt" || true
+over=$(awk -v m="$N50" -F'time=' 'NF > 1 { split($2, t, " "); if (t[1] * 1000 >= m) n++ } END { print n + 0 }' "$NB_TMP/ping.txt")
+[ "$over" -ge 28 ] || nb_fail "log-normal noise, median $N50 us: only $over of 100 pings reached it"
+nb_log "ok: log-normal noise: $over of 100 pings at or over its median"
+[ "$(lab_stats vA | jq '.ab.wakes')" -ge 100 ] || nb_fail "noise: fewer wake-ups than pings: $(lab_stats vA)"
+# Bad settings change nothing.
+for bad in "noise both" "noise both p50_us=10" "noise both p50_us=100 p99_us=10" \
+           "noise both p50_us=0 p99_us=10" "noise up p50_us=1 p99_us=2" "noise both off p50_us=1"; do
+    r=$(printf '%s\n' "$bad" | socat -t 5 - "UNIX-CONNECT:$NB_TMP/standin-vA.sock")
+    case "$r" in error:*) ;; *) nb_fail "stand-in accepted '$bad': $r" ;; esac
+done
+lab_stats vA | jq -e --argjson m "$N50" '.noise.ab.p50_us == $m and .noise.ba.p50_us == 0' >/dev/null ||
+    nb_fail "a refused noise command changed the settings: $(lab_stats vA | jq -c .noise)"
+lab_noise all off
 lab_diag gA gB --count 30
 lab_assert "all cleared: healthy again" ".probes.received == 30 and .probes.rtt_us.min < $D"
 nb_log PASS

@@ -13,7 +13,8 @@
 # wire) and shuttles frames between them, with faults switchable at run time.
 # Stand-in direction "ab" is guest->host (vA, vB) and hA->hB (wire).
 #
-# Functions: lab_up, lab_fault LAYER [PLACE] ARGS..., lab_clear, lab_exec NODE CMD...
+# Functions: lab_up, lab_fault LAYER [PLACE] ARGS..., lab_clear, lab_exec NODE CMD...,
+# lab_noise STANDIN|all SPEC|off.
 # Everything is registered with common.sh's cleanup (namespaces, processes,
 # /etc/netns files).
 #
@@ -22,6 +23,11 @@
 # the vA stand-in; lab_exec gA then runs commands inside the VM (tests/lab/qemu.sh),
 # and lab_agents starts gA's agent there. Faults of the vA stand-in do not exist
 # then; `lab_fault qemu local ...` stalls or buffers the real backend instead.
+#
+# LAB_NOISE="p50_us=N p99_us=M" before lab_up (LAB_NOISE_vA, _vB, _wire for one
+# stand-in, overriding it): every stand-in starts with heavy-tailed healthy
+# noise on both directions (standin.c's "noise": a log-normal late wake-up).
+# It is the lab's healthy state, not a fault: lab_clear leaves it.
 
 LAB_NET=198.18.0
 LAB_IP_hA=$LAB_NET.1 LAB_IP_hB=$LAB_NET.2 LAB_IP_gA=$LAB_NET.11 LAB_IP_gB=$LAB_NET.12
@@ -58,6 +64,21 @@ _lab_standin() { # NAME NS_A:IF NS_B:IF
     nb_start - "standin-$1" "$LAB_STANDIN" --a "$2" --b "$3" --control "$sock" --seed 7
     echo "$NB_LAST_PID" >"$NB_TMP/standin-$1.pid"
     nb_wait_for "stand-in $1" 10 test -S "$sock"
+    local v=LAB_NOISE_$1
+    v=${!v:-${LAB_NOISE:-}}
+    [ -z "$v" ] || lab_ctl "$sock" "noise both $v" >/dev/null
+}
+
+# lab_noise vA|vB|wire|all "p50_us=N p99_us=M"|off: set or remove the healthy
+# heavy-tailed noise of one stand-in (both directions) or of all of them.
+lab_noise() {
+    local s list=$1
+    [ "$list" = all ] && list="vA vB wire"
+    for s in $list; do
+        case "$s" in vA|vB|wire) ;; *) nb_fail "lab_noise: stand-in '$s': vA, vB, wire or all" ;; esac
+        qemu_is "g${s#v}" && continue
+        lab_ctl "$NB_TMP/standin-$s.sock" "noise both $2" >/dev/null
+    done
 }
 
 # lab_standin_pid NAME: the process id of stand-in NAME (vA, vB, wire).

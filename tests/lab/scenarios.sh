@@ -1,5 +1,5 @@
 # scenarios.sh — the labelled fault scenarios of the lab, shared by the
-# accuracy benchmark (tests/bench/accuracy.sh) and the trace recorder
+# accuracy benchmarks (tests/bench/accuracy.sh, noise_accuracy.sh) and the trace recorder
 # (tests/lab/record_traces.sh). Source after lab.sh.
 #
 # name | truth (layer/side; "+"-joined for two faults) | target | fault; fault...
@@ -36,9 +36,10 @@ SCENARIOS=(
 )
 
 # scenario_diagnose KIND [diagnose options]: run diagnose from gA against
-# the target of KIND (path|app|appdns), JSON into $NB_TMP/diag.json.
+# the target of KIND (path|app|appdns), JSON into $NB_TMP/diag.json, its exit
+# status into $NB_TMP/diag.rc.
 scenario_diagnose() {
-    local url
+    local url rc
     case "$1" in
         path) url=$LAB_IP_gB ;;
         app) url="http://$LAB_IP_gB:$LAB_HTTP_PORT/" ;;
@@ -47,12 +48,22 @@ scenario_diagnose() {
     case "$1" in
         path) lab_exec gA "$NB_BIN/netblame" diagnose "$url" --json --count 100 --interval 10 \
                   --timeout 500 --config "$NB_TMP/agent-gA.json" "${@:2}" >"$NB_TMP/diag.json" \
-                  2>"$NB_TMP/diag.err" || true ;;
+                  2>"$NB_TMP/diag.err" && rc=0 || rc=$? ;;
         *) lab_exec gA "$NB_BIN/netblame" diagnose "$url" --json --count 20 --interval 20 \
                --timeout 2000 --config "$NB_TMP/agent-gA.json" "${@:2}" >"$NB_TMP/diag.json" \
-               2>"$NB_TMP/diag.err" || true ;;
+               2>"$NB_TMP/diag.err" && rc=0 || rc=$? ;;
     esac
+    echo "$rc" >"$NB_TMP/diag.rc"
     [ -s "$NB_TMP/diag.json" ] || nb_log "diagnose $1 printed nothing: $(cat "$NB_TMP/diag.err")"
+}
+
+# scenario_verdict: the last report's verdict as layer/side ("+"-joined
+# findings when there are several; healthy, inconclusive; error without one).
+scenario_verdict() {
+    jq -r 'def ls: "\(.verdict)/\(.where.side // "-" | if . == "" then "-" else . end)";
+           if (.findings | length) > 1 then [.findings[] | ls] | join("+")
+           elif .verdict == "healthy" or .verdict == "inconclusive" then .verdict
+           else ls end' "$NB_TMP/diag.json" 2>/dev/null || echo error
 }
 
 

@@ -27,6 +27,8 @@
  * jitter here also delays the frames queued behind a slow one); queue full ->
  * drop_queue; held until release (and, with rate_pps, until the service-rate
  * slot), then written to the other tap (a failed write is counted write_err).
+ * With noise set (below), the release time also carries the direction's
+ * late wake-up, added before delay and jitter.
  *
  * Control: a Unix stream socket at PATH, created once both taps exist (its
  * existence means "ready"; it is unlinked at exit). Any number of clients over
@@ -50,10 +52,24 @@
  *                         every frame dropped, held frames flushed. Applies to
  *                         both directions whatever DIR says; the reply says so.
  *   clear [DIR]       every fault of DIR (default both) back to its default;
- *                     also brings the link back up if it was down.
+ *                     also brings the link back up if it was down. Noise stays.
+ *   noise DIR p50_us=N p99_us=M | noise DIR off
+ *                     heavy-tailed healthy noise, not a fault (clear leaves it):
+ *                     the late wake-up of a busy backend thread. A frame that
+ *                     arrives while no wake-up is pending draws one from a
+ *                     log-normal with median N and 99th percentile M us
+ *                     (0 < N <= M <= 60000000; N = M is a constant), capped at
+ *                     100 M; frames arriving before that wake-up is over leave
+ *                     with it. So frames keep FIFO order and the draws do not
+ *                     compound under load (a running maximum of per-frame draws,
+ *                     as jitter_us does, would turn a busy direction's noise
+ *                     into a fault). Drawn from its own PRNG stream per
+ *                     direction (from --seed), so loss and jitter draws do not
+ *                     move when noise is switched.
  *   stats             one JSON line: {"ab":{"in","out","drop_loss","drop_queue",
- *                     "drop_mtu","drop_down","write_err","held","stalls"},"ba":{..},
- *                     "faults":{"ab":{current settings},"ba":{..}}}
+ *                     "drop_mtu","drop_down","write_err","held","stalls","wakes"},
+ *                     "ba":{..}, "faults":{"ab":{current settings},"ba":{..}},
+ *                     "noise":{"ab":{"p50_us","p99_us"},"ba":{..}}}
  *   ping              -> pong
  *   quit              -> ok, then a clean exit
  *
@@ -68,6 +84,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <math.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -120,18 +137,27 @@ struct side {
     int fd;
 };
 
+/* Heavy-tailed healthy noise (log-normal wake-up delay); off when p50_us == 0. */
+struct noise {
+    uint64_t p50_us, p99_us;
+    double mu, sigma, cap;  /* of ln(delay in s); cap in s */
+};
+
+#define Z_99 2.3263478740408408 /* the standard normal's 99th percentile */
+
 struct dir {
     const char *name;
     struct side *src, *dst;
     struct faults f;
+    struct noise nz;
     struct {
-        uint64_t in, out, drop_loss, drop_queue, drop_mtu, drop_down, write_err, stalls;
+        uint64_t in, out, drop_loss, drop_queue, drop_mtu, drop_down, write_err, stalls, wakes;
     } c;
     struct frame *head, *tail;
     uint64_t held;
-    double last_release, next_allowed;
+    double last_release, next_allowed, wake_until;
     bool stalled;
-    uint64_t rng;
+    uint64_t rng, nz_rng;
     ev_io rx;
     ev_timer release;
     ev_timer stall;
@@ -185,7 +211,33 @@ static uint64_t xorshift64s(uint64_t *s)
     return x * 0x2545f4914f6cdd1dULL;
 }
 
+/* A uniform variate in (0, 1) from the stream S. */
+static double unit_open(uint64_t *s)
+{
+    return ((double)(xorshift64s(s) >> 11) + 0.5) * 0x1.0p-53;
+}
+
 /* ---- data path ---- */
+
+/* Seconds this frame waits for the direction's backend to wake up: the
+ * remainder of a pending wake-up, or a new log-normal draw (Box-Muller). */
+static double noise_wait(struct dir *d, double now)
+{
+    const struct noise *n = &d->nz;
+
+    if (!n->p50_us)
+        return 0;
+    if (d->wake_until > now)
+        return d->wake_until - now;
+    double u1 = unit_open(&d->nz_rng), u2 = unit_open(&d->nz_rng);
+    double z = sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
+    double x = exp(n->mu + n->sigma * z);
+    if (x > n->cap)
+        x = n->cap;
+    d->c.wakes++;
+    d->wake_until = now + x;
+    return x;
+}
 
 static void transmit(struct dir *d, const unsigned char *p, size_t len, double now)
 {
@@ -256,7 +308,7 @@ static void handle_frame(struct dir *d, const unsigned char *p, size_t len, doub
         d->c.drop_loss++;
         return;
     }
-    double release = now + (double)f->delay_us * 1e-6;
+    double release = now + noise_wait(d, now) + (double)f->delay_us * 1e-6;
     if (f->jitter_us)
         release += (double)(xorshift64s(&d->rng) % (f->jitter_us + 1)) * 1e-6;
     if (release < d->last_release)
@@ -424,14 +476,24 @@ static int parse_dir(const char *s)
     return 0;
 }
 
-static void cmd_set(char **save, char *reply, size_t rlen)
+/* The direction that starts command CMD's arguments: a mask (1 ab, 2 ba, 3
+ * both), or 0 with the error in REPLY. */
+static int take_dir(char **save, const char *cmd, char *reply, size_t rlen)
 {
     char *tok = strtok_r(NULL, " \t", save);
     int mask = tok ? parse_dir(tok) : 0;
-    if (!mask) {
-        snprintf(reply, rlen, "error: set: direction '%s': expected ab, ba or both", tok ? tok : "");
+    if (!mask)
+        snprintf(reply, rlen, "error: %s: direction '%s': expected ab, ba or both", cmd,
+                 tok ? tok : "");
+    return mask;
+}
+
+static void cmd_set(char **save, char *reply, size_t rlen)
+{
+    char *tok;
+    int mask = take_dir(save, "set", reply, rlen);
+    if (!mask)
         return;
-    }
     struct faults nf[2] = { S.dir[0].f, S.dir[1].f };
     bool ndown = S.down, down_given = false, any = false;
     while ((tok = strtok_r(NULL, " \t", save))) {
@@ -525,13 +587,71 @@ static void cmd_clear(char **save, char *reply, size_t rlen)
     snprintf(reply, rlen, was_down ? "ok (link up: down applies to both directions)" : "ok");
 }
 
+/* "noise DIR p50_us=N p99_us=M" or "noise DIR off": all checked first. */
+static void cmd_noise(char **save, char *reply, size_t rlen)
+{
+    char *tok;
+    int mask = take_dir(save, "noise", reply, rlen);
+    if (!mask)
+        return;
+    struct noise nn = { 0 };
+    bool off = false, any = false;
+    while ((tok = strtok_r(NULL, " \t", save))) {
+        char *val = strchr(tok, '=');
+        uint64_t *dst = NULL;
+        any = true;
+        if (!strcmp(tok, "off")) {
+            off = true;
+            continue;
+        }
+        if (val)
+            *val++ = '\0';
+        if (val && !strcmp(tok, "p50_us"))
+            dst = &nn.p50_us;
+        else if (val && !strcmp(tok, "p99_us"))
+            dst = &nn.p99_us;
+        if (!dst) {
+            snprintf(reply, rlen, "error: noise: expected p50_us=N p99_us=M or off, got '%s'", tok);
+            return;
+        }
+        if (!parse_u64(val, 1, 60000000, dst)) {
+            snprintf(reply, rlen, "error: bad value for %s: '%s' (expected integer 1..60000000)",
+                     tok, val);
+            return;
+        }
+    }
+    if (!any || (off && (nn.p50_us || nn.p99_us)) ||
+        (!off && (!nn.p50_us || !nn.p99_us))) {
+        snprintf(reply, rlen, "error: noise: expected p50_us=N p99_us=M (both) or off");
+        return;
+    }
+    if (nn.p99_us < nn.p50_us) {
+        snprintf(reply, rlen, "error: noise: p99_us=%" PRIu64 " is below p50_us=%" PRIu64,
+                 nn.p99_us, nn.p50_us);
+        return;
+    }
+    if (!off) {
+        nn.mu = log((double)nn.p50_us * 1e-6);
+        nn.sigma = log((double)nn.p99_us / (double)nn.p50_us) / Z_99;
+        nn.cap = 100.0 * (double)nn.p99_us * 1e-6;
+    }
+    for (int i = 0; i < 2; i++) {
+        if (mask & (1 << i)) {
+            S.dir[i].nz = nn;
+            S.dir[i].wake_until = 0;
+        }
+    }
+    snprintf(reply, rlen, "ok");
+}
+
 static void json_dir(char *p, size_t n, const struct dir *d)
 {
     snprintf(p, n, "\"%s\":{\"in\":%" PRIu64 ",\"out\":%" PRIu64 ",\"drop_loss\":%" PRIu64
              ",\"drop_queue\":%" PRIu64 ",\"drop_mtu\":%" PRIu64 ",\"drop_down\":%" PRIu64
-             ",\"write_err\":%" PRIu64 ",\"held\":%" PRIu64 ",\"stalls\":%" PRIu64 "}",
+             ",\"write_err\":%" PRIu64 ",\"held\":%" PRIu64 ",\"stalls\":%" PRIu64
+             ",\"wakes\":%" PRIu64 "}",
              d->name, d->c.in, d->c.out, d->c.drop_loss, d->c.drop_queue, d->c.drop_mtu,
-             d->c.drop_down, d->c.write_err, d->held, d->c.stalls);
+             d->c.drop_down, d->c.write_err, d->held, d->c.stalls, d->c.wakes);
 }
 
 static void json_faults(char *p, size_t n, const struct dir *d)
@@ -551,7 +671,10 @@ static void cmd_stats(char *p, size_t n)
         json_dir(c[i], sizeof c[i], &S.dir[i]);
         json_faults(f[i], sizeof f[i], &S.dir[i]);
     }
-    snprintf(p, n, "{%s,%s,\"faults\":{%s,%s}}", c[0], c[1], f[0], f[1]);
+    snprintf(p, n, "{%s,%s,\"faults\":{%s,%s},\"noise\":{\"ab\":{\"p50_us\":%" PRIu64
+             ",\"p99_us\":%" PRIu64 "},\"ba\":{\"p50_us\":%" PRIu64 ",\"p99_us\":%" PRIu64 "}}}",
+             c[0], c[1], f[0], f[1], S.dir[0].nz.p50_us, S.dir[0].nz.p99_us, S.dir[1].nz.p50_us,
+             S.dir[1].nz.p99_us);
 }
 
 static void client_close(struct client *c)
@@ -593,6 +716,8 @@ static bool handle_line(struct client *c, char *line)
         cmd_set(&save, reply, sizeof reply);
     else if (!strcmp(cmd, "clear"))
         cmd_clear(&save, reply, sizeof reply);
+    else if (!strcmp(cmd, "noise"))
+        cmd_noise(&save, reply, sizeof reply);
     else if (!strcmp(cmd, "stats"))
         cmd_stats(reply, sizeof reply);
     else if (!strcmp(cmd, "ping"))
@@ -855,6 +980,9 @@ int main(int argc, char **argv)
         d->rx.data = d->release.data = d->stall.data = d;
         ev_io_start(loop, &d->rx);
     }
+    for (int i = 0; i < 2; i++)  /* after the loss/jitter streams: those keep their draws */
+        while (!(S.dir[i].nz_rng = splitmix64(&sm)))
+            ;
     ev_signal_init(&S.sigterm, signal_cb, SIGTERM);
     ev_signal_init(&S.sigint, signal_cb, SIGINT);
     ev_signal_start(loop, &S.sigterm);
