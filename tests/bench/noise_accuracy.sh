@@ -58,14 +58,14 @@ POLL_S=${POLL_S:-1}
 VERDICT_WAIT_S=60                  # daemon: a verdict later than this is "none"
 
 # ---- the classifier's thresholds the magnitudes are drawn around ----
-# From classifier/verdict.c nb_cls_thresholds_default(); the rules are being
-# changed: adjust here (and only here) when they do.
+# From classifier/verdict.c nb_cls_thresholds_default(): adjust here (and
+# only here) when they change. Without a baseline; a learnt one is tighter.
 TH_SEG_FLOOR_US=1000    # floor_ns: a segment's p50 over this is a fault (virtual, physical)
 TH_APP_FLOOR_US=1000    # floor_ns[app]: the remote app (reflector) segment's
 TH_SERVER_FLOOR_MS=200  # server_floor_ns: an app target's server time
 TH_LOSS_FLOOR=0.01      # loss_floor: the loss's Wilson lower bound must exceed it...
 TH_Z=2.5758             # ... at this z (NB_Z_99)
-TH_TAIL_FACTOR=2        # tail_factor: a p90 over this x the p50 limit is a stall
+TH_TAIL_FLOOR_US=5000   # tail_floor_ns: a segment's p90 over this is a stall
 TH_MIN_BASE_WINDOWS=5   # min_base_windows: a baseline is used from this many windows
 PATH_COUNT=100          # diagnose's burst toward a path target (tests/lab/scenarios.sh)
 PATH_INTERVAL_MS=10
@@ -84,7 +84,7 @@ plan() {
         -v bgshare="$BG_SHARE" -v cpushare="$CPU_SHARE" -v tailshare="$TAIL_SHARE" \
         -v dmin="$DAEMON_MIN" -v dfaults="$DAEMON_FAULTS" -v segf="$TH_SEG_FLOOR_US" \
         -v appf="$TH_APP_FLOOR_US" -v srvf="$TH_SERVER_FLOOR_MS" -v lossf="$TH_LOSS_FLOOR" \
-        -v z="$TH_Z" -v tailf="$TH_TAIL_FACTOR" -v pcount="$PATH_COUNT" \
+        -v z="$TH_Z" -v tailfl="$TH_TAIL_FLOOR_US" -v pcount="$PATH_COUNT" \
         -v pint="$PATH_INTERVAL_MS" -v acount="$APP_COUNT" -v aint="$APP_INTERVAL_MS" \
         -v every="$STALL_EVERY_MS" '
     # minstd (Park-Miller): exact in doubles, the same sequence in any awk
@@ -175,10 +175,10 @@ plan() {
         for (k = 0; k <= pcount; k++) if (wilson_lb(k, pcount, z) > lossf) break
         lossth = k / pcount
         # stalls of L ms every E: P(a probe waits > x) = (L/E)(1 - x/L), so its
-        # p90 is L - E/10; over tail_factor x the floor from L = that + E/10
-        stallth = tailf * segf / 1000 + every / 10
-        printf "#\tthresholds\tsegment p50 %d us; app (reflector) %d us; server %d ms; loss %.1f %% a probe (%d of %d: Wilson lb over %.1f %%); stall %d of %d ms (p90 over %g x the floor)\n", \
-            segf, appf, srvf, 100 * lossth, k, pcount, 100 * lossf, stallth, every, tailf
+        # p90 is L - E/10; over the stall floor from L = that + E/10
+        stallth = tailfl / 1000 + every / 10
+        printf "#\tthresholds\tsegment p50 %d us; app (reflector) %d us; server %d ms; loss %.1f %% a probe (%d of %d: Wilson lb over %.1f %%); stall %d of %d ms (p90 over the %g ms stall floor)\n", \
+            segf, appf, srvf, 100 * lossth, k, pcount, 100 * lossf, stallth, every, tailfl / 1000
         # exactly round(runs x share) healthy runs, at shuffled places
         for (i = 1; i <= runs; i++) ord[i] = i
         for (i = runs; i > 1; i--) { j = 1 + int(rnd() * i); t = ord[i]; ord[i] = ord[j]; ord[j] = t }
