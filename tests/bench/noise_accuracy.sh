@@ -313,9 +313,12 @@ fi
 has_deadline=0 deadline=
 if lab_exec gA "$NB_BIN/netblame" diagnose --help 2>&1 | grep -q -- '--deadline'; then
     has_deadline=1
-    deadline=${DEADLINE_S:-$(lab_exec gA "$NB_BIN/netblame" diagnose --help 2>&1 | grep -- '--deadline' |
-        sed -n 's/.*default \([0-9.]*\) *\(ms\|s\)\b.*/\1 \2/p' | head -n 1 |
-        awk '{ print $2 == "ms" ? $1 / 1000 : $1 }')}
+    # "--deadline MS ... (default 5000; ...)", the default on the option's
+    # first lines, in the option's unit
+    deadline=${DEADLINE_S:-$(lab_exec gA "$NB_BIN/netblame" diagnose --help 2>&1 |
+        grep -A2 -- '--deadline' | tr '\n' ' ' |
+        sed -n 's/.*--deadline \(MS\|S\)\b.*default \([0-9.]*\).*/\1 \2/p' |
+        awk '{ print $1 == "MS" ? $2 / 1000 : $2 }')}
     if [ -n "$deadline" ]; then
         echo "# diagnose has --deadline ($deadline s): wall times are checked against it"
     else
