@@ -678,7 +678,7 @@ static void test_full_size_loss(void **state)
     in.fabric = (struct nb_cls_family){.present = true,
                                        .probes = 100,
                                        .lost = 10,
-                                       .rtt = {true, 70 * US, 90 * US, 120 * US},
+                                       .rtt = {true, 70 * US, 90 * US, 120 * US, 0, 0},
                                        .full_probes = 10,
                                        .full_lost = 10};
     nb_classify(&in, NULL, NULL, &v);
@@ -697,7 +697,7 @@ static void test_full_size_loss(void **state)
     in.fabric = (struct nb_cls_family){.present = true,
                                        .probes = 20,
                                        .lost = 1,
-                                       .rtt = {true, 70 * US, 90 * US, 120 * US},
+                                       .rtt = {true, 70 * US, 90 * US, 120 * US, 0, 0},
                                        .full_probes = 2,
                                        .full_lost = 1};
     nb_classify(&in, NULL, NULL, &v);
@@ -714,7 +714,7 @@ static void test_full_size_loss(void **state)
     in.fabric = (struct nb_cls_family){.present = true,
                                        .probes = 100,
                                        .lost = 10,
-                                       .rtt = {true, 70 * US, 90 * US, 120 * US},
+                                       .rtt = {true, 70 * US, 90 * US, 120 * US, 0, 0},
                                        .full_probes = 10,
                                        .full_lost = 11};
     in.fabric.lost = 10; /* inconsistent counts say nothing */
@@ -784,7 +784,7 @@ static void test_small_family_does_not_contradict_loss(void **state)
     healthy(&in, 100);
     lose(&in.path.wf, PHY, 20);
     in.fabric = (struct nb_cls_family){.present = true, .probes = 17, .lost = 1,
-                                       .rtt = {true, 70 * US, 90 * US, 120 * US}};
+                                       .rtt = {true, 70 * US, 90 * US, 120 * US, 0, 0}};
     nb_classify(&in, NULL, NULL, &v);
     assert_int_equal(v.layer, NB_LAYER_PHYSICAL);
     assert_false(verdict_mentions(&v, "disagree"));
@@ -1121,7 +1121,7 @@ static void unlocated_loss(struct nb_cls_input *in, size_t n, size_t k)
     w->seg[RA].known = n - k;
     w->lost = w->lost_unlocated = k;
     in->vnet = (struct nb_cls_family){.present = true, .probes = n, .lost = 0,
-                                      .rtt = {true, 90 * US, 110 * US, 150 * US}};
+                                      .rtt = {true, 90 * US, 110 * US, 150 * US, 0, 0}};
 }
 
 /* Loss nothing located is still loss: a path that lost most of its probes
@@ -1155,7 +1155,7 @@ static void test_silent_family_peer_is_not_a_layer_fault(void **state)
     struct nb_verdict v;
     healthy(&in, 100);
     in.fabric = (struct nb_cls_family){.present = true, .probes = 100, .lost = 99,
-                                       .rtt = {true, 120 * US, 120 * US, 120 * US}};
+                                       .rtt = {true, 120 * US, 120 * US, 120 * US, 0, 0}};
     nb_classify(&in, NULL, NULL, &v);
     assert_int_equal(v.layer, NB_LAYER_HEALTHY);
     assert_true(verdict_mentions(&v, "peer agent is not answering"));
