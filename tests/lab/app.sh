@@ -37,8 +37,10 @@ lab_assert "paced: --interval holds between probes" '.window.seconds >= 0.6 and 
 lab_fault app delay_ms=200
 app
 lab_clear
+# connect untouched: its median far under the delay (relative: a fixed
+# bound on its max would depend on the machine being quiet)
 lab_assert "slow backend: first byte after >= 200 ms, connect untouched" \
-    '.app.phases_ms.first_byte.min >= 200 and .app.phases_ms.connect.max < 20'
+    '.app.phases_ms.first_byte.min >= 200 and .app.phases_ms.connect.p50 < .app.phases_ms.first_byte.min / 4'
 
 lab_fault wire both delay_us=20000
 app

@@ -30,8 +30,12 @@ lab_fault virtio remote rx jitter_us=$D
 lab_diag gA gB --count 60
 lab_assert "remote virtio jitter spreads RTT by >= a quarter of the jitter" \
     ".probes.received == 60 and (.probes.rtt_us.max - .probes.rtt_us.min) >= $((D / 4))"
+jittered_p50=$(jq '.probes.rtt_us.p50' "$NB_TMP/diag.json")
 lab_diag gA hA --count 30
-lab_assert "remote jitter: local guest-to-host untouched" ".probes.rtt_us.max < $D"
+# untouched: most of its probes are faster than the jittered path's median
+# (measured side by side, so the machine's own load cannot decide it; a
+# fixed bound on the max could: one late wake-up on a busy machine)
+lab_assert "remote jitter: local guest-to-host untouched" ".probes.rtt_us.p90 < $jittered_p50"
 lab_clear
 
 # --- random loss, one direction only ---
