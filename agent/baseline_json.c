@@ -9,11 +9,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A figure the wire form carries: finite, >= 0, at most NB_BASELINE_MAX_US. */
-static bool figure_ok(double us)
+/* A figure the wire form carries: finite, at most NB_BASELINE_MAX_US, and
+ * not negative if it is a spread (a MAD). A level may be a little below 0:
+ * an app's server time (first byte − the SYN's round trip) on a backend that
+ * answers at once is measurement noise either way, and is learnt as such. */
+static bool figure_ok(double us, bool spread)
 {
-    return isfinite(us) && us >= 0 && us <= NB_BASELINE_MAX_US;
+    return isfinite(us) && us >= (spread ? 0 : -NB_BASELINE_MAX_US) && us <= NB_BASELINE_MAX_US;
 }
+
+/* Is fig_keys[I] a spread? */
+#define FIG_SPREAD(i) ((i) == 1 || (i) == 4)
 
 /* Nanoseconds as microseconds with nanosecond resolution (no float noise). */
 static double ns_to_us(double ns)
@@ -39,7 +45,7 @@ void nb_baseline_json_render(const char *target, const struct nb_baseline *b, st
         bool ok = st->n > 0 && st->n <= NB_BASE_RING && st->tail_n <= st->n;
         for (int i = 0; i < NFIG; i++) {
             f[i] = ns_to_us(f[i]);
-            ok = ok && figure_ok(f[i]);
+            ok = ok && figure_ok(f[i], FIG_SPREAD(i));
         }
         if (!ok)
             continue;
@@ -125,8 +131,10 @@ static int metric(const cJSON *o, const char *path, struct nb_base_stat *st, cha
     for (int i = 0; i < NFIG; i++) {
         const cJSON *f = cJSON_GetObjectItemCaseSensitive(o, fig_keys[i]);
         snprintf(p, sizeof(p), "%.60s.%s", path, fig_keys[i]);
-        if (!cJSON_IsNumber(f) || !figure_ok(f->valuedouble))
-            return fail(err, errlen, p, "not a time in microseconds (0..1e8)");
+        if (!cJSON_IsNumber(f) || !figure_ok(f->valuedouble, FIG_SPREAD(i)))
+            return fail(err, errlen, p,
+                        FIG_SPREAD(i) ? "not a time in microseconds (0..1e8)"
+                                      : "not a time in microseconds (-1e8..1e8)");
         v[i] = f->valuedouble * 1e3;
     }
     *st = (struct nb_base_stat){.p50 = {v[0], v[1], v[2]},

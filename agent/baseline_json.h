@@ -17,7 +17,7 @@
  *
  * The parser takes outside data: at most NB_BASELINE_JSON_MAX bytes; unknown
  * keys and metric names, duplicates, windows outside 0..NB_BASE_RING, and
- * figures that are not finite, negative or above NB_BASELINE_MAX_US are
+ * figures that are not finite, beyond ±NB_BASELINE_MAX_US, or (MADs) negative are
  * refused with a one-line reason naming the field. It is fuzzed
  * (tests/fuzz/fuzz_baseline_json.c). */
 #ifndef NB_BASELINE_JSON_H
@@ -30,7 +30,9 @@
 
 #define NB_BASELINE_SCHEMA "netblame.baseline/v2"
 #define NB_BASELINE_JSON_MAX (16u << 10) /* a longer answer is refused */
-/* Largest median or MAD accepted: 100 s (no probe waits longer than 60 s). */
+/* Largest figure accepted: 100 s (no probe waits longer than 60 s); a level
+ * (median, second-largest) may be as far below 0: an app's server time is
+ * first byte − the SYN's round trip, a few µs below 0 on an instant backend. */
 #define NB_BASELINE_MAX_US 1e8
 
 /* Append TARGET's baseline B as one line (with its newline) to OUT. A metric

@@ -91,6 +91,22 @@ static void retransmissions(struct ctx *x, uint64_t n)
                       what);
         return;
     }
+    /* Path probes to the same server crossed the network without loss: the
+     * network measured toward it does not lose, so retransmissions it cannot
+     * explain are the server side's (SYNs dropped by a full accept queue, a
+     * SYN meeting the server's TIME_WAIT of an earlier connection from the
+     * same port): evidence, never a network symptom (verdict.h, rule 4). */
+    const struct nb_cls_path *p = &x->in->path;
+    double plo;
+    if (p->present && p->wf.answered >= x->th->min_samples &&
+        !nb_cls_significant(x, p->wf.lost, p->wf.probes, &plo)) {
+        nb_cls_add_ev(x,
+                      "%s, while %zu of %zu path probes to the same server crossed the network: "
+                      "not the network's loss (the server's side: a full accept queue, a clash "
+                      "with its TIME_WAIT); their server time is not counted",
+                      what, p->wf.answered, p->wf.probes);
+        return;
+    }
     char t[NB_CLS_TEXTSIZ];
     nb_cls_fmt(t, sizeof(t),
                "%s: packets were lost on the way, and no measured segment "

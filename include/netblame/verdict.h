@@ -46,7 +46,10 @@
  *     time is taken over the probes whose TCP retransmitted nothing (TCP_INFO:
  *     retransmitted SYN or data, segments received out of order); those
  *     retransmissions are a network symptom: consistent with a network
- *     finding, else unexplained (inconclusive). With a network finding, a
+ *     finding, else unexplained (inconclusive) — unless path probes to the
+ *     same server crossed without significant loss: then not the network's
+ *     (the server side's: a full accept queue, a SYN meeting its TIME_WAIT),
+ *     evidence only. With a network finding, a
  *     slow server is still the app's when the lower quartile of its server
  *     time (p25) is over the limit: loss delays the probes whose packets were
  *     lost, a slow backend every probe; so network and app faults at once

@@ -101,7 +101,7 @@ static void test_malformed_refused(void **state)
         {HEAD "{\"path.rtt\":{\"windows\":1,\"median_us\":1,\"mad_us\":0," FIGS "},"
               "\"path.rtt\":{\"windows\":1,\"median_us\":1,\"mad_us\":0," FIGS "}}}",
          "metrics.path.rtt: given twice"},
-        {HEAD "{\"path.rtt\":{\"windows\":1,\"median_us\":-1,\"mad_us\":0," FIGS "}}}",
+        {HEAD "{\"path.rtt\":{\"windows\":1,\"median_us\":-2e8,\"mad_us\":0," FIGS "}}}",
          "metrics.path.rtt.median_us: not a time"},
         {HEAD "{\"path.rtt\":{\"windows\":1,\"median_us\":1,\"mad_us\":-0.5," FIGS "}}}",
          "metrics.path.rtt.mad_us: not a time"},
@@ -126,8 +126,8 @@ static void test_malformed_refused(void **state)
               "\"high_us\":1,\"p90_median_us\":0,\"p90_mad_us\":0,\"p90_high_us\":0}}}",
          "metrics.path.rtt: more tail_windows than windows"},
         {HEAD "{\"path.rtt\":{\"windows\":1,\"median_us\":1,\"mad_us\":0,\"tail_windows\":1,"
-              "\"high_us\":1,\"p90_median_us\":-3,\"p90_mad_us\":0,\"p90_high_us\":0}}}",
-         "metrics.path.rtt.p90_median_us: not a time"},
+              "\"high_us\":1,\"p90_median_us\":0,\"p90_mad_us\":-3,\"p90_high_us\":0}}}",
+         "metrics.path.rtt.p90_mad_us: not a time"},
     };
     static struct nb_baseline out;
     char target[64], err[160];
@@ -155,6 +155,14 @@ static void test_malformed_refused(void **state)
                                             sizeof(err)),
                      -1);
     assert_non_null(strstr(err, "longer than 16 KiB"));
+    /* a level a little below 0 (an app's server time on a backend that
+     * answers at once: measurement noise) is carried, a spread never is */
+    const char *neg = HEAD "{\"app.server\":{\"windows\":6,\"median_us\":-3.5,\"mad_us\":1,"
+                           "\"tail_windows\":0,\"high_us\":-1,\"p90_median_us\":0,"
+                           "\"p90_mad_us\":0,\"p90_high_us\":0}}}";
+    assert_int_equal(
+        nb_baseline_json_parse(neg, strlen(neg), target, sizeof(target), &out, err, sizeof(err)), 0);
+    assert_true(out.m[NB_BM_APP_SERVER].p50.median == -3500);
     /* trailing white space is fine; windows 0 is allowed and means nothing learnt */
     const char *zero = HEAD "{\"vnet.rtt\":{\"windows\":0,\"median_us\":0,\"mad_us\":0," FIGS "}}}\n";
     assert_int_equal(

@@ -242,6 +242,19 @@ static void c_refused(struct nb_cls_input *in)
     in->app = a.app;
     app_fail(in, NB_AF_REFUSED, 10);
 }
+static void c_refused_syn_retrans(struct nb_cls_input *in)
+{
+    /* refused after retransmitted SYNs (the SYN met the server's TIME_WAIT)
+     * while the path probes to the same server lose nothing: the server's */
+    c_refused(in);
+    in->app.retrans = in->app.syn_retrans = 10;
+}
+static void c_syn_retrans_unmeasured(struct nb_cls_input *in)
+{
+    /* the same without path probes: retransmissions nothing locates */
+    c_refused_syn_retrans(in);
+    in->path.present = false;
+}
 static void c_reset(struct nb_cls_input *in)
 {
     healthy(in, 100);
@@ -390,8 +403,8 @@ static void c_loss_slow_backend(struct nb_cls_input *in)
     in->app.server_p50 = 600 * MS;
     in->app.server_p25 = 401 * MS;
 }
-/* Retransmissions in most app probes while the path probes lost nothing
- * significant: loss nobody located. */
+/* Retransmissions in many app probes while the path probes to the same
+ * server lost nothing: not the network's loss. */
 static void c_retrans_unlocated(struct nb_cls_input *in)
 {
     healthy(in, 100);
@@ -459,6 +472,10 @@ static const struct tcase cases[] = {
     {"nxdomain", c_nxdomain, NB_LAYER_APP, NB_SIDE_REMOTE, "", 0.6, 1.0, "nxdomain 10"},
     {"servfail", c_servfail, NB_LAYER_APP, NB_SIDE_REMOTE, "", 0.5, 1.0, "servfail 7"},
     {"refused", c_refused, NB_LAYER_APP, NB_SIDE_REMOTE, "", 0.6, 1.0, "refused 10"},
+    {"refused after SYN retransmissions, path healthy", c_refused_syn_retrans, NB_LAYER_APP,
+     NB_SIDE_REMOTE, "", 0.6, 1.0, "not the network's loss"},
+    {"SYN retransmissions, network unmeasured", c_syn_retrans_unmeasured, NB_LAYER_INCONCLUSIVE,
+     NB_SIDE_NONE, "", 0, 0, "no measured segment locates where"},
     {"reset", c_reset, NB_LAYER_APP, NB_SIDE_REMOTE, "", 0.5, 1.0, "reset 6"},
     {"http 503", c_http_503, NB_LAYER_APP, NB_SIDE_REMOTE, "", 0.6, 1.0, "HTTP 503"},
     {"slow server", c_slow_server, NB_LAYER_APP, NB_SIDE_REMOTE, "", 0.5, 1.0,
@@ -497,8 +514,12 @@ static const struct tcase cases[] = {
      1.0,
      "p25 401.0 ms, above the 200.0 ms floor (no baseline) over 16 probes without "
      "retransmissions"},
-    {"retransmissions nobody located", c_retrans_unlocated, NB_LAYER_INCONCLUSIVE, NB_SIDE_NONE, "",
-     0, 0, "TCP retransmitted in 9 of 20 app probes to gB (the SYN in 3): packets were lost"},
+    /* 100 path probes to the same server lost nothing: 9 retransmitting
+     * probes are not the network's loss (evidence, the server's side) */
+    {"retransmissions the lossless path rules out", c_retrans_unlocated, NB_LAYER_HEALTHY,
+     NB_SIDE_NONE, "", 0.5, 1.0,
+     "TCP retransmitted in 9 of 20 app probes to gB (the SYN in 3), while 100 of 100 path probes "
+     "to the same server crossed the network: not the network's loss"},
     {"MTU black hole, by size", c_mtu_sized, NB_LAYER_PHYSICAL, NB_SIDE_NONE, "", 0.7, 1.0,
      "localised between HA.nic and HB.nic (NICs, links, fabric); MTU black hole: 25 of 25 "
      "full-size probes lost, 0 of 75 small"},
