@@ -146,6 +146,10 @@ static void finish(struct probe *p, enum nb_app_reason reason, const char *fmt, 
         p->done = true;
         return;
     }
+    if (p->resolving) { /* timed out resolving: c-ares still holds P, on_resolved frees it */
+        p->cancelled = true;
+        return;
+    }
     free(p->reply);
     free(p);
 }
@@ -350,8 +354,12 @@ static void on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
         finish(p, p->verdict, NULL);
         return;
     }
-    if (p->resolving)
-        return; /* the resolver's own timeout answers (and typed) */
+    if (p->resolving) { /* the probe's time is up before the resolver's own timeout */
+        p->res.t[NB_PH_RESOLVE] = nb_mono_now() - p->phase_start;
+        finish(p, NB_APP_DNS_TIMEOUT, "%s: no answer from the resolver within %u ms", p->t.host,
+               p->t.timeout_ms);
+        return;
+    }
     finish(p, NB_APP_TIMEOUT, "no %s within %u ms", nb_app_phase_name(p->phase), p->t.timeout_ms);
 }
 

@@ -101,9 +101,9 @@ static void retransmissions(struct ctx *x, uint64_t n)
     if (p->present && p->wf.answered >= x->th->min_samples &&
         !nb_cls_significant(x, p->wf.lost, p->wf.probes, &plo)) {
         nb_cls_add_ev(x,
-                      "%s, while %zu of %zu path probes to the same server crossed the network: "
-                      "not the network's loss (the server's side: a full accept queue, a clash "
-                      "with its TIME_WAIT); their server time is not counted",
+                      "%s, while %zu of %zu path probes to the same server crossed: not the "
+                      "network's loss (the server side's: accept queue, TIME_WAIT); no server "
+                      "time from them",
                       what, p->wf.answered, p->wf.probes);
         return;
     }

@@ -519,7 +519,7 @@ static const struct tcase cases[] = {
     {"retransmissions the lossless path rules out", c_retrans_unlocated, NB_LAYER_HEALTHY,
      NB_SIDE_NONE, "", 0.5, 1.0,
      "TCP retransmitted in 9 of 20 app probes to gB (the SYN in 3), while 100 of 100 path probes "
-     "to the same server crossed the network: not the network's loss"},
+     "to the same server crossed: not the network's loss"},
     {"MTU black hole, by size", c_mtu_sized, NB_LAYER_PHYSICAL, NB_SIDE_NONE, "", 0.7, 1.0,
      "localised between HA.nic and HB.nic (NICs, links, fabric); MTU black hole: 25 of 25 "
      "full-size probes lost, 0 of 75 small"},
