@@ -49,12 +49,14 @@ lab_fault reflector remote hold_us=3000
 diagnose gA gB
 lab_clear
 
-say "6. app layer: the backend answers after 300 ms (app probes: DNS, connect, request)"
-lab_fault app delay_ms=300
+# 600 ms over 20 probes: without a learnt baseline (no --config here) a
+# server time must clear the 200 ms floor well to name the app (attribute_min)
+say "6. app layer: the backend answers after 600 ms (app probes: DNS, connect, request)"
+lab_fault app delay_ms=600
 rc=0
 printf '$ netblame diagnose http://backend.lab:%s/   (from gA)\n' "$LAB_HTTP_PORT"
 lab_exec gA "$NB_BIN/netblame" diagnose "http://backend.lab:$LAB_HTTP_PORT/" \
-    --local-agent "$LAB_IP_hA" --count 10 --interval 20 || rc=$?
+    --local-agent "$LAB_IP_hA" --count 20 --interval 20 || rc=$?
 echo "(exit status $rc)"
 lab_clear
 
