@@ -20,6 +20,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -35,6 +36,10 @@
 
 #define READ_MAX 4096      /* every file read here is far shorter */
 #define MAX_VHOST 16       /* vhost kernel threads per owner (one per virtqueue pair) */
+/* An fd's link names the tun device by this path's end: "/dev/net/tun" when
+ * the holder and this agent share a root and a mount namespace; when they do
+ * not (a chroot, `ip netns exec`'s own mount namespace, a jailed QEMU), the
+ * kernel writes the path from the real root ("/srv/jail/dev/net/tun"). */
 #define TUN_PATH "/dev/net/tun"
 
 /* ---- parsers ---- */
@@ -365,7 +370,8 @@ static void add_owner(struct nb_tapowners *t, const char *tap, int32_t pid, int3
 static void scan_fds(struct nb_tapowners *t, int procfd, int32_t pid, const char *const *names,
                      size_t n, const struct stat *self)
 {
-    char path[64], link[sizeof(TUN_PATH) + 1], tap[NB_CPU_IFNAMSIZ];
+    char path[64], link[PATH_MAX], tap[NB_CPU_IFNAMSIZ];
+    const size_t tl = strlen(TUN_PATH);
     snprintf(path, sizeof(path), "%d/fd", pid);
     int dfd = openat(procfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0)
@@ -380,8 +386,9 @@ static void scan_fds(struct nb_tapowners *t, int procfd, int32_t pid, const char
         if (fd < 0)
             continue;
         ssize_t l = readlinkat(dfd, e->d_name, link, sizeof(link));
-        if (l != (ssize_t)strlen(TUN_PATH) || memcmp(link, TUN_PATH, (size_t)l) != 0)
-            continue;
+        if (l < (ssize_t)tl || l >= (ssize_t)sizeof(link) ||
+            memcmp(link + l - tl, TUN_PATH, tl) != 0)
+            continue; /* not the tun device (fdinfo tells which tap, below) */
         if (!tun_fd_iff(procfd, pid, fd, tap) || !wanted(tap, names, n))
             continue;
         int same = tap_here(pid, fd, tap, self);
