@@ -52,6 +52,10 @@ struct nb_diag {
     struct nb_link_report *links_before[2]; /* [0] remote, [1] local */
     int nlinks_before[2];
     struct nb_hello hello;
+    /* The snapshots before the burst share a quarter of what the hello left
+     * of the deadline (0: no deadline): a control path that loses SYNs (each
+     * costs a 1 s retransmission) must not eat the burst's time. */
+    nb_ns pre_end;
     /* vnet family alongside: the same pacing to the local host agent's
      * reflector, across the local virtual layer only (a cross-check) */
     struct nb_sender *vnet;
@@ -72,12 +76,28 @@ struct nb_diag {
 static void add_evidence(struct nb_diag_report *rep, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* The timeout for a snapshot before the burst: the agent's default, bounded
+ * by the deadline and by the share of it the snapshots have (pre_end); 0
+ * (skipped, said in the evidence) when that share is spent. */
+static long pre_ms(struct nb_diag *d, const char *what)
+{
+    long ms = nb_diag_fetch_ms(d->run, NB_AGENT_TIMEOUT_MS, what);
+    if (!ms || !d->pre_end)
+        return ms;
+    nb_ns left = d->pre_end - nb_mono_now();
+    if (left < 1000000) {
+        add_evidence(d->rep, "%s not read before the burst: the host agents were slow to "
+                             "answer and the burst needs the deadline's time", what);
+        return 0;
+    }
+    return left / 1000000 < ms ? (long)(left / 1000000) : ms;
+}
+
 /* Snapshot a host agent's link counters (blocking, bounded by the deadline). */
 static void snapshot_links(struct nb_diag *d, int local, const char *addr, uint16_t port)
 {
     char err[256];
-    long ms = nb_diag_fetch_ms(d->run, NB_AGENT_TIMEOUT_MS,
-                               local ? "local link counters" : "remote link counters");
+    long ms = pre_ms(d, local ? "local link counters" : "remote link counters");
     if (!ms)
         return;
     d->links_before[local] = nb_calloc(NB_LINKS_MAX, sizeof(struct nb_link_report));
@@ -93,8 +113,13 @@ static void snapshot_links(struct nb_diag *d, int local, const char *addr, uint1
 static void snapshot_cpu(struct nb_diag *d, int local, const char *addr, uint16_t port)
 {
     char err[256];
-    d->cpu_ok[local] = nb_agent_fetch_cpu(addr, port, NB_AGENT_TIMEOUT_MS, &d->cpu_before[local],
-                                          err, sizeof(err)) == 0;
+    if (d->links_before[local] && d->nlinks_before[local] < 0)
+        return; /* it did not answer a moment ago: do not wait for it twice */
+    long ms = pre_ms(d, local ? "local CPU figures" : "remote CPU figures");
+    if (!ms)
+        return;
+    d->cpu_ok[local] =
+        nb_agent_fetch_cpu(addr, port, ms, &d->cpu_before[local], err, sizeof(err)) == 0;
     if (!d->cpu_ok[local])
         nb_debug("no CPU figures from the %s host agent: %s", local ? "local" : "remote", err);
 }
@@ -419,6 +444,8 @@ struct nb_diag *nb_diag_new(struct ev_loop *loop, const struct nb_diag_opts *o,
     else
         nb_diag_hello(loop, sc, NB_HELLO_TRIES, nb_diag_hello_try_ms(d->run, o->timeout_ms),
                       &d->hello);
+    if (d->run->deadline)
+        d->pre_end = nb_mono_now() + (nb_ns)(nb_diag_left_ms(d->run) / 4) * 1000000;
     if (o->local_agent[0]) {
         snapshot_links(d, 1, o->local_agent, o->local_agent_port);
         snapshot_cpu(d, 1, o->local_agent, o->local_agent_port);
