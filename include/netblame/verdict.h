@@ -14,7 +14,7 @@
  * contract: a layer (app|virtual|physical|healthy|inconclusive), where
  * (side, host, interface), a confidence in [0,1], per-segment figures,
  * findings (two independent faults → two), evidence sentences for a pager,
- * and the reason when inconclusive. agent/verdict_json.c renders it.
+ * and the reason when inconclusive. agent/wire/verdict_json.c renders it.
  *
  * HOW A WINDOW IS JUDGED (classifier/verdict.c), in order:
  *  1. Link counters: each interface whose counters moved (or that is down)

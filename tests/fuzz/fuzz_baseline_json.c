@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "baseline_json.h"
+#include "wire/baseline_json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

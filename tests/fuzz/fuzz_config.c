@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "wire/config.h"
 
 #define NAME "fuzz.json"
 

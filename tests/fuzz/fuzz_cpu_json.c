@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpu_json.h"
+#include "wire/cpu_json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

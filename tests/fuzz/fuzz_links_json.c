@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "links_json.h"
+#include "wire/links_json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

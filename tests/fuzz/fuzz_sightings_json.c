@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sightings_json.h"
+#include "wire/sightings_json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#include "appprobe.h"
+#include "app/appprobe.h"
 
 static void test_http_urls(void **state)
 {

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "baseline_json.h"
+#include "wire/baseline_json.h"
 
 static void learn(struct nb_baseline *b, enum nb_base_metric m, const double *v, size_t n)
 {

@@ -15,8 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "config.h"
+#include "net/buf.h"
+#include "wire/config.h"
 
 #define NAME "/etc/netblame.json"
 

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpu_json.h"
+#include "wire/cpu_json.h"
 
 static void test_round_trip(void **state)
 {

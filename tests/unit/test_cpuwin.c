@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cpuwin.h"
+#include "input/cpuwin.h"
 
 #define S 1000000000LL
 

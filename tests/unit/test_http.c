@@ -19,8 +19,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "api.h"
-#include "http.h"
+#include "net/api.h"
+#include "net/http.h"
 #include "netblame/log.h"
 
 struct fix {

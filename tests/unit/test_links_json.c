@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#include "links_json.h"
+#include "wire/links_json.h"
 
 static void test_round_trip(void **state)
 {

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "metrics.h"
+#include "net/buf.h"
+#include "net/metrics.h"
 
 static void test_counter_with_escaped_labels(void **state)
 {

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "num.h"
+#include "wire/num.h"
 
 static void test_accepts_plain_digits(void **state)
 {

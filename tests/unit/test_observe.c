@@ -1,4 +1,4 @@
-/* test_observe.c — observation records from sender results (agent/observe.c):
+/* test_observe.c — observation records from sender results (agent/input/observe.c):
  * the reflector-receipt inference that locates lost probes before or after
  * B, in a diagnose burst (from the session's start) and in the daemon's
  * sliding window (from anywhere in it, results in sequence order), and the
@@ -11,7 +11,7 @@
 
 #include <string.h>
 
-#include "observe.h"
+#include "input/observe.h"
 
 #define NONCE 0xabcd0000u
 

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "netblame/mem.h"
-#include "replay.h"
+#include "cli/replay.h"
 
 struct expect {
     const char *trace;

@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#include "sightings_json.h"
+#include "wire/sightings_json.h"
 
 static void test_round_trip_keeps_every_bit(void **state)
 {

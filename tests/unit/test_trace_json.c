@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "trace_json.h"
+#include "wire/trace_json.h"
 
 static void full(struct nb_cls_input *in)
 {

@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
+#include "net/buf.h"
 #include "netblame/verdict.h"
-#include "verdict_json.h"
+#include "wire/verdict_json.h"
 
 #define US 1e3
 #define MS 1e6

@@ -1,0 +1,470 @@
+/* hostagent.c — the host role on the libev loop (see hostagent.h).
+ *
+ * What is watched: the configured uplink as the NIC, and every tap ("tun"
+ * kind) enslaved to a bridge as a guest tap. The set is recomputed from the
+ * link cache whenever a link appears, comes up or regains carrier, and on a
+ * slow timer as a safety net (a change of master sends no event we follow);
+ * a watched link that vanishes is unwatched at once. Each change is logged:
+ * an operator must be able to see that a guest's tap is (again) captured.
+ *
+ * Freshness of GET /v1/sightings: the handler drains the capture before it
+ * reads the table. An agent asks for sightings after its probe came back, so
+ * every frame of that probe was in the capture ring before the request
+ * arrived: draining first makes the answer complete without any wait.
+ *
+ * CPU contention (GET /v1/cpu, cpustat.h): the processes holding the watched
+ * taps open are found again at every pass over the links (link events, the
+ * slow timer), never per request; each request samples the host's CPU
+ * pressure and those processes' threads. */
+#include "daemon/hostagent.h"
+
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "net/metrics.h"
+#include "wire/cpu_json.h"
+#include "netblame/capture.h"
+#include "netblame/cpustat.h"
+#include "netblame/linkstats.h"
+#include "netblame/log.h"
+#include "netblame/mem.h"
+#include "netblame/sender.h"
+#include "netblame/sightings.h"
+#include "wire/links_json.h"
+#include "wire/num.h"
+#include "wire/sightings_json.h"
+
+#define REDISCOVER_PERIOD 10.0 /* s */
+#define MAX_WATCHED 4096
+
+struct watched {
+    int ifindex;
+    char name[16];
+    enum nb_if_role role;
+};
+
+struct nb_hostagent {
+    struct ev_loop *loop;
+    char node[NB_NAME_MAX];
+    char uplink[16];
+    struct nb_capture *cap;
+    struct nb_linkstats *ls;
+    struct nb_sightings *table;
+    ev_io cap_io, ls_io;
+    ev_timer rediscover;
+    ev_timer rediscover_soon; /* coalesces a burst of link events into one pass */
+    struct watched *w;
+    size_t nw;
+    uint64_t link_events[6];
+    int uplink_seen;
+    struct nb_tapowners *owners; /* who holds the watched taps open */
+    size_t nowners;
+};
+
+static struct watched *find_watched(struct nb_hostagent *h, int ifindex)
+{
+    for (size_t i = 0; i < h->nw; i++)
+        if (h->w[i].ifindex == ifindex)
+            return &h->w[i];
+    return NULL;
+}
+
+static void unwatch(struct nb_hostagent *h, struct watched *w, const char *why)
+{
+    nb_info("capture on %s (%s): stopped, %s", w->name, w->role == NB_IF_NIC ? "uplink" : "tap",
+            why);
+    nb_capture_unwatch(h->cap, w->ifindex);
+    *w = h->w[--h->nw];
+}
+
+struct want {
+    struct nb_hostagent *h;
+    struct watched list[MAX_WATCHED];
+    size_t n;
+};
+
+/* Collect the links that should be watched now. */
+static void collect(void *arg, const struct nb_link_state *st)
+{
+    struct want *wt = arg;
+    enum nb_if_role role;
+    if (strcmp(st->name, wt->h->uplink) == 0)
+        role = NB_IF_NIC;
+    else if (strcmp(st->kind, "tun") == 0 && st->master != 0)
+        role = NB_IF_TAP;
+    else
+        return;
+    if (wt->n >= MAX_WATCHED)
+        return;
+    struct watched *w = &wt->list[wt->n++];
+    w->ifindex = st->ifindex;
+    snprintf(w->name, sizeof(w->name), "%s", st->name);
+    w->role = role;
+}
+
+/* The processes (and their threads) that forward the watched taps' frames. */
+static void find_owners(struct nb_hostagent *h)
+{
+    const char **names = nb_calloc(h->nw ? h->nw : 1, sizeof(*names));
+    size_t n = 0;
+    for (size_t i = 0; i < h->nw; i++)
+        if (h->w[i].role == NB_IF_TAP)
+            names[n++] = h->w[i].name;
+    size_t found = nb_tapowners_scan(h->owners, names, n);
+    if (found != h->nowners)
+        nb_info("cpu: %zu processes hold the %zu watched taps open (their threads' run-queue "
+                "wait is evidence)", found, n);
+    h->nowners = found;
+    free(names);
+}
+
+static void rediscover(struct nb_hostagent *h)
+{
+    struct want *wt = nb_calloc(1, sizeof(*wt));
+    wt->h = h;
+    nb_linkstats_foreach(h->ls, collect, wt);
+    /* Drop what is no longer wanted (gone, renamed, released from its bridge). */
+    for (size_t i = 0; i < h->nw;) {
+        size_t j;
+        for (j = 0; j < wt->n; j++)
+            if (wt->list[j].ifindex == h->w[i].ifindex && wt->list[j].role == h->w[i].role)
+                break;
+        if (j == wt->n)
+            unwatch(h, &h->w[i], "no longer a bridged tap or the uplink");
+        else
+            i++;
+    }
+    int uplink_now = 0;
+    for (size_t j = 0; j < wt->n; j++) {
+        const struct watched *n = &wt->list[j];
+        if (n->role == NB_IF_NIC)
+            uplink_now = 1;
+        if (find_watched(h, n->ifindex))
+            continue;
+        if (nb_capture_watch(h->cap, n->ifindex, n->name, n->role) < 0) {
+            nb_warn("capture on %s: cannot watch (filter refused); retrying at the next change",
+                    n->name);
+            continue;
+        }
+        h->w = nb_reallocarray(h->w, h->nw + 1, sizeof(*h->w));
+        h->w[h->nw++] = *n;
+        nb_info("capture on %s (%s, ifindex %d): started", n->name,
+                n->role == NB_IF_NIC ? "uplink" : "tap", n->ifindex);
+    }
+    if (!uplink_now && h->uplink_seen != -1)
+        nb_warn("capture: uplink %s not found; physical-side points will be missing", h->uplink);
+    h->uplink_seen = uplink_now ? 1 : -1;
+    free(wt);
+    find_owners(h);
+}
+
+static void on_link_event(void *arg, const struct nb_link_event *ev)
+{
+    struct nb_hostagent *h = arg;
+    if ((unsigned)ev->kind < 6)
+        h->link_events[ev->kind]++;
+    struct watched *w = find_watched(h, ev->ifindex);
+    if (w)
+        nb_info("link %s: %s", ev->name, nb_link_event_kind_name(ev->kind));
+    if (ev->kind == NB_LINK_VANISHED) {
+        if (w)
+            unwatch(h, w, "interface vanished");
+        return;
+    }
+    /* A guest boot or a flap brings several events at once: one pass, after
+     * this loop iteration, serves them all (a pass dumps every link). */
+    if (ev->kind == NB_LINK_APPEARED || ev->kind == NB_LINK_UP || ev->kind == NB_LINK_CARRIER_ON)
+        ev_timer_start(h->loop, &h->rediscover_soon); /* no-op if already pending */
+}
+
+static void on_sighting(void *arg, const struct nb_sighting *s)
+{
+    struct nb_hostagent *h = arg;
+    nb_sightings_add(h->table, s);
+}
+
+static void on_cap(struct ev_loop *loop, ev_io *w, int revents)
+{
+    struct nb_hostagent *h = w->data;
+    nb_capture_on_readable(h->cap);
+}
+
+static void on_ls(struct ev_loop *loop, ev_io *w, int revents)
+{
+    struct nb_hostagent *h = w->data;
+    nb_linkstats_on_readable(h->ls);
+}
+
+static void on_rediscover(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    rediscover(w->data);
+}
+
+struct nb_hostagent *nb_hostagent_new(struct ev_loop *loop, const struct nb_config *cfg, char *err,
+                                      size_t errlen)
+{
+    struct nb_hostagent *h = nb_calloc(1, sizeof(*h));
+    h->loop = loop;
+    snprintf(h->node, sizeof(h->node), "%s", cfg->node);
+    snprintf(h->uplink, sizeof(h->uplink), "%s", cfg->uplink);
+    struct nb_capture_cfg cc = {.stamp_port = cfg->stamp_port,
+                                .buffer_bytes = (size_t)cfg->capture_buffer_kib * 1024,
+                                .app_port_first = cfg->app_port_first,
+                                .app_port_last = cfg->app_port_last};
+    h->cap = nb_capture_new(&cc, on_sighting, h, err, errlen);
+    if (!h->cap)
+        goto fail;
+    h->ls = nb_linkstats_new(on_link_event, h, err, errlen);
+    if (!h->ls)
+        goto fail;
+    h->table = nb_sightings_new(cfg->sightings_capacity);
+    h->owners = nb_tapowners_new("/proc");
+    ev_io_init(&h->cap_io, on_cap, nb_capture_fd(h->cap), EV_READ);
+    h->cap_io.data = h;
+    ev_io_start(loop, &h->cap_io);
+    ev_io_init(&h->ls_io, on_ls, nb_linkstats_fd(h->ls), EV_READ);
+    h->ls_io.data = h;
+    ev_io_start(loop, &h->ls_io);
+    ev_timer_init(&h->rediscover_soon, on_rediscover, 0., 0.);
+    h->rediscover_soon.data = h;
+    ev_timer_init(&h->rediscover, on_rediscover, REDISCOVER_PERIOD, REDISCOVER_PERIOD);
+    h->rediscover.data = h;
+    ev_timer_start(loop, &h->rediscover);
+    rediscover(h);
+    return h;
+fail:
+    nb_hostagent_free(h);
+    return NULL;
+}
+
+void nb_hostagent_free(struct nb_hostagent *h)
+{
+    if (!h)
+        return;
+    if (h->table) {
+        ev_io_stop(h->loop, &h->cap_io);
+        ev_io_stop(h->loop, &h->ls_io);
+        ev_timer_stop(h->loop, &h->rediscover);
+        ev_timer_stop(h->loop, &h->rediscover_soon);
+    }
+    nb_capture_free(h->cap);
+    nb_linkstats_free(h->ls);
+    nb_sightings_free(h->table);
+    nb_tapowners_free(h->owners);
+    free(h->w);
+    free(h);
+}
+
+/* Parse an unsigned query parameter; returns 0 (absent: *OUT = DEF) or -1. */
+static int query_u64(const struct nb_api_req *req, const char *name, int base, uint64_t max,
+                     uint64_t def, uint64_t *out)
+{
+    const char *v = nb_api_query(req, name);
+    *out = def;
+    if (!v)
+        return 0;
+    uint64_t x;
+    if (nb_parse_u64(v, base, &x) < 0 || x > max)
+        return -1;
+    *out = x;
+    return 0;
+}
+
+void nb_hostagent_api_sightings(struct nb_hostagent *h, const struct nb_api_req *req,
+                                struct nb_api_resp *resp)
+{
+    if (!h) {
+        nb_api_error(resp, 404, "this agent does not capture (not a host agent with \"capture\")");
+        return;
+    }
+    uint64_t since, session, limit;
+    int all = nb_api_query(req, "session") == NULL;
+    if (query_u64(req, "since", 10, UINT64_MAX, 0, &since) < 0 ||
+        query_u64(req, "session", 16, UINT32_MAX, 0, &session) < 0 ||
+        query_u64(req, "limit", 10, NB_SIGHTINGS_PAGE_MAX, NB_SIGHTINGS_PAGE_MAX, &limit) < 0 ||
+        limit == 0) {
+        nb_api_error(resp, 400, "query: since=DECIMAL, session=HEX (8 digits max), limit=1..4096");
+        return;
+    }
+    nb_capture_drain(h->cap); /* see the top of this file: complete answers, no wait */
+    struct nb_sighting *page = nb_calloc(limit, sizeof(*page));
+    struct nb_sightings_page pg =
+        nb_sightings_read(h->table, since, (uint32_t)session, all, page, limit);
+    nb_sightings_json_render(h->node, &pg, page, &resp->body);
+    free(page);
+}
+
+/* Sample every watched link with one qdisc dump (a dump per link would cost
+ * ~1 ms each on a host with hundreds of taps). OUT[i].ifindex is 0 for a link
+ * that vanished since. Caller frees. */
+static struct nb_link_state *sample_watched(struct nb_hostagent *h)
+{
+    int *idx = nb_calloc(h->nw ? h->nw : 1, sizeof(*idx));
+    struct nb_link_state *st = nb_calloc(h->nw ? h->nw : 1, sizeof(*st));
+    for (size_t i = 0; i < h->nw; i++)
+        idx[i] = h->w[i].ifindex;
+    nb_linkstats_get_many(h->ls, idx, h->nw, st);
+    free(idx);
+    return st;
+}
+
+void nb_hostagent_api_links(struct nb_hostagent *h, const struct nb_api_req *req,
+                            struct nb_api_resp *resp)
+{
+    if (!h) {
+        nb_api_error(resp, 404, "this agent does not capture (not a host agent with \"capture\")");
+        return;
+    }
+    struct nb_link_report *l = nb_calloc(h->nw ? h->nw : 1, sizeof(*l));
+    struct nb_link_state *st = sample_watched(h);
+    size_t n = 0;
+    for (size_t i = 0; i < h->nw; i++) {
+        if (st[i].ifindex == 0)
+            continue; /* vanished since: its event will unwatch it */
+        snprintf(l[n].name, sizeof(l[n].name), "%s", st[i].name);
+        l[n].nic = h->w[i].role == NB_IF_NIC;
+        l[n].up = st[i].up;
+        l[n].carrier = st[i].carrier;
+        l[n].c = st[i].c;
+        n++;
+    }
+    nb_links_json_render(h->node, l, n, &resp->body);
+    free(st);
+    free(l);
+}
+
+/* CPU pressure and the tap owners' threads now, into R (R->th: caller frees). */
+static void sample_cpu(struct nb_hostagent *h, struct nb_cpu_report *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->th = nb_calloc(NB_CPU_THREADS_MAX, sizeof(*r->th));
+    r->nthreads = nb_tapowners_sample(h->owners, r->th, NB_CPU_THREADS_MAX, &r->truncated);
+    r->psi = nb_psi_read(&r->pressure) == 0;
+    r->mono = nb_mono_now();
+}
+
+void nb_hostagent_api_cpu(struct nb_hostagent *h, const struct nb_api_req *req,
+                          struct nb_api_resp *resp)
+{
+    if (!h) {
+        nb_api_error(resp, 404, "this agent does not capture (not a host agent with \"capture\")");
+        return;
+    }
+    struct nb_cpu_report r;
+    sample_cpu(h, &r);
+    nb_cpu_json_render(h->node, &r, &resp->body);
+    free(r.th);
+}
+
+/* CPU pressure and the tap owners' threads as counters. */
+static void render_cpu_metrics(struct nb_hostagent *h, struct nb_buf *b)
+{
+    struct nb_cpu_report r;
+    sample_cpu(h, &r);
+    if (r.psi)
+        nb_prom_single(b, "netblame_host_cpu_pressure_waiting_seconds_total", "counter",
+                       "Time some runnable task on this host waited for a CPU (PSI cpu some total).",
+                       (double)r.pressure.total_us / 1e6);
+    static const struct {
+        const char *name, *help;
+        bool wait;
+    } fam[] = {
+        {"netblame_tap_owner_wait_seconds_total",
+         "Time a thread of the process holding a guest tap open waited on a run queue.", true},
+        {"netblame_tap_owner_run_seconds_total",
+         "Time a thread of the process holding a guest tap open ran on a CPU.", false},
+    };
+    for (size_t k = 0; k < sizeof(fam) / sizeof(fam[0]); k++) {
+        nb_prom_family(b, fam[k].name, "counter", fam[k].help);
+        for (size_t i = 0; i < r.nthreads; i++) {
+            const struct nb_cpu_thread *t = &r.th[i];
+            char tid[16];
+            snprintf(tid, sizeof(tid), "%d", (int)t->tid);
+            const char *l[] = {"interface", t->tap, "thread", t->comm, "tid", tid};
+            nb_prom_sample(b, fam[k].name, l, 3,
+                           (double)(fam[k].wait ? t->wait_ns : t->run_ns) / 1e9);
+        }
+    }
+    free(r.th);
+}
+
+void nb_hostagent_render_metrics(struct nb_hostagent *h, struct nb_buf *b)
+{
+    struct nb_capture_stats cs;
+    struct nb_sightings_stats ss;
+    nb_capture_stats(h->cap, &cs);
+    nb_sightings_stats(h->table, &ss);
+    nb_prom_single(b, "netblame_capture_packets_total", "counter", "Frames the probe capture read.",
+                   (double)(cs.packets));
+    nb_prom_single(b, "netblame_capture_sightings_total", "counter", "Probe sightings recorded.",
+                   (double)(cs.sightings));
+    nb_prom_single(b, "netblame_capture_malformed_total", "counter",
+                   "Captured frames that were not a probe.",
+                   (double)(cs.malformed + cs.no_probe_id));
+    nb_prom_single(b, "netblame_capture_kernel_drops_total", "counter",
+                   "Frames the capture ring dropped (kernel).", (double)(cs.kernel_drops));
+    nb_prom_single(b, "netblame_capture_interfaces", "gauge", "Interfaces the capture watches.",
+                   (double)(h->nw));
+    nb_prom_single(b, "netblame_sightings_evicted_total", "counter",
+                   "Sightings evicted from the full table, oldest first.", (double)(ss.evicted));
+    nb_prom_single(b, "netblame_sightings_held", "gauge", "Sightings in the table.",
+                   (double)(ss.held));
+    nb_prom_family(b, "netblame_link_events_total", "counter",
+                   "Link events on this host (deduplicated transitions).");
+    for (int k = 0; k < 6; k++) {
+        const char *l[] = {"event", nb_link_event_kind_name((enum nb_link_event_kind)k)};
+        nb_prom_sample(b, "netblame_link_events_total", l, 1, (double)h->link_events[k]);
+    }
+    /* Per watched interface: bounded by the taps on this host. */
+    static const struct {
+        const char *name, *help;
+        size_t off;
+    } ctr[] = {
+        {"netblame_link_rx_packets_total", "Packets received.",
+         offsetof(struct nb_link_counters, rx_packets)},
+        {"netblame_link_tx_packets_total", "Packets sent.",
+         offsetof(struct nb_link_counters, tx_packets)},
+        {"netblame_link_rx_dropped_total", "Received packets dropped.",
+         offsetof(struct nb_link_counters, rx_dropped)},
+        {"netblame_link_tx_dropped_total",
+         "Packets dropped on send (a stalled guest backend shows here on its tap).",
+         offsetof(struct nb_link_counters, tx_dropped)},
+        {"netblame_link_rx_errors_total", "Receive errors.",
+         offsetof(struct nb_link_counters, rx_errors)},
+        {"netblame_link_tx_errors_total", "Transmit errors.",
+         offsetof(struct nb_link_counters, tx_errors)},
+        {"netblame_link_carrier_changes_total", "Carrier changes.",
+         offsetof(struct nb_link_counters, carrier_changes)},
+        {"netblame_link_qdisc_drops_total", "Drops of the root qdisc.",
+         offsetof(struct nb_link_counters, qdisc_drops)},
+    };
+    struct nb_link_state *st = sample_watched(h);
+    int *ok = nb_calloc(h->nw ? h->nw : 1, sizeof(*ok));
+    for (size_t i = 0; i < h->nw; i++)
+        ok[i] = st[i].ifindex != 0;
+    for (size_t k = 0; k < sizeof(ctr) / sizeof(ctr[0]); k++) {
+        nb_prom_family(b, ctr[k].name, "counter", ctr[k].help);
+        for (size_t i = 0; i < h->nw; i++) {
+            if (!ok[i])
+                continue;
+            const char *l[] = {"interface", h->w[i].name, "role",
+                               h->w[i].role == NB_IF_NIC ? "nic" : "tap"};
+            nb_prom_sample(b, ctr[k].name, l, 2,
+                           (double)*(const uint64_t *)((const char *)&st[i].c + ctr[k].off));
+        }
+    }
+    nb_prom_family(b, "netblame_link_up", "gauge", "Link administratively up and with carrier.");
+    for (size_t i = 0; i < h->nw; i++) {
+        if (!ok[i])
+            continue;
+        const char *l[] = {"interface", h->w[i].name, "role",
+                           h->w[i].role == NB_IF_NIC ? "nic" : "tap"};
+        nb_prom_sample(b, "netblame_link_up", l, 2, st[i].up && st[i].carrier);
+    }
+    free(st);
+    free(ok);
+    render_cpu_metrics(h, b);
+}

@@ -1,0 +1,339 @@
+/* netblamed.c — the netblame daemon: probes, reflects, serves the control API.
+ * Foreground; logs to stderr; SIGHUP reloads the config; SIGTERM/SIGINT exit.
+ * Start-up order (undone in reverse at exit): config, log level, loop, probe
+ * engine (opens its sockets), app probes, host agent, control API, signals. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "net/api.h"
+#include "daemon/appmon.h"
+#include "wire/baseline_json.h"
+#include "daemon/verdicts.h"
+#include "wire/config.h"
+#include "daemon/hostagent.h"
+#include "net/http.h"
+#include "net/metrics.h"
+#include "netblame/cpustat.h"
+#include "netblame/log.h"
+#include "netblame/sender.h"
+#include "daemon/probes.h"
+
+struct daemon {
+    struct ev_loop *loop;
+    struct nb_config cfg;
+    struct nb_engine *engine;
+    struct nb_appmon *apps;    /* app probes (none configured: renders nothing) */
+    struct nb_verdicts *verdicts; /* per target, from the engine's and the app probes' results */
+    struct nb_http *http;      /* outgoing requests: host agents' sightings for path verdicts */
+    struct nb_hostagent *host; /* host role with "capture"; NULL otherwise */
+    struct nb_api *api;
+    ev_signal sighup, sigterm, sigint;
+    nb_ns started_mono;
+    uint64_t reloads_ok, reloads_failed;
+};
+
+static void h_healthz(void *arg, const struct nb_api_req *req, struct nb_api_resp *resp)
+{
+    struct daemon *d = arg;
+    nb_buf_printf(&resp->body,
+                  "{\"status\":\"ok\",\"node\":\"%s\",\"role\":\"%s\",\"version\":\"%s\","
+                  "\"uptime_seconds\":%.0f}\n",
+                  d->cfg.node, d->cfg.role == NB_ROLE_HOST ? "host" : "guest", NB_VERSION,
+                  (double)(nb_mono_now() - d->started_mono) / 1e9);
+}
+
+static void h_metrics(void *arg, const struct nb_api_req *req, struct nb_api_resp *resp)
+{
+    struct daemon *d = arg;
+    struct nb_buf *b = &resp->body;
+    resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
+    const char *bi[] = {"version", NB_VERSION,
+                        "role",    d->cfg.role == NB_ROLE_HOST ? "host" : "guest",
+                        "node",    d->cfg.node};
+    nb_prom_family(b, "netblame_build_info", "gauge", "Build and identity of this agent.");
+    nb_prom_sample(b, "netblame_build_info", bi, 3, 1);
+    nb_prom_family(b, "netblame_config_reloads_total", "counter", "SIGHUP reloads, by result.");
+    const char *ok[] = {"result", "ok"}, *bad[] = {"result", "failed"};
+    nb_prom_sample(b, "netblame_config_reloads_total", ok, 1, (double)d->reloads_ok);
+    nb_prom_sample(b, "netblame_config_reloads_total", bad, 1, (double)d->reloads_failed);
+    const struct nb_api_stats *as = nb_api_stats(d->api);
+    nb_prom_family(b, "netblame_api_requests_total", "counter",
+                   "Control API requests served (before this one), by status class.");
+    const char *c2[] = {"code", "2xx"}, *c4[] = {"code", "4xx"}, *c5[] = {"code", "5xx"};
+    nb_prom_sample(b, "netblame_api_requests_total", c2, 1, (double)as->status_2xx);
+    nb_prom_sample(b, "netblame_api_requests_total", c4, 1, (double)as->status_4xx);
+    nb_prom_sample(b, "netblame_api_requests_total", c5, 1, (double)as->status_5xx);
+    struct nb_cpu_times ct; /* a guest's own share of CPU contention (cpustat.h) */
+    long hz = sysconf(_SC_CLK_TCK);
+    if (hz > 0 && nb_procstat_read(&ct) == 0)
+        nb_prom_single(b, "netblame_cpu_steal_seconds_total", "counter",
+                       "CPU time a hypervisor gave to something else while this machine wanted "
+                       "to run (/proc/stat steal, all CPUs).",
+                       (double)ct.steal / (double)hz);
+    nb_engine_render_metrics(d->engine, b);
+    nb_appmon_render_metrics(d->apps, b);
+    nb_verdicts_render_metrics(d->verdicts, b);
+    if (d->host)
+        nb_hostagent_render_metrics(d->host, b);
+}
+
+static void h_sightings(void *arg, const struct nb_api_req *req, struct nb_api_resp *resp)
+{
+    struct daemon *d = arg;
+    nb_hostagent_api_sightings(d->host, req, resp);
+}
+
+static void h_links(void *arg, const struct nb_api_req *req, struct nb_api_resp *resp)
+{
+    struct daemon *d = arg;
+    nb_hostagent_api_links(d->host, req, resp);
+}
+
+static void h_cpu(void *arg, const struct nb_api_req *req, struct nb_api_resp *resp)
+{
+    struct daemon *d = arg;
+    nb_hostagent_api_cpu(d->host, req, resp);
+}
+
+static int same_capture(const struct nb_config *a, const struct nb_config *b)
+{
+    return a->capture == b->capture && strcmp(a->uplink, b->uplink) == 0 &&
+           a->capture_buffer_kib == b->capture_buffer_kib &&
+           a->sightings_capacity == b->sightings_capacity && a->stamp_port == b->stamp_port &&
+           a->app_port_first == b->app_port_first && a->app_port_last == b->app_port_last &&
+           strcmp(a->node, b->node) == 0;
+}
+
+static void h_verdicts(void *arg, const struct nb_api_req *req, struct nb_api_resp *resp)
+{
+    struct daemon *d = arg;
+    nb_verdicts_api(d->verdicts, req, resp);
+}
+
+static void h_windows(void *arg, const struct nb_api_req *req, struct nb_api_resp *resp)
+{
+    struct daemon *d = arg;
+    resp->content_type = "application/x-ndjson";
+    nb_verdicts_windows(d->verdicts, nb_engine_overdue, d->engine, req, resp);
+}
+
+/* GET /v1/baselines?target=NAME[&kind=peer|app]: the figures of the
+ * baseline NAME's verdicts are judged against (baseline_json.h). A name
+ * that is both a peer and an app target needs KIND. */
+static void h_baselines(void *arg, const struct nb_api_req *req, struct nb_api_resp *resp)
+{
+    struct daemon *d = arg;
+    const char *name = nb_api_query(req, "target"), *kind = nb_api_query(req, "kind");
+    if (!name || !name[0]) {
+        nb_api_error(resp, 400, "target=NAME is required");
+        return;
+    }
+    if (kind && strcmp(kind, "peer") != 0 && strcmp(kind, "app") != 0) {
+        nb_api_error(resp, 400, "kind is peer or app");
+        return;
+    }
+    const struct nb_baseline *peer = NULL, *app = NULL;
+    if (!kind || strcmp(kind, "peer") == 0)
+        peer = nb_verdicts_baseline(d->verdicts, name, false);
+    if (!kind || strcmp(kind, "app") == 0)
+        app = nb_verdicts_baseline(d->verdicts, name, true);
+    if (peer && app) {
+        nb_api_error(resp, 400, "target names a peer and an app target: add kind=peer or kind=app");
+        return;
+    }
+    if (!peer && !app) {
+        nb_api_error(resp, 404, "no such target");
+        return;
+    }
+    nb_baseline_json_render(name, peer ? peer : app, &resp->body);
+}
+
+static const struct nb_api_route routes[] = {
+    {"GET", "/healthz", h_healthz},
+    {"GET", "/metrics", h_metrics},
+    {"GET", "/v1/sightings", h_sightings},
+    {"GET", "/v1/links", h_links},
+    {"GET", "/v1/cpu", h_cpu},
+    {"GET", "/v1/verdicts", h_verdicts},
+    {"GET", "/v1/windows", h_windows},
+    {"GET", "/v1/baselines", h_baselines},
+};
+
+static void on_sighup(struct ev_loop *loop, ev_signal *w, int revents)
+{
+    struct daemon *d = w->data;
+    struct nb_config cfg;
+    char err[512];
+    nb_info("SIGHUP: reloading %s", d->cfg.path);
+    if (nb_config_load(d->cfg.path, &cfg, err, sizeof(err)) < 0) {
+        nb_err("reload failed, keeping the running configuration: %s", err);
+        d->reloads_failed++;
+        return;
+    }
+    if (strcmp(cfg.api_addr, d->cfg.api_addr) != 0 || cfg.api_port != d->cfg.api_port)
+        nb_warn("reload: the control API address change takes effect at the next restart");
+    /* The app probes first: the new engine takes the old one's reflector
+     * socket over, so once it exists nothing may fail any more. */
+    struct nb_appmon *apps = nb_appmon_new(loop, &cfg, d->apps, err, sizeof(err));
+    if (!apps) {
+        nb_err("reload failed, keeping the running configuration: %s", err);
+        nb_config_free(&cfg);
+        d->reloads_failed++;
+        return;
+    }
+    struct nb_engine *e = nb_engine_new(loop, &cfg, d->engine, err, sizeof(err));
+    if (!e) {
+        nb_err("reload failed, keeping the running configuration: %s", err);
+        nb_appmon_free(apps);
+        nb_config_free(&cfg);
+        d->reloads_failed++;
+        return;
+    }
+    if (!same_capture(&cfg, &d->cfg)) {
+        struct nb_hostagent *h = NULL;
+        nb_hostagent_free(d->host); /* frees the capture before opening the new one */
+        d->host = NULL;
+        if (cfg.capture && !(h = nb_hostagent_new(loop, &cfg, err, sizeof(err))))
+            nb_err("reload: capture not restarted: %s", err);
+        d->host = h;
+    }
+    struct nb_verdicts *v = nb_verdicts_new(loop, d->http, &cfg, d->verdicts);
+    nb_engine_set_verdicts(e, v);
+    nb_appmon_set_verdicts(apps, v);
+    nb_engine_free(d->engine);
+    d->engine = e;
+    nb_appmon_free(d->apps);
+    d->apps = apps;
+    nb_verdicts_free(d->verdicts);
+    d->verdicts = v;
+    /* The API keeps its address: carry it over so the running state stays true. */
+    snprintf(cfg.api_addr, sizeof(cfg.api_addr), "%s", d->cfg.api_addr);
+    cfg.api_port = d->cfg.api_port;
+    nb_config_free(&d->cfg);
+    d->cfg = cfg;
+    if (nb_log_set_level_name(d->cfg.log_level) < 0)
+        nb_warn("reload: unknown log level %s", d->cfg.log_level);
+    d->reloads_ok++;
+    nb_info("reloaded: %zu peers, %zu app targets", d->cfg.npeers, d->cfg.napps);
+}
+
+static void on_sigterm(struct ev_loop *loop, ev_signal *w, int revents)
+{
+    nb_info("signal %d: exiting", w->signum);
+    ev_break(loop, EVBREAK_ALL);
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: netblamed --config FILE [--check] [--log-level err|warn|info|debug]\n"
+                 "       netblamed --version\n"
+                 "  --check   validate the configuration and exit (0 valid, 2 invalid)\n");
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {{"config", required_argument, 0, 'c'},
+                                         {"check", no_argument, 0, 'k'},
+                                         {"log-level", required_argument, 0, 'l'},
+                                         {"version", no_argument, 0, 'V'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *path = NULL, *level = NULL;
+    int check = 0, c;
+    nb_log_init("netblamed");
+    while ((c = getopt_long(argc, argv, "c:kl:Vh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            path = optarg;
+            break;
+        case 'k':
+            check = 1;
+            break;
+        case 'l':
+            level = optarg;
+            break;
+        case 'V':
+            printf("netblamed %s\n", NB_VERSION);
+            return 0;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (!path || optind != argc) {
+        usage(stderr);
+        return 2;
+    }
+
+    struct daemon d = {0};
+    char err[512];
+    if (nb_config_load(path, &d.cfg, err, sizeof(err)) < 0)
+        nb_fatal("%s", err);
+    if (check) {
+        printf("%s: valid (%s, %zu peers, %zu app targets)\n", path,
+               d.cfg.role == NB_ROLE_HOST ? "host" : "guest", d.cfg.npeers, d.cfg.napps);
+        nb_config_free(&d.cfg);
+        return 0;
+    }
+    if (nb_log_set_level_name(level ? level : d.cfg.log_level) < 0)
+        nb_fatal("unknown log level '%s'", level ? level : d.cfg.log_level);
+
+    d.loop = ev_default_loop(EVFLAG_AUTO);
+    d.started_mono = nb_mono_now();
+    d.engine = nb_engine_new(d.loop, &d.cfg, NULL, err, sizeof(err));
+    if (!d.engine)
+        nb_fatal("%s", err);
+    d.apps = nb_appmon_new(d.loop, &d.cfg, NULL, err, sizeof(err));
+    if (!d.apps)
+        nb_fatal("%s", err);
+    d.http = nb_http_new(d.loop, err, sizeof(err));
+    if (!d.http)
+        nb_fatal("%s", err);
+    d.verdicts = nb_verdicts_new(d.loop, d.http, &d.cfg, NULL);
+    nb_engine_set_verdicts(d.engine, d.verdicts);
+    nb_appmon_set_verdicts(d.apps, d.verdicts);
+    if (d.cfg.capture && !(d.host = nb_hostagent_new(d.loop, &d.cfg, err, sizeof(err))))
+        nb_fatal("%s", err);
+    d.api = nb_api_start(d.loop, d.cfg.api_addr, d.cfg.api_port, routes,
+                         sizeof(routes) / sizeof(routes[0]), &d, err, sizeof(err));
+    if (!d.api)
+        nb_fatal("%s", err);
+
+    ev_signal_init(&d.sighup, on_sighup, SIGHUP);
+    d.sighup.data = &d;
+    ev_signal_start(d.loop, &d.sighup);
+    ev_signal_init(&d.sigterm, on_sigterm, SIGTERM);
+    ev_signal_start(d.loop, &d.sigterm);
+    ev_signal_init(&d.sigint, on_sigterm, SIGINT);
+    ev_signal_start(d.loop, &d.sigint);
+    signal(SIGPIPE, SIG_IGN);
+
+    nb_info("started: node %s, role %s, %zu peers, %zu app targets, reflector %s:%u, "
+            "control API %s:%u",
+            d.cfg.node, d.cfg.role == NB_ROLE_HOST ? "host" : "guest", d.cfg.npeers, d.cfg.napps,
+            d.cfg.reflector ? d.cfg.stamp_addr : "(off)", d.cfg.stamp_port, d.cfg.api_addr,
+            nb_api_port(d.api));
+    ev_run(d.loop, 0);
+
+    ev_signal_stop(d.loop, &d.sigint);
+    ev_signal_stop(d.loop, &d.sigterm);
+    ev_signal_stop(d.loop, &d.sighup);
+    nb_api_stop(d.api);
+    nb_hostagent_free(d.host);
+    nb_appmon_free(d.apps);
+    nb_engine_free(d.engine);
+    nb_verdicts_free(d.verdicts);
+    nb_http_free(d.http);
+    nb_config_free(&d.cfg);
+    ev_loop_destroy(d.loop);
+    nb_info("stopped");
+    return 0;
+}

@@ -1,0 +1,229 @@
+/* agentclient.c — GET /v1/sightings, /v1/links, /v1/cpu ... from another agent,
+ * blocking, for one-shot callers (http.c on a private loop). */
+#include "net/agentclient.h"
+
+#include <ev.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "wire/baseline_json.h"
+#include "net/buf.h"
+#include "wire/cpu_json.h"
+#include "net/http.h"
+#include "wire/links_json.h"
+#include "netblame/mem.h"
+#include "wire/sightings_json.h"
+#include "wire/trace_json.h"
+
+/* "host:port" for a URL, brackets around IPv6. */
+static void url_host(const char *addr, uint16_t port, char *out, size_t cap)
+{
+    snprintf(out, cap, strchr(addr, ':') ? "[%s]:%u" : "%s:%u", addr, port);
+}
+
+struct answer {
+    struct nb_buf *body;
+    long status;
+    char error[200];
+    bool done;
+};
+
+static void on_answer(void *arg, const struct nb_http_result *r)
+{
+    struct answer *a = arg;
+    a->status = r->status;
+    if (r->error)
+        snprintf(a->error, sizeof(a->error), "%s", r->error);
+    nb_buf_append(a->body, r->body, r->body_len + 1); /* with its NUL */
+    a->body->len--;
+    a->done = true;
+}
+
+/* GET URL into BODY (NUL-terminated), blocking on a private loop. Agents
+ * are asked about the very path that may be broken: a small MSS keeps the
+ * answer in segments an MTU black hole lets through (http.h). Returns 0 when
+ * an HTTP answer came (its status in *STATUS), or -1 with why none did in WHY. */
+static int http_answer(const char *url, long timeout_ms, struct nb_buf *body, long *status,
+                       char *why, size_t whylen)
+{
+    struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+    char e[200];
+    struct nb_http *h = loop ? nb_http_new(loop, e, sizeof(e)) : NULL;
+    if (!h) {
+        snprintf(why, whylen, "%s", loop ? e : "no event loop");
+        if (loop)
+            ev_loop_destroy(loop);
+        return -1;
+    }
+    struct answer a = {.body = body};
+    body->len = 0;
+    struct nb_http_opts o = {.timeout_ms = timeout_ms, .small_mss = true};
+    if (nb_http_start(h, url, &o, on_answer, &a, e, sizeof(e)))
+        while (!a.done)
+            ev_run(loop, EVRUN_ONCE); /* the request's own deadline bounds this */
+    else
+        snprintf(a.error, sizeof(a.error), "%s", e);
+    nb_http_free(h);
+    ev_loop_destroy(loop);
+    *status = a.status;
+    if (a.error[0]) {
+        snprintf(why, whylen, "%s", a.error);
+        return -1;
+    }
+    return 0;
+}
+
+/* GET URL from the host agent at HOST into BODY: 0 on HTTP 200, or -1 with
+ * ERR naming HOST. */
+static int http_get(const char *host, const char *url, long timeout_ms, struct nb_buf *body,
+                    char *err, size_t errlen)
+{
+    char why[200] = "";
+    long status = 0;
+    if (http_answer(url, timeout_ms, body, &status, why, sizeof(why)) < 0 || status != 200) {
+        snprintf(err, errlen, "host agent %s: %s", host, why[0] ? why : "HTTP status not 200");
+        return -1;
+    }
+    return 0;
+}
+
+int nb_agent_fetch_sightings(const char *addr, uint16_t port, uint32_t session, uint64_t since,
+                             size_t max, long timeout_ms, struct nb_fetch *out, char *err,
+                             size_t errlen)
+{
+    char host[80];
+    url_host(addr, port, host, sizeof(host));
+    memset(out, 0, sizeof(*out));
+    struct nb_sighting *page = nb_calloc(NB_SIGHTINGS_PAGE_MAX, sizeof(*page));
+    struct nb_buf body;
+    nb_buf_init(&body);
+    int ret = -1;
+    for (;;) {
+        char url[256];
+        snprintf(url, sizeof(url), "http://%s/v1/sightings?session=%08x&since=%llu&limit=%d", host,
+                 session, (unsigned long long)since, NB_SIGHTINGS_PAGE_MAX);
+        if (http_get(host, url, timeout_ms, &body, err, errlen) < 0)
+            goto done;
+        struct nb_sightings_page pg;
+        char perr[160];
+        if (nb_sightings_json_parse(body.data, body.len, page, NB_SIGHTINGS_PAGE_MAX, &pg, perr,
+                                    sizeof(perr)) < 0) {
+            snprintf(err, errlen, "host agent %s: %s", host, perr);
+            goto done;
+        }
+        out->missed += pg.missed;
+        out->next = pg.next;
+        if (out->n + pg.n > max) {
+            snprintf(err, errlen, "host agent %s: more than %zu sightings", host, max);
+            goto done;
+        }
+        out->s = nb_reallocarray(out->s, out->n + pg.n + 1, sizeof(*out->s));
+        memcpy(out->s + out->n, page, pg.n * sizeof(*page));
+        out->n += pg.n;
+        /* A short page means the agent scanned to its newest sighting; an agent
+         * that does not advance must not make us loop. */
+        if (pg.n < NB_SIGHTINGS_PAGE_MAX || pg.next <= since)
+            break;
+        since = pg.next;
+    }
+    ret = 0;
+done:
+    if (ret < 0) {
+        free(out->s);
+        out->s = NULL;
+        out->n = 0;
+    }
+    nb_buf_free(&body);
+    free(page);
+    return ret;
+}
+
+int nb_agent_fetch_links(const char *addr, uint16_t port, long timeout_ms,
+                         struct nb_link_report *out, size_t cap, char *err, size_t errlen)
+{
+    char host[80], url[128];
+    url_host(addr, port, host, sizeof(host));
+    struct nb_buf body;
+    nb_buf_init(&body);
+    snprintf(url, sizeof(url), "http://%s/v1/links", host);
+    int n = -1;
+    char perr[160];
+    if (http_get(host, url, timeout_ms, &body, err, errlen) == 0) {
+        n = nb_links_json_parse(body.data, body.len, out, cap, perr, sizeof(perr));
+        if (n < 0)
+            snprintf(err, errlen, "host agent %s: %s", host, perr);
+    }
+    nb_buf_free(&body);
+    return n;
+}
+
+int nb_agent_fetch_cpu(const char *addr, uint16_t port, long timeout_ms, struct nb_cpu_report *out,
+                       char *err, size_t errlen)
+{
+    char host[80], url[128];
+    url_host(addr, port, host, sizeof(host));
+    struct nb_buf body;
+    nb_buf_init(&body);
+    snprintf(url, sizeof(url), "http://%s/v1/cpu", host);
+    int rc = -1;
+    char perr[160];
+    if (http_get(host, url, timeout_ms, &body, err, errlen) == 0) {
+        rc = nb_cpu_json_parse(body.data, body.len, out, NB_CPU_THREADS_MAX, perr, sizeof(perr));
+        if (rc < 0)
+            snprintf(err, errlen, "host agent %s: %s", host, perr);
+    }
+    if (rc < 0)
+        memset(out, 0, sizeof(*out));
+    nb_buf_free(&body);
+    return rc;
+}
+
+int nb_agent_fetch_baseline(const char *addr, uint16_t port, const char *name, bool app,
+                            long timeout_ms, struct nb_baseline *out, char *err, size_t errlen)
+{
+    char host[80], url[256], e[200] = "", got[NB_CLS_TARGETSIZ];
+    url_host(addr, port, host, sizeof(host));
+    /* names are [A-Za-z0-9_.:-]+ (config.h): nothing to escape in a query */
+    snprintf(url, sizeof(url), "http://%s/v1/baselines?target=%s&kind=%s", host, name,
+             app ? "app" : "peer");
+    nb_baseline_init(out);
+    struct nb_buf body;
+    nb_buf_init(&body);
+    long status = 0;
+    int rc = -1;
+    if (http_answer(url, timeout_ms, &body, &status, e, sizeof(e)) < 0)
+        snprintf(err, errlen, "netblamed at %s did not answer: %s", host, e);
+    else if (status == 404)
+        rc = 1;
+    else if (status != 200)
+        snprintf(err, errlen, "netblamed at %s answered HTTP status %ld", host, status);
+    else if (nb_baseline_json_parse(body.data, body.len, got, sizeof(got), out, e, sizeof(e)))
+        snprintf(err, errlen, "netblamed at %s: %s", host, e);
+    else if (strcmp(got, name) != 0)
+        snprintf(err, errlen, "netblamed at %s answered the baseline of %.64s, not %s", host, got,
+                 name);
+    else
+        rc = 0;
+    if (rc != 0)
+        nb_baseline_init(out);
+    nb_buf_free(&body);
+    return rc;
+}
+
+int nb_agent_fetch_fabric(const char *addr, uint16_t port, const char *peer, unsigned span_ms,
+                          long timeout_ms, struct nb_cls_family *out, char *err, size_t errlen)
+{
+    char host[80], url[160], perr[240];
+    url_host(addr, port, host, sizeof(host));
+    struct nb_buf body;
+    nb_buf_init(&body);
+    snprintf(url, sizeof(url), "http://%s/v1/windows?ms=%u", host, span_ms);
+    int found = -1;
+    if (http_get(host, url, timeout_ms, &body, err, errlen) == 0) {
+        found = nb_trace_find_fabric(body.data, body.len, peer, out, perr, sizeof(perr));
+        if (found < 0)
+            snprintf(err, errlen, "host agent %s: %s", host, perr);
+    }
+    nb_buf_free(&body);
+    return found;
+}

@@ -1,0 +1,255 @@
+/* api.c — libmicrohttpd on the daemon's libev loop.
+ *
+ * MHD runs without threads, in epoll mode: its single epoll fd goes into an
+ * ev_io. MHD's contract for external polling is that MHD_run() must be called
+ * after every poll whenever MHD_get_timeout() said YES, so an ev_prepare sets
+ * the timer from MHD_get_timeout() before each poll and an ev_check runs MHD
+ * after it (the prepare/check integration pattern of the libev manual). */
+#include "net/api.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "netblame/addr.h"
+#include "netblame/log.h"
+#include "netblame/mem.h"
+
+struct nb_api {
+    struct MHD_Daemon *mhd;
+    struct ev_loop *loop;
+    ev_io io;
+    ev_timer timer;
+    ev_prepare prepare;
+    ev_check check;
+    int have_timeout;
+    const struct nb_api_route *routes;
+    size_t nroutes;
+    void *arg;
+    uint16_t port;
+    struct nb_api_stats st;
+};
+
+/* Per-connection request state: the body collected so far. */
+struct req_state {
+    struct nb_buf body;
+    int too_large;
+};
+
+const char *nb_api_query(const struct nb_api_req *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+void nb_api_error(struct nb_api_resp *resp, unsigned status, const char *msg)
+{
+    resp->status = status;
+    resp->content_type = "application/json";
+    resp->body.len = 0;
+    nb_buf_append(&resp->body, "{\"error\":\"", 10);
+    for (const char *p = msg; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            nb_buf_printf(&resp->body, "\\%c", *p);
+        else if ((unsigned char)*p < 0x20)
+            nb_buf_printf(&resp->body, "\\u%04x", *p);
+        else
+            nb_buf_append(&resp->body, p, 1);
+    }
+    nb_buf_append(&resp->body, "\"}\n", 3);
+}
+
+static enum MHD_Result send_resp(struct nb_api *api, struct MHD_Connection *conn,
+                                 struct nb_api_resp *resp)
+{
+    size_t len;
+    char *body = nb_buf_steal(&resp->body, &len);
+    struct MHD_Response *r = MHD_create_response_from_buffer_with_free_callback(len, body, free);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
+    enum MHD_Result ret = MHD_queue_response(conn, resp->status, r);
+    MHD_destroy_response(r);
+    api->st.requests++;
+    if (resp->status < 300)
+        api->st.status_2xx++;
+    else if (resp->status < 500)
+        api->st.status_4xx++;
+    else
+        api->st.status_5xx++;
+    return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload,
+                                  size_t *upload_size, void **con_cls)
+{
+    struct nb_api *api = cls;
+    struct req_state *rs = *con_cls;
+    if (!rs) { /* first call: headers only */
+        rs = nb_calloc(1, sizeof(*rs));
+        nb_buf_init(&rs->body);
+        *con_cls = rs;
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        if (rs->body.len + *upload_size > NB_API_MAX_BODY)
+            rs->too_large = 1;
+        else
+            nb_buf_append(&rs->body, upload, *upload_size);
+        *upload_size = 0;
+        return MHD_YES;
+    }
+
+    struct nb_api_resp resp = {.status = 200, .content_type = "application/json"};
+    nb_buf_init(&resp.body);
+    if (rs->too_large) {
+        nb_api_error(&resp, 413, "request body larger than 1 MiB");
+        return send_resp(api, conn, &resp);
+    }
+    const struct nb_api_route *match = NULL;
+    int path_known = 0;
+    for (size_t i = 0; i < api->nroutes; i++) {
+        if (strcmp(api->routes[i].path, url) != 0)
+            continue;
+        path_known = 1;
+        if (strcmp(api->routes[i].method, method) == 0)
+            match = &api->routes[i];
+    }
+    if (!match) {
+        nb_api_error(&resp, path_known ? 405 : 404,
+                     path_known ? "method not allowed" : "no such endpoint");
+        return send_resp(api, conn, &resp);
+    }
+    nb_buf_append(&rs->body, "", 0); /* ensure NUL-terminated storage */
+    struct nb_api_req req = {.method = method, .path = url,
+                             .body = rs->body.data ? rs->body.data : "",
+                             .body_len = rs->body.len, .conn = conn};
+    match->fn(api->arg, &req, &resp);
+    return send_resp(api, conn, &resp);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    struct req_state *rs = *con_cls;
+    if (rs) {
+        nb_buf_free(&rs->body);
+        free(rs);
+        *con_cls = NULL;
+    }
+}
+
+/* MHD hands us its own printf format: the one non-literal format in netblame. */
+__attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char line[512];
+    vsnprintf(line, sizeof(line), fmt, ap);
+    size_t n = strlen(line);
+    while (n && line[n - 1] == '\n')
+        line[--n] = '\0';
+    nb_warn("control API: %s", line);
+}
+
+static void on_io(struct ev_loop *loop, ev_io *w, int revents)
+{
+    struct nb_api *api = w->data;
+    MHD_run(api->mhd);
+}
+
+static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    /* Nothing: waking the loop is enough, on_check runs MHD. */
+}
+
+static void on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+    struct nb_api *api = w->data;
+    MHD_UNSIGNED_LONG_LONG ms;
+    ev_timer_stop(loop, &api->timer);
+    api->have_timeout = MHD_get_timeout(api->mhd, &ms) == MHD_YES;
+    if (api->have_timeout) {
+        ev_timer_set(&api->timer, (double)ms / 1000.0, 0.);
+        ev_timer_start(loop, &api->timer);
+    }
+}
+
+static void on_check(struct ev_loop *loop, ev_check *w, int revents)
+{
+    struct nb_api *api = w->data;
+    if (api->have_timeout)
+        MHD_run(api->mhd);
+}
+
+struct nb_api *nb_api_start(struct ev_loop *loop, const char *addr, uint16_t port,
+                            const struct nb_api_route *routes, size_t nroutes, void *arg,
+                            char *err, size_t errlen)
+{
+    struct sockaddr_storage ss;
+    socklen_t sslen;
+    if (nb_addr_parse(addr, port, &ss, &sslen) < 0) {
+        snprintf(err, errlen, "control API: '%s' is not a numeric address", addr);
+        return NULL;
+    }
+    struct nb_api *api = nb_calloc(1, sizeof(*api));
+    api->loop = loop;
+    api->routes = routes;
+    api->nroutes = nroutes;
+    api->arg = arg;
+    unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    if (ss.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    api->mhd = MHD_start_daemon(flags, port, NULL, NULL, on_request, api,
+                                MHD_OPTION_EXTERNAL_LOGGER, mhd_log, api, /* must be first */
+                                MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+                                MHD_OPTION_NOTIFY_COMPLETED, on_completed, api,
+                                MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
+                                MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)32,
+                                MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
+                                MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+                                MHD_OPTION_END);
+    if (!api->mhd) {
+        char a[NB_ADDRSTRLEN];
+        snprintf(err, errlen, "control API: cannot listen on %s (in use, or no such address)",
+                 nb_addr_format((struct sockaddr *)&ss, a, sizeof(a)));
+        free(api);
+        return NULL;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(api->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+    const union MHD_DaemonInfo *pinfo = MHD_get_daemon_info(api->mhd, MHD_DAEMON_INFO_BIND_PORT);
+    api->port = pinfo ? pinfo->port : port;
+    ev_io_init(&api->io, on_io, info->epoll_fd, EV_READ);
+    api->io.data = api;
+    ev_io_start(loop, &api->io);
+    ev_init(&api->timer, on_timer);
+    api->timer.data = api;
+    ev_prepare_init(&api->prepare, on_prepare);
+    api->prepare.data = api;
+    ev_prepare_start(loop, &api->prepare);
+    ev_check_init(&api->check, on_check);
+    api->check.data = api;
+    ev_check_start(loop, &api->check);
+    return api;
+}
+
+void nb_api_stop(struct nb_api *api)
+{
+    if (!api)
+        return;
+    ev_io_stop(api->loop, &api->io);
+    ev_timer_stop(api->loop, &api->timer);
+    ev_prepare_stop(api->loop, &api->prepare);
+    ev_check_stop(api->loop, &api->check);
+    MHD_stop_daemon(api->mhd);
+    free(api);
+}
+
+uint16_t nb_api_port(const struct nb_api *api)
+{
+    return api->port;
+}
+
+const struct nb_api_stats *nb_api_stats(const struct nb_api *api)
+{
+    return &api->st;
+}

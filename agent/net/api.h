@@ -1,0 +1,60 @@
+/* api.h — the control API: an HTTP server (libmicrohttpd) driven by the
+ * daemon's libev loop, with a route table. Handlers run on the loop thread and
+ * fill a response; request bodies are collected up to a bound first. */
+#ifndef NB_API_H
+#define NB_API_H
+
+#include <ev.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net/buf.h"
+
+#define NB_API_MAX_BODY (1u << 20) /* larger request bodies get 413 */
+
+struct nb_api_req {
+    const char *method;
+    const char *path;
+    const char *body; /* NUL-terminated; "" when none */
+    size_t body_len;
+    void *conn;       /* for nb_api_query */
+};
+
+struct nb_api_resp {
+    unsigned status;          /* default 200 */
+    const char *content_type; /* default "application/json" */
+    struct nb_buf body;
+};
+
+/* Query-string parameter NAME of the request, or NULL. */
+const char *nb_api_query(const struct nb_api_req *req, const char *name);
+
+typedef void (*nb_api_fn)(void *arg, const struct nb_api_req *req, struct nb_api_resp *resp);
+
+struct nb_api_route {
+    const char *method;
+    const char *path; /* exact match */
+    nb_api_fn fn;
+};
+
+struct nb_api;
+
+/* Listen on ADDR:PORT (numeric) and serve ROUTES (NROUTES entries, not copied:
+ * they must outlive the server) with ARG passed to every handler. Returns NULL
+ * with a message in ERR on failure. */
+struct nb_api *nb_api_start(struct ev_loop *loop, const char *addr, uint16_t port,
+                            const struct nb_api_route *routes, size_t nroutes, void *arg,
+                            char *err, size_t errlen);
+void nb_api_stop(struct nb_api *api);
+/* The bound port (useful when started on port 0). */
+uint16_t nb_api_port(const struct nb_api *api);
+/* Requests served, by status class, for /metrics. */
+struct nb_api_stats {
+    uint64_t requests, status_2xx, status_4xx, status_5xx;
+};
+const struct nb_api_stats *nb_api_stats(const struct nb_api *api);
+
+/* Write {"error": MSG} with STATUS into RESP. */
+void nb_api_error(struct nb_api_resp *resp, unsigned status, const char *msg);
+
+#endif
