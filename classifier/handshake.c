@@ -3,18 +3,12 @@
  * into the same per-probe observation a STAMP probe gives. Pure. */
 #include "netblame/handshake.h"
 
+#include "netblame/mem.h"
+
 #include <stdlib.h>
 #include <string.h>
 
 /* The classifier links nothing of prober/: its own aborting allocator. */
-static void *scratch(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size);
-    if (!p)
-        abort();
-    return p;
-}
-
 struct key {
     uint64_t id;
     size_t i;
@@ -32,7 +26,7 @@ void nb_handshake_tally(const struct nb_handshake *h, struct nb_hs_tally *t, siz
                         const struct nb_sighting *s, size_t ns, int local)
 {
     /* ids sorted once, each sighting found by binary search: O((n + ns) log n) */
-    struct key *k = scratch(n, sizeof(*k));
+    struct key *k = nb_calloc(n, sizeof(*k));
     for (size_t i = 0; i < n; i++) {
         k[i] = (struct key){h[i].id, i};
         if (local)
@@ -169,7 +163,7 @@ void nb_handshake_obs(const struct nb_handshake *h, const struct nb_hs_tally *t,
 void nb_handshake_waterfall(const struct nb_handshake *h, const struct nb_hs_tally *t, size_t n,
                             struct nb_waterfall *out)
 {
-    struct nb_path_obs *obs = scratch(n, sizeof(*obs));
+    struct nb_path_obs *obs = nb_calloc(n, sizeof(*obs));
     for (size_t i = 0; i < n; i++)
         nb_handshake_obs(&h[i], &t[i], &obs[i]);
     nb_waterfall_compute(obs, n, out);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "netblame/mem.h"
 #include "netblame/quantile.h"
 #include "netblame/sighting.h"
 
@@ -150,21 +151,13 @@ enum nb_point nb_point_of_sighting(int local, int kind, int role, int dir)
 
 /* The classifier links nothing of prober/ (arrows point into it, never out):
  * its own aborting allocator for scratch space. */
-static void *scratch(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size);
-    if (!p)
-        abort();
-    return p;
-}
-
 void nb_waterfall_compute(const struct nb_path_obs *obs, size_t n, struct nb_waterfall *out)
 {
     memset(out, 0, sizeof(*out));
     out->probes = n;
     int64_t *vals[NB_SEG__COUNT];
     for (int s = 0; s < NB_SEG__COUNT; s++)
-        vals[s] = scratch(n, sizeof(int64_t));
+        vals[s] = nb_calloc(n, sizeof(int64_t));
     for (size_t i = 0; i < n; i++) {
         const struct nb_path_obs *o = &obs[i];
         if (o->lost) {

@@ -37,6 +37,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "netblame/be.h"
 #include "netblame/log.h"
 #include "netblame/mem.h"
 #include "netblame/stamp.h"
@@ -84,16 +85,6 @@ struct nb_capture {
 
 enum parse_res { PARSE_OK, PARSE_MALFORMED, PARSE_NO_PROBE_ID };
 
-static uint16_t get_u16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get_u32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /* ---- parsing (pure) ---- */
 
 /* Probe id from the TLV area starting BASE bytes into the STAMP payload PL
@@ -127,10 +118,10 @@ static bool find_l4(const uint8_t *l3, size_t avail, uint16_t proto, struct l4 *
         if (avail < IPV4_HDR_MIN || l3[0] >> 4 != 4)
             return false;
         size_t ihl = (size_t)(l3[0] & 0x0f) * 4;
-        size_t total = get_u16(l3 + 2);
+        size_t total = nb_get_be16(l3 + 2);
         if (ihl < IPV4_HDR_MIN || avail < ihl || total < ihl)
             return false;
-        if ((get_u16(l3 + 6) & 0x1fff) != 0)
+        if ((nb_get_be16(l3 + 6) & 0x1fff) != 0)
             return false; /* a fragment without the transport header */
         if (avail > total)
             avail = total; /* link-layer padding is not IP */
@@ -139,7 +130,7 @@ static bool find_l4(const uint8_t *l3, size_t avail, uint16_t proto, struct l4 *
     } else if (proto == ETHERTYPE_IPV6) {
         if (avail < IPV6_HDR_LEN || l3[0] >> 4 != 6)
             return false;
-        size_t plen = get_u16(l3 + 4);
+        size_t plen = nb_get_be16(l3 + 4);
         avail -= IPV6_HDR_LEN;
         if (avail > plen)
             avail = plen;
@@ -158,8 +149,8 @@ static enum parse_res parse_stamp(const uint8_t *udp, size_t ulen, uint16_t port
 {
     if (ulen < UDP_HDR_LEN)
         return PARSE_MALFORMED;
-    uint16_t sport = get_u16(udp), dport = get_u16(udp + 2);
-    size_t udp_len = get_u16(udp + 4);
+    uint16_t sport = nb_get_be16(udp), dport = nb_get_be16(udp + 2);
+    size_t udp_len = nb_get_be16(udp + 4);
     if (udp_len < UDP_HDR_LEN)
         return PARSE_MALFORMED;
     if (dport == port)
@@ -187,18 +178,18 @@ static enum parse_res parse_tcp(const struct l4 *l, uint16_t first, uint16_t las
 {
     if (first == 0 || l->len < TCP_HDR_MIN)
         return PARSE_MALFORMED;
-    uint16_t sport = get_u16(l->p), dport = get_u16(l->p + 2);
+    uint16_t sport = nb_get_be16(l->p), dport = nb_get_be16(l->p + 2);
     uint8_t flags = l->p[TCP_OFF_FLAGS] & (TCP_SYN | TCP_ACK);
     uint16_t gport, server_port;
     const uint8_t *gaddr;
     if (flags == TCP_SYN && sport >= first && sport <= last) {
         out->kind = NB_PKT_TEST;
         gport = sport, server_port = dport, gaddr = l->src;
-        out->isn = get_u32(l->p + 4); /* seq */
+        out->isn = nb_get_be32(l->p + 4); /* seq */
     } else if (flags == (TCP_SYN | TCP_ACK) && dport >= first && dport <= last) {
         out->kind = NB_PKT_REPLY;
         gport = dport, server_port = sport, gaddr = l->dst;
-        out->isn = get_u32(l->p + 8) - 1; /* ack: the guest's ISN + 1 */
+        out->isn = nb_get_be32(l->p + 8) - 1; /* ack: the guest's ISN + 1 */
     } else {
         return PARSE_MALFORMED;
     }
@@ -212,12 +203,12 @@ static enum parse_res parse(const uint8_t *f, size_t caplen, const struct nb_cap
 {
     if (!f || caplen < SLL2_HDR_LEN)
         return PARSE_MALFORMED;
-    uint32_t ifindex = get_u32(f + SLL2_OFF_IFINDEX);
+    uint32_t ifindex = nb_get_be32(f + SLL2_OFF_IFINDEX);
     if (ifindex == 0 || ifindex > INT_MAX)
         return PARSE_MALFORMED;
 
     struct l4 l;
-    if (!find_l4(f + SLL2_HDR_LEN, caplen - SLL2_HDR_LEN, get_u16(f + SLL2_OFF_PROTO), &l))
+    if (!find_l4(f + SLL2_HDR_LEN, caplen - SLL2_HDR_LEN, nb_get_be16(f + SLL2_OFF_PROTO), &l))
         return PARSE_MALFORMED;
     struct nb_sighting s = {0};
     enum parse_res r = l.ipproto == IPPROTO_TCP

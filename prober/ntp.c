@@ -1,8 +1,8 @@
 /* ntp.c — conversions between netblame's nanosecond clock (nb_ns, Unix epoch)
  * and what STAMP carries on the wire: NTP 64-bit timestamps (RFC 5905) and the
- * 16-bit Error Estimate of RFC 4656 §4.1.2. Pure arithmetic apart from
- * nb_realtime_now(); every rounding is to the nearest representable value,
- * except the Error Estimate, which always rounds towards the safe side (up). */
+ * 16-bit Error Estimate of RFC 4656 §4.1.2. Pure arithmetic; every rounding is
+ * to the nearest representable value, except the Error Estimate, which always
+ * rounds towards the safe side (up). */
 #include "netblame/ntp.h"
 
 #include <stdint.h>
@@ -37,18 +37,6 @@ nb_ns nb_ntp_to_ns(uint64_t ntp)
     /* frac * 1e9 < 4.3e18 fits; may round up to a whole second, which the sum absorbs. */
     int64_t ns = (int64_t)((frac * NB_NS_PER_SEC + NTP_FRAC_ONE / 2) >> 32);
     return sec * NB_NS_PER_SEC + ns;
-}
-
-nb_ns nb_ns_from_timespec(const struct timespec *ts)
-{
-    return (nb_ns)ts->tv_sec * NB_NS_PER_SEC + ts->tv_nsec;
-}
-
-nb_ns nb_realtime_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return nb_ns_from_timespec(&ts);
 }
 
 #define ERREST_SCALE_SHIFT 8

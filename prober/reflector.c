@@ -14,7 +14,7 @@
 #include "netblame/addr.h"
 #include "netblame/log.h"
 #include "netblame/mem.h"
-#include "netblame/sender.h" /* nb_mono_now */
+#include "netblame/clock.h"
 #include "tstamp.h"
 
 #define SETS 1024

@@ -31,13 +31,6 @@ struct nb_sender {
     unsigned pad_ip;    /* its IP packet size */
 };
 
-nb_ns nb_mono_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return nb_ns_from_timespec(&ts);
-}
-
 /* Full-size probes: the connected route's MTU (IP_MTU: the interface's,
  * or a smaller learnt path MTU) less the IP and UDP headers; DF on, PMTU
  * cache ignored, so a hop that drops big packets silently cannot hide. */

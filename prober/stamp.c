@@ -13,42 +13,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-/* ---- big-endian loads and stores ---- */
-
-static uint16_t get_u16(const uint8_t *p)
-{
-    return (uint16_t)((unsigned)p[0] << 8 | p[1]);
-}
-
-static uint32_t get_u32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t get_u64(const uint8_t *p)
-{
-    return (uint64_t)get_u32(p) << 32 | get_u32(p + 4);
-}
-
-static void put_u16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static void put_u32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
-
-static void put_u64(uint8_t *p, uint64_t v)
-{
-    put_u32(p, (uint32_t)(v >> 32));
-    put_u32(p + 4, (uint32_t)v);
-}
+#include "netblame/be.h"
 
 /* ---- layout offsets (see the table in stamp.h) ---- */
 
@@ -178,10 +143,10 @@ size_t nb_stamp_encode_test(uint8_t *buf, size_t cap, enum nb_stamp_mode mode,
         return 0;
     const struct layout *L = layout_of(mode);
     memset(buf, 0, base_len(mode)); /* every MBZ field */
-    put_u32(buf + L->seq, t->seq);
-    put_u64(buf + L->ts, t->ts);
-    put_u16(buf + L->errest, t->errest);
-    put_u16(buf + L->ssid, t->ssid);
+    nb_put_be32(buf + L->seq, t->seq);
+    nb_put_be64(buf + L->ts, t->ts);
+    nb_put_be16(buf + L->errest, t->errest);
+    nb_put_be16(buf + L->ssid, t->ssid);
     return encode_finish(buf, len, mode, key, tlv, tlv_len);
 }
 
@@ -194,14 +159,14 @@ size_t nb_stamp_encode_reflected(uint8_t *buf, size_t cap, enum nb_stamp_mode mo
         return 0;
     const struct layout *L = layout_of(mode);
     memset(buf, 0, base_len(mode)); /* every MBZ field */
-    put_u32(buf + L->seq, r->seq);
-    put_u64(buf + L->ts, r->ts);
-    put_u16(buf + L->errest, r->errest);
-    put_u16(buf + L->ssid, r->ssid);
-    put_u64(buf + L->rx_ts, r->rx_ts);
-    put_u32(buf + L->ss_seq, r->ss_seq);
-    put_u64(buf + L->ss_ts, r->ss_ts);
-    put_u16(buf + L->ss_errest, r->ss_errest);
+    nb_put_be32(buf + L->seq, r->seq);
+    nb_put_be64(buf + L->ts, r->ts);
+    nb_put_be16(buf + L->errest, r->errest);
+    nb_put_be16(buf + L->ssid, r->ssid);
+    nb_put_be64(buf + L->rx_ts, r->rx_ts);
+    nb_put_be32(buf + L->ss_seq, r->ss_seq);
+    nb_put_be64(buf + L->ss_ts, r->ss_ts);
+    nb_put_be16(buf + L->ss_errest, r->ss_errest);
     buf[L->ss_ttl] = r->ss_ttl;
     return encode_finish(buf, len, mode, key, tlv, tlv_len);
 }
@@ -253,10 +218,10 @@ enum nb_stamp_err nb_stamp_decode_test(const uint8_t *buf, size_t len, enum nb_s
         return e;
     const struct layout *L = layout_of(mode);
     struct nb_stamp_test t;
-    t.seq = get_u32(buf + L->seq);
-    t.ts = get_u64(buf + L->ts);
-    t.errest = get_u16(buf + L->errest);
-    t.ssid = get_u16(buf + L->ssid);
+    t.seq = nb_get_be32(buf + L->seq);
+    t.ts = nb_get_be64(buf + L->ts);
+    t.errest = nb_get_be16(buf + L->errest);
+    t.ssid = nb_get_be16(buf + L->ssid);
     if (out)
         *out = t;
     return decode_finish(buf, len, mode, t.errest, tlvs);
@@ -274,14 +239,14 @@ enum nb_stamp_err nb_stamp_decode_reflected(const uint8_t *buf, size_t len, enum
         return e;
     const struct layout *L = layout_of(mode);
     struct nb_stamp_reflected r;
-    r.seq = get_u32(buf + L->seq);
-    r.ts = get_u64(buf + L->ts);
-    r.errest = get_u16(buf + L->errest);
-    r.ssid = get_u16(buf + L->ssid);
-    r.rx_ts = get_u64(buf + L->rx_ts);
-    r.ss_seq = get_u32(buf + L->ss_seq);
-    r.ss_ts = get_u64(buf + L->ss_ts);
-    r.ss_errest = get_u16(buf + L->ss_errest);
+    r.seq = nb_get_be32(buf + L->seq);
+    r.ts = nb_get_be64(buf + L->ts);
+    r.errest = nb_get_be16(buf + L->errest);
+    r.ssid = nb_get_be16(buf + L->ssid);
+    r.rx_ts = nb_get_be64(buf + L->rx_ts);
+    r.ss_seq = nb_get_be32(buf + L->ss_seq);
+    r.ss_ts = nb_get_be64(buf + L->ss_ts);
+    r.ss_errest = nb_get_be16(buf + L->ss_errest);
     r.ss_ttl = buf[L->ss_ttl];
     if (out)
         *out = r;
@@ -295,7 +260,7 @@ static size_t tlv_span(const uint8_t *area, size_t len, size_t off)
 {
     if (off >= len || len - off < TLV_HDR_LEN)
         return 0;
-    size_t vlen = get_u16(area + off + 2);
+    size_t vlen = nb_get_be16(area + off + 2);
     if (vlen > len - off - TLV_HDR_LEN)
         return 0;
     return TLV_HDR_LEN + vlen;
@@ -347,7 +312,7 @@ static uint8_t *tlv_reserve(struct nb_tlv_writer *w, uint8_t flags, uint8_t type
     uint8_t *p = w->buf + w->len;
     p[0] = flags;
     p[1] = type;
-    put_u16(p + 2, vlen);
+    nb_put_be16(p + 2, vlen);
     w->len += TLV_HDR_LEN + (size_t)vlen;
     return p + TLV_HDR_LEN;
 }
@@ -372,7 +337,7 @@ static uint8_t *nbtlv_reserve(struct nb_tlv_writer *w, uint8_t sub, uint16_t vle
     if (!v)
         return NULL;
     memset(v, 0, vlen);
-    put_u32(v, NB_TLV_MAGIC);
+    nb_put_be32(v, NB_TLV_MAGIC);
     v[4] = sub;
     return v + NBTLV_HDR_LEN;
 }
@@ -381,7 +346,7 @@ void nb_tlv_put_probe_id(struct nb_tlv_writer *w, uint64_t probe_id)
 {
     uint8_t *p = nbtlv_reserve(w, NB_SUB_PROBE_ID, NBTLV_PROBE_ID_LEN);
     if (p)
-        put_u64(p, probe_id);
+        nb_put_be64(p, probe_id);
 }
 
 void nb_tlv_put_timestamp_info(struct nb_tlv_writer *w, uint8_t sync_in, uint8_t method_in,
@@ -404,7 +369,7 @@ static void agent_payload(uint8_t *p, int family, const void *addr, uint16_t por
     if ((family != 4 && family != 6) || !addr)
         return;
     p[0] = (uint8_t)family;
-    put_u16(p + 2, port);
+    nb_put_be16(p + 2, port);
     memcpy(p + 4, addr, family == 4 ? 4 : 16);
 }
 
@@ -435,7 +400,7 @@ static const uint8_t *nbtlv_find(const struct nb_stamp_tlvs *t, uint8_t sub, uin
             continue;
         if (x->flags & (NB_TLV_F_M | NB_TLV_F_I))
             continue;
-        if (get_u32(x->value) == NB_TLV_MAGIC && x->value[4] == sub)
+        if (nb_get_be32(x->value) == NB_TLV_MAGIC && x->value[4] == sub)
             return x->value + NBTLV_HDR_LEN;
     }
     return NULL;
@@ -447,7 +412,7 @@ bool nb_tlv_get_probe_id(const struct nb_stamp_tlvs *t, uint64_t *probe_id)
     if (!p)
         return false;
     if (probe_id)
-        *probe_id = get_u64(p);
+        *probe_id = nb_get_be64(p);
     return true;
 }
 
@@ -460,7 +425,7 @@ bool nb_tlv_get_host_agent(const struct nb_stamp_tlvs *t, int *family, uint8_t a
     if (family)
         *family = p[0];
     if (port)
-        *port = get_u16(p + 2);
+        *port = nb_get_be16(p + 2);
     if (addr) {
         memset(addr, 0, 16);
         memcpy(addr, p + 4, p[0] == 4 ? 4 : 16);
@@ -492,7 +457,7 @@ static enum tlv_verdict reflect_one(uint8_t type, uint8_t *v, uint16_t vlen,
         v[3] = info ? info->method : 0;
         return TLV_ANSWERED;
     case NB_TLV_NETBLAME:
-        if (get_u32(v) != NB_TLV_MAGIC)
+        if (nb_get_be32(v) != NB_TLV_MAGIC)
             return TLV_UNKNOWN; /* someone else's private TLV */
         if (vlen < NBTLV_HDR_LEN)
             return TLV_MALFORMED;

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "netblame/mem.h"
-#include "netblame/sender.h" /* nb_mono_now */
+#include "netblame/clock.h"
 
 #define REPLY_MAX 65536
 /* After a complete reply, wait this long for the server's FIN before closing:

@@ -3,7 +3,7 @@
 
 #include <sys/random.h>
 
-#include "netblame/sender.h" /* nb_mono_now */
+#include "netblame/clock.h"
 
 void nb_pace_init(struct nb_pace *p, unsigned jitter_pct)
 {

@@ -23,7 +23,7 @@
 #include "cli/diagnose.h"
 #include "netblame/addr.h"
 #include "netblame/log.h"
-#include "netblame/sender.h" /* nb_mono_now */
+#include "netblame/clock.h"
 
 /* Parse a decimal in [LO, HI] or exit 2 naming the option. */
 static unsigned parse_uint(const char *opt, const char *s, unsigned lo, unsigned hi)

@@ -8,7 +8,7 @@
 #include "input/cpuwin.h"
 #include "netblame/linkstats.h"
 #include "netblame/mem.h"
-#include "netblame/sender.h"
+#include "netblame/clock.h"
 #include "input/observe.h"
 #include "wire/sightings_json.h"
 #include "wire/trace_json.h"

@@ -31,7 +31,7 @@
 #include "netblame/linkstats.h"
 #include "netblame/log.h"
 #include "netblame/mem.h"
-#include "netblame/sender.h"
+#include "netblame/clock.h"
 #include "netblame/sightings.h"
 #include "wire/links_json.h"
 #include "wire/num.h"

@@ -20,7 +20,7 @@
 #include "net/metrics.h"
 #include "netblame/cpustat.h"
 #include "netblame/log.h"
-#include "netblame/sender.h"
+#include "netblame/clock.h"
 #include "daemon/probes.h"
 
 struct daemon {

@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "netblame/ntp.h"
+#include "netblame/clock.h"
 #include "netblame/segments.h"
 #include "netblame/sighting.h"
 

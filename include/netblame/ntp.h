@@ -1,25 +1,19 @@
-/* ntp.h — time representations. Inside netblame every timestamp is an nb_ns
- * (signed nanoseconds since the Unix epoch on CLOCK_REALTIME, the clock the
- * kernel's software timestamps use). On the wire STAMP carries NTP 64-bit
- * timestamps (RFC 5905: 32-bit seconds since 1900, 32-bit fraction). */
+/* ntp.h — STAMP's time on the wire: NTP 64-bit timestamps (RFC 5905: 32-bit
+ * seconds since 1900, 32-bit fraction) and the Error Estimate, to and from
+ * netblame's nb_ns (netblame/clock.h). */
 #ifndef NETBLAME_NTP_H
 #define NETBLAME_NTP_H
 
 #include <stdint.h>
-#include <time.h>
 
-typedef int64_t nb_ns;
+#include "netblame/clock.h"
 
-#define NB_NS_PER_SEC 1000000000LL
 #define NB_NTP_UNIX_OFFSET 2208988800ULL /* seconds from 1900-01-01 to 1970-01-01 */
 
 /* Unix nanoseconds -> NTP 64-bit (era 0; valid until 2036-02-07). */
 uint64_t nb_ntp_from_ns(nb_ns t);
 /* NTP 64-bit -> Unix nanoseconds (rounded to the nearest ns). */
 nb_ns nb_ntp_to_ns(uint64_t ntp);
-nb_ns nb_ns_from_timespec(const struct timespec *ts);
-/* CLOCK_REALTIME now. Measurement only where no kernel stamp exists. */
-nb_ns nb_realtime_now(void);
 
 /* Error Estimate (RFC 4656 §4.1.2, used by RFC 8762): S|Z|Scale(6)|Multiplier(8);
  * error = Multiplier * 2^(Scale-32) seconds. */

@@ -19,7 +19,7 @@
 
 #include <stdbool.h>
 
-#include "netblame/ntp.h"
+#include "netblame/clock.h"
 
 enum nb_point {
     NB_PT_A_TX = 0,

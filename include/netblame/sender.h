@@ -105,7 +105,4 @@ unsigned nb_sender_padded_size(const struct nb_sender *s);
 /* Whether kernel stamps are in use, for honest output. */
 bool nb_sender_kernel_tx(const struct nb_sender *s);
 
-/* Monotonic clock for scheduling (never for measurement). */
-nb_ns nb_mono_now(void);
-
 #endif

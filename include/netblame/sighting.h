@@ -17,7 +17,7 @@
 
 #include <stdint.h>
 
-#include "netblame/ntp.h"
+#include "netblame/clock.h"
 
 enum nb_pkt_kind { NB_PKT_TEST = 0, NB_PKT_REPLY = 1 };      /* sender->reflector, back */
 enum nb_if_role { NB_IF_TAP = 0, NB_IF_NIC = 1 };            /* guest tap, physical uplink */
