@@ -28,6 +28,16 @@
  * first. The wait is not part of any phase. */
 #define CLOSE_GRACE 0.25
 
+_Static_assert(NB_APP__COUNT - 1 == NB_AF__COUNT && NB_APP_NXDOMAIN - 1 == NB_AF_NXDOMAIN &&
+                   NB_APP_TIMEOUT - 1 == NB_AF_TIMEOUT &&
+                   NB_APP_UNEXPECTED_REPLY - 1 == NB_AF_UNEXPECTED_REPLY,
+               "enum nb_app_fail must be enum nb_app_reason without ok, in order");
+
+enum nb_app_fail nb_app_fail_of(enum nb_app_reason r)
+{
+    return (enum nb_app_fail)(r - 1);
+}
+
 const char *nb_app_reason_name(enum nb_app_reason r)
 {
     static const char *const names[NB_APP__COUNT] = {

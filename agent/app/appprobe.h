@@ -10,7 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "netblame/ntp.h"
+#include "netblame/clock.h"
+#include "netblame/verdict.h" /* enum nb_app_fail */
 #include "app/resolv.h"
 
 /* Stable names: metrics label values and diagnose output. */
@@ -31,6 +32,9 @@ enum nb_app_reason {
     NB_APP__COUNT
 };
 const char *nb_app_reason_name(enum nb_app_reason r);
+/* The classifier's failure class of app reason R (not NB_APP_OK): enum
+ * nb_app_fail is enum nb_app_reason without its "ok", in the same order. */
+enum nb_app_fail nb_app_fail_of(enum nb_app_reason r);
 
 enum nb_app_phase { NB_PH_RESOLVE = 0, NB_PH_CONNECT, NB_PH_FIRST_BYTE, NB_PH_TOTAL, NB_PH__COUNT };
 const char *nb_app_phase_name(enum nb_app_phase p);

@@ -8,16 +8,6 @@
 #include "netblame/mem.h"
 #include "netblame/quantile.h"
 
-_Static_assert(NB_APP__COUNT - 1 == NB_AF__COUNT && NB_APP_NXDOMAIN - 1 == NB_AF_NXDOMAIN &&
-                   NB_APP_TIMEOUT - 1 == NB_AF_TIMEOUT &&
-                   NB_APP_UNEXPECTED_REPLY - 1 == NB_AF_UNEXPECTED_REPLY,
-               "enum nb_app_fail must be enum nb_app_reason without ok, in order");
-
-enum nb_app_fail nb_app_fail_of(enum nb_app_reason r)
-{
-    return (enum nb_app_fail)(r - 1);
-}
-
 void nb_app_obs_from(const struct nb_app_result *r, struct nb_app_obs *o)
 {
     memset(o, 0, sizeof(*o));

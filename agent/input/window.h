@@ -9,10 +9,6 @@
 #include "cli/diagnose.h"
 #include "netblame/verdict.h"
 
-/* The classifier's failure class of app reason R (not NB_APP_OK): enum
- * nb_app_fail is enum nb_app_reason without its "ok", in the same order. */
-enum nb_app_fail nb_app_fail_of(enum nb_app_reason r);
-
 /* One app probe, as much of it as the classifier's app window needs (the
  * daemon keeps these for its window; diagnose folds its burst's). */
 struct nb_app_obs {
