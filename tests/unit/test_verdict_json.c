@@ -225,6 +225,34 @@ static void test_healthy_with_baseline(void **state)
     free(b);
 }
 
+/* Rendering is deterministic: the same verdict gives the same bytes (a
+ * faulty, an inconclusive and a healthy one; the classifier's own
+ * determinism is test_verdict.c's). */
+static void test_same_verdict_same_bytes(void **state)
+{
+    for (int k = 0; k < 3; k++) {
+        struct nb_cls_input in;
+        struct nb_verdict v;
+        window(&in, k != 1);
+        if (k == 2) {
+            in.links[0].tx_dropped = 0;
+            in.path.wf.seg[NB_SEG_LOCAL_VIRTUAL].p50 = 40 * US;
+            in.path.wf.seg[NB_SEG_LOCAL_VIRTUAL].p90 = 50 * US;
+            in.path.rtt.p50 = 180 * US;
+        }
+        nb_classify(&in, NULL, NULL, &v);
+        struct nb_buf a, b;
+        nb_buf_init(&a);
+        nb_buf_init(&b);
+        nb_verdict_json(&v, &a);
+        nb_verdict_json(&v, &b);
+        assert_int_equal(a.len, b.len);
+        assert_memory_equal(a.data, b.data, a.len);
+        nb_buf_free(&a);
+        nb_buf_free(&b);
+    }
+}
+
 static void test_no_segments_without_path(void **state)
 {
     struct nb_verdict v;
@@ -257,6 +285,7 @@ int main(void)
         cmocka_unit_test(test_contract_fields),
         cmocka_unit_test(test_inconclusive_has_reason_and_zero_confidence),
         cmocka_unit_test(test_healthy_with_baseline),
+        cmocka_unit_test(test_same_verdict_same_bytes),
         cmocka_unit_test(test_no_segments_without_path),
         cmocka_unit_test(test_rfc3339),
     };
