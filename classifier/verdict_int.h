@@ -3,8 +3,9 @@
  * classification, and the functions the files share. The rules and the
  * confidence formula are documented in include/netblame/verdict.h.
  *
- *   verdict.c        names, default thresholds, text and working-state
- *                    helpers, 5. findings and the verdict, nb_classify()
+ *   names.c          names, default thresholds
+ *   verdict_ctx.c    text and working-state helpers, limits (no rule)
+ *   verdict.c        5. findings and the verdict, nb_classify()
  *   verdict_links.c  1. link counters
  *   verdict_path.c   2. the vnet and fabric families, 3. segments
  *   verdict_size.c   3b. full-size against small probes (MTU black holes)
@@ -33,7 +34,7 @@
 #define BIT(s) (1u << (s))
 #define SEGS_NETWORK (BIT(NB_SEG__COUNT) - 1 - BIT(NB_SEG_REMOTE_APP))
 
-/* ---- text (verdict.c; each helper is described where it is defined) ---- */
+/* ---- text (verdict_ctx.c; each helper is described where it is defined) ---- */
 
 struct txt {
     char s[32];
@@ -100,7 +101,7 @@ struct ctx {
     double elev[NB_SEG__COUNT]; /* the waterfall being judged: excess ratios (common mode) */
 };
 
-/* Helpers of the working state (verdict.c; likewise). */
+/* Helpers of the working state (verdict_ctx.c; likewise). */
 void nb_cls_add_ev(struct ctx *x, const char *f, ...) __attribute__((format(printf, 2, 3)));
 void nb_cls_condition(struct ctx *x, bool network, const char *text);
 void nb_cls_too_few(struct ctx *x, const char *text);
