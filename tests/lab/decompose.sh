@@ -6,7 +6,7 @@
 # Tolerance: a segment's median may move by at most TOL_US when the fault is
 # elsewhere; the faulted segment's median must rise by at least the injected
 # delay minus TOL_US, and match the end-to-end rise within TOL_US. tests/bench/decompose_accuracy.sh measures the actual error
-# (README quotes it); TOL_US is set well above it so that a loaded CI machine
+# (tests/bench/README.md quotes it); TOL_US is set well above it so that a loaded CI machine
 # cannot fail the test while a misattribution (5 ms in the wrong segment) can.
 . "$NB_SRC/tests/lib/common.sh"
 . "$NB_SRC/tests/lab/lab.sh"

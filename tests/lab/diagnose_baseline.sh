@@ -12,7 +12,7 @@
 # polls with a hang guard (the daemon learns a window at most every 10 s).
 #
 # A sub-millisecond delay needs sub-millisecond timers: libev's epoll backend
-# sleeps whole milliseconds (the README's "0.4-0.7 ms larger than set"), so
+# sleeps whole milliseconds (tests/bench/README.md: "0.4-0.7 ms larger than set"), so
 # the lab's programs run here on its select backend (LIBEV_FLAGS=1, µs
 # timeouts); the agents keep their default.
 . "$NB_SRC/tests/lib/common.sh"
