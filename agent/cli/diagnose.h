@@ -87,20 +87,6 @@ struct nb_diag_report {
     struct nb_cls_cpu cpu_local, cpu_remote;
 };
 
-struct nb_sender_cfg;
-struct cJSON;
-
-/* The per-segment waterfall W as a table (agents: "addr:port" or NULL if they
- * did not answer; MISSED: sightings evicted before they were read). */
-void nb_waterfall_print(const struct nb_waterfall *w, const char *local_agent,
-                        const char *remote_agent, uint64_t missed, FILE *out);
-
-
-/* {"local": "addr:port", "remote": ..., "local_ok", "remote_ok",
- * "sightings_missed"}: which host agents were asked and answered. */
-struct cJSON *nb_host_agents_json(const char *local, const char *remote, bool local_ok,
-                                  bool remote_ok, uint64_t missed);
-
 /* A STAMP burst that shares its loop (an app diagnosis runs one beside its
  * app probes), in steps: nb_diag_new (the hello unless O->hello, the link
  * counters before), nb_diag_start (paced probes, and the vnet side-burst),
@@ -125,14 +111,5 @@ void nb_diag_finish(struct nb_diag *d);
  * in ERR (socket failure). */
 int nb_diagnose_run(struct ev_loop *loop, const struct nb_diag_opts *o, struct nb_diag_report *rep,
                     char *err, size_t errlen);
-/* The measurement as text: counts, round trip, the waterfall. */
-void nb_diagnose_print(const struct nb_diag_report *rep, FILE *out);
-/* The measured sentences (figures behind a verdict), as a list. */
-void nb_diagnose_print_notes(const struct nb_diag_report *rep, FILE *out);
-/* The burst's figures as the "probes" object of the JSON report. */
-struct cJSON *nb_diagnose_probes_json(const struct nb_diag_report *rep);
-/* The report as JSON (schema netblame.verdict/v1 plus a "probes" summary;
- * the caller prints and frees it). */
-struct cJSON *nb_diagnose_json(const struct nb_diag_report *rep, const struct nb_verdict *v);
 
 #endif

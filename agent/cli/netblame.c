@@ -20,7 +20,7 @@
 #include "cli/verdict_text.h"
 #include "input/window.h"
 #include "cli/appdiag.h"
-#include "cli/diagnose.h"
+#include "cli/diagnose_out.h"
 #include "netblame/addr.h"
 #include "netblame/log.h"
 #include "netblame/clock.h"
