@@ -1,11 +1,9 @@
-/* diagnose.c — `netblame diagnose`: a paced burst of STAMP probes to one
- * reflector, and an honest summary of what it measured.
- *
- * What this can and cannot say: an end-to-end STAMP burst measures the round
- * trip and the reflector's hold time, not where along the path time or packets
- * went. Until per-layer observation points (host-agent sightings, DESIGN §2)
- * and a baseline (classifier) are in place, the verdict is `inconclusive`
- * with that reason; the figures are printed because they were measured. */
+/* diagnose.c — the STAMP burst itself (see diagnose.h): the hello that learns
+ * the remote host agent, paced probes and the vnet side-burst, early-stop
+ * checkpoints and the deadline's cutoff, then the figures of the finished
+ * probes and the evidence sentences of what was measured end to end. The
+ * host agents around the burst are diagnose_agents.c's; the verdict is the
+ * classifier's, not this file's. */
 #include "cli/diagnose_int.h"
 
 #include <stdarg.h>

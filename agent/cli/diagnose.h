@@ -1,6 +1,12 @@
-/* diagnose.h — on-demand diagnosis of one target: a burst of STAMP probes on a
- * private loop, summarised as a report (text for a person, JSON for tools).
- * Used by `netblame diagnose` and, later, by POST /v1/diagnose. */
+/* diagnose.h — a STAMP burst toward one reflector and the report of what it
+ * measured: paced probes (every 4th full size), a vnet side-burst to this
+ * guest's host agent if one is known, and what the host agents saw of it
+ * (the per-segment waterfall, link counters, CPU, the fabric window), all
+ * within the diagnosis' deadline (diagrun.h). `netblame diagnose ADDRESS`
+ * runs one on a private loop (nb_diagnose_run); `netblame diagnose URL`
+ * (appdiag.h) runs one toward the server beside its app probes, on their
+ * loop. The report becomes the classifier's input in window.h;
+ * diagnose_out.h prints it. */
 #ifndef NB_DIAGNOSE_H
 #define NB_DIAGNOSE_H
 
