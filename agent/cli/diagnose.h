@@ -44,10 +44,6 @@ struct nb_diag_opts {
     bool no_settle;               /* the caller checks the verdict (an app diagnosis) */
 };
 
-/* Exit statuses of DESIGN §5. */
-enum nb_diag_exit { NB_EXIT_HEALTHY = 0, NB_EXIT_FAULT = 1, NB_EXIT_USAGE = 2,
-                    NB_EXIT_INCONCLUSIVE = 3 };
-
 #define NB_DIAG_MAX_EVIDENCE 16
 
 struct nb_diag_report {
