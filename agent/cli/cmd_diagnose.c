@@ -1,9 +1,8 @@
-/* netblame.c — the command-line tool. Subcommands in a table; each parses its
- * own options. Exit statuses (DESIGN §5): 0 healthy, 1 a fault attributed,
- * 2 usage or config error, 3 inconclusive. */
+/* cmd_diagnose.c — `netblame diagnose TARGET`: probe a target now, judge what
+ * was measured and print it around the verdict; the exit status is the
+ * verdict's (cmd.h). */
 #include <arpa/inet.h>
 #include <getopt.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,15 +13,13 @@
 #include "net/agentclient.h"
 #include "wire/config.h"
 #include "netblame/mem.h"
-#include "cli/replay.h"
+#include "cli/cmd.h"
 #include "wire/trace_json.h"
-#include "wire/verdict_json.h"
 #include "cli/verdict_text.h"
 #include "input/window.h"
 #include "cli/appdiag.h"
 #include "cli/diagnose_out.h"
 #include "netblame/addr.h"
-#include "netblame/log.h"
 #include "netblame/clock.h"
 
 /* Parse a decimal in [LO, HI] or exit 2 naming the option. */
@@ -274,18 +271,7 @@ static void diagnose_usage(FILE *out)
             "exit status: 0 healthy, 1 fault attributed, 2 usage/config error, 3 inconclusive\n");
 }
 
-/* --config FILE: loaded and validated, or -1 with the reason on stderr. */
-static int load_config(const char *path, struct nb_config *cfg)
-{
-    char err[512];
-    if (nb_config_load(path, cfg, err, sizeof(err)) < 0) {
-        fprintf(stderr, "netblame: %s\n", err);
-        return -1;
-    }
-    return 0;
-}
-
-static int cmd_diagnose(int argc, char **argv)
+int nb_cmd_diagnose(int argc, char **argv)
 {
     static const struct option opts[] = {{"json", no_argument, 0, 'j'},
                                          {"count", required_argument, 0, 'n'},
@@ -389,7 +375,7 @@ static int cmd_diagnose(int argc, char **argv)
                            "target and the control API)");
     if (cfgpath) {
         struct nb_config cfg;
-        if (load_config(cfgpath, &cfg) < 0)
+        if (nb_cmd_load_config(cfgpath, &cfg) < 0)
             return NB_EXIT_USAGE;
         o.mode = cfg.auth;
         o.key = cfg.key;
@@ -488,129 +474,4 @@ static int cmd_diagnose(int argc, char **argv)
     free(in);
     free(rep);
     return rc;
-}
-
-static void replay_usage(FILE *out)
-{
-    fprintf(out,
-            "usage: netblame replay TRACE [--json] [--config FILE]\n"
-            "  TRACE          recorded windows, one JSON line each (netblame diagnose --record),\n"
-            "                 or - for standard input\n"
-            "  --json         each verdict as one line of netblame.verdict/v1 JSON\n"
-            "  --config FILE  judge with the classifier's thresholds of a netblamed config\n"
-            "                 (its \"classifier\" object; default: the built-in ones)\n"
-            "Windows are classified in order; a window judged healthy is learnt into the\n"
-            "baseline the later ones are judged against, as the daemon does.\n"
-            "exit status: 0 every line classified, 2 usage or config error, or a malformed line\n");
-}
-
-static void print_line(void *arg, const struct nb_cls_input *in, const struct nb_verdict *v)
-{
-    char ts[48], text[600];
-    nb_rfc3339(in->start, ts, sizeof(ts));
-    nb_verdict_line(v, text, sizeof(text));
-    printf("%s %s %s\n", ts, in->target, text);
-}
-
-static void print_json(void *arg, const struct nb_cls_input *in, const struct nb_verdict *v)
-{
-    cJSON *o = nb_verdict_to_json(v);
-    char *t = cJSON_PrintUnformatted(o);
-    printf("%s\n", t);
-    free(t);
-    cJSON_Delete(o);
-}
-
-/* netblame replay: the classifier over a recorded trace. */
-static int cmd_replay(int argc, char **argv)
-{
-    static const struct option opts[] = {{"json", no_argument, 0, 'j'},
-                                         {"config", required_argument, 0, 'c'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
-    int json = 0, c;
-    const char *cfgpath = NULL;
-    while ((c = getopt_long(argc, argv, "jc:h", opts, NULL)) != -1) {
-        if (c == 'j') {
-            json = 1;
-        } else if (c == 'c') {
-            cfgpath = optarg;
-        } else if (c == 'h') {
-            replay_usage(stdout);
-            return 0;
-        } else {
-            replay_usage(stderr);
-            return NB_EXIT_USAGE;
-        }
-    }
-    if (optind != argc - 1) {
-        replay_usage(stderr);
-        return NB_EXIT_USAGE;
-    }
-    /* the config first: a bad one is refused before any verdict is printed */
-    struct nb_cls_thresholds cls;
-    const struct nb_cls_thresholds *th = NULL;
-    if (cfgpath) {
-        struct nb_config cfg;
-        if (load_config(cfgpath, &cfg) < 0)
-            return NB_EXIT_USAGE;
-        cls = cfg.cls;
-        th = &cls;
-        nb_config_free(&cfg);
-    }
-    const char *path = argv[optind];
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-    if (!f) {
-        fprintf(stderr, "netblame: %s: %s\n", path, strerror(errno));
-        return NB_EXIT_USAGE;
-    }
-    struct nb_replay *r = nb_calloc(1, sizeof(*r));
-    nb_replay_init(r, th);
-    unsigned bad = nb_replay_file(r, f, path, stderr, json ? print_json : print_line, NULL);
-    if (f != stdin)
-        fclose(f);
-    free(r);
-    return bad ? NB_EXIT_USAGE : 0;
-}
-
-struct command {
-    const char *name;
-    int (*fn)(int argc, char **argv);
-    const char *summary;
-};
-
-static const struct command commands[] = {
-    {"diagnose", cmd_diagnose, "probe a target now and say which layer is at fault"},
-    {"replay", cmd_replay, "classify the windows of a recorded trace"},
-};
-
-static void usage(FILE *out)
-{
-    fprintf(out, "usage: netblame COMMAND [options]   (netblame COMMAND --help)\n");
-    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
-}
-
-int main(int argc, char **argv)
-{
-    nb_log_init("netblame");
-    nb_log_set_level(NB_LOG_WARN);
-    if (argc < 2) {
-        usage(stderr);
-        return NB_EXIT_USAGE;
-    }
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        usage(stdout);
-        return 0;
-    }
-    if (strcmp(argv[1], "--version") == 0) {
-        printf("netblame %s\n", NB_VERSION);
-        return 0;
-    }
-    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].fn(argc - 1, argv + 1);
-    fprintf(stderr, "netblame: unknown command '%s'\n", argv[1]);
-    usage(stderr);
-    return NB_EXIT_USAGE;
 }
