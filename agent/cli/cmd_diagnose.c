@@ -1,6 +1,10 @@
 /* cmd_diagnose.c — `netblame diagnose TARGET`: probe a target now, judge what
  * was measured and print it around the verdict; the exit status is the
- * verdict's (cmd.h). */
+ * verdict's (cmd.h). A step a function: the command line (parse_args); the
+ * target, whose kind is a STAMP reflector (stamp_target) or a backend's URL
+ * (app_target); --config, and the baseline netblamed learnt (configure);
+ * the kind's run on a private loop (diagnose); the verdict, the record and
+ * the report (conclude). */
 #include <arpa/inet.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -201,39 +205,74 @@ static cJSON *judged_json(const struct judged *j)
     return o;
 }
 
-/* The end of every diagnose: classify window IN against what J says with
- * thresholds TH (NULL: the defaults), append it to RECORD_PATH (if set),
- * print REP around the verdict with how the diagnosis RUN ended, and return
- * the exit status. An inconclusive verdict of a diagnosis the deadline cut
- * short says so first in its reason. */
-static int conclude(const struct nb_cls_input *in, const struct judged *j,
-                    const struct nb_cls_thresholds *th, const char *record_path, int json,
-                    report_json_fn to_json, report_text_fn to_text, const void *rep,
-                    struct nb_diag_run *run)
+/* One `netblame diagnose`: what its command line and --config asked for,
+ * and what it is judged against. */
+struct diag_cmd {
+    const char *target; /* as the user typed it */
+    bool is_app;        /* a URL: app probes (a STAMP burst beside); else a STAMP reflector */
+    bool json;
+    const char *cfgpath, *local_agent, *record_path;
+    bool count_set, interval_set, timeout_set, no_baseline;
+    struct nb_diag_opts o;     /* the STAMP burst's; count, interval, timeout for app probes too */
+    struct nb_app_target app;  /* the app probes' expectations */
+    struct nb_app_ports ports; /* the app probes' source ports */
+    uint16_t stamp_port;       /* the agents' STAMP port (--config); 0: the default */
+    struct nb_cls_thresholds cls;
+    const struct nb_cls_thresholds *th; /* &cls with --config; NULL: the defaults */
+    struct judged j;
+    struct nb_diag_run run; /* deadline_ms from the command line; the rest once it starts */
+};
+
+/* A kind of target: what its diagnosis runs, and how its report becomes the
+ * classifier's window and is printed around the verdict. */
+struct target_kind {
+    size_t report_size;
+    /* Run on LOOP into REP; 0, or -1 with ERR (the diagnosis could not start). */
+    int (*run)(struct ev_loop *loop, struct diag_cmd *c, void *rep, char *err, size_t errlen);
+    void (*window)(const void *rep, struct nb_cls_input *in);
+    report_json_fn to_json;
+    report_text_fn to_text;
+};
+
+/* REP of kind K around its verdict V, with what it was judged against and
+ * how the diagnosis ended: JSON or text on stdout. */
+static void print_report(const struct diag_cmd *c, const struct target_kind *k, const void *rep,
+                         const struct nb_verdict *v)
 {
+    if (c->json) {
+        cJSON *root = k->to_json(rep, v);
+        cJSON_AddItemToObject(root, "baseline", judged_json(&c->j));
+        cJSON_AddItemToObject(root, "diagnosis", nb_diag_run_json(&c->run));
+        char *s = cJSON_Print(root);
+        printf("%s\n", s);
+        free(s);
+        cJSON_Delete(root);
+    } else {
+        k->to_text(rep, v, stdout);
+        printf("\n  note: %s\n", c->j.note);
+        nb_diag_run_print(&c->run, stdout);
+    }
+}
+
+/* The end of every diagnose: classify window IN against what C is judged
+ * against, append it to --record's file (if set), print REP (of kind K)
+ * around the verdict, and return the exit status. An inconclusive verdict
+ * of a diagnosis the deadline cut short says so first in its reason. */
+static int conclude(struct diag_cmd *c, const struct nb_cls_input *in, const struct target_kind *k,
+                    const void *rep)
+{
+    struct nb_diag_run *run = &c->run;
     struct nb_verdict *v = nb_calloc(1, sizeof(*v));
-    nb_classify(in, j->used ? &j->base : NULL, th, v);
+    nb_classify(in, c->j.used ? &c->j.base : NULL, c->th, v);
     if (v->layer == NB_LAYER_INCONCLUSIVE && run->stop == NB_STOP_DEADLINE) {
         char why[NB_CLS_TEXTSIZ];
         snprintf(why, sizeof(why), "%s", v->reason);
         snprintf(v->reason, sizeof(v->reason), "stopped at the %.1f s deadline (%.60s): %.150s",
                  run->deadline_ms / 1e3, run->cut, why);
     }
-    int ret = record(record_path, in) < 0 ? NB_EXIT_USAGE : nb_verdict_exit(v);
+    int ret = record(c->record_path, in) < 0 ? NB_EXIT_USAGE : nb_verdict_exit(v);
     run->ended = nb_realtime_now();
-    if (json) {
-        cJSON *root = to_json(rep, v);
-        cJSON_AddItemToObject(root, "baseline", judged_json(j));
-        cJSON_AddItemToObject(root, "diagnosis", nb_diag_run_json(run));
-        char *s = cJSON_Print(root);
-        printf("%s\n", s);
-        free(s);
-        cJSON_Delete(root);
-    } else {
-        to_text(rep, v, stdout);
-        printf("\n  note: %s\n", j->note);
-        nb_diag_run_print(run, stdout);
-    }
+    print_report(c, k, rep, v);
     free(v);
     return ret;
 }
@@ -271,7 +310,9 @@ static void diagnose_usage(FILE *out)
             "exit status: 0 healthy, 1 fault attributed, 2 usage/config error, 3 inconclusive\n");
 }
 
-int nb_cmd_diagnose(int argc, char **argv)
+/* The command line into *C. Returns true to go on, or false with the exit
+ * status in *STATUS (--help, or a usage error, said on stderr). */
+static bool parse_args(int argc, char **argv, struct diag_cmd *c, int *status)
 {
     static const struct option opts[] = {{"json", no_argument, 0, 'j'},
                                          {"count", required_argument, 0, 'n'},
@@ -288,180 +329,222 @@ int nb_cmd_diagnose(int argc, char **argv)
                                          {"deadline", required_argument, 0, 'D'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    struct nb_diag_opts o = {.count = 100, .interval_ms = 10, .timeout_ms = 1000};
-    int json = 0, c;
-    const char *cfgpath = NULL, *local_agent = NULL, *record_path = NULL;
-    struct nb_app_target app = {0};
-    bool count_set = false, interval_set = false, timeout_set = false, no_baseline = false;
-    unsigned deadline_ms = NB_DIAG_DEADLINE_MS;
-    while ((c = getopt_long(argc, argv, "jn:i:t:c:L:S:B:W:E:R:D:h", opts, NULL)) != -1) {
-        switch (c) {
+    int opt;
+    while ((opt = getopt_long(argc, argv, "jn:i:t:c:L:S:B:W:E:R:D:h", opts, NULL)) != -1) {
+        switch (opt) {
         case 'j':
-            json = 1;
+            c->json = true;
             break;
         case 'n':
-            o.count = parse_uint("--count", optarg, 1, 100000);
-            count_set = true;
+            c->o.count = parse_uint("--count", optarg, 1, 100000);
+            c->count_set = true;
             break;
         case 'i':
-            o.interval_ms = parse_uint("--interval", optarg, 1, 60000);
-            interval_set = true;
+            c->o.interval_ms = parse_uint("--interval", optarg, 1, 60000);
+            c->interval_set = true;
             break;
         case 'S':
-            app.expect_status = (int)parse_uint("--expect-status", optarg, 100, 599);
+            c->app.expect_status = (int)parse_uint("--expect-status", optarg, 100, 599);
             break;
         case 'B':
-            snprintf(app.expect_body, sizeof(app.expect_body), "%s", optarg);
+            snprintf(c->app.expect_body, sizeof(c->app.expect_body), "%s", optarg);
             break;
         case 'W':
-            snprintf(app.raw_send, sizeof(app.raw_send), "%s", optarg);
+            snprintf(c->app.raw_send, sizeof(c->app.raw_send), "%s", optarg);
             break;
         case 'E':
-            snprintf(app.raw_expect, sizeof(app.raw_expect), "%s", optarg);
+            snprintf(c->app.raw_expect, sizeof(c->app.raw_expect), "%s", optarg);
             break;
         case 't':
-            o.timeout_ms = parse_uint("--timeout", optarg, 10, 60000);
-            timeout_set = true;
+            c->o.timeout_ms = parse_uint("--timeout", optarg, 10, 60000);
+            c->timeout_set = true;
             break;
         case 'c':
-            cfgpath = optarg;
+            c->cfgpath = optarg;
             break;
         case 'L':
-            local_agent = optarg;
+            c->local_agent = optarg;
             break;
         case 'R':
-            record_path = optarg;
+            c->record_path = optarg;
             break;
         case 'N':
-            no_baseline = true;
+            c->no_baseline = true;
             break;
         case 'D':
-            deadline_ms = parse_uint("--deadline", optarg, 0, 3600000);
+            c->run.deadline_ms = parse_uint("--deadline", optarg, 0, 3600000);
             break;
         case 'h':
             diagnose_usage(stdout);
-            return 0;
+            *status = 0;
+            return false;
         default:
             diagnose_usage(stderr);
-            return NB_EXIT_USAGE;
+            *status = NB_EXIT_USAGE;
+            return false;
         }
     }
     if (optind != argc - 1) {
         diagnose_usage(stderr);
-        return NB_EXIT_USAGE;
+        *status = NB_EXIT_USAGE;
+        return false;
     }
-    const char *target = argv[optind];
-    /* the deadline bounds everything from here: the baseline asked of
-     * netblamed, the hello, the bursts, the fetches from the host agents */
-    struct nb_diag_run run = {.deadline_ms = deadline_ms, .started = nb_realtime_now()};
-    if (deadline_ms)
-        run.deadline = nb_mono_now() + (nb_ns)deadline_ms * 1000000;
-    bool is_app = strstr(target, "://") != NULL;
-    if (!is_app && (strlen(target) >= sizeof(o.target) ||
-                    nb_addr_parse_hostport(target, 862, &o.addr, &o.addrlen) < 0)) {
+    c->target = argv[optind];
+    c->is_app = strstr(c->target, "://") != NULL;
+    return true;
+}
+
+/* A STAMP target, ADDRESS[:PORT] (port 862), into C->o. Returns 0, or
+ * NB_EXIT_USAGE (said on stderr). */
+static int stamp_target(struct diag_cmd *c)
+{
+    if (strlen(c->target) >= sizeof(c->o.target) ||
+        nb_addr_parse_hostport(c->target, 862, &c->o.addr, &c->o.addrlen) < 0) {
         fprintf(stderr, "netblame: '%s' is not ADDRESS[:PORT] (numeric IPv4, or [IPv6]:PORT)\n",
-                target);
+                c->target);
         return NB_EXIT_USAGE;
     }
-    struct nb_app_ports ports = {.first = NB_APP_PORT_FIRST_DEFAULT,
-                                 .last = NB_APP_PORT_LAST_DEFAULT};
-    uint16_t stamp_port = 0;
-    struct nb_cls_thresholds cls;
-    const struct nb_cls_thresholds *th = NULL; /* defaults without a config */
-    struct judged j = {.used = false};
-    snprintf(j.note, sizeof(j.note), "judged against absolute floors: %s",
-             no_baseline ? "--no-baseline"
-                         : "no --config, so no baseline from netblamed (its config names the "
-                           "target and the control API)");
-    if (cfgpath) {
-        struct nb_config cfg;
-        if (nb_cmd_load_config(cfgpath, &cfg) < 0)
-            return NB_EXIT_USAGE;
-        o.mode = cfg.auth;
-        o.key = cfg.key;
-        o.ssid = cfg.ssid;
-        if (cfg.has_host_agent) {
-            snprintf(o.local_agent, sizeof(o.local_agent), "%.63s",
-                     cfg.host_agent_addr); /* numeric: <= 45 */
-            o.local_agent_port = cfg.host_agent_port;
-        }
-        ports.first = cfg.app_port_first;
-        ports.last = cfg.app_port_last;
-        stamp_port = cfg.stamp_port;
-        cls = cfg.cls;
-        th = &cls;
-        if (!no_baseline)
-            daemon_baseline(&cfg, target, is_app, &o.addr, &j, &run);
-        nb_config_free(&cfg);
+    return 0;
+}
+
+/* What --config gives C: STAMP authentication, the host agent, the app
+ * probes' ports, the agents' STAMP port, the thresholds, and (unless
+ * --no-baseline) the baseline netblamed learnt; without it, C->j says why
+ * the floors. Returns 0, or NB_EXIT_USAGE (said on stderr). */
+static int configure(struct diag_cmd *c)
+{
+    struct nb_diag_opts *o = &c->o;
+    snprintf(c->j.note, sizeof(c->j.note), "judged against absolute floors: %s",
+             c->no_baseline ? "--no-baseline"
+                            : "no --config, so no baseline from netblamed (its config names the "
+                              "target and the control API)");
+    if (!c->cfgpath)
+        return 0;
+    struct nb_config cfg;
+    if (nb_cmd_load_config(c->cfgpath, &cfg) < 0)
+        return NB_EXIT_USAGE;
+    o->mode = cfg.auth;
+    o->key = cfg.key;
+    o->ssid = cfg.ssid;
+    if (cfg.has_host_agent) {
+        snprintf(o->local_agent, sizeof(o->local_agent), "%.63s",
+                 cfg.host_agent_addr); /* numeric: <= 45 */
+        o->local_agent_port = cfg.host_agent_port;
     }
-    if (local_agent) {
-        struct sockaddr_storage ss;
-        socklen_t sl;
-        if (nb_addr_parse_hostport(local_agent, 9862, &ss, &sl) < 0) {
-            fprintf(stderr, "netblame: --local-agent '%s' is not ADDRESS[:PORT]\n", local_agent);
-            return NB_EXIT_USAGE;
-        }
-        const struct sockaddr_in *sin = (const struct sockaddr_in *)&ss;
-        const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&ss;
-        inet_ntop(ss.ss_family,
-                  ss.ss_family == AF_INET ? (const void *)&sin->sin_addr
-                                          : (const void *)&sin6->sin6_addr,
-                  o.local_agent, sizeof(o.local_agent));
-        o.local_agent_port = ntohs(ss.ss_family == AF_INET ? sin->sin_port : sin6->sin6_port);
+    c->ports.first = cfg.app_port_first;
+    c->ports.last = cfg.app_port_last;
+    c->stamp_port = cfg.stamp_port;
+    c->cls = cfg.cls;
+    c->th = &c->cls;
+    if (!c->no_baseline)
+        daemon_baseline(&cfg, c->target, c->is_app, &o->addr, &c->j, &c->run);
+    nb_config_free(&cfg);
+    return 0;
+}
+
+/* --local-agent ADDR[:PORT] (port 9862) into C->o, over --config's. Returns
+ * 0, or NB_EXIT_USAGE (said on stderr). */
+static int set_local_agent(struct diag_cmd *c)
+{
+    struct nb_diag_opts *o = &c->o;
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    if (!c->local_agent)
+        return 0;
+    if (nb_addr_parse_hostport(c->local_agent, 9862, &ss, &sl) < 0) {
+        fprintf(stderr, "netblame: --local-agent '%s' is not ADDRESS[:PORT]\n", c->local_agent);
+        return NB_EXIT_USAGE;
     }
-    if (is_app) {
-        char err[256];
-        if (strlen(target) >= 590 || nb_app_parse_url(target, &app, err, sizeof(err)) < 0) {
-            fprintf(stderr, "netblame: %s\n", strlen(target) >= 590 ? "URL too long" : err);
-            return NB_EXIT_USAGE;
-        }
-        app.timeout_ms = timeout_set ? o.timeout_ms : 5000; /* a whole app probe */
-        /* start anywhere in the range: runs in a row reuse no port at once */
-        ports.next = (uint16_t)(ports.first + (uint64_t)nb_mono_now() / 1000 %
-                                                 ((unsigned)ports.last - ports.first + 1));
-        app.ports = &ports;
-        run.th = th;
-        run.base = j.used ? &j.base : NULL;
-        struct nb_appdiag_opts ao = {.t = &app,
-                                     .url = target,
-                                     .count = count_set ? o.count : 10,
-                                     .interval_ms = interval_set ? o.interval_ms : 100,
-                                     .local_agent_port = o.local_agent_port,
-                                     .mode = o.mode,
-                                     .key = o.key,
-                                     .ssid = o.ssid,
-                                     .stamp_port = stamp_port,
-                                     .run = &run,
-                                     .no_settle = count_set};
-        memcpy(ao.local_agent, o.local_agent, sizeof(ao.local_agent));
-        struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
-        struct nb_appdiag_report *rep = nb_calloc(1, sizeof(*rep));
-        int rc = nb_appdiag_run(loop, &ao, rep, err, sizeof(err));
-        ev_loop_destroy(loop);
-        if (rc < 0) {
-            fprintf(stderr, "netblame: %s\n", err);
-            free(rep);
-            return NB_EXIT_INCONCLUSIVE;
-        }
-        struct nb_cls_input *in = nb_calloc(1, sizeof(*in));
-        nb_window_from_app(rep, in);
-        if (rep->have_stamp)
-            nb_window_add_diag(&rep->stamp, in); /* the network toward the server */
-        rc = conclude(in, &j, th, record_path, json, app_json, app_text, rep, &run);
-        free(in);
-        free(rep);
-        return rc;
+    const struct sockaddr_in *sin = (const struct sockaddr_in *)&ss;
+    const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&ss;
+    inet_ntop(ss.ss_family,
+              ss.ss_family == AF_INET ? (const void *)&sin->sin_addr
+                                      : (const void *)&sin6->sin6_addr,
+              o->local_agent, sizeof(o->local_agent));
+    o->local_agent_port = ntohs(ss.ss_family == AF_INET ? sin->sin_port : sin6->sin6_port);
+    return 0;
+}
+
+/* A URL target: its app probes' target in C->app (a whole probe's timeout,
+ * 5 s unless --timeout), their first source port. Returns 0, or
+ * NB_EXIT_USAGE (said on stderr). */
+static int app_target(struct diag_cmd *c)
+{
+    char err[256];
+    if (strlen(c->target) >= 590 || nb_app_parse_url(c->target, &c->app, err, sizeof(err)) < 0) {
+        fprintf(stderr, "netblame: %s\n", strlen(c->target) >= 590 ? "URL too long" : err);
+        return NB_EXIT_USAGE;
     }
-    snprintf(o.target, sizeof(o.target), "%s", target);
-    o.stamp_port = stamp_port;
-    o.run = &run;
-    o.no_settle = count_set; /* the user asked for that many */
-    run.th = th;
-    run.base = j.used ? &j.base : NULL;
+    c->app.timeout_ms = c->timeout_set ? c->o.timeout_ms : 5000; /* a whole app probe */
+    /* start anywhere in the range: runs in a row reuse no port at once */
+    c->ports.next = (uint16_t)(c->ports.first + (uint64_t)nb_mono_now() / 1000 %
+                                                    ((unsigned)c->ports.last - c->ports.first + 1));
+    c->app.ports = &c->ports;
+    return 0;
+}
+
+static int stamp_run(struct ev_loop *loop, struct diag_cmd *c, void *rep, char *err, size_t errlen)
+{
+    struct nb_diag_opts *o = &c->o;
+    snprintf(o->target, sizeof(o->target), "%s", c->target);
+    o->stamp_port = c->stamp_port;
+    o->run = &c->run;
+    o->no_settle = c->count_set; /* the user asked for that many */
+    return nb_diagnose_run(loop, o, rep, err, errlen);
+}
+
+static void stamp_window(const void *rep, struct nb_cls_input *in)
+{
+    nb_window_from_diag(rep, in);
+}
+
+static int app_run(struct ev_loop *loop, struct diag_cmd *c, void *rep, char *err, size_t errlen)
+{
+    const struct nb_diag_opts *o = &c->o;
+    struct nb_appdiag_opts ao = {.t = &c->app,
+                                 .url = c->target,
+                                 .count = c->count_set ? o->count : 10,
+                                 .interval_ms = c->interval_set ? o->interval_ms : 100,
+                                 .local_agent_port = o->local_agent_port,
+                                 .mode = o->mode,
+                                 .key = o->key,
+                                 .ssid = o->ssid,
+                                 .stamp_port = c->stamp_port,
+                                 .run = &c->run,
+                                 .no_settle = c->count_set};
+    memcpy(ao.local_agent, o->local_agent, sizeof(ao.local_agent));
+    return nb_appdiag_run(loop, &ao, rep, err, errlen);
+}
+
+static void app_window(const void *rep, struct nb_cls_input *in)
+{
+    const struct nb_appdiag_report *r = rep;
+    nb_window_from_app(r, in);
+    if (r->have_stamp)
+        nb_window_add_diag(&r->stamp, in); /* the network toward the server */
+}
+
+static const struct target_kind stamp_kind = {.report_size = sizeof(struct nb_diag_report),
+                                              .run = stamp_run,
+                                              .window = stamp_window,
+                                              .to_json = diag_json,
+                                              .to_text = diag_text};
+static const struct target_kind app_kind = {.report_size = sizeof(struct nb_appdiag_report),
+                                            .run = app_run,
+                                            .window = app_window,
+                                            .to_json = app_json,
+                                            .to_text = app_text};
+
+/* Run C's diagnosis of kind K on a private loop, within its deadline, and
+ * conclude. Returns the exit status. */
+static int diagnose(struct diag_cmd *c, const struct target_kind *k)
+{
+    c->run.th = c->th;
+    c->run.base = c->j.used ? &c->j.base : NULL;
     struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
-    struct nb_diag_report *rep = nb_calloc(1, sizeof(*rep));
+    void *rep = nb_calloc(1, k->report_size);
     char err[512];
-    int rc = nb_diagnose_run(loop, &o, rep, err, sizeof(err));
+    int rc = k->run(loop, c, rep, err, sizeof(err));
     ev_loop_destroy(loop);
     if (rc < 0) {
         fprintf(stderr, "netblame: %s\n", err);
@@ -469,9 +552,35 @@ int nb_cmd_diagnose(int argc, char **argv)
         return NB_EXIT_INCONCLUSIVE;
     }
     struct nb_cls_input *in = nb_calloc(1, sizeof(*in));
-    nb_window_from_diag(rep, in);
-    rc = conclude(in, &j, th, record_path, json, diag_json, diag_text, rep, &run);
+    k->window(rep, in);
+    rc = conclude(c, in, k, rep);
     free(in);
     free(rep);
     return rc;
+}
+
+int nb_cmd_diagnose(int argc, char **argv)
+{
+    struct diag_cmd c = {
+        .o = {.count = 100, .interval_ms = 10, .timeout_ms = 1000},
+        .ports = {.first = NB_APP_PORT_FIRST_DEFAULT, .last = NB_APP_PORT_LAST_DEFAULT},
+        .run = {.deadline_ms = NB_DIAG_DEADLINE_MS},
+    };
+    int rc;
+    if (!parse_args(argc, argv, &c, &rc))
+        return rc;
+    /* the deadline bounds everything from here: the baseline asked of
+     * netblamed, the hello, the bursts, the fetches from the host agents */
+    c.run.started = nb_realtime_now();
+    if (c.run.deadline_ms)
+        c.run.deadline = nb_mono_now() + (nb_ns)c.run.deadline_ms * 1000000;
+    if (!c.is_app && (rc = stamp_target(&c)) != 0)
+        return rc;
+    if ((rc = configure(&c)) != 0 || (rc = set_local_agent(&c)) != 0)
+        return rc;
+    /* a URL is parsed only now, after --config and --local-agent: the order
+     * in which usage errors have always been said */
+    if (c.is_app && (rc = app_target(&c)) != 0)
+        return rc;
+    return diagnose(&c, c.is_app ? &app_kind : &stamp_kind);
 }
