@@ -29,7 +29,8 @@
 #include <string.h>
 
 #include "net/agentclient.h"
-#include "cli/diagnose.h"
+#include "cli/diagnose_out.h"
+#include "cli/waterfall_out.h"
 #include "input/window.h"
 #include "netblame/handshake.h"
 #include "netblame/mem.h"

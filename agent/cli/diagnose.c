@@ -1,128 +1,19 @@
-/* diagnose.c — `netblame diagnose`: a paced burst of STAMP probes to one
- * reflector, and an honest summary of what it measured.
- *
- * What this can and cannot say: an end-to-end STAMP burst measures the round
- * trip and the reflector's hold time, not where along the path time or packets
- * went. Until per-layer observation points (host-agent sightings, DESIGN §2)
- * and a baseline (classifier) are in place, the verdict is `inconclusive`
- * with that reason; the figures are printed because they were measured. */
-#include "cli/diagnose.h"
+/* diagnose.c — the STAMP burst itself (see diagnose.h): the hello that learns
+ * the remote host agent, paced probes and the vnet side-burst, early-stop
+ * checkpoints and the deadline's cutoff, then the figures of the finished
+ * probes and the evidence sentences of what was measured end to end. The
+ * host agents around the burst are diagnose_agents.c's; the verdict is the
+ * classifier's, not this file's. */
+#include "cli/diagnose_int.h"
 
-#include <arpa/inet.h>
-#include <cjson/cJSON.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "netblame/log.h"
 #include "netblame/mem.h"
-#include "net/agentclient.h"
 #include "input/cpuwin.h"
-#include "input/observe.h"
-#include "wire/trace_json.h"
-#include "wire/verdict_json.h"
 #include "netblame/sender.h"
-
-#define DIAG_TAPS 4 /* taps of one session at one host (a guest has one or two) */
-
-struct nb_diag {
-    struct ev_loop *loop;
-    const struct nb_diag_opts *o;
-    struct nb_diag_run *run;
-    struct nb_diag_report *rep;
-    struct nb_sender_cfg sc;
-    struct nb_sender *sender;
-    ev_io io;
-    ev_timer pace;
-    ev_timer wait;   /* after the last probe: its timeout, within the deadline */
-    ev_timer cutoff; /* the deadline, less the reserve for the fetches after */
-    unsigned sent_attempts;
-    bool stopped;  /* no more probes: all sent, settled, or the deadline */
-    bool finished; /* DONE was called */
-    void (*done)(void *arg);
-    void *done_arg;
-    struct nb_probe_result *res; /* by sequence; res[i].seq == i once finished */
-    bool *fin;                   /* res[i] is finished (answered or lost) */
-    uint32_t nonce;
-    struct nb_settle settle;
-    unsigned next_check; /* probes sent at the next early-stop check */
-    /* link counters at the host agents before the burst (remote: when learnt) */
-    struct nb_link_report *links_before[2]; /* [0] remote, [1] local */
-    int nlinks_before[2];
-    struct nb_hello hello;
-    /* The snapshots before the burst share a quarter of what the hello left
-     * of the deadline (0: no deadline): a control path that loses SYNs (each
-     * costs a 1 s retransmission) must not eat the burst's time. */
-    nb_ns pre_end;
-    /* vnet family alongside: the same pacing to the local host agent's
-     * reflector, across the local virtual layer only (a cross-check) */
-    struct nb_sender *vnet;
-    ev_io vnet_io;
-    int64_t *vnet_rtt;
-    size_t vnet_n;
-    /* CPU figures before the burst: the host agents' ([0] remote, [1] local),
-     * this machine's own CPU times (steal); and the taps this session was
-     * sighted on at each host, whose forwarding threads are this path's */
-    struct nb_cpu_report cpu_before[2];
-    bool cpu_ok[2];
-    struct nb_cpu_times times_before;
-    bool times_ok;
-    char taps[2][DIAG_TAPS][NB_CPU_IFNAMSIZ];
-    size_t ntaps[2];
-};
-
-static void add_evidence(struct nb_diag_report *rep, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-/* The timeout for a snapshot before the burst: the agent's default, bounded
- * by the deadline and by the share of it the snapshots have (pre_end); 0
- * (skipped, said in the evidence) when that share is spent. */
-static long pre_ms(struct nb_diag *d, const char *what)
-{
-    long ms = nb_diag_fetch_ms(d->run, NB_AGENT_TIMEOUT_MS, what);
-    if (!ms || !d->pre_end)
-        return ms;
-    nb_ns left = d->pre_end - nb_mono_now();
-    if (left < 1000000) {
-        add_evidence(d->rep, "%s not read before the burst: the host agents were slow to "
-                             "answer and the burst needs the deadline's time", what);
-        return 0;
-    }
-    return left / 1000000 < ms ? (long)(left / 1000000) : ms;
-}
-
-/* Snapshot a host agent's link counters (blocking, bounded by the deadline). */
-static void snapshot_links(struct nb_diag *d, int local, const char *addr, uint16_t port)
-{
-    char err[256];
-    long ms = pre_ms(d, local ? "local link counters" : "remote link counters");
-    if (!ms)
-        return;
-    d->links_before[local] = nb_calloc(NB_LINKS_MAX, sizeof(struct nb_link_report));
-    d->nlinks_before[local] = nb_agent_fetch_links(addr, port, ms, d->links_before[local],
-                                                   NB_LINKS_MAX, err, sizeof(err));
-    if (d->nlinks_before[local] < 0)
-        add_evidence(d->rep, "no link counters from the %s host agent (%s)",
-                     local ? "local" : "remote", err);
-}
-
-/* Snapshot a host agent's CPU figures (blocking, bounded like the links); an
- * agent that has none (an older one) just leaves them out. */
-static void snapshot_cpu(struct nb_diag *d, int local, const char *addr, uint16_t port)
-{
-    char err[256];
-    if (d->links_before[local] && d->nlinks_before[local] < 0)
-        return; /* it did not answer a moment ago: do not wait for it twice */
-    long ms = pre_ms(d, local ? "local CPU figures" : "remote CPU figures");
-    if (!ms)
-        return;
-    d->cpu_ok[local] =
-        nb_agent_fetch_cpu(addr, port, ms, &d->cpu_before[local], err, sizeof(err)) == 0;
-    if (!d->cpu_ok[local])
-        nb_debug("no CPU figures from the %s host agent: %s", local ? "local" : "remote", err);
-}
 
 static void on_result(void *arg, const struct nb_probe_result *r)
 {
@@ -444,16 +335,7 @@ struct nb_diag *nb_diag_new(struct ev_loop *loop, const struct nb_diag_opts *o,
     else
         nb_diag_hello(loop, sc, NB_HELLO_TRIES, nb_diag_hello_try_ms(d->run, o->timeout_ms),
                       &d->hello);
-    if (d->run->deadline)
-        d->pre_end = nb_mono_now() + (nb_ns)(nb_diag_left_ms(d->run) / 4) * 1000000;
-    if (o->local_agent[0]) {
-        snapshot_links(d, 1, o->local_agent, o->local_agent_port);
-        snapshot_cpu(d, 1, o->local_agent, o->local_agent_port);
-    }
-    if (d->hello.agent) {
-        snapshot_links(d, 0, d->hello.addr, d->hello.port);
-        snapshot_cpu(d, 0, d->hello.addr, d->hello.port);
-    }
+    nb_diag_agents_before(d);
     d->times_ok = nb_procstat_read(&d->times_before) == 0;
     return d;
 }
@@ -489,9 +371,7 @@ void nb_diag_stop(struct nb_diag *d)
     stop_sending(d);
 }
 
-static void add_evidence(struct nb_diag_report *rep, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void add_evidence(struct nb_diag_report *rep, const char *fmt, ...)
+void nb_diag_evidence(struct nb_diag_report *rep, const char *fmt, ...)
 {
     if (rep->nevidence >= NB_DIAG_MAX_EVIDENCE)
         return;
@@ -506,243 +386,34 @@ static void add_evidence(struct nb_diag_report *rep, const char *fmt, ...)
 static void judge(struct nb_diag_report *rep)
 {
     if (rep->sent == 0)
-        add_evidence(rep, "no probe could be sent (%llu send errors)",
-                     (unsigned long long)rep->send_errors);
+        nb_diag_evidence(rep, "no probe could be sent (%llu send errors)",
+                         (unsigned long long)rep->send_errors);
     uint64_t finished = rep->sent - rep->unfinished;
     if (rep->lost)
-        add_evidence(rep, "%llu of %llu probes lost (%.1f%%) end to end",
-                     (unsigned long long)rep->lost, (unsigned long long)finished,
-                     100.0 * (double)rep->lost / (double)finished);
+        nb_diag_evidence(rep, "%llu of %llu probes lost (%.1f%%) end to end",
+                         (unsigned long long)rep->lost, (unsigned long long)finished,
+                         100.0 * (double)rep->lost / (double)finished);
     if (rep->overdue)
-        add_evidence(rep,
-                     "%llu of them counted lost at the deadline: unanswered past their "
-                     "expected reply, before their timeout",
-                     (unsigned long long)rep->overdue);
+        nb_diag_evidence(rep,
+                         "%llu of them counted lost at the deadline: unanswered past their "
+                         "expected reply, before their timeout",
+                         (unsigned long long)rep->overdue);
     if (rep->unfinished)
-        add_evidence(rep, "%llu probes still in flight at the deadline, not counted",
-                     (unsigned long long)rep->unfinished);
+        nb_diag_evidence(rep, "%llu probes still in flight at the deadline, not counted",
+                         (unsigned long long)rep->unfinished);
     if (rep->big_sent && (rep->big_lost || rep->small_lost))
-        add_evidence(rep, "full-size probes (%u B): %u of %u lost; small: %u of %u lost",
-                     rep->pad_size, rep->big_lost, rep->big_sent, rep->small_lost, rep->small_sent);
+        nb_diag_evidence(rep, "full-size probes (%u B): %u of %u lost; small: %u of %u lost",
+                         rep->pad_size, rep->big_lost, rep->big_sent, rep->small_lost,
+                         rep->small_sent);
     if (rep->icmp_errors)
-        add_evidence(rep, "%llu ICMP errors (destination unreachable or port closed)",
-                     (unsigned long long)rep->icmp_errors);
+        nb_diag_evidence(rep, "%llu ICMP errors (destination unreachable or port closed)",
+                         (unsigned long long)rep->icmp_errors);
     if (rep->rtt.n)
-        add_evidence(rep, "round trip p50 %.1f us, p99 %.1f us over %zu replies",
-                     rep->rtt.p50 / 1e3, rep->rtt.p99 / 1e3, rep->rtt.n);
+        nb_diag_evidence(rep, "round trip p50 %.1f us, p99 %.1f us over %zu replies",
+                         rep->rtt.p50 / 1e3, rep->rtt.p99 / 1e3, rep->rtt.n);
     if (rep->t1_user)
-        add_evidence(rep, "%u probes had only a user-space send time (no kernel TX stamp)",
-                     rep->t1_user);
-}
-
-/* Fetch one host agent's sightings of this session and place them on the
- * observation points of the finished probes (OBS[IDX[seq]]). LOCAL: the
- * sender's own host agent. */
-/* A tap this session's probes crossed at host agent LOCAL. */
-static void note_tap(struct nb_diag *d, int local, const struct nb_sighting *s)
-{
-    if (s->role != NB_IF_TAP || !s->ifname[0])
-        return;
-    for (size_t i = 0; i < d->ntaps[local]; i++)
-        if (strcmp(d->taps[local][i], s->ifname) == 0)
-            return;
-    if (d->ntaps[local] < DIAG_TAPS)
-        snprintf(d->taps[local][d->ntaps[local]++], NB_CPU_IFNAMSIZ, "%s", s->ifname);
-}
-
-static void place_sightings(struct nb_diag *d, struct nb_path_obs *obs, size_t nobs, const int *idx,
-                            const char *addr, uint16_t port, int local)
-{
-    struct nb_diag_report *rep = d->rep;
-    struct nb_fetch f;
-    char err[256];
-    long ms =
-        nb_diag_fetch_ms(d->run, NB_AGENT_TIMEOUT_MS,
-                         local ? "local host agent's sightings" : "remote host agent's sightings");
-    if (!ms) {
-        add_evidence(rep, "%s host agent not asked: the deadline; its segments are unknown",
-                     local ? "local" : "remote");
-        return;
-    }
-    if (nb_agent_fetch_sightings(addr, port, d->nonce, 0, 64 * (size_t)d->o->count + 1024, ms, &f,
-                                 err, sizeof(err)) < 0) {
-        add_evidence(rep, "%s host agent unreachable (%s): its segments are unknown",
-                     local ? "local" : "remote", err);
-        nb_diag_fetch_failed(d->run, ms, NB_AGENT_TIMEOUT_MS,
-                             local ? "local host agent's sightings"
-                                   : "remote host agent's sightings");
-        return;
-    }
-    for (size_t i = 0; i < nobs; i++)
-        nb_obs_host_observable(&obs[i], local);
-    for (size_t k = 0; k < f.n; k++) {
-        const struct nb_sighting *s = &f.s[k];
-        uint32_t seq = (uint32_t)s->probe_id;
-        if ((uint32_t)(s->probe_id >> 32) == d->nonce && seq < d->o->count && idx[seq] >= 0) {
-            nb_obs_place(&obs[idx[seq]], local, s);
-            note_tap(d, local, s);
-        }
-    }
-    rep->sightings_missed += f.missed;
-    if (local)
-        rep->local_ok = true;
-    else
-        rep->remote_ok = true;
-    free(f.s);
-}
-
-/* CPU contention at one host agent over the burst: its figures now against
- * those before, for the taps this session crossed there. */
-static void cpu_window(struct nb_diag *d, int local, const char *addr, uint16_t port)
-{
-    struct nb_cpu_report after;
-    char err[256];
-    if (!d->cpu_ok[local])
-        return;
-    long ms = nb_diag_fetch_ms(d->run, NB_AGENT_TIMEOUT_MS,
-                               local ? "local host agent's CPU figures"
-                                     : "remote host agent's CPU figures");
-    if (!ms ||
-        nb_agent_fetch_cpu(addr, port, ms, &after, err, sizeof(err)) < 0)
-        return;
-    nb_cpuwin_host(&d->cpu_before[local], &after, (const char (*)[NB_CPU_IFNAMSIZ])d->taps[local],
-                   d->ntaps[local], local ? &d->rep->cpu_local : &d->rep->cpu_remote);
-    free(after.th);
-}
-
-/* Evidence from link counters that moved during the burst at one host agent. */
-static void link_evidence(struct nb_diag *d, int local, const char *addr, uint16_t port)
-{
-    if (!d->links_before[local] || d->nlinks_before[local] < 0)
-        return;
-    const char *side = local ? "local host" : "remote host";
-    long ms = nb_diag_fetch_ms(d->run, NB_AGENT_TIMEOUT_MS,
-                               local ? "local link counters" : "remote link counters");
-    if (!ms)
-        return;
-    struct nb_link_report *after = nb_calloc(NB_LINKS_MAX, sizeof(*after));
-    char err[256];
-    int n = nb_agent_fetch_links(addr, port, ms, after, NB_LINKS_MAX, err, sizeof(err));
-    if (n < 0) {
-        add_evidence(d->rep, "no link counters from the %s agent (%s)", side, err);
-        nb_diag_fetch_failed(d->run, ms, NB_AGENT_TIMEOUT_MS, "link counters");
-    }
-    for (int i = 0; i < n; i++) {
-        const struct nb_link_report *a = &after[i], *b = NULL;
-        for (int j = 0; j < d->nlinks_before[local]; j++)
-            if (strcmp(d->links_before[local][j].name, a->name) == 0)
-                b = &d->links_before[local][j];
-        if (!a->up || !a->carrier)
-            add_evidence(d->rep, "%s %s %s is %s", side, a->nic ? "NIC" : "tap", a->name,
-                         !a->up ? "administratively down" : "without carrier");
-        struct nb_link_counters dc = {0};
-        if (b)
-            nb_link_counters_delta(&b->c, &a->c, &dc);
-        if (d->rep->nlinks < NB_CLS_MAX_LINKS &&
-            nb_obs_link(local, addr, a, &dc, &d->rep->links[d->rep->nlinks]))
-            d->rep->nlinks++;
-        if (!b)
-            continue;
-        char moved[200] = "";
-        size_t m = 0;
-#define MOVED(f)                                                                                   \
-    if (dc.f && m < sizeof(moved))                                                                 \
-        m += (size_t)snprintf(moved + m, sizeof(moved) - m, " " #f " +%llu",                       \
-                              (unsigned long long)dc.f);
-        MOVED(rx_dropped)
-        MOVED(tx_dropped)
-        MOVED(rx_errors) MOVED(tx_errors) MOVED(carrier_changes) MOVED(qdisc_drops)
-#undef MOVED
-            if (m) add_evidence(d->rep, "%s %s %s:%s during the burst", side,
-                                a->nic ? "NIC" : "tap", a->name, moved);
-    }
-    free(after);
-}
-
-/* The fabric family: the local host agent probes its peer host agents NIC
- * to NIC all the time (a `fabric` peer of its daemon); its probes toward
- * the remote host (PEER, the reflector's host agent) sent over the burst's
- * span are the physical layer measured without either guest's virtual
- * path. Its probes still in flight past their expected reply count as lost
- * there (verdicts.h), so even a short burst sees the fabric's loss. */
-static void fabric_window(struct nb_diag *d, const char *peer)
-{
-    char err[256];
-    /* Over the burst's own span, to the millisecond: from its start until
-     * now (the agent's clock is not ours, so the span is measured back from
-     * the moment it answers). A fabric window reaching further back would
-     * carry probes from before a fault began and contradict a burst that
-     * saw it; one too short for enough fabric probes says so (too few) and
-     * is no cross-check at all, which is the honest answer. */
-    nb_ns took = nb_realtime_now() - d->rep->start + 50 * 1000000LL;
-    long span = (long)(took / 1000000);
-    span = span < NB_AGENT_SPAN_MS_MIN   ? NB_AGENT_SPAN_MS_MIN
-           : span > NB_AGENT_SPAN_MS_MAX ? NB_AGENT_SPAN_MS_MAX
-                                         : span;
-    long ms = nb_diag_fetch_ms(d->run, NB_AGENT_TIMEOUT_MS, "fabric window");
-    if (!ms)
-        return;
-    int r = nb_agent_fetch_fabric(d->o->local_agent, d->o->local_agent_port, peer, (unsigned)span,
-                                  ms, &d->rep->fabric, err, sizeof(err));
-    d->rep->fabric_present = r > 0;
-    if (r < 0) {
-        add_evidence(d->rep, "no fabric window from the local host agent (%s)", err);
-        nb_diag_fetch_failed(d->run, ms, NB_AGENT_TIMEOUT_MS, "fabric window");
-    }
-}
-
-/* Per-segment decomposition from the host agents' sightings (DESIGN §2),
- * over the finished probes. */
-static void decompose(struct nb_diag *d)
-{
-    struct nb_diag_report *rep = d->rep;
-    const char *remote = d->hello.agent ? d->hello.addr : NULL;
-    uint16_t remote_port = d->hello.port;
-    char addr[INET6_ADDRSTRLEN] = "";
-    for (size_t i = 0; i < d->o->count && !remote; i++)
-        if (d->fin[i] && !d->res[i].lost && d->res[i].agent_family) {
-            inet_ntop(d->res[i].agent_family == 4 ? AF_INET : AF_INET6, d->res[i].agent_addr, addr,
-                      sizeof(addr));
-            remote = addr;
-            remote_port = d->res[i].agent_port;
-        }
-    if (!d->o->local_agent[0] && !remote)
-        return;
-    struct nb_probe_result *res = nb_calloc(d->o->count + 1, sizeof(*res));
-    int *idx = nb_calloc(d->o->count + 1, sizeof(*idx));
-    size_t n = 0;
-    for (size_t i = 0; i < d->o->count; i++) {
-        idx[i] = d->fin[i] ? (int)n : -1;
-        if (d->fin[i])
-            res[n++] = d->res[i];
-    }
-    struct nb_path_obs *obs = nb_calloc(n + 1, sizeof(*obs));
-    nb_obs_from_results(res, NULL, n, obs);
-    if (d->o->local_agent[0]) {
-        snprintf(rep->local_agent, sizeof(rep->local_agent), "%s:%u", d->o->local_agent,
-                 d->o->local_agent_port);
-        place_sightings(d, obs, n, idx, d->o->local_agent, d->o->local_agent_port, 1);
-    }
-    if (remote) {
-        snprintf(rep->remote_agent, sizeof(rep->remote_agent), "%s:%u", remote, remote_port);
-        place_sightings(d, obs, n, idx, remote, remote_port, 0);
-    }
-    rep->decomposed = rep->local_ok || rep->remote_ok;
-    if (d->o->local_agent[0] && remote)
-        fabric_window(d, remote);
-    if (d->o->local_agent[0])
-        link_evidence(d, 1, d->o->local_agent, d->o->local_agent_port);
-    if (d->hello.agent)
-        link_evidence(d, 0, d->hello.addr, d->hello.port);
-    if (d->o->local_agent[0])
-        cpu_window(d, 1, d->o->local_agent, d->o->local_agent_port);
-    if (d->hello.agent)
-        cpu_window(d, 0, d->hello.addr, d->hello.port);
-    if (rep->decomposed)
-        nb_waterfall_compute(obs, n, &rep->wf);
-    free(obs);
-    free(idx);
-    free(res);
+        nb_diag_evidence(rep, "%u probes had only a user-space send time (no kernel TX stamp)",
+                         rep->t1_user);
 }
 
 void nb_diag_finish(struct nb_diag *d)
@@ -769,7 +440,7 @@ void nb_diag_finish(struct nb_diag *d)
     summarise_results(d);
     vnet_finish(d);
     nb_sender_free(d->sender);
-    decompose(d);
+    nb_diag_agents_after(d);
     free(d->res);
     free(d->fin);
     free(d->links_before[0]);
@@ -795,234 +466,4 @@ int nb_diagnose_run(struct ev_loop *loop, const struct nb_diag_opts *o, struct n
     ev_run(loop, 0);
     nb_diag_finish(d);
     return 0;
-}
-
-static void print_row(FILE *out, const char *name, const struct nb_summary *s)
-{
-    if (!s->n) {
-        fprintf(out, "  %-12s %9s %9s %9s %9s %9s\n", name, "-", "-", "-", "-", "-");
-        return;
-    }
-    fprintf(out, "  %-12s %9.1f %9.1f %9.1f %9.1f %9.1f\n", name, (double)s->min / 1e3,
-            s->p50 / 1e3, s->p90 / 1e3, s->p99 / 1e3, (double)s->max / 1e3);
-}
-
-static const char *const seg_label[NB_SEG__COUNT] = {
-    "local virtual", "local switch", "physical", "remote switch", "remote virtual", "remote app",
-};
-
-void nb_waterfall_print(const struct nb_waterfall *w, const char *local_agent,
-                        const char *remote_agent, uint64_t missed, FILE *out)
-{
-    fprintf(out,
-            "\n  %-15s %-9s %9s %9s %9s %8s   (microseconds; host agents: local %s, remote %s)\n",
-            "segment", "layer", "p50", "p90", "p99", "lost", local_agent ? local_agent : "-",
-            remote_agent ? remote_agent : "-");
-    for (int i = 0; i < NB_SEG__COUNT; i++) {
-        const struct nb_seg_figures *f = &w->seg[i];
-        char lost[32];
-        if (f->lost_shared)
-            snprintf(lost, sizeof(lost), "%u+%u?", f->lost, f->lost_shared);
-        else
-            snprintf(lost, sizeof(lost), "%u", f->lost);
-        if (!f->known) {
-            fprintf(out, "  %-15s %-9s %9s %9s %9s %8s\n", seg_label[i],
-                    nb_segment_layer((enum nb_segment)i), "unknown", "-", "-", lost);
-            continue;
-        }
-        fprintf(out, "  %-15s %-9s %9.1f %9.1f %9.1f %8s\n", seg_label[i],
-                nb_segment_layer((enum nb_segment)i), f->p50 / 1e3, f->p90 / 1e3, f->p99 / 1e3,
-                lost);
-    }
-    if (w->lost)
-        fprintf(out,
-                "  lost %zu: localised by last sighting (N+M? = M more in a span shared with "
-                "other segments); %zu seen nowhere\n",
-                w->lost, w->lost_unlocated);
-    if (missed)
-        fprintf(out,
-                "  warning: %llu sightings were evicted at a host agent before they were read\n",
-                (unsigned long long)missed);
-}
-
-static void print_waterfall(const struct nb_diag_report *rep, FILE *out)
-{
-    nb_waterfall_print(&rep->wf, rep->local_ok ? rep->local_agent : NULL,
-                       rep->remote_ok ? rep->remote_agent : NULL, rep->sightings_missed, out);
-}
-
-void nb_diagnose_print(const struct nb_diag_report *rep, FILE *out)
-{
-    fprintf(out, "netblame diagnose %s: %.2f s, STAMP probes\n", rep->target,
-            (double)(rep->end - rep->start) / 1e9);
-    uint64_t finished = rep->sent - rep->unfinished;
-    fprintf(out,
-            "  sent %llu  received %llu  lost %llu (%.1f%%)  duplicates %llu  reordered %llu\n",
-            (unsigned long long)rep->sent, (unsigned long long)rep->received,
-            (unsigned long long)rep->lost,
-            finished ? 100.0 * (double)rep->lost / (double)finished : 0.0,
-            (unsigned long long)rep->duplicates, (unsigned long long)rep->reordered);
-    if (rep->unfinished || rep->overdue)
-        fprintf(out, "  at the deadline: %llu in flight (not counted), %llu overdue (lost)\n",
-                (unsigned long long)rep->unfinished, (unsigned long long)rep->overdue);
-    if (rep->send_errors || rep->icmp_errors || rep->malformed || rep->bogus || rep->late)
-        fprintf(out,
-                "  send errors %llu  ICMP errors %llu  malformed %llu  bogus %llu  late %llu\n",
-                (unsigned long long)rep->send_errors, (unsigned long long)rep->icmp_errors,
-                (unsigned long long)rep->malformed, (unsigned long long)rep->bogus,
-                (unsigned long long)rep->late);
-    fprintf(out, "\n  %-12s %9s %9s %9s %9s %9s   (microseconds)\n", "segment", "min", "p50", "p90",
-            "p99", "max");
-    print_row(out, "round trip", &rep->rtt);
-    print_row(out, "reflector", &rep->hold);
-    if (rep->vnet_present)
-        print_row(out, "vnet rtt", &rep->vnet_rtt); /* this guest <-> its host agent */
-    if (rep->fabric_present) { /* the host agent's window: quantiles only */
-        const struct nb_cls_family *f = &rep->fabric;
-        if (f->rtt.known)
-            fprintf(out,
-                    "  %-12s %9s %9.1f %9.1f %9.1f %9s   (local host agent's, over the"
-                    " burst's span; %llu/%llu lost, %llu of them overdue)\n",
-                    "fabric rtt", "-", f->rtt.p50 / 1e3, f->rtt.p90 / 1e3, f->rtt.p99 / 1e3, "-",
-                    (unsigned long long)f->lost, (unsigned long long)f->probes,
-                    (unsigned long long)f->overdue);
-        else
-            fprintf(out, "  %-12s   no reply to the local host agent's %llu fabric probes\n",
-                    "fabric rtt", (unsigned long long)f->probes);
-    }
-    if (rep->decomposed)
-        print_waterfall(rep, out);
-    else
-        fprintf(out, "  per-segment waterfall: no host agent answered (%s)\n",
-                rep->local_agent[0] || rep->remote_agent[0]
-                    ? "see evidence"
-                    : "none known: --local-agent, or a "
-                      "reflector that announces its host agent");
-    for (int side = 1; side >= 0; side--) {
-        char fig[200];
-        nb_cpuwin_describe(side ? &rep->cpu_local : &rep->cpu_remote, fig, sizeof(fig));
-        if (fig[0])
-            fprintf(out, "  cpu, %s host over the burst: %s\n", side ? "local" : "remote", fig);
-    }
-    fprintf(out, "  timestamps: send %s, receive %s; reflector clock %s\n",
-            rep->t1_user ? (rep->t1_kernel ? "mixed kernel/user" : "user space") : "kernel",
-            rep->t4_user ? (rep->t4_kernel ? "mixed kernel/user" : "user space") : "kernel",
-            rep->refl_synced_any ? "synchronised" : "not known to be synchronised");
-}
-
-void nb_diagnose_print_notes(const struct nb_diag_report *rep, FILE *out)
-{
-    if (rep->nevidence)
-        fprintf(out, "\n  measured:\n");
-    for (size_t i = 0; i < rep->nevidence; i++)
-        fprintf(out, "  - %s\n", rep->evidence[i]);
-}
-
-/* Nanoseconds to microseconds with ns resolution (no float noise in the JSON). */
-static double ns_to_us(double ns)
-{
-    return round(ns) / 1e3;
-}
-
-static cJSON *us_summary(const struct nb_summary *s)
-{
-    cJSON *o = cJSON_CreateObject();
-    if (!s->n)
-        return o;
-    cJSON_AddNumberToObject(o, "min", ns_to_us((double)s->min));
-    cJSON_AddNumberToObject(o, "p50", ns_to_us(s->p50));
-    cJSON_AddNumberToObject(o, "p90", ns_to_us(s->p90));
-    cJSON_AddNumberToObject(o, "p99", ns_to_us(s->p99));
-    cJSON_AddNumberToObject(o, "max", ns_to_us((double)s->max));
-    return o;
-}
-
-struct cJSON *nb_host_agents_json(const char *local, const char *remote, bool local_ok,
-                                  bool remote_ok, uint64_t missed)
-{
-    cJSON *ag = cJSON_CreateObject();
-    if (local[0])
-        cJSON_AddStringToObject(ag, "local", local);
-    if (remote[0])
-        cJSON_AddStringToObject(ag, "remote", remote);
-    cJSON_AddBoolToObject(ag, "local_ok", local_ok);
-    cJSON_AddBoolToObject(ag, "remote_ok", remote_ok);
-    cJSON_AddNumberToObject(ag, "sightings_missed", (double)missed);
-    return ag;
-}
-
-cJSON *nb_diagnose_json(const struct nb_diag_report *rep, const struct nb_verdict *v)
-{
-    cJSON *root = nb_verdict_to_json(v);
-    /* the figures behind the verdict, after the classifier's own sentences */
-    cJSON *ev = cJSON_GetObjectItemCaseSensitive(root, "evidence");
-    for (size_t i = 0; ev && i < rep->nevidence; i++)
-        cJSON_AddItemToArray(ev, cJSON_CreateString(rep->evidence[i]));
-    cJSON_AddItemToObject(root, "probes", nb_diagnose_probes_json(rep));
-    return root;
-}
-
-cJSON *nb_diagnose_probes_json(const struct nb_diag_report *rep)
-{
-    cJSON *p = cJSON_CreateObject();
-    uint64_t finished = rep->sent - rep->unfinished;
-    cJSON_AddStringToObject(p, "family", "stamp");
-    cJSON_AddStringToObject(p, "target", rep->target);
-    cJSON_AddNumberToObject(p, "sent", (double)rep->sent);
-    cJSON_AddNumberToObject(p, "received", (double)rep->received);
-    cJSON_AddNumberToObject(p, "lost", (double)rep->lost);
-    cJSON_AddNumberToObject(p, "loss", finished ? (double)rep->lost / (double)finished : 0);
-    cJSON_AddNumberToObject(p, "unfinished", (double)rep->unfinished);
-    cJSON_AddNumberToObject(p, "overdue", (double)rep->overdue);
-    cJSON_AddNumberToObject(p, "duplicates", (double)rep->duplicates);
-    cJSON_AddNumberToObject(p, "reordered", (double)rep->reordered);
-    cJSON_AddNumberToObject(p, "late", (double)rep->late);
-    cJSON_AddNumberToObject(p, "send_errors", (double)rep->send_errors);
-    cJSON_AddNumberToObject(p, "icmp_errors", (double)rep->icmp_errors);
-    cJSON_AddNumberToObject(p, "malformed", (double)rep->malformed);
-    if (rep->vnet_present) { /* the vnet family: this guest <-> its host agent */
-        cJSON *vn = cJSON_AddObjectToObject(p, "vnet");
-        cJSON_AddNumberToObject(vn, "sent", (double)rep->vnet_sent);
-        cJSON_AddNumberToObject(vn, "lost", (double)rep->vnet_lost);
-        cJSON_AddItemToObject(vn, "rtt_us", us_summary(&rep->vnet_rtt));
-    }
-    if (rep->fabric_present) { /* the local host agent's fabric window over the burst */
-        const struct nb_cls_family *f = &rep->fabric;
-        cJSON *fb = cJSON_AddObjectToObject(p, "fabric");
-        cJSON_AddNumberToObject(fb, "sent", (double)f->probes);
-        cJSON_AddNumberToObject(fb, "lost", (double)f->lost);
-        cJSON_AddNumberToObject(fb, "overdue", (double)f->overdue); /* of lost: still in flight */
-        if (f->rtt.known) {
-            cJSON *q = cJSON_AddObjectToObject(fb, "rtt_us");
-            cJSON_AddNumberToObject(q, "p50", f->rtt.p50 / 1e3);
-            cJSON_AddNumberToObject(q, "p90", f->rtt.p90 / 1e3);
-            cJSON_AddNumberToObject(q, "p99", f->rtt.p99 / 1e3);
-        } else {
-            cJSON_AddNullToObject(fb, "rtt_us");
-        }
-    }
-    cJSON *big = cJSON_AddObjectToObject(p, "full_size");
-    cJSON_AddNumberToObject(big, "bytes", rep->pad_size);
-    cJSON_AddNumberToObject(big, "sent", rep->big_sent);
-    cJSON_AddNumberToObject(big, "lost", rep->big_lost);
-    cJSON *small = cJSON_AddObjectToObject(p, "small");
-    cJSON_AddNumberToObject(small, "sent", rep->small_sent);
-    cJSON_AddNumberToObject(small, "lost", rep->small_lost);
-    cJSON_AddItemToObject(p, "rtt_us", us_summary(&rep->rtt));
-    cJSON_AddItemToObject(p, "reflector_us", us_summary(&rep->hold));
-    cJSON_AddItemToObject(p, "host_agents",
-                          nb_host_agents_json(rep->local_agent, rep->remote_agent, rep->local_ok,
-                                              rep->remote_ok, rep->sightings_missed));
-    cJSON_AddNumberToObject(p, "lost_unlocated", (double)rep->wf.lost_unlocated);
-    /* shares in [0,1] of the span between the agents' samples before and
-     * after the burst; the same form as a recorded window's */
-    cJSON *cpu = cJSON_AddObjectToObject(p, "cpu");
-    cJSON_AddItemToObject(cpu, "local", nb_trace_cpu_json(&rep->cpu_local));
-    cJSON_AddItemToObject(cpu, "remote", nb_trace_cpu_json(&rep->cpu_remote));
-    cJSON *tsrc = cJSON_AddObjectToObject(p, "timestamps");
-    cJSON_AddNumberToObject(tsrc, "send_kernel", rep->t1_kernel);
-    cJSON_AddNumberToObject(tsrc, "send_user", rep->t1_user);
-    cJSON_AddNumberToObject(tsrc, "receive_kernel", rep->t4_kernel);
-    cJSON_AddNumberToObject(tsrc, "receive_user", rep->t4_user);
-    return p;
 }

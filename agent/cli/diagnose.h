@@ -1,6 +1,12 @@
-/* diagnose.h — on-demand diagnosis of one target: a burst of STAMP probes on a
- * private loop, summarised as a report (text for a person, JSON for tools).
- * Used by `netblame diagnose` and, later, by POST /v1/diagnose. */
+/* diagnose.h — a STAMP burst toward one reflector and the report of what it
+ * measured: paced probes (every 4th full size), a vnet side-burst to this
+ * guest's host agent if one is known, and what the host agents saw of it
+ * (the per-segment waterfall, link counters, CPU, the fabric window), all
+ * within the diagnosis' deadline (diagrun.h). `netblame diagnose ADDRESS`
+ * runs one on a private loop (nb_diagnose_run); `netblame diagnose URL`
+ * (appdiag.h) runs one toward the server beside its app probes, on their
+ * loop. The report becomes the classifier's input in window.h;
+ * diagnose_out.h prints it. */
 #ifndef NB_DIAGNOSE_H
 #define NB_DIAGNOSE_H
 
@@ -37,10 +43,6 @@ struct nb_diag_opts {
     const struct nb_hello *hello; /* the hello already done toward ADDR; NULL: do one */
     bool no_settle;               /* the caller checks the verdict (an app diagnosis) */
 };
-
-/* Exit statuses of DESIGN §5. */
-enum nb_diag_exit { NB_EXIT_HEALTHY = 0, NB_EXIT_FAULT = 1, NB_EXIT_USAGE = 2,
-                    NB_EXIT_INCONCLUSIVE = 3 };
 
 #define NB_DIAG_MAX_EVIDENCE 16
 
@@ -87,20 +89,6 @@ struct nb_diag_report {
     struct nb_cls_cpu cpu_local, cpu_remote;
 };
 
-struct nb_sender_cfg;
-struct cJSON;
-
-/* The per-segment waterfall W as a table (agents: "addr:port" or NULL if they
- * did not answer; MISSED: sightings evicted before they were read). */
-void nb_waterfall_print(const struct nb_waterfall *w, const char *local_agent,
-                        const char *remote_agent, uint64_t missed, FILE *out);
-
-
-/* {"local": "addr:port", "remote": ..., "local_ok", "remote_ok",
- * "sightings_missed"}: which host agents were asked and answered. */
-struct cJSON *nb_host_agents_json(const char *local, const char *remote, bool local_ok,
-                                  bool remote_ok, uint64_t missed);
-
 /* A STAMP burst that shares its loop (an app diagnosis runs one beside its
  * app probes), in steps: nb_diag_new (the hello unless O->hello, the link
  * counters before), nb_diag_start (paced probes, and the vnet side-burst),
@@ -125,14 +113,5 @@ void nb_diag_finish(struct nb_diag *d);
  * in ERR (socket failure). */
 int nb_diagnose_run(struct ev_loop *loop, const struct nb_diag_opts *o, struct nb_diag_report *rep,
                     char *err, size_t errlen);
-/* The measurement as text: counts, round trip, the waterfall. */
-void nb_diagnose_print(const struct nb_diag_report *rep, FILE *out);
-/* The measured sentences (figures behind a verdict), as a list. */
-void nb_diagnose_print_notes(const struct nb_diag_report *rep, FILE *out);
-/* The burst's figures as the "probes" object of the JSON report. */
-struct cJSON *nb_diagnose_probes_json(const struct nb_diag_report *rep);
-/* The report as JSON (schema netblame.verdict/v1 plus a "probes" summary;
- * the caller prints and frees it). */
-struct cJSON *nb_diagnose_json(const struct nb_diag_report *rep, const struct nb_verdict *v);
 
 #endif

@@ -52,10 +52,10 @@ int nb_verdict_exit(const struct nb_verdict *v)
 {
     switch (v->layer) {
     case NB_LAYER_HEALTHY:
-        return 0;
+        return NB_EXIT_HEALTHY;
     case NB_LAYER_INCONCLUSIVE:
-        return 3;
+        return NB_EXIT_INCONCLUSIVE;
     default:
-        return 1;
+        return NB_EXIT_FAULT;
     }
 }
