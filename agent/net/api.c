@@ -8,6 +8,7 @@
 #include "net/api.h"
 
 #include <arpa/inet.h>
+#include <cjson/cJSON.h>
 #include <microhttpd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -44,21 +45,24 @@ const char *nb_api_query(const struct nb_api_req *req, const char *name)
     return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+/* The body is built by cJSON like every other answer, not by hand: a
+ * message quotes user text (a path, a parameter), and one escaping rule for
+ * all JSON netblame writes is one less place to get it wrong. */
 void nb_api_error(struct nb_api_resp *resp, unsigned status, const char *msg)
 {
+    cJSON *o = cJSON_CreateObject();
+    char *text;
+
     resp->status = status;
     resp->content_type = "application/json";
     resp->body.len = 0;
-    nb_buf_append(&resp->body, "{\"error\":\"", 10);
-    for (const char *p = msg; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            nb_buf_printf(&resp->body, "\\%c", *p);
-        else if ((unsigned char)*p < 0x20)
-            nb_buf_printf(&resp->body, "\\u%04x", *p);
-        else
-            nb_buf_append(&resp->body, p, 1);
-    }
-    nb_buf_append(&resp->body, "\"}\n", 3);
+    cJSON_AddStringToObject(o, "error", msg ? msg : "");
+    text = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    if (!text) /* cJSON ran out of memory: the status alone still says it */
+        return;
+    nb_buf_printf(&resp->body, "%s\n", text);
+    free(text);
 }
 
 static enum MHD_Result send_resp(struct nb_api *api, struct MHD_Connection *conn,

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wire/jsonread.h"
+
 /* A figure the wire form carries: finite, at most NB_BASELINE_MAX_US, and
  * not negative if it is a spread (a MAD). A level may be a little below 0:
  * an app's server time (first byte − the SYN's round trip) on a backend that
@@ -61,80 +63,58 @@ void nb_baseline_json_render(const char *target, const struct nb_baseline *b, st
     cJSON_Delete(root);
 }
 
-static int fail(char *err, size_t errlen, const char *path, const char *what)
-{
-    snprintf(err, errlen, "baseline: %s: %s", path, what);
-    return -1;
-}
+/* Read with wire/jsonread.h's rules (a repeated key is refused, as an
+ * unknown one), in this form's own words where its clients and tests know
+ * them: "not an object", "missing", and a repeat "given twice". */
 
-/* O is an object whose members are each one of KEYS (N of them), at most
- * once (SEEN[i]: KEYS[i] is there), and all of them when ALL. UNKNOWN names
- * what any other member is. */
-static int members(const cJSON *o, const char *path, const char *const *keys, size_t n, bool all,
-                   const char *unknown, bool *seen, char *err, size_t errlen)
+/* O is an object whose members are each one of KNOWN (NOUN names what any
+ * other member is), at most once, and all of them when ALL. */
+static int members(struct nb_jr *r, const cJSON *o, const char *path, const char *const *known,
+                   const char *noun, bool all)
 {
-    char p[96];
+    const cJSON *v;
     if (!cJSON_IsObject(o))
-        return fail(err, errlen, path[0] ? path : "answer", "not an object");
-    memset(seen, 0, n * sizeof(*seen));
-    for (const cJSON *c = o->child; c; c = c->next) {
-        size_t i = 0;
-        while (i < n && strcmp(keys[i], c->string) != 0)
-            i++;
-        snprintf(p, sizeof(p), "%s%s%.40s", path, path[0] ? "." : "", c->string);
-        if (i == n)
-            return fail(err, errlen, p, unknown);
-        if (seen[i])
-            return fail(err, errlen, p, "given twice");
-        seen[i] = true;
-    }
-    for (size_t i = 0; i < n && all; i++)
-        if (!seen[i]) {
-            snprintf(p, sizeof(p), "%s%s%s", path, path[0] ? "." : "", keys[i]);
-            return fail(err, errlen, p, "missing");
-        }
+        return nb_jr_fail(r, path[0] ? path : "answer", NULL, "not an object");
+    if (nb_jr_members(r, o, path, known, noun) < 0)
+        return -1;
+    for (size_t i = 0; all && known[i]; i++)
+        if (nb_jr_value(r, o, path, known[i], NB_JR_REQUIRED, &v) < 0)
+            return -1;
     return 0;
 }
 
-/* A whole number of windows in 0..NB_BASE_RING, member K of O. */
-static int windows(const cJSON *o, const char *path, const char *k, unsigned *out, char *err,
-                   size_t errlen)
+/* A whole number of windows in 0..NB_BASE_RING, member K of O: the kit's
+ * rule, asked without a message, in this form's words. */
+static int windows(struct nb_jr *r, const cJSON *o, const char *path, const char *k, unsigned *out)
 {
-    char p[96];
-    const cJSON *w = cJSON_GetObjectItemCaseSensitive(o, k);
-    snprintf(p, sizeof(p), "%.60s.%s", path, k);
-    if (!cJSON_IsNumber(w) || !(w->valuedouble >= 0) || w->valuedouble > NB_BASE_RING ||
-        w->valuedouble != floor(w->valuedouble))
-        return fail(err, errlen, p, "not a whole number in 0..64");
-    *out = (unsigned)w->valuedouble;
+    struct nb_jr quiet = {.doc = NULL};
+    uint64_t v;
+    if (nb_jr_uint(&quiet, o, path, k, NB_JR_REQUIRED, 0, NB_BASE_RING, &v) < 0)
+        return nb_jr_fail(r, path, k, "not a whole number in 0..64");
+    *out = (unsigned)v;
     return 0;
 }
 
 /* One metric's {"windows","tail_windows", fig_keys...} into ST (times in ns). */
-static int metric(const cJSON *o, const char *path, struct nb_base_stat *st, char *err,
-                  size_t errlen)
+static int metric(struct nb_jr *r, const cJSON *o, const char *path, struct nb_base_stat *st)
 {
-    static const char *const keys[NFIG + 2] = {"windows",       "tail_windows", "median_us",
-                                               "mad_us",        "high_us",      "p90_median_us",
-                                               "p90_mad_us",    "p90_high_us"};
-    bool seen[NFIG + 2];
-    char p[96];
-    if (members(o, path, keys, NFIG + 2, true, "unknown key", seen, err, errlen) < 0)
+    static const char *const keys[NFIG + 3] = {"windows",    "tail_windows", "median_us",
+                                               "mad_us",     "high_us",      "p90_median_us",
+                                               "p90_mad_us", "p90_high_us",  NULL};
+    if (members(r, o, path, keys, NULL, true) < 0)
         return -1;
     unsigned n, tail_n;
-    if (windows(o, path, "windows", &n, err, errlen) < 0 ||
-        windows(o, path, "tail_windows", &tail_n, err, errlen) < 0)
+    if (windows(r, o, path, "windows", &n) < 0 || windows(r, o, path, "tail_windows", &tail_n) < 0)
         return -1;
     if (tail_n > n)
-        return fail(err, errlen, path, "more tail_windows than windows");
+        return nb_jr_fail(r, path, NULL, "more tail_windows than windows");
     double v[NFIG];
     for (int i = 0; i < NFIG; i++) {
         const cJSON *f = cJSON_GetObjectItemCaseSensitive(o, fig_keys[i]);
-        snprintf(p, sizeof(p), "%.60s.%s", path, fig_keys[i]);
         if (!cJSON_IsNumber(f) || !figure_ok(f->valuedouble, FIG_SPREAD(i)))
-            return fail(err, errlen, p,
-                        FIG_SPREAD(i) ? "not a time in microseconds (0..1e8)"
-                                      : "not a time in microseconds (-1e8..1e8)");
+            return nb_jr_fail(r, path, fig_keys[i], "%s",
+                              FIG_SPREAD(i) ? "not a time in microseconds (0..1e8)"
+                                            : "not a time in microseconds (-1e8..1e8)");
         v[i] = f->valuedouble * 1e3;
     }
     *st = (struct nb_base_stat){.p50 = {v[0], v[1], v[2]},
@@ -147,14 +127,14 @@ static int metric(const cJSON *o, const char *path, struct nb_base_stat *st, cha
 int nb_baseline_json_parse(const char *text, size_t len, char *target, size_t cap,
                            struct nb_baseline *b, char *err, size_t errlen)
 {
-    static const char *const keys[] = {"schema", "target", "metrics"};
-    const char *names[NB_BM__COUNT];
-    bool seen[NB_BM__COUNT];
+    static const char *const keys[] = {"schema", "target", "metrics", NULL};
+    const char *names[NB_BM__COUNT + 1];
+    struct nb_jr r = {.doc = "baseline", .err = err, .errlen = errlen, .dup = "given twice"};
     nb_baseline_init(b);
     if (cap)
         target[0] = '\0';
     if (len > NB_BASELINE_JSON_MAX)
-        return fail(err, errlen, "answer", "longer than 16 KiB");
+        return nb_jr_fail(&r, "answer", NULL, "longer than 16 KiB");
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, false);
     while (root && end < text + len &&
@@ -162,33 +142,34 @@ int nb_baseline_json_parse(const char *text, size_t len, char *target, size_t ca
         end++;
     if (!root || end < text + len) {
         cJSON_Delete(root);
-        return fail(err, errlen, "answer", "not one JSON value");
+        return nb_jr_fail(&r, "answer", NULL, "not one JSON value");
     }
     int rc = -1;
     const cJSON *schema = cJSON_GetObjectItemCaseSensitive(root, "schema");
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(root, "target");
     const cJSON *ms = cJSON_GetObjectItemCaseSensitive(root, "metrics");
-    if (members(root, "", keys, 3, true, "unknown key", seen, err, errlen) < 0)
+    if (members(&r, root, "", keys, NULL, true) < 0)
         goto out;
     if (!cJSON_IsString(schema) || strcmp(schema->valuestring, NB_BASELINE_SCHEMA) != 0) {
-        fail(err, errlen, "schema", "not " NB_BASELINE_SCHEMA);
+        nb_jr_fail(&r, "schema", NULL, "not " NB_BASELINE_SCHEMA);
         goto out;
     }
     if (!cJSON_IsString(name) || !name->valuestring[0] || strlen(name->valuestring) >= cap) {
-        fail(err, errlen, "target", "not a name (a non-empty string, not too long)");
+        nb_jr_fail(&r, "target", NULL, "not a name (a non-empty string, not too long)");
         goto out;
     }
     for (int m = 0; m < NB_BM__COUNT; m++)
         names[m] = nb_base_metric_name((enum nb_base_metric)m);
-    if (members(ms, "metrics", names, NB_BM__COUNT, false, "unknown metric", seen, err, errlen) < 0)
+    names[NB_BM__COUNT] = NULL;
+    if (members(&r, ms, "metrics", names, "metric", false) < 0)
         goto out;
     for (const cJSON *c = ms->child; c; c = c->next) {
         int m = 0;
         while (strcmp(names[m], c->string) != 0) /* members() checked it is one */
             m++;
-        char p[96];
-        snprintf(p, sizeof(p), "metrics.%s", names[m]);
-        if (metric(c, p, &b->m[m], err, errlen) < 0)
+        char p[NB_JR_PATH_MAX];
+        nb_jr_at(p, sizeof(p), "metrics", names[m]);
+        if (metric(&r, c, p, &b->m[m]) < 0)
             goto out;
     }
     snprintf(target, cap, "%s", name->valuestring);

@@ -4,13 +4,12 @@
 
 #include <cjson/cJSON.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "netblame/mem.h"
-#include "wire/num.h"
+#include "wire/jsonread.h"
 
 static void add_u64(cJSON *o, const char *k, uint64_t v)
 {
@@ -53,99 +52,80 @@ void nb_cpu_json_render(const char *node, const struct nb_cpu_report *r, struct 
     cJSON_Delete(root);
 }
 
-static const cJSON *get(const cJSON *o, const char *k)
-{
-    return cJSON_GetObjectItemCaseSensitive(o, k);
-}
+/* Read with wire/jsonread.h's rules. Members a newer agent adds are passed
+ * over at every level (cpu_json.h); a repeated one is refused. */
 
 /* A decimal u64 in a JSON string. */
-static int get_u64(const cJSON *o, const char *k, uint64_t *out)
+static int get_u64(struct nb_jr *r, const cJSON *o, const char *path, const char *k, uint64_t *out)
 {
-    const cJSON *v = get(o, k);
-    return cJSON_IsString(v) && v->valuestring ? nb_parse_u64(v->valuestring, 10, out) : -1;
+    return nb_jr_u64str(r, o, path, k, NB_JR_REQUIRED, 10, 0, UINT64_MAX, out);
 }
 
 /* A process or thread id: a whole number in 1..2^31-1. */
-static int get_id(const cJSON *o, const char *k, int32_t *out)
+static int get_id(struct nb_jr *r, const cJSON *o, const char *path, const char *k, int32_t *out)
 {
-    const cJSON *v = get(o, k);
-    if (!cJSON_IsNumber(v) || !(v->valuedouble >= 1) || v->valuedouble > 2147483647.0 ||
-        v->valuedouble != floor(v->valuedouble))
+    int64_t v;
+    int rc = nb_jr_int(r, o, path, k, NB_JR_REQUIRED, 1, INT32_MAX, &v);
+    if (rc > 0)
+        *out = (int32_t)v;
+    return rc;
+}
+
+/* A pressure figure: a share of time in percent. */
+static int get_pct(struct nb_jr *r, const cJSON *o, const char *path, const char *k, double *out)
+{
+    return nb_jr_num(r, o, path, k, NB_JR_REQUIRED, 0, 100, out);
+}
+
+static int thread_parse(struct nb_jr *r, const cJSON *it, const char *path, struct nb_cpu_thread *t)
+{
+    const unsigned text = NB_JR_REQUIRED | NB_JR_NONEMPTY;
+    if (nb_jr_members(r, it, path, NULL, NULL) < 0 ||
+        nb_jr_text(r, it, path, "tap", text, t->tap, sizeof(t->tap)) < 0 ||
+        get_id(r, it, path, "pid", &t->pid) < 0 || get_id(r, it, path, "tid", &t->tid) < 0 ||
+        nb_jr_text(r, it, path, "comm", text, t->comm, sizeof(t->comm)) < 0 ||
+        get_u64(r, it, path, "run_ns", &t->run_ns) < 0 ||
+        get_u64(r, it, path, "wait_ns", &t->wait_ns) < 0)
         return -1;
-    *out = (int32_t)v->valuedouble;
     return 0;
 }
 
-/* A string of 1..CAP-1 bytes. */
-static int get_str(const cJSON *o, const char *k, char *out, size_t cap)
+static int parse_root(struct nb_jr *r, const cJSON *root, struct nb_cpu_report *out, size_t cap)
 {
-    const cJSON *v = get(o, k);
-    if (!cJSON_IsString(v) || !v->valuestring || !v->valuestring[0] ||
-        strlen(v->valuestring) >= cap)
-        return -1;
-    snprintf(out, cap, "%s", v->valuestring);
-    return 0;
-}
-
-static int get_pct(const cJSON *o, const char *k, double *out)
-{
-    const cJSON *v = get(o, k);
-    if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0) || !(v->valuedouble <= 100))
-        return -1;
-    *out = v->valuedouble;
-    return 0;
-}
-
-static int parse_root(const cJSON *root, struct nb_cpu_report *out, size_t cap, char *err,
-                      size_t errlen)
-{
-    const cJSON *schema = get(root, "schema"), *p = get(root, "pressure");
-    const cJSON *trunc = get(root, "truncated"), *arr = get(root, "threads");
+    const cJSON *p, *arr;
+    const char *schema;
     uint64_t mono;
-    if (!cJSON_IsObject(root) || !cJSON_IsString(schema) || !schema->valuestring ||
-        strcmp(schema->valuestring, NB_CPU_SCHEMA) != 0) {
-        snprintf(err, errlen, "cpu: not %s", NB_CPU_SCHEMA);
+    if (nb_jr_members(r, root, "", NULL, NULL) < 0 ||
+        nb_jr_str(r, root, "", "schema", NB_JR_REQUIRED, SIZE_MAX, &schema) < 0)
         return -1;
-    }
-    if (get_u64(root, "mono_ns", &mono) < 0 || mono == 0 || mono > (uint64_t)INT64_MAX) {
-        snprintf(err, errlen, "cpu.mono_ns: not a decimal time in ns");
+    if (strcmp(schema, NB_CPU_SCHEMA) != 0)
+        return nb_jr_fail(r, NULL, "schema", "not %s", NB_CPU_SCHEMA);
+    if (nb_jr_u64str(r, root, "", "mono_ns", NB_JR_REQUIRED, 10, 1, INT64_MAX, &mono) < 0 ||
+        nb_jr_bool(r, root, "", "truncated", NB_JR_REQUIRED, &out->truncated) < 0 ||
+        nb_jr_arr(r, root, "", "threads", NB_JR_REQUIRED, &arr) < 0)
         return -1;
-    }
     out->mono = (nb_ns)mono;
-    if (!cJSON_IsBool(trunc) || !cJSON_IsArray(arr)) {
-        snprintf(err, errlen, "cpu: no \"truncated\" flag or \"threads\" array");
+    /* null on a kernel without PSI, but never left out */
+    if (nb_jr_value(r, root, "", "pressure", NB_JR_REQUIRED, &p) < 0)
         return -1;
-    }
-    out->truncated = cJSON_IsTrue(trunc);
-    if (p && !cJSON_IsNull(p)) {
-        if (!cJSON_IsObject(p) || get_pct(p, "avg10", &out->pressure.avg10) < 0 ||
-            get_pct(p, "avg60", &out->pressure.avg60) < 0 ||
-            get_pct(p, "avg300", &out->pressure.avg300) < 0 ||
-            get_u64(p, "total_us", &out->pressure.total_us) < 0) {
-            snprintf(err, errlen, "cpu.pressure: malformed");
+    if (!cJSON_IsNull(p)) {
+        if (nb_jr_obj(r, p, "pressure", NULL, 0, NULL, &p) < 0 ||
+            get_pct(r, p, "pressure", "avg10", &out->pressure.avg10) < 0 ||
+            get_pct(r, p, "pressure", "avg60", &out->pressure.avg60) < 0 ||
+            get_pct(r, p, "pressure", "avg300", &out->pressure.avg300) < 0 ||
+            get_u64(r, p, "pressure", "total_us", &out->pressure.total_us) < 0)
             return -1;
-        }
         out->psi = true;
-    } else if (!p) {
-        snprintf(err, errlen, "cpu.pressure: missing");
-        return -1;
     }
     int n = cJSON_GetArraySize(arr);
-    if (n < 0 || (size_t)n > cap) {
-        snprintf(err, errlen, "cpu.threads: more than %zu", cap);
-        return -1;
-    }
+    if (n < 0 || (size_t)n > cap)
+        return nb_jr_fail(r, "threads", NULL, "more than %zu", cap);
     out->th = n ? nb_calloc((size_t)n, sizeof(*out->th)) : NULL;
     size_t i = 0;
     for (const cJSON *it = arr->child; it; it = it->next, i++) {
-        struct nb_cpu_thread *t = &out->th[i];
-        if (!cJSON_IsObject(it) || get_str(it, "tap", t->tap, sizeof(t->tap)) < 0 ||
-            get_id(it, "pid", &t->pid) < 0 || get_id(it, "tid", &t->tid) < 0 ||
-            get_str(it, "comm", t->comm, sizeof(t->comm)) < 0 ||
-            get_u64(it, "run_ns", &t->run_ns) < 0 || get_u64(it, "wait_ns", &t->wait_ns) < 0) {
-            snprintf(err, errlen, "cpu.threads[%zu]: malformed", i);
+        char path[32];
+        if (thread_parse(r, it, nb_jr_index(path, sizeof(path), "threads", i), &out->th[i]) < 0)
             return -1;
-        }
     }
     out->nthreads = i;
     return 0;
@@ -154,13 +134,12 @@ static int parse_root(const cJSON *root, struct nb_cpu_report *out, size_t cap, 
 int nb_cpu_json_parse(const char *text, size_t len, struct nb_cpu_report *out, size_t cap,
                       char *err, size_t errlen)
 {
+    struct nb_jr r = {.doc = "cpu", .err = err, .errlen = errlen};
     memset(out, 0, sizeof(*out));
     cJSON *root = cJSON_ParseWithLength(text, len);
-    if (!root) {
-        snprintf(err, errlen, "cpu: not JSON");
-        return -1;
-    }
-    int rc = parse_root(root, out, cap, err, errlen);
+    if (!root)
+        return nb_jr_fail(&r, NULL, NULL, "not JSON");
+    int rc = parse_root(&r, root, out, cap);
     cJSON_Delete(root);
     if (rc < 0) {
         free(out->th);

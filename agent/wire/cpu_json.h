@@ -11,7 +11,8 @@
  * mono_ns is the agent's CLOCK_MONOTONIC at the sample (the window is
  * measured on the clock of the counters); 64-bit counters travel as decimal
  * strings; pressure is null on a kernel without PSI. Unknown members are
- * ignored (a newer agent may add some); known ones are checked. */
+ * ignored (a newer agent may add some); known ones are checked, and a
+ * repeated key is refused (wire/jsonread.h). */
 #ifndef NB_CPU_JSON_H
 #define NB_CPU_JSON_H
 

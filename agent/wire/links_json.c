@@ -2,7 +2,7 @@
  * are 64-bit and travel as decimal strings. */
 #include "wire/links_json.h"
 
-#include "wire/num.h"
+#include "wire/jsonread.h"
 
 #include <cjson/cJSON.h>
 #include <inttypes.h>
@@ -54,55 +54,50 @@ void nb_links_json_render(const char *node, const struct nb_link_report *l, size
     cJSON_Delete(root);
 }
 
-static int get_counter(const cJSON *o, const char *key, uint64_t *out)
+/* One interface, object IT named PATH, into L (zeroed first). */
+static int link_parse(struct nb_jr *r, const cJSON *it, const char *path, struct nb_link_report *l)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? nb_parse_u64(v->valuestring, 10, out) : -1;
+    static const char *const roles[] = {"tap", "nic", NULL};
+    const unsigned text = NB_JR_REQUIRED | NB_JR_NONEMPTY;
+    unsigned role;
+
+    memset(l, 0, sizeof(*l));
+    /* a member a newer agent adds is passed over; a repeated one is refused */
+    if (nb_jr_members(r, it, path, NULL, NULL) < 0 ||
+        nb_jr_text(r, it, path, "name", text, l->name, sizeof(l->name)) < 0 ||
+        nb_jr_enum(r, it, path, "role", NB_JR_REQUIRED, roles, &role) < 0 ||
+        nb_jr_bool(r, it, path, "up", NB_JR_REQUIRED, &l->up) < 0 ||
+        nb_jr_bool(r, it, path, "carrier", NB_JR_REQUIRED, &l->carrier) < 0)
+        return -1;
+    l->nic = role == 1;
+    for (size_t f = 0; f < NFIELDS; f++)
+        if (nb_jr_u64str(r, it, path, fields[f].key, NB_JR_REQUIRED, 10, 0, UINT64_MAX,
+                         (uint64_t *)((char *)&l->c + fields[f].off)) < 0)
+            return -1;
+    return 0;
 }
 
 int nb_links_json_parse(const char *text, size_t len, struct nb_link_report *out, size_t cap,
                         char *err, size_t errlen)
 {
+    struct nb_jr r = {.doc = "links", .err = err, .errlen = errlen};
+    const cJSON *arr;
     int ret = -1;
     cJSON *root = cJSON_ParseWithLength(text, len);
-    if (!root) {
-        snprintf(err, errlen, "links: not JSON");
-        return -1;
-    }
-    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "links");
-    if (!cJSON_IsObject(root) || !cJSON_IsArray(arr)) {
-        snprintf(err, errlen, "links: no \"links\" array");
+    if (!root)
+        return nb_jr_fail(&r, NULL, NULL, "not JSON");
+    if (nb_jr_members(&r, root, "", NULL, NULL) < 0 ||
+        nb_jr_arr(&r, root, "", "links", NB_JR_REQUIRED, &arr) < 0)
         goto out;
-    }
     size_t i = 0;
     for (const cJSON *it = arr->child; it; it = it->next, i++) {
+        char p[32];
         if (i >= cap) {
-            snprintf(err, errlen, "links: more than %zu", cap);
+            nb_jr_fail(&r, NULL, NULL, "more than %zu", cap);
             goto out;
         }
-        struct nb_link_report *l = &out[i];
-        memset(l, 0, sizeof(*l));
-        const cJSON *name = cJSON_GetObjectItemCaseSensitive(it, "name");
-        const cJSON *role = cJSON_GetObjectItemCaseSensitive(it, "role");
-        const cJSON *up = cJSON_GetObjectItemCaseSensitive(it, "up");
-        const cJSON *carrier = cJSON_GetObjectItemCaseSensitive(it, "carrier");
-        if (!cJSON_IsObject(it) || !cJSON_IsString(name) || !name->valuestring ||
-            !name->valuestring[0] || strlen(name->valuestring) >= sizeof(l->name) ||
-            !cJSON_IsString(role) || !role->valuestring ||
-            (strcmp(role->valuestring, "nic") != 0 && strcmp(role->valuestring, "tap") != 0) ||
-            !cJSON_IsBool(up) || !cJSON_IsBool(carrier)) {
-            snprintf(err, errlen, "links[%zu]: malformed", i);
+        if (link_parse(&r, it, nb_jr_index(p, sizeof(p), "links", i), &out[i]) < 0)
             goto out;
-        }
-        for (size_t f = 0; f < NFIELDS; f++)
-            if (get_counter(it, fields[f].key, (uint64_t *)((char *)&l->c + fields[f].off)) < 0) {
-                snprintf(err, errlen, "links[%zu].%s: not a decimal counter", i, fields[f].key);
-                goto out;
-            }
-        snprintf(l->name, sizeof(l->name), "%s", name->valuestring);
-        l->nic = strcmp(role->valuestring, "nic") == 0;
-        l->up = cJSON_IsTrue(up);
-        l->carrier = cJSON_IsTrue(carrier);
     }
     ret = (int)i;
 out:

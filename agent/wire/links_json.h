@@ -22,7 +22,9 @@ struct nb_link_report {
 /* {"node":..,"links":[{"name","role":"tap|nic","up","carrier","rx_packets":"N",...}]} */
 void nb_links_json_render(const char *node, const struct nb_link_report *l, size_t n,
                           struct nb_buf *b);
-/* Parse into OUT (CAP entries). Returns the count, or -1 with a reason in ERR. */
+/* Parse into OUT (CAP entries). Members a newer agent adds are passed over, a
+ * repeated key is refused (wire/jsonread.h). Returns the count, or -1 with a
+ * reason in ERR. */
 int nb_links_json_parse(const char *text, size_t len, struct nb_link_report *out, size_t cap,
                         char *err, size_t errlen);
 

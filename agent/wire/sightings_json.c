@@ -2,7 +2,7 @@
  * in this file). */
 #include "wire/sightings_json.h"
 
-#include "wire/num.h"
+#include "wire/jsonread.h"
 
 #include <cjson/cJSON.h>
 #include <inttypes.h>
@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const kind_names[] = {"test", "reply"};
-static const char *const role_names[] = {"tap", "nic"};
-static const char *const dir_names[] = {"in", "out"};
-static const char *const proto_names[] = {"stamp", "tcp"};
+static const char *const kind_names[] = {"test", "reply", NULL};
+static const char *const role_names[] = {"tap", "nic", NULL};
+static const char *const dir_names[] = {"in", "out", NULL};
+static const char *const proto_names[] = {"stamp", "tcp", NULL};
 
 void nb_sightings_json_render(const char *node, const struct nb_sightings_page *pg,
                               const struct nb_sighting *s, struct nb_buf *b)
@@ -48,76 +48,63 @@ void nb_sightings_json_render(const char *node, const struct nb_sightings_page *
     cJSON_Delete(root);
 }
 
-/* A decimal (or, with HEX, hexadecimal) string member as a 64-bit integer. */
-static int get_u64(const cJSON *o, const char *key, int hex, uint64_t *out)
+/* One sighting, object IT named PATH, into S (zeroed first). */
+static int sighting_parse(struct nb_jr *r, const cJSON *it, const char *path, struct nb_sighting *s)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? nb_parse_u64(v->valuestring, hex ? 16 : 10, out) : -1;
-}
+    uint64_t id, ts, isn = 0;
+    double ifindex;
+    unsigned kind, role, dir, proto = NB_PROTO_STAMP; /* absent: stamp, as older agents sent */
 
-static int get_enum(const cJSON *o, const char *key, const char *const names[2], uint8_t *out)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!cJSON_IsString(v) || !v->valuestring)
+    memset(s, 0, sizeof(*s));
+    /* ifindex is any number in 0..2^31-1, truncated: the rule this form has
+     * always had (its writer only sends whole ones) */
+    if (nb_jr_members(r, it, path, NULL, NULL) < 0 ||
+        nb_jr_u64str(r, it, path, "probe_id", NB_JR_REQUIRED, 16, 0, UINT64_MAX, &id) < 0 ||
+        nb_jr_u64str(r, it, path, "ts", NB_JR_REQUIRED, 10, 0, INT64_MAX, &ts) < 0 ||
+        nb_jr_enum(r, it, path, "kind", NB_JR_REQUIRED, kind_names, &kind) < 0 ||
+        nb_jr_enum(r, it, path, "role", NB_JR_REQUIRED, role_names, &role) < 0 ||
+        nb_jr_enum(r, it, path, "dir", NB_JR_REQUIRED, dir_names, &dir) < 0 ||
+        nb_jr_enum(r, it, path, "proto", 0, proto_names, &proto) < 0 ||
+        nb_jr_text(r, it, path, "ifname", NB_JR_REQUIRED, s->ifname, sizeof(s->ifname)) < 0 ||
+        nb_jr_num(r, it, path, "ifindex", NB_JR_REQUIRED, 0, 2147483647.0, &ifindex) < 0 ||
+        nb_jr_uint(r, it, path, "isn", 0, 0, UINT32_MAX, &isn) < 0)
         return -1;
-    for (uint8_t i = 0; i < 2; i++)
-        if (strcmp(v->valuestring, names[i]) == 0) {
-            *out = i;
-            return 0;
-        }
-    return -1;
+    s->probe_id = id;
+    s->ts = (nb_ns)ts;
+    s->kind = (uint8_t)kind;
+    s->role = (uint8_t)role;
+    s->dir = (uint8_t)dir;
+    s->proto = (uint8_t)proto;
+    s->ifindex = (int)ifindex;
+    s->isn = (uint32_t)isn;
+    return 0;
 }
 
 int nb_sightings_json_parse(const char *text, size_t len, struct nb_sighting *out, size_t cap,
                             struct nb_sightings_page *pg, char *err, size_t errlen)
 {
+    struct nb_jr r = {.doc = "sightings", .err = err, .errlen = errlen};
+    const cJSON *arr;
     int ret = -1;
     memset(pg, 0, sizeof(*pg));
     cJSON *root = cJSON_ParseWithLength(text, len);
-    if (!root) {
-        snprintf(err, errlen, "sightings: not JSON");
-        return -1;
-    }
-    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "sightings");
-    if (!cJSON_IsObject(root) || get_u64(root, "next", 0, &pg->next) < 0 ||
-        get_u64(root, "missed", 0, &pg->missed) < 0 || !cJSON_IsArray(arr)) {
-        snprintf(err, errlen, "sightings: missing or malformed next/missed/sightings");
+    if (!root)
+        return nb_jr_fail(&r, NULL, NULL, "not JSON");
+    /* a member a newer agent adds is passed over; a repeated one is refused */
+    if (nb_jr_members(&r, root, "", NULL, NULL) < 0 ||
+        nb_jr_u64str(&r, root, "", "next", NB_JR_REQUIRED, 10, 0, UINT64_MAX, &pg->next) < 0 ||
+        nb_jr_u64str(&r, root, "", "missed", NB_JR_REQUIRED, 10, 0, UINT64_MAX, &pg->missed) < 0 ||
+        nb_jr_arr(&r, root, "", "sightings", NB_JR_REQUIRED, &arr) < 0)
         goto out;
-    }
     size_t i = 0;
     for (const cJSON *it = arr->child; it; it = it->next, i++) {
+        char p[32];
         if (i >= cap) {
-            snprintf(err, errlen, "sightings: more than %zu in one page", cap);
+            nb_jr_fail(&r, NULL, NULL, "more than %zu in one page", cap);
             goto out;
         }
-        struct nb_sighting *s = &out[i];
-        memset(s, 0, sizeof(*s));
-        uint64_t ts, id;
-        const cJSON *ifname = cJSON_GetObjectItemCaseSensitive(it, "ifname");
-        const cJSON *ifindex = cJSON_GetObjectItemCaseSensitive(it, "ifindex");
-        const cJSON *isn = cJSON_GetObjectItemCaseSensitive(it, "isn");
-        if (!cJSON_IsObject(it) || get_u64(it, "probe_id", 1, &id) < 0 ||
-            get_u64(it, "ts", 0, &ts) < 0 || ts > (uint64_t)INT64_MAX ||
-            get_enum(it, "kind", kind_names, &s->kind) < 0 ||
-            get_enum(it, "role", role_names, &s->role) < 0 ||
-            get_enum(it, "dir", dir_names, &s->dir) < 0 ||
-            (cJSON_GetObjectItemCaseSensitive(it, "proto") &&
-             get_enum(it, "proto", proto_names, &s->proto) < 0) ||
-            !cJSON_IsString(ifname) ||
-            !ifname->valuestring || strlen(ifname->valuestring) >= sizeof(s->ifname) ||
-            !cJSON_IsNumber(ifindex) || ifindex->valuedouble < 0 ||
-            ifindex->valuedouble > 2147483647.0 ||
-            (isn && (!cJSON_IsNumber(isn) || isn->valuedouble < 0 ||
-                     isn->valuedouble > 4294967295.0 ||
-                     isn->valuedouble != (double)(uint32_t)isn->valuedouble))) {
-            snprintf(err, errlen, "sightings[%zu]: malformed", i);
+        if (sighting_parse(&r, it, nb_jr_index(p, sizeof(p), "sightings", i), &out[i]) < 0)
             goto out;
-        }
-        s->probe_id = id;
-        s->ts = (nb_ns)ts;
-        snprintf(s->ifname, sizeof(s->ifname), "%s", ifname->valuestring);
-        s->ifindex = (int)ifindex->valuedouble;
-        s->isn = isn ? (uint32_t)isn->valuedouble : 0;
     }
     pg->n = i;
     ret = 0;

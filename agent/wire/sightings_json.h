@@ -22,7 +22,8 @@ void nb_sightings_json_render(const char *node, const struct nb_sightings_page *
                               const struct nb_sighting *s, struct nb_buf *b);
 
 /* Parse a page. OUT (caller's, CAP entries) gets at most CAP sightings; more is
- * an error. Returns 0, or -1 with a one-line reason in ERR. */
+ * an error. Members a newer agent adds are passed over, a repeated key is
+ * refused (wire/jsonread.h). Returns 0, or -1 with a one-line reason in ERR. */
 int nb_sightings_json_parse(const char *text, size_t len, struct nb_sighting *out, size_t cap,
                             struct nb_sightings_page *pg, char *err, size_t errlen);
 

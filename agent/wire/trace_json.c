@@ -4,14 +4,12 @@
 
 #include <cjson/cJSON.h>
 #include <inttypes.h>
-#include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "netblame/mem.h"
-#include "wire/num.h"
+#include "wire/jsonread.h"
 
 /* ---- render ---- */
 
@@ -205,149 +203,84 @@ void nb_trace_render(const struct nb_cls_input *in, struct nb_buf *b)
 
 /* ---- parse ---- */
 
-struct px {
-    char *err;
-    size_t errlen;
-};
-
-static int bad(struct px *x, const char *path, const char *what)
-{
-    snprintf(x->err, x->errlen, "trace: %s: %s", path, what);
-    return -1;
-}
-
-/* Every member of O is in KNOWN (NULL-terminated). */
-static int only(struct px *x, const cJSON *o, const char *path, const char *const *known)
-{
-    if (!cJSON_IsObject(o))
-        return bad(x, path, "not an object");
-    for (const cJSON *m = o->child; m; m = m->next) {
-        bool ok = false;
-        for (const char *const *k = known; *k && !ok; k++)
-            ok = strcmp(*k, m->string) == 0;
-        if (!ok) {
-            char p[160];
-            snprintf(p, sizeof(p), "%s.%.60s", path, m->string);
-            return bad(x, p, "unknown key");
-        }
-    }
-    return 0;
-}
+/* Read with wire/jsonread.h's rules. Paths are named as the trace's readers
+ * know them: the window's own members "window.start", its parts by their
+ * names ("path.waterfall.probes", "links[0].ifname"). */
 
 static const cJSON *get(const cJSON *o, const char *k)
 {
     return cJSON_GetObjectItemCaseSensitive(o, k);
 }
 
-/* A count: an integral number in [0, 2^53]. Absent: 0 when OPTIONAL. */
-static int count(struct px *x, const cJSON *o, const char *path, const char *k, uint64_t *out)
+/* A count: a whole number in [0, 2^53]. */
+static int count(struct nb_jr *x, const cJSON *o, const char *path, const char *k, uint64_t *out)
 {
-    const cJSON *v = get(o, k);
-    char p[160];
-    snprintf(p, sizeof(p), "%s.%s", path, k);
-    if (!v)
-        return bad(x, p, "missing");
-    if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0) || v->valuedouble > 9007199254740992.0 ||
-        v->valuedouble != floor(v->valuedouble))
-        return bad(x, p, "not a count (a whole number >= 0)");
-    *out = (uint64_t)v->valuedouble;
-    return 0;
+    return nb_jr_uint(x, o, path, k, NB_JR_REQUIRED, 0, UINT64_MAX, out);
 }
 
 /* A count member that older traces lack: absent is 0. */
-static int opt_count(struct px *x, const cJSON *o, const char *path, const char *k, uint64_t *out)
+static int opt_count(struct nb_jr *x, const cJSON *o, const char *path, const char *k,
+                     uint64_t *out)
 {
     *out = 0;
-    return get(o, k) ? count(x, o, path, k, out) : 0;
+    return nb_jr_uint(x, o, path, k, 0, 0, UINT64_MAX, out);
 }
 
 /* The full-size part of PROBES/LOST (nb_cls_path, nb_cls_family). */
-static int full_parse(struct px *x, const cJSON *v, const char *path, uint64_t probes,
+static int full_parse(struct nb_jr *x, const cJSON *v, const char *path, uint64_t probes,
                       uint64_t lost, uint64_t *full, uint64_t *full_lost)
 {
     if (opt_count(x, v, path, "full_probes", full) < 0 ||
         opt_count(x, v, path, "full_lost", full_lost) < 0)
         return -1;
     if (*full > probes || *full_lost > *full || *full_lost > lost)
-        return bad(x, path, "full_probes/full_lost exceed probes/lost");
+        return nb_jr_fail(x, path, NULL, "full_probes/full_lost exceed probes/lost");
     return 0;
 }
 
-/* A nanosecond figure: a finite number in [-1e15, 1e15] (a segment can be
- * slightly negative: two clocks' stamp noise). NULLABLE: null gives *have false. */
-static int nsval(struct px *x, const cJSON *o, const char *path, const char *k, bool nullable,
+/* A nanosecond figure: a number in [-1e15, 1e15] (a segment can be slightly
+ * negative: two clocks' stamp noise). NULLABLE: null or absent gives *HAVE
+ * false and 0. */
+static int nsval(struct nb_jr *x, const cJSON *o, const char *path, const char *k, bool nullable,
                  bool *have, double *out)
 {
-    const cJSON *v = get(o, k);
-    char p[160];
-    snprintf(p, sizeof(p), "%s.%s", path, k);
-    if (nullable && (!v || cJSON_IsNull(v))) {
-        *have = false;
+    int rc = nb_jr_num(x, o, path, k, nullable ? NB_JR_NULLABLE : NB_JR_REQUIRED, -1e15, 1e15, out);
+    if (rc == 0)
         *out = 0;
-        return 0;
-    }
-    if (!v)
-        return bad(x, p, "missing");
-    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || fabs(v->valuedouble) > 1e15)
-        return bad(x, p, "not a time in ns");
-    if (have)
-        *have = true;
-    *out = v->valuedouble;
-    return 0;
+    if (have && rc >= 0)
+        *have = rc > 0;
+    return rc;
 }
 
-static int boolean(struct px *x, const cJSON *o, const char *path, const char *k, bool *out)
+static int boolean(struct nb_jr *x, const cJSON *o, const char *path, const char *k, bool *out)
 {
-    const cJSON *v = get(o, k);
-    char p[160];
-    snprintf(p, sizeof(p), "%s.%s", path, k);
-    if (!cJSON_IsBool(v))
-        return bad(x, p, v ? "not true/false" : "missing");
-    *out = cJSON_IsTrue(v);
-    return 0;
+    return nb_jr_bool(x, o, path, k, NB_JR_REQUIRED, out);
 }
 
 /* A string of at most CAP-1 bytes into OUT. */
-static int str(struct px *x, const cJSON *o, const char *path, const char *k, char *out,
+static int str(struct nb_jr *x, const cJSON *o, const char *path, const char *k, char *out,
                size_t cap)
 {
-    const cJSON *v = get(o, k);
-    char p[160];
-    snprintf(p, sizeof(p), "%s.%s", path, k);
-    if (!cJSON_IsString(v) || !v->valuestring)
-        return bad(x, p, v ? "not a string" : "missing");
-    if (strlen(v->valuestring) >= cap)
-        return bad(x, p, "too long");
-    snprintf(out, cap, "%s", v->valuestring);
-    return 0;
+    return nb_jr_text(x, o, path, k, NB_JR_REQUIRED, out, cap);
 }
 
-static int oneof(struct px *x, const cJSON *o, const char *path, const char *k,
+static int oneof(struct nb_jr *x, const cJSON *o, const char *path, const char *k,
                  const char *const *names, unsigned *out)
 {
-    char s[32];
-    if (str(x, o, path, k, s, sizeof(s)) < 0)
-        return -1;
-    for (unsigned i = 0; names[i]; i++)
-        if (strcmp(names[i], s) == 0) {
-            *out = i;
-            return 0;
-        }
-    char p[160];
-    snprintf(p, sizeof(p), "%s.%s", path, k);
-    return bad(x, p, "not one of the known names");
+    return nb_jr_enum(x, o, path, k, NB_JR_REQUIRED, names, out);
 }
 
-static int rtt_parse(struct px *x, const cJSON *o, const char *path, struct nb_cls_rtt *r)
+static int rtt_parse(struct nb_jr *x, const cJSON *o, const char *path, struct nb_cls_rtt *r)
 {
     static const char *const keys[] = {"p50", "p90", "p99", "p50_lo", "p90_lo", NULL};
     bool have;
-    const cJSON *v = get(o, "rtt");
-    char p[160];
-    snprintf(p, sizeof(p), "%s.rtt", path);
-    if (!v || cJSON_IsNull(v))
-        return 0;
-    if (only(x, v, p, keys) < 0 || nsval(x, v, p, "p50", false, NULL, &r->p50) < 0 ||
+    const cJSON *v;
+    char p[NB_JR_PATH_MAX];
+    int rc = nb_jr_obj(x, o, path, "rtt", NB_JR_NULLABLE, keys, &v);
+    if (rc <= 0)
+        return rc;
+    nb_jr_at(p, sizeof(p), path, "rtt");
+    if (nsval(x, v, p, "p50", false, NULL, &r->p50) < 0 ||
         nsval(x, v, p, "p90", false, NULL, &r->p90) < 0 ||
         nsval(x, v, p, "p99", false, NULL, &r->p99) < 0 ||
         nsval(x, v, p, "p50_lo", true, &have, &r->p50_lo) < 0 ||
@@ -357,35 +290,38 @@ static int rtt_parse(struct px *x, const cJSON *o, const char *path, struct nb_c
     return 0;
 }
 
-static int wf_parse(struct px *x, const cJSON *v, const char *path, struct nb_waterfall *w)
+static int wf_parse(struct nb_jr *x, const cJSON *v, const char *path, struct nb_waterfall *w)
 {
-    static const char *const keys[] = {"probes", "answered", "lost", "lost_unlocated", "segments",
-                                       NULL};
+    static const char *const keys[] = {"probes",         "answered", "lost",
+                                       "lost_unlocated", "segments", NULL};
     /* p50_lo/p90_lo: absent in traces recorded before them (0: the point
      * figure stands in) */
     static const char *const skeys[] = {"known",  "p50",  "p90",         "p99", "p50_lo",
                                         "p90_lo", "lost", "lost_shared", NULL};
     bool have;
     uint64_t u[4];
-    if (only(x, v, path, keys) < 0 || count(x, v, path, "probes", &u[0]) < 0 ||
+    if (nb_jr_members(x, v, path, keys, NULL) < 0 || count(x, v, path, "probes", &u[0]) < 0 ||
         count(x, v, path, "answered", &u[1]) < 0 || count(x, v, path, "lost", &u[2]) < 0 ||
         count(x, v, path, "lost_unlocated", &u[3]) < 0)
         return -1;
     if (u[1] > u[0] || u[2] > u[0] || u[3] > u[2])
-        return bad(x, path, "answered/lost/lost_unlocated exceed probes");
+        return nb_jr_fail(x, path, NULL, "answered/lost/lost_unlocated exceed probes");
     w->probes = u[0], w->answered = u[1], w->lost = u[2], w->lost_unlocated = u[3];
-    const cJSON *a = get(v, "segments");
-    char p[160];
-    snprintf(p, sizeof(p), "%s.segments", path);
-    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != NB_SEG__COUNT)
-        return bad(x, p, "not an array of the 6 segments");
+    const cJSON *a;
+    char p[NB_JR_PATH_MAX];
+    if (nb_jr_arr(x, v, path, "segments", NB_JR_REQUIRED, &a) < 0)
+        return -1;
+    if (cJSON_GetArraySize(a) != NB_SEG__COUNT)
+        return nb_jr_fail(x, path, "segments", "must hold the %d segments (got %d)", NB_SEG__COUNT,
+                          cJSON_GetArraySize(a));
+    nb_jr_at(p, sizeof(p), path, "segments");
     int i = 0;
     for (const cJSON *s = a->child; s; s = s->next, i++) {
-        char sp[180];
-        snprintf(sp, sizeof(sp), "%s[%d]", p, i);
+        char sp[NB_JR_PATH_MAX];
+        nb_jr_index(sp, sizeof(sp), p, (size_t)i);
         struct nb_seg_figures *f = &w->seg[i];
         uint64_t known, lost, shared;
-        if (only(x, s, sp, skeys) < 0 || count(x, s, sp, "known", &known) < 0 ||
+        if (nb_jr_members(x, s, sp, skeys, NULL) < 0 || count(x, s, sp, "known", &known) < 0 ||
             nsval(x, s, sp, "p50", false, NULL, &f->p50) < 0 ||
             nsval(x, s, sp, "p90", false, NULL, &f->p90) < 0 ||
             nsval(x, s, sp, "p99", false, NULL, &f->p99) < 0 ||
@@ -394,7 +330,7 @@ static int wf_parse(struct px *x, const cJSON *v, const char *path, struct nb_wa
             count(x, s, sp, "lost", &lost) < 0 || count(x, s, sp, "lost_shared", &shared) < 0)
             return -1;
         if (known > w->answered || lost > w->lost || shared > w->lost)
-            return bad(x, sp, "more samples or losses than the window has");
+            return nb_jr_fail(x, sp, NULL, "more samples or losses than the window has");
         f->known = (size_t)known;
         f->lost = (unsigned)lost;
         f->lost_shared = (unsigned)shared;
@@ -402,38 +338,38 @@ static int wf_parse(struct px *x, const cJSON *v, const char *path, struct nb_wa
     return 0;
 }
 
-static int family_parse(struct px *x, const cJSON *v, const char *path, struct nb_cls_family *f)
+static int family_parse(struct nb_jr *x, const cJSON *v, const char *path, struct nb_cls_family *f)
 {
     static const char *const keys[] = {"probes",    "lost",    "rtt", "full_probes",
                                        "full_lost", "overdue", NULL};
-    if (only(x, v, path, keys) < 0 || count(x, v, path, "probes", &f->probes) < 0 ||
+    if (nb_jr_members(x, v, path, keys, NULL) < 0 || count(x, v, path, "probes", &f->probes) < 0 ||
         count(x, v, path, "lost", &f->lost) < 0 || rtt_parse(x, v, path, &f->rtt) < 0 ||
         opt_count(x, v, path, "overdue", &f->overdue) < 0)
         return -1;
     if (f->lost > f->probes || f->overdue > f->lost)
-        return bad(x, path, "more lost than probes, or overdue than lost");
+        return nb_jr_fail(x, path, NULL, "more lost than probes, or overdue than lost");
     if (full_parse(x, v, path, f->probes, f->lost, &f->full_probes, &f->full_lost) < 0)
         return -1;
     f->present = true;
     return 0;
 }
 
-static int path_parse(struct px *x, const cJSON *v, struct nb_cls_path *p)
+static int path_parse(struct nb_jr *x, const cJSON *v, struct nb_cls_path *p)
 {
     static const char *const keys[] = {"local_agent", "remote_agent", "remote_agent_known",
                                        "reflector",   "rtt",          "waterfall",
                                        "full_probes", "full_lost",    NULL};
     unsigned refl;
-    if (only(x, v, "path", keys) < 0 || boolean(x, v, "path", "local_agent", &p->local_agent) < 0 ||
+    const cJSON *w;
+    if (nb_jr_members(x, v, "path", keys, NULL) < 0 ||
+        boolean(x, v, "path", "local_agent", &p->local_agent) < 0 ||
         boolean(x, v, "path", "remote_agent", &p->remote_agent) < 0 ||
         boolean(x, v, "path", "remote_agent_known", &p->remote_agent_known) < 0 ||
         oneof(x, v, "path", "reflector", refl_names, &refl) < 0 ||
-        rtt_parse(x, v, "path", &p->rtt) < 0)
+        rtt_parse(x, v, "path", &p->rtt) < 0 ||
+        nb_jr_value(x, v, "path", "waterfall", NB_JR_REQUIRED, &w) < 0)
         return -1;
     p->reflector = (enum nb_reflector_kind)refl;
-    const cJSON *w = get(v, "waterfall");
-    if (!w)
-        return bad(x, "path.waterfall", "missing");
     if (wf_parse(x, w, "path.waterfall", &p->wf) < 0 ||
         full_parse(x, v, "path", p->wf.probes, p->wf.lost, &p->full_probes, &p->full_lost) < 0)
         return -1;
@@ -441,7 +377,26 @@ static int path_parse(struct px *x, const cJSON *v, struct nb_cls_path *p)
     return 0;
 }
 
-static int app_parse(struct px *x, const cJSON *v, struct nb_cls_app *a)
+/* "fail": a count per failure class, a class left out is 0. */
+static int fail_parse(struct nb_jr *x, const cJSON *v, struct nb_cls_app *a)
+{
+    const char *names[NB_AF__COUNT + 1];
+    const cJSON *f;
+    for (int i = 0; i < NB_AF__COUNT; i++)
+        names[i] = nb_app_fail_name((enum nb_app_fail)i);
+    names[NB_AF__COUNT] = NULL;
+    if (nb_jr_value(x, v, "app", "fail", NB_JR_REQUIRED, &f) < 0 ||
+        nb_jr_members(x, f, "app.fail", names, "failure class") < 0)
+        return -1;
+    for (const cJSON *m = f->child; m; m = m->next) /* each a known class, once */
+        for (int i = 0; i < NB_AF__COUNT; i++)
+            if (strcmp(m->string, names[i]) == 0 &&
+                count(x, f, "app.fail", names[i], &a->fail[i]) < 0)
+                return -1;
+    return 0;
+}
+
+static int app_parse(struct nb_jr *x, const cJSON *v, struct nb_cls_app *a)
 {
     static const char *const keys[] = {
         "probes",      "ok",          "fail",      "timeout_established", "http_status",
@@ -449,8 +404,8 @@ static int app_parse(struct px *x, const cJSON *v, struct nb_cls_app *a)
         "server_n",    "server_p25",  "resolved",  "resolve_p50",         "resolve_p25",
         "retrans",     "syn_retrans", NULL};
     uint64_t st;
-    if (only(x, v, "app", keys) < 0 || count(x, v, "app", "probes", &a->probes) < 0 ||
-        count(x, v, "app", "ok", &a->ok) < 0 ||
+    if (nb_jr_members(x, v, "app", keys, NULL) < 0 ||
+        count(x, v, "app", "probes", &a->probes) < 0 || count(x, v, "app", "ok", &a->ok) < 0 ||
         count(x, v, "app", "timeout_established", &a->timeout_established) < 0 ||
         count(x, v, "app", "http_status", &st) < 0 ||
         nsval(x, v, "app", "connect_p50", true, &a->have_connect, &a->connect_p50) < 0 ||
@@ -459,7 +414,7 @@ static int app_parse(struct px *x, const cJSON *v, struct nb_cls_app *a)
         boolean(x, v, "app", "hs_remote_agent", &a->hs_remote_agent) < 0)
         return -1;
     if (st != 0 && (st < 100 || st > 599))
-        return bad(x, "app.http_status", "not an HTTP status (or 0)");
+        return nb_jr_fail(x, "app", "http_status", "not an HTTP status (or 0)");
     if (opt_count(x, v, "app", "server_n", &a->server_n) < 0 ||
         opt_count(x, v, "app", "resolved", &a->resolved) < 0 ||
         opt_count(x, v, "app", "retrans", &a->retrans) < 0 ||
@@ -476,29 +431,18 @@ static int app_parse(struct px *x, const cJSON *v, struct nb_cls_app *a)
         (!a->server_n && get(v, "server_p25")) || a->resolved > a->probes ||
         (!a->resolved && (get(v, "resolve_p50") || get(v, "resolve_p25"))) ||
         a->retrans > a->probes || a->syn_retrans > a->retrans)
-        return bad(x, "app", "server_n/resolved/retrans inconsistent with the probes");
+        return nb_jr_fail(x, "app", NULL, "server_n/resolved/retrans inconsistent with the probes");
     a->http_status = (int)st;
-    const cJSON *f = get(v, "fail");
-    if (!cJSON_IsObject(f))
-        return bad(x, "app.fail", f ? "not an object" : "missing");
+    if (fail_parse(x, v, a) < 0)
+        return -1;
     uint64_t sum = a->ok;
-    for (const cJSON *m = f->child; m; m = m->next) {
-        int which = -1;
-        for (int i = 0; i < NB_AF__COUNT && which < 0; i++)
-            if (strcmp(m->string, nb_app_fail_name((enum nb_app_fail)i)) == 0)
-                which = i;
-        char p[160];
-        snprintf(p, sizeof(p), "app.fail.%.60s", m->string);
-        if (which < 0)
-            return bad(x, p, "unknown failure class");
-        if (count(x, f, "app.fail", m->string, &a->fail[which]) < 0)
-            return -1;
-        sum += a->fail[which];
-    }
+    for (int i = 0; i < NB_AF__COUNT; i++)
+        sum += a->fail[i];
     if (a->ok > a->probes || sum > a->probes || a->timeout_established > a->fail[NB_AF_TIMEOUT])
-        return bad(x, "app", "ok + failures exceed probes");
-    const cJSON *h = get(v, "handshake");
-    if (h && !cJSON_IsNull(h)) {
+        return nb_jr_fail(x, "app", NULL, "ok + failures exceed probes");
+    const cJSON *h;
+    int rc = nb_jr_value(x, v, "app", "handshake", NB_JR_NULLABLE, &h);
+    if (rc > 0) {
         if (wf_parse(x, h, "app.handshake", &a->handshake) < 0)
             return -1;
         a->have_handshake = true;
@@ -507,13 +451,15 @@ static int app_parse(struct px *x, const cJSON *v, struct nb_cls_app *a)
     return 0;
 }
 
-static int link_parse(struct px *x, const cJSON *v, const char *path, struct nb_cls_link *l)
+static int link_parse(struct nb_jr *x, const cJSON *v, const char *path, struct nb_cls_link *l)
 {
-    static const char *const keys[] = {"side",      "host",       "ifname",    "role",
-                                       "rx_dropped", "tx_dropped", "rx_errors", "tx_errors",
-                                       "carrier_changes", "qdisc_drops", "up", "carrier", NULL};
+    static const char *const keys[] = {
+        "side",      "host",      "ifname",          "role",        "rx_dropped", "tx_dropped",
+        "rx_errors", "tx_errors", "carrier_changes", "qdisc_drops", "up",         "carrier",
+        NULL};
     unsigned side, role;
-    if (only(x, v, path, keys) < 0 || oneof(x, v, path, "side", side_names, &side) < 0 ||
+    if (nb_jr_members(x, v, path, keys, NULL) < 0 ||
+        oneof(x, v, path, "side", side_names, &side) < 0 ||
         str(x, v, path, "host", l->host, sizeof(l->host)) < 0 ||
         str(x, v, path, "ifname", l->ifname, sizeof(l->ifname)) < 0 ||
         oneof(x, v, path, "role", role_names, &role) < 0 ||
@@ -526,64 +472,53 @@ static int link_parse(struct px *x, const cJSON *v, const char *path, struct nb_
         boolean(x, v, path, "up", &l->up) < 0 || boolean(x, v, path, "carrier", &l->carrier) < 0)
         return -1;
     if (side == NB_SIDE_NONE)
-        return bad(x, path, "side must be local or remote");
+        return nb_jr_fail(x, path, NULL, "side must be local or remote");
     l->side = (enum nb_side)side;
     l->role = role ? NB_IF_NIC : NB_IF_TAP;
     return 0;
 }
 
-/* A number in [LO, HI]; NULLABLE: null or absent gives *HAVE false. */
-static int ranged(struct px *x, const cJSON *o, const char *path, const char *k, double lo,
+/* A number in [LO, HI]; null or absent gives *HAVE false and 0. */
+static int ranged(struct nb_jr *x, const cJSON *o, const char *path, const char *k, double lo,
                   double hi, bool *have, double *out)
 {
-    const cJSON *v = get(o, k);
-    char p[160];
-    snprintf(p, sizeof(p), "%s.%s", path, k);
-    *have = false;
     *out = 0;
-    if (!v || cJSON_IsNull(v))
-        return 0;
-    if (!cJSON_IsNumber(v) || !(v->valuedouble >= lo) || !(v->valuedouble <= hi))
-        return bad(x, p, "not a number in range");
-    *have = true;
-    *out = v->valuedouble;
-    return 0;
+    int rc = nb_jr_num(x, o, path, k, NB_JR_NULLABLE, lo, hi, out);
+    *have = rc > 0;
+    return rc;
 }
 
-/* A process or thread id: a count up to 2^31-1. */
-static int id32(struct px *x, const cJSON *o, const char *path, const char *k, int32_t *out)
+/* A process or thread id: a whole number up to 2^31-1. */
+static int id32(struct nb_jr *x, const cJSON *o, const char *path, const char *k, int32_t *out)
 {
-    uint64_t v;
-    if (count(x, o, path, k, &v) < 0)
-        return -1;
-    if (v > INT32_MAX) {
-        char p[160];
-        snprintf(p, sizeof(p), "%s.%s", path, k);
-        return bad(x, p, "not a process id");
-    }
-    *out = (int32_t)v;
-    return 0;
+    int64_t v;
+    int rc = nb_jr_int(x, o, path, k, NB_JR_REQUIRED, 0, INT32_MAX, &v);
+    if (rc > 0)
+        *out = (int32_t)v;
+    return rc;
 }
 
-static int cpu_side_parse(struct px *x, const cJSON *v, const char *path, struct nb_cls_cpu *c)
+static int cpu_side_parse(struct nb_jr *x, const cJSON *v, const char *path, struct nb_cls_cpu *c)
 {
     static const char *const keys[] = {"pressure_some", "pressure_avg10", "thread", "steal", NULL};
     static const char *const tkeys[] = {"name", "tid", "process", "pid", "tap", "wait", NULL};
     bool have_avg;
-    if (only(x, v, path, keys) < 0 ||
+    const cJSON *t;
+    if (nb_jr_members(x, v, path, keys, NULL) < 0 ||
         ranged(x, v, path, "pressure_some", 0, 1, &c->pressure, &c->pressure_some) < 0 ||
         ranged(x, v, path, "pressure_avg10", 0, 100, &have_avg, &c->pressure_avg10) < 0 ||
         ranged(x, v, path, "steal", 0, 1, &c->steal, &c->steal_share) < 0)
         return -1;
     if (have_avg != c->pressure)
-        return bad(x, path, "pressure_some and pressure_avg10 come together");
-    const cJSON *t = get(v, "thread");
-    if (t && !cJSON_IsNull(t)) {
-        char p[160];
+        return nb_jr_fail(x, path, NULL, "pressure_some and pressure_avg10 come together");
+    int rc = nb_jr_obj(x, v, path, "thread", NB_JR_NULLABLE, tkeys, &t);
+    if (rc < 0)
+        return -1;
+    if (rc > 0) {
+        char p[NB_JR_PATH_MAX];
         bool have;
-        snprintf(p, sizeof(p), "%s.thread", path);
-        if (only(x, t, p, tkeys) < 0 ||
-            str(x, t, p, "name", c->thread_name, sizeof(c->thread_name)) < 0 ||
+        nb_jr_at(p, sizeof(p), path, "thread");
+        if (str(x, t, p, "name", c->thread_name, sizeof(c->thread_name)) < 0 ||
             id32(x, t, p, "tid", &c->thread_tid) < 0 ||
             str(x, t, p, "process", c->owner_name, sizeof(c->owner_name)) < 0 ||
             id32(x, t, p, "pid", &c->owner_pid) < 0 ||
@@ -591,63 +526,57 @@ static int cpu_side_parse(struct px *x, const cJSON *v, const char *path, struct
             ranged(x, t, p, "wait", 0, 1, &have, &c->thread_wait) < 0)
             return -1;
         if (!have)
-            return bad(x, p, "no wait share");
+            return nb_jr_fail(x, p, NULL, "no wait share");
         c->thread = true;
     }
     return 0;
 }
 
-static int cpu_parse(struct px *x, const cJSON *v, struct nb_cls_input *in)
+static int cpu_parse(struct nb_jr *x, const cJSON *v, struct nb_cls_input *in)
 {
     static const char *const keys[] = {"local", "remote", NULL};
     const cJSON *s;
-    if (only(x, v, "cpu", keys) < 0)
+    if (nb_jr_members(x, v, "cpu", keys, NULL) < 0)
         return -1;
-    if ((s = get(v, "local")) && !cJSON_IsNull(s) &&
+    if (nb_jr_value(x, v, "cpu", "local", NB_JR_NULLABLE, &s) > 0 &&
         cpu_side_parse(x, s, "cpu.local", &in->cpu_local) < 0)
         return -1;
-    if ((s = get(v, "remote")) && !cJSON_IsNull(s) &&
+    if (nb_jr_value(x, v, "cpu", "remote", NB_JR_NULLABLE, &s) > 0 &&
         cpu_side_parse(x, s, "cpu.remote", &in->cpu_remote) < 0)
         return -1;
     return 0;
 }
 
-static int ns_string(struct px *x, const cJSON *o, const char *k, nb_ns *out)
+/* "start"/"end": nanoseconds as a decimal string (a double cannot hold them). */
+static int ns_string(struct nb_jr *x, const cJSON *o, const char *k, nb_ns *out)
 {
-    char s[32];
     uint64_t v;
-    if (str(x, o, "window", k, s, sizeof(s)) < 0)
-        return -1;
-    if (nb_parse_u64(s, 10, &v) < 0 || v > (uint64_t)INT64_MAX) {
-        char p[64];
-        snprintf(p, sizeof(p), "window.%s", k);
-        return bad(x, p, "not a decimal nanosecond time");
-    }
-    *out = (nb_ns)v;
-    return 0;
+    int rc = nb_jr_u64str(x, o, "window", k, NB_JR_REQUIRED, 10, 0, INT64_MAX, &v);
+    if (rc > 0)
+        *out = (nb_ns)v;
+    return rc;
 }
 
-int nb_trace_parse(const char *line, size_t len, struct nb_cls_input *in, char *err,
-                   size_t errlen)
+int nb_trace_parse(const char *line, size_t len, struct nb_cls_input *in, char *err, size_t errlen)
 {
-    static const char *const keys[] = {"schema", "target", "start",  "end",  "local_host",
-                                       "remote_host", "path", "vnet", "fabric", "app", "links",
-                                       "cpu", NULL};
-    struct px x = {err, errlen};
+    static const char *const keys[] = {"schema",      "target", "start", "end",    "local_host",
+                                       "remote_host", "path",   "vnet",  "fabric", "app",
+                                       "links",       "cpu",    NULL};
+    struct nb_jr x = {.doc = "trace", .err = err, .errlen = errlen};
     memset(in, 0, sizeof(*in));
     if (len > NB_TRACE_LINE_MAX)
-        return bad(&x, "line", "longer than 64 KiB");
+        return nb_jr_fail(&x, "line", NULL, "longer than 64 KiB");
     cJSON *r = cJSON_ParseWithLength(line, len);
     if (!r)
-        return bad(&x, "line", "not JSON");
+        return nb_jr_fail(&x, "line", NULL, "not JSON");
     int rc = -1;
     char schema[32];
     const cJSON *v;
-    if (only(&x, r, "window", keys) < 0 ||
+    if (nb_jr_members(&x, r, "window", keys, NULL) < 0 ||
         str(&x, r, "window", "schema", schema, sizeof(schema)) < 0)
         goto out;
     if (strcmp(schema, NB_TRACE_SCHEMA) != 0) {
-        bad(&x, "window.schema", "not " NB_TRACE_SCHEMA);
+        nb_jr_fail(&x, "window", "schema", "not " NB_TRACE_SCHEMA);
         goto out;
     }
     if (str(&x, r, "window", "target", in->target, sizeof(in->target)) < 0 ||
@@ -656,36 +585,34 @@ int nb_trace_parse(const char *line, size_t len, struct nb_cls_input *in, char *
         str(&x, r, "window", "remote_host", in->remote_host, sizeof(in->remote_host)) < 0)
         goto out;
     if (in->end < in->start) {
-        bad(&x, "window.end", "before start");
+        nb_jr_fail(&x, "window", "end", "before start");
         goto out;
     }
-    if ((v = get(r, "path")) && !cJSON_IsNull(v) && path_parse(&x, v, &in->path) < 0)
+    /* the parts: absent or null when not measured */
+    if (nb_jr_value(&x, r, "", "path", NB_JR_NULLABLE, &v) > 0 && path_parse(&x, v, &in->path) < 0)
         goto out;
-    if ((v = get(r, "vnet")) && !cJSON_IsNull(v) && family_parse(&x, v, "vnet", &in->vnet) < 0)
+    if (nb_jr_value(&x, r, "", "vnet", NB_JR_NULLABLE, &v) > 0 &&
+        family_parse(&x, v, "vnet", &in->vnet) < 0)
         goto out;
-    if ((v = get(r, "fabric")) && !cJSON_IsNull(v) &&
+    if (nb_jr_value(&x, r, "", "fabric", NB_JR_NULLABLE, &v) > 0 &&
         family_parse(&x, v, "fabric", &in->fabric) < 0)
         goto out;
-    if ((v = get(r, "app")) && !cJSON_IsNull(v) && app_parse(&x, v, &in->app) < 0)
+    if (nb_jr_value(&x, r, "", "app", NB_JR_NULLABLE, &v) > 0 && app_parse(&x, v, &in->app) < 0)
         goto out;
-    if ((v = get(r, "links")) && !cJSON_IsNull(v)) {
-        if (!cJSON_IsArray(v)) {
-            bad(&x, "links", "not an array");
-            goto out;
-        }
-        if (cJSON_GetArraySize(v) > NB_CLS_MAX_LINKS) {
-            bad(&x, "links", "more than 16");
-            goto out;
-        }
-        for (const cJSON *l = v->child; l; l = l->next) {
-            char p[32];
-            snprintf(p, sizeof(p), "links[%zu]", in->nlinks);
-            if (link_parse(&x, l, p, &in->links[in->nlinks]) < 0)
-                goto out;
-            in->nlinks++;
-        }
+    if (nb_jr_arr(&x, r, "", "links", NB_JR_NULLABLE, &v) < 0)
+        goto out;
+    if (v && cJSON_GetArraySize(v) > NB_CLS_MAX_LINKS) {
+        nb_jr_fail(&x, "links", NULL, "more than %d", NB_CLS_MAX_LINKS);
+        goto out;
     }
-    if ((v = get(r, "cpu")) && !cJSON_IsNull(v) && cpu_parse(&x, v, in) < 0)
+    for (const cJSON *l = v ? v->child : NULL; l; l = l->next) {
+        char p[32];
+        nb_jr_index(p, sizeof(p), "links", in->nlinks);
+        if (link_parse(&x, l, p, &in->links[in->nlinks]) < 0)
+            goto out;
+        in->nlinks++;
+    }
+    if (nb_jr_value(&x, r, "", "cpu", NB_JR_NULLABLE, &v) > 0 && cpu_parse(&x, v, in) < 0)
         goto out;
     rc = 0;
 out:
@@ -695,8 +622,8 @@ out:
     return rc;
 }
 
-int nb_trace_find_fabric(const char *text, size_t len, const char *peer,
-                         struct nb_cls_family *out, char *err, size_t errlen)
+int nb_trace_find_fabric(const char *text, size_t len, const char *peer, struct nb_cls_family *out,
+                         char *err, size_t errlen)
 {
     struct nb_cls_input *in = nb_calloc(1, sizeof(*in));
     int found = 0;

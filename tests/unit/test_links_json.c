@@ -61,11 +61,26 @@ static void test_malformed_refused(void **state)
     assert_non_null(strstr(err, "rx_packets"));
 }
 
+/* A repeated key is refused (wire/jsonread.h's rule for every parser). */
+static void test_repeated_keys_refused(void **state)
+{
+    const char *twice = "{\"links\":[{\"name\":\"x\",\"name\":\"y\",\"role\":\"tap\",\"up\":true,"
+                        "\"carrier\":true}]}";
+    struct nb_link_report out[2];
+    char err[128];
+    assert_int_equal(nb_links_json_parse(twice, strlen(twice), out, 2, err, sizeof(err)), -1);
+    assert_string_equal(err, "links: links[0].name: duplicate key");
+    const char *root = "{\"links\":[],\"links\":[]}";
+    assert_int_equal(nb_links_json_parse(root, strlen(root), out, 2, err, sizeof(err)), -1);
+    assert_string_equal(err, "links: links: duplicate key");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_malformed_refused),
+        cmocka_unit_test(test_repeated_keys_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

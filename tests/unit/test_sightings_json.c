@@ -105,12 +105,44 @@ static void test_page_larger_than_caller_room_refused(void **state)
     assert_non_null(strstr(err, "more than 1"));
 }
 
+/* A repeated key is refused (wire/jsonread.h's rule for every parser); a
+ * member a newer agent adds is passed over, as before. */
+static void test_repeated_keys_refused(void **state)
+{
+#define ONE "{\"probe_id\":\"1\",\"ts\":\"1\",\"kind\":\"test\",\"role\":\"tap\",\"dir\":\"in\","
+    static const struct {
+        const char *text, *err;
+    } bad[] = {
+        {"{\"next\":\"1\",\"next\":\"2\",\"missed\":\"0\",\"sightings\":[]}",
+         "sightings: next: duplicate key"},
+        {"{\"next\":\"1\",\"missed\":\"0\",\"sightings\":[" ONE
+         "\"ifname\":\"x\",\"ifindex\":1,\"ifindex\":2}]}",
+         "sightings: sightings[0].ifindex: duplicate key"},
+    };
+    struct nb_sighting out[4];
+    struct nb_sightings_page pg;
+    char err[128];
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(nb_sightings_json_parse(bad[i].text, strlen(bad[i].text), out, 4, &pg, err,
+                                                 sizeof(err)),
+                         -1);
+        assert_string_equal(err, bad[i].err);
+    }
+    const char *newer = "{\"next\":\"1\",\"missed\":\"0\",\"epoch\":3,\"sightings\":[" ONE
+                        "\"ifname\":\"x\",\"ifindex\":1,\"vlan\":5}]}";
+    assert_int_equal(nb_sightings_json_parse(newer, strlen(newer), out, 4, &pg, err, sizeof(err)),
+                     0);
+    assert_int_equal(pg.n, 1);
+#undef ONE
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip_keeps_every_bit),
         cmocka_unit_test(test_malformed_pages_refused),
         cmocka_unit_test(test_page_larger_than_caller_room_refused),
+        cmocka_unit_test(test_repeated_keys_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

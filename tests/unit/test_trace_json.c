@@ -180,6 +180,20 @@ static void test_malformed_refused(void **state)
     refused("\"resolve_p25\":1250000000", "\"resolve_p25\":\"x\"", "app.resolve_p25");
 }
 
+/* A repeated key is refused wherever it stands (wire/jsonread.h's rule for
+ * every parser): cJSON keeps both members and a lookup sees the first, so a
+ * hand-edited trace could otherwise say two things at once. */
+static void test_duplicate_keys_refused(void **state)
+{
+    refused("\"target\"", "\"target\":\"x\",\"target\"", "window.target: duplicate key");
+    refused("\"probes\":100", "\"probes\":100,\"probes\":1", "path.waterfall.probes: duplicate key");
+    refused("\"known\":90,", "\"known\":90,\"known\":90,", "segments[0].known: duplicate key");
+    refused("\"fail\":{", "\"fail\":{\"timeout\":0,", "app.fail.timeout: duplicate key");
+    refused("\"wait\":0.375", "\"wait\":0.375,\"wait\":0.5", "cpu.local.thread.wait: duplicate key");
+    refused("\"cpu\":{", "\"cpu\":{\"remote\":null,", "cpu.remote: duplicate key");
+    refused("\"links\":[", "\"links\":[],\"links\":[", "window.links: duplicate key");
+}
+
 /* A line written before the full-size, overdue, resolve and retransmission
  * figures existed is still read, with them absent (0). */
 static void test_older_line_reads(void **state)
@@ -207,6 +221,7 @@ int main(void)
         cmocka_unit_test(test_absent_parts_stay_absent),
         cmocka_unit_test(test_older_line_reads),
         cmocka_unit_test(test_malformed_refused),
+        cmocka_unit_test(test_duplicate_keys_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

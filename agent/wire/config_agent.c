@@ -1,0 +1,239 @@
+/* config_agent.c — the sections of netblamed's configuration about this
+ * agent's own services (see the schema in config.c): "reflector", "api",
+ * "stamp" with its key, "host_agent" (a guest's) and "capture" (a host's). */
+#include "wire/config_section.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "netblame/mem.h"
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Decode HEX into KEY; the message never repeats the secret. */
+static int parse_key_hex(struct nb_jr *x, const char *hex, struct nb_stamp_key *key)
+{
+    size_t n = strlen(hex);
+
+    if (n == 0 || n % 2 || n / 2 > NB_STAMP_KEY_MAX)
+        return nb_jr_fail(x, "stamp", "key_hex",
+                          "must be an even number of hex digits, 2..%d (1..%d bytes; got %zu)",
+                          2 * NB_STAMP_KEY_MAX, NB_STAMP_KEY_MAX, n);
+    for (size_t i = 0; i < n; i += 2) {
+        int hi = hexval(hex[i]), lo = hexval(hex[i + 1]);
+        if (hi < 0 || lo < 0) {
+            explicit_bzero(key, sizeof(*key));
+            return nb_jr_fail(x, "stamp", "key_hex", "must contain only hex digits 0-9a-fA-F");
+        }
+        key->key[i / 2] = (uint8_t)(hi << 4 | lo);
+    }
+    key->len = n / 2;
+    return 0;
+}
+
+/* Read the raw key in FILE (relative to the config file's directory) into KEY. */
+static int read_key_file(struct nb_jr *x, const char *file, struct nb_stamp_key *key)
+{
+    char *path;
+    const char *slash = strrchr(x->doc, '/');
+    uint8_t buf[NB_STAMP_KEY_MAX + 1];
+    size_t n = 0;
+    int ret = -1;
+
+    if (file[0] == '\0')
+        return nb_jr_fail(x, "stamp", "key_file", "must not be empty");
+    if (file[0] != '/' && slash) {
+        size_t dlen = (size_t)(slash - x->doc) + 1; /* keep the '/' */
+        path = nb_malloc(dlen + strlen(file) + 1);
+        memcpy(path, x->doc, dlen);
+        strcpy(path + dlen, file);
+    } else {
+        path = nb_strdup(file);
+    }
+
+    char q[NB_JR_QUOTE_MAX];
+    nb_jr_quote(q, sizeof(q), path);
+    /* Only a regular file: opening a device can have side effects, and a FIFO
+     * would hang the daemon (stat first; fstat again after the open). */
+    struct stat st;
+    int fd = -1;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        nb_jr_fail(x, "stamp", "key_file", "%s is not a regular file", q);
+        goto out;
+    }
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) {
+        nb_jr_fail(x, "stamp", "key_file", "cannot open %s: %s", q, strerror(errno));
+        goto out;
+    }
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        nb_jr_fail(x, "stamp", "key_file", "%s is not a regular file", q);
+        goto out;
+    }
+    while (n < sizeof(buf)) {
+        ssize_t r = read(fd, buf + n, sizeof(buf) - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            nb_jr_fail(x, "stamp", "key_file", "cannot read %s: %s", q, strerror(errno));
+            goto out;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    if (n == 0 || n > NB_STAMP_KEY_MAX) {
+        nb_jr_fail(x, "stamp", "key_file", "%s must hold 1..%d bytes of key (%s)", q,
+                   NB_STAMP_KEY_MAX, n ? "it is longer" : "it is empty");
+        goto out;
+    }
+    memcpy(key->key, buf, n);
+    key->len = n;
+    ret = 0;
+out:
+    if (fd >= 0)
+        close(fd);
+    explicit_bzero(buf, sizeof(buf));
+    free(path);
+    return ret;
+}
+
+int nb_cfg_reflector(struct nb_jr *x, const cJSON *root, struct nb_config *c)
+{
+    static const char *const keys[] = {"enabled", "address", "port", "hold_us", NULL};
+    const cJSON *o;
+    int64_t port = NB_STAMP_PORT, hold = 0;
+    int rc = nb_jr_obj(x, root, "", "reflector", 0, keys, &o);
+
+    if (rc <= 0)
+        return rc;
+    if (nb_jr_bool(x, o, "reflector", "enabled", 0, &c->reflector) < 0 ||
+        nb_cfg_addr(x, o, "reflector", "address", 0, c->stamp_addr) < 0 ||
+        nb_jr_int(x, o, "reflector", "port", 0, 1, 65535, &port) < 0 ||
+        nb_jr_int(x, o, "reflector", "hold_us", 0, 0, 10000000, &hold) < 0)
+        return -1;
+    c->stamp_port = (uint16_t)port;
+    c->reflector_hold_us = (unsigned)hold;
+    return 0;
+}
+
+int nb_cfg_api(struct nb_jr *x, const cJSON *root, struct nb_config *c)
+{
+    static const char *const keys[] = {"address", "port", NULL};
+    const cJSON *o;
+    int64_t port = NB_CFG_API_PORT;
+    int rc = nb_jr_obj(x, root, "", "api", 0, keys, &o);
+
+    if (rc <= 0)
+        return rc;
+    if (nb_cfg_addr(x, o, "api", "address", 0, c->api_addr) < 0 ||
+        nb_jr_int(x, o, "api", "port", 0, 1, 65535, &port) < 0)
+        return -1;
+    c->api_port = (uint16_t)port;
+    return 0;
+}
+
+int nb_cfg_stamp(struct nb_jr *x, const cJSON *root, struct nb_config *c)
+{
+    static const char *const keys[] = {"auth", "key_hex", "key_file", "ssid", "jitter_pct", NULL};
+    static const char *const modes[] = {"none", "hmac", NULL};
+    const cJSON *o;
+    const char *hex, *file;
+    unsigned auth = 0;
+    int64_t ssid = 0, jitter = 10;
+    int rc = nb_jr_obj(x, root, "", "stamp", 0, keys, &o);
+
+    if (rc <= 0)
+        return rc;
+    if (nb_jr_enum(x, o, "stamp", "auth", 0, modes, &auth) < 0 ||
+        nb_jr_str(x, o, "stamp", "key_hex", 0, SIZE_MAX, &hex) < 0 ||
+        nb_jr_str(x, o, "stamp", "key_file", 0, SIZE_MAX, &file) < 0 ||
+        nb_jr_int(x, o, "stamp", "ssid", 0, 0, 65535, &ssid) < 0 ||
+        nb_jr_int(x, o, "stamp", "jitter_pct", 0, 0, 50, &jitter) < 0)
+        return -1;
+    c->ssid = (uint16_t)ssid;
+    c->jitter_pct = (unsigned)jitter;
+
+    c->auth = auth ? NB_STAMP_AUTH : NB_STAMP_UNAUTH;
+    if (hex && file)
+        return nb_jr_fail(x, "stamp", "key_file", "give only one of key_hex and key_file");
+    if (c->auth == NB_STAMP_UNAUTH && (hex || file))
+        return nb_jr_fail(
+            x, "stamp", hex ? "key_hex" : "key_file",
+            "a key is set but auth is \"none\" (set \"auth\": \"hmac\" or remove the key)");
+    if (c->auth == NB_STAMP_AUTH && !hex && !file)
+        return nb_jr_fail(x, "stamp", "auth", "\"hmac\" needs a key: give key_hex or key_file");
+    if (hex)
+        return parse_key_hex(x, hex, &c->key);
+    if (file)
+        return read_key_file(x, file, &c->key);
+    return 0;
+}
+
+int nb_cfg_host_agent(struct nb_jr *x, const cJSON *root, struct nb_config *c)
+{
+    static const char *const keys[] = {"address", "port", NULL};
+    const cJSON *o;
+    int64_t port = NB_CFG_API_PORT;
+    int rc = nb_jr_obj(x, root, "", "host_agent", 0, keys, &o);
+
+    if (rc <= 0)
+        return rc;
+    if (nb_cfg_addr(x, o, "host_agent", "address", NB_JR_REQUIRED, c->host_agent_addr) < 0 ||
+        nb_jr_int(x, o, "host_agent", "port", 0, 1, 65535, &port) < 0)
+        return -1;
+    c->host_agent_port = (uint16_t)port;
+    c->has_host_agent = true;
+    return 0;
+}
+
+/* An interface name as the kernel accepts it: 1..15 bytes, no '/', no blanks. */
+static bool valid_ifname(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 15 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+        return false;
+    for (; *s; s++)
+        if (*s == '/' || *s == ':' || (unsigned char)*s <= ' ' || (unsigned char)*s >= 0x7f)
+            return false;
+    return true;
+}
+
+int nb_cfg_capture(struct nb_jr *x, const cJSON *root, struct nb_config *c)
+{
+    static const char *const keys[] = {"uplink", "buffer_kib", "sightings", NULL};
+    const cJSON *o;
+    const char *uplink;
+    int64_t buffer = 4096, sightings = 65536;
+    int rc = nb_jr_obj(x, root, "", "capture", 0, keys, &o);
+
+    if (rc <= 0)
+        return rc;
+    if (nb_jr_str(x, o, "capture", "uplink", NB_JR_REQUIRED, SIZE_MAX, &uplink) < 0)
+        return -1;
+    if (!valid_ifname(uplink))
+        return nb_jr_fail(x, "capture", "uplink",
+                          "not an interface name (1..15 characters, no '/', ':' or blanks)");
+    snprintf(c->uplink, sizeof(c->uplink), "%s", uplink);
+    if (nb_jr_int(x, o, "capture", "buffer_kib", 0, 256, 1048576, &buffer) < 0 ||
+        nb_jr_int(x, o, "capture", "sightings", 0, 1024, 4194304, &sightings) < 0)
+        return -1;
+    c->capture_buffer_kib = (unsigned)buffer;
+    c->sightings_capacity = (unsigned)sightings;
+    c->capture = true;
+    return 0;
+}
