@@ -14,7 +14,7 @@
 #include <stdio.h>
 
 #include "app/appprobe.h"
-#include "net/buf.h"
+#include "netblame/buf.h"
 #include "cli/diagnose.h"
 #include "netblame/addr.h"
 #include "netblame/quantile.h"

@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
-#include "net/buf.h"
+#include "netblame/buf.h"
 #include "cli/diagrun.h"
 #include "netblame/ntp.h"
 #include "netblame/addr.h"

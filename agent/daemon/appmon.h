@@ -7,7 +7,7 @@
 
 #include <ev.h>
 
-#include "net/buf.h"
+#include "netblame/buf.h"
 #include "wire/config.h"
 
 struct nb_appmon;

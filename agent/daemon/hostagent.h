@@ -9,7 +9,7 @@
 #include <ev.h>
 
 #include "net/api.h"
-#include "net/buf.h"
+#include "netblame/buf.h"
 #include "wire/config.h"
 
 struct nb_hostagent;

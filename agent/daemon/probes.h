@@ -6,7 +6,7 @@
 
 #include <ev.h>
 
-#include "net/buf.h"
+#include "netblame/buf.h"
 #include "wire/config.h"
 #include "netblame/ntp.h"
 

@@ -18,7 +18,7 @@
 
 #include "net/api.h"
 #include "app/appprobe.h"
-#include "net/buf.h"
+#include "netblame/buf.h"
 #include "wire/config.h"
 #include "net/http.h"
 #include "netblame/sender.h"

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "wire/baseline_json.h"
-#include "net/buf.h"
+#include "netblame/buf.h"
 #include "wire/cpu_json.h"
 #include "net/http.h"
 #include "wire/links_json.h"

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "net/buf.h"
+#include "netblame/buf.h"
 
 #define NB_API_MAX_BODY (1u << 20) /* larger request bodies get 413 */
 

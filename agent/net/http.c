@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "net/buf.h"
+#include "netblame/buf.h"
 #include "netblame/log.h"
 #include "netblame/mem.h"
 

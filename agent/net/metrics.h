@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "net/buf.h"
+#include "netblame/buf.h"
 
 /* "# HELP name help\n# TYPE name type\n" (TYPE: counter|gauge|histogram). */
 void nb_prom_family(struct nb_buf *b, const char *name, const char *type, const char *help);

@@ -25,7 +25,7 @@
 
 #include <stddef.h>
 
-#include "net/buf.h"
+#include "netblame/buf.h"
 #include "netblame/verdict.h"
 
 #define NB_BASELINE_SCHEMA "netblame.baseline/v2"

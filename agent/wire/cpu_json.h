@@ -19,7 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "net/buf.h"
+#include "netblame/buf.h"
 #include "netblame/cpustat.h"
 #include "netblame/ntp.h"
 

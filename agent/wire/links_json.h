@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "net/buf.h"
+#include "netblame/buf.h"
 #include "netblame/linkstats.h"
 
 #define NB_LINKS_MAX 4096

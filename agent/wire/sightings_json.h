@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "net/buf.h"
+#include "netblame/buf.h"
 #include "netblame/sighting.h"
 #include "netblame/sightings.h"
 

@@ -30,7 +30,7 @@
 
 #include <stddef.h>
 
-#include "net/buf.h"
+#include "netblame/buf.h"
 #include "netblame/verdict.h"
 
 #define NB_TRACE_SCHEMA "netblame.window/v1"

@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "net/buf.h"
+#include "netblame/buf.h"
 #include "netblame/ntp.h"
 #include "netblame/verdict.h"
 

@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "net/buf.h"
+#include "netblame/buf.h"
 #include "wire/config.h"
 
 #define NAME "/etc/netblame.json"

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net/buf.h"
+#include "netblame/buf.h"
 #include "wire/jsonread.h"
 
 static char err[512];

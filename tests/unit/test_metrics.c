@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net/buf.h"
+#include "netblame/buf.h"
 #include "net/metrics.h"
 
 static void test_counter_with_escaped_labels(void **state)

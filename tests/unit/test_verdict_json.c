@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net/buf.h"
+#include "netblame/buf.h"
 #include "netblame/verdict.h"
 #include "wire/verdict_json.h"
 

@@ -1,6 +1,6 @@
 /* buf.h — a growable byte buffer for building HTTP bodies and text output. */
-#ifndef NB_BUF_H
-#define NB_BUF_H
+#ifndef NETBLAME_BUF_H
+#define NETBLAME_BUF_H
 
 #include <stddef.h>
 

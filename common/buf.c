@@ -1,7 +1,7 @@
 /* buf.c — growable byte buffer: HTTP bodies, Prometheus text, JSON output.
  * Storage doubles as it grows and stays NUL-terminated, so a caller can hand
  * .data to string functions at any time. Allocation failure aborts (mem.h). */
-#include "net/buf.h"
+#include "netblame/buf.h"
 
 #include <stdarg.h>
 #include <stdio.h>
