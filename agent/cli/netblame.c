@@ -18,7 +18,7 @@
 #include "wire/trace_json.h"
 #include "wire/verdict_json.h"
 #include "cli/verdict_text.h"
-#include "input/window.h"
+#include "cli/diag_window.h"
 #include "cli/appdiag.h"
 #include "cli/diagnose.h"
 #include "netblame/addr.h"

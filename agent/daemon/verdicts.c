@@ -43,7 +43,7 @@
 
 #include <cjson/cJSON.h>
 #include <arpa/inet.h>
-#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
