@@ -53,7 +53,6 @@
 #include "netblame/log.h"
 #include "netblame/mem.h"
 #include "netblame/ntp.h"
-#include "netblame/quantile.h"
 #include "input/observe.h"
 #include "wire/trace_json.h"
 #include "wire/verdict_json.h"
@@ -212,31 +211,16 @@ static size_t window(const struct target *t, nb_ns since, nb_ns until, struct sa
     return k;
 }
 
-static void summary(int64_t *v, size_t n, struct nb_cls_rtt *out)
-{
-    struct nb_summary q;
-    nb_summarise(v, n, &q);
-    *out = (struct nb_cls_rtt){n > 0, q.p50, q.p90, q.p99, q.p50_lo, q.p90_lo};
-}
-
 /* A vnet or fabric peer: one layer, end to end. */
 static void family_input(const struct sample *w, size_t n, struct nb_cls_family *f)
 {
-    int64_t *rtt = nb_calloc(n + 1, sizeof(int64_t));
-    size_t k = 0;
-    f->present = true;
-    f->probes = n;
-    for (size_t i = 0; i < n; i++) {
-        f->full_probes += w[i].r.padded;
-        if (w[i].lost) {
-            f->lost++;
-            f->full_lost += w[i].r.padded;
-        } else {
-            rtt[k++] = w[i].r.rtt;
-        }
-    }
-    summary(rtt, k, &f->rtt);
-    free(rtt);
+    struct nb_probe_result *res = nb_calloc(n + 1, sizeof(*res));
+    struct nb_stamp_figs figs;
+    for (size_t i = 0; i < n; i++)
+        res[i] = w[i].r;
+    nb_stamp_figs_fold(res, NULL, n, &figs);
+    nb_window_family(&figs, f);
+    free(res);
 }
 
 static int by_probe_id(const void *a, const void *b)
@@ -278,52 +262,34 @@ static bool place_hosts(const struct target *t, const struct sample *w, size_t n
 static void path_input(const struct target *t, struct sample *w, size_t n, nb_ns since,
                        struct nb_cls_input *in)
 {
-    struct nb_cls_path *p = &in->path;
     qsort(w, n, sizeof(*w), by_probe_id); /* results come in completion order */
     struct nb_probe_result *res = nb_calloc(n + 1, sizeof(*res));
     struct nb_path_obs *obs = nb_calloc(n + 1, sizeof(*obs));
-    int64_t *rtt = nb_calloc(n + 1, sizeof(int64_t)), *hold = nb_calloc(n + 1, sizeof(int64_t));
-    size_t k = 0;
-    bool netblame = false;
-    for (size_t i = 0; i < n; i++) {
+    struct nb_waterfall *wf = NULL;
+    struct nb_stamp_figs figs;
+    for (size_t i = 0; i < n; i++)
         res[i] = w[i].r;
-        p->full_probes += w[i].r.padded;
-        p->full_lost += w[i].r.padded && w[i].lost;
-        if (w[i].lost)
-            continue;
-        rtt[k] = w[i].r.rtt;
-        hold[k++] = w[i].r.reflector_hold;
-        netblame |= w[i].r.netblame_reflector;
-    }
+    nb_stamp_figs_fold(res, NULL, n, &figs);
     nb_obs_from_results(res, NULL, n, obs);
-    p->present = true;
-    p->reflector = netblame ? NB_REFL_NETBLAME : k ? NB_REFL_STAMP : NB_REFL_UNKNOWN;
-    summary(rtt, k, &p->rtt);
     if (t->hobs && place_hosts(t, w, n, obs)) {
-        nb_waterfall_compute(obs, n, &p->wf);
-    } else { /* end to end only */
-        struct nb_cls_rtt h;
-        summary(hold, k, &h);
-        struct nb_seg_figures fig = {.known = k, .p50 = h.p50, .p90 = h.p90, .p99 = h.p99,
-                                     .p50_lo = h.p50_lo, .p90_lo = h.p90_lo};
-        nb_waterfall_end_to_end(n, k, n - k, &fig, &p->wf);
+        wf = nb_calloc(1, sizeof(*wf));
+        nb_waterfall_compute(obs, n, wf);
     }
+    struct nb_window_agents ag = {t->feed[1] ? nb_feed_addr(t->feed[1]) : NULL,
+                                  t->feed[0] ? nb_feed_addr(t->feed[0]) : NULL,
+                                  t->feed[1] && nb_feed_ok(t->feed[1]),
+                                  t->feed[0] && nb_feed_ok(t->feed[0])};
+    nb_window_path(&figs, wf, &ag, in);
     for (int side = 0; side < 2; side++) {
         const struct nb_feed *f = t->feed[side];
         if (!f)
             continue;
         nb_feed_links(f, since, side, in->links, &in->nlinks, NB_CLS_MAX_LINKS);
         nb_feed_cpu(f, since, side ? &in->cpu_local : &in->cpu_remote);
-        char *host = side ? in->local_host : in->remote_host;
-        snprintf(host, NB_CLS_HOSTSIZ, "%s", nb_feed_addr(f));
     }
-    p->local_agent = t->feed[1] && nb_feed_ok(t->feed[1]);
-    p->remote_agent = t->feed[0] && nb_feed_ok(t->feed[0]);
-    p->remote_agent_known = t->feed[0] != NULL;
+    free(wf);
     free(res);
     free(obs);
-    free(rtt);
-    free(hold);
 }
 
 static void app_input(const struct sample *w, size_t n, struct nb_cls_input *in)
@@ -388,10 +354,8 @@ static void judge(struct nb_verdicts *v, struct target *t, nb_ns now_mono, nb_ns
     struct sample *w = v->win;
     size_t n = window(t, start, end, w);
     struct nb_cls_input *in = &v->scratch;
-    memset(in, 0, sizeof(*in));
-    snprintf(in->target, sizeof(in->target), "%s", t->name);
-    in->end = now_rt - (now_mono - end);
-    in->start = in->end - span;
+    nb_ns end_rt = now_rt - (now_mono - end);
+    nb_window_head(in, t->name, end_rt - span, end_rt);
     if (t->app) {
         app_input(w, n, in);
     } else if (t->family == NB_FAMILY_PATH) {
@@ -670,11 +634,8 @@ void nb_verdicts_windows(struct nb_verdicts *v, nb_overdue_fn overdue, const voi
          * cleared ten seconds ago */
         nb_ns span = (nb_ns)ms * 1000000;
         struct nb_cls_input *in = &v->scratch;
-        memset(in, 0, sizeof(*in));
-        snprintf(in->target, sizeof(in->target), "%s", t->name);
+        nb_window_head(in, t->name, rt - span, rt);
         snprintf(in->remote_host, sizeof(in->remote_host), "%s", t->peer);
-        in->end = rt;
-        in->start = rt - span;
         /* by send time (this host's clock): a probe lost before the span is
          * reported at its timeout, inside it, and must not count */
         size_t n = 0;
