@@ -1,6 +1,6 @@
 /* diag_window.h — `netblame diagnose`'s reports as the classifier's input:
  * the CLI's adapter onto the one builder (input/window.h), which the
- * daemon's continuous verdicts use too (daemon/verdicts.c). */
+ * daemon's continuous verdicts use too (daemon/verdicts_input.c). */
 #ifndef NB_DIAG_WINDOW_H
 #define NB_DIAG_WINDOW_H
 

@@ -2,7 +2,7 @@
  * nb_cls_input): the one place that maps measured figures onto the
  * classifier's, for `netblame diagnose` (its reports: cli/diag_window.c)
  * and the daemon's continuous verdicts (its ring of recent results:
- * daemon/verdicts.c), so a burst's verdict, its recorded trace and
+ * daemon/verdicts_input.c), so a burst's verdict, its recorded trace and
  * replay, and the daemon's windows all see a window the same way.
  *
  * It takes neutral samples that both produce, and knows neither a CLI
