@@ -21,9 +21,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/verdicts_int.h"
 #include "net/buf.h"
 #include "netblame/mem.h"
+
+#include "verdicts_fixture.h"
 
 #define S NB_NS_PER_SEC
 #define MS 1000000LL
@@ -148,35 +149,10 @@ static void test_persistence_rule(void **state)
     free(t);
 }
 
-struct fix {
-    struct ev_loop *loop;
-    struct nb_config cfg;
-    struct nb_verdicts *v;
-};
-
 static int setup(void **state)
 {
-    struct fix *f = nb_calloc(1, sizeof(*f));
-    f->loop = ev_loop_new(EVFLAG_AUTO);
-    nb_cls_thresholds_default(&f->cfg.cls);
-    f->cfg.peers = nb_calloc(1, sizeof(*f->cfg.peers));
-    f->cfg.npeers = 1;
-    snprintf(f->cfg.peers[0].name, NB_NAME_MAX, "v");
-    snprintf(f->cfg.peers[0].host, NB_HOST_MAX, "10.0.0.1");
-    f->cfg.peers[0].family = NB_FAMILY_VNET;
-    f->cfg.peers[0].timeout_ms = 1000;
-    f->v = nb_verdicts_new(f->loop, NULL, &f->cfg, NULL);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fix *f = *state;
-    nb_verdicts_free(f->v);
-    free(f->cfg.peers);
-    ev_loop_destroy(f->loop);
-    free(f);
+    *state = vd_fix_new("{\"role\": \"guest\", \"peers\": [{\"name\": \"v\", \"family\": "
+                        "\"vnet\", \"address\": \"10.0.0.1\", \"timeout_ms\": 1000}]}");
     return 0;
 }
 
@@ -208,7 +184,7 @@ static void assert_metric(struct nb_verdicts *v, const char *layer)
 
 static void test_ticks(void **state)
 {
-    struct fix *f = *state;
+    struct vd_fix *f = *state;
     struct nb_vd_target *t = nb_vd_find(f->v, "v", false);
     nb_ns mono = 500 * S, rt = 1700000000 * S;
     uint32_t seq = 0;
@@ -269,7 +245,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_learning_rule),
         cmocka_unit_test(test_persistence_rule),
-        cmocka_unit_test_setup_teardown(test_ticks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ticks, setup, vd_fix_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

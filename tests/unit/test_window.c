@@ -19,10 +19,11 @@
 #include <string.h>
 
 #include "cli/diag_window.h"
-#include "daemon/verdicts_int.h"
 #include "net/buf.h"
 #include "netblame/mem.h"
 #include "wire/trace_json.h"
+
+#include "verdicts_fixture.h"
 
 #define MS 1000000LL
 #define US 1000LL
@@ -108,42 +109,12 @@ static void stamp_report(const struct nb_probe_result *r, size_t n, unsigned bog
     free(hold);
 }
 
-struct fix {
-    struct ev_loop *loop;
-    struct nb_config cfg;
-    struct nb_verdicts *v;
-};
-
 static int setup(void **state)
 {
-    struct fix *f = nb_calloc(1, sizeof(*f));
-    f->loop = ev_loop_new(EVFLAG_AUTO);
-    f->cfg.role = NB_ROLE_GUEST;
-    nb_cls_thresholds_default(&f->cfg.cls);
-    f->cfg.peers = nb_calloc(2, sizeof(*f->cfg.peers));
-    f->cfg.npeers = 2;
-    snprintf(f->cfg.peers[0].name, NB_NAME_MAX, "p");
-    snprintf(f->cfg.peers[0].host, NB_HOST_MAX, "10.0.0.2");
-    f->cfg.peers[0].family = NB_FAMILY_PATH;
-    snprintf(f->cfg.peers[1].name, NB_NAME_MAX, "v");
-    snprintf(f->cfg.peers[1].host, NB_HOST_MAX, "10.0.0.1");
-    f->cfg.peers[1].family = NB_FAMILY_VNET;
-    f->cfg.apps = nb_calloc(1, sizeof(*f->cfg.apps));
-    f->cfg.napps = 1;
-    snprintf(f->cfg.apps[0].name, NB_NAME_MAX, "a");
-    f->v = nb_verdicts_new(f->loop, NULL, &f->cfg, NULL); /* no feeds: end to end */
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fix *f = *state;
-    nb_verdicts_free(f->v);
-    free(f->cfg.peers);
-    free(f->cfg.apps);
-    ev_loop_destroy(f->loop);
-    free(f);
+    *state = vd_fix_new("{\"role\": \"guest\", \"peers\": ["
+                        "{\"name\": \"p\", \"family\": \"path\", \"address\": \"10.0.0.2\"},"
+                        "{\"name\": \"v\", \"family\": \"vnet\", \"address\": \"10.0.0.1\"}],"
+                        "\"app\": [{\"name\": \"a\", \"url\": \"http://10.0.0.2/\"}]}");
     return 0;
 }
 
@@ -170,7 +141,7 @@ static void assert_same(const struct nb_cls_input *cli, const struct nb_cls_inpu
 
 static void test_path_burst(void **state)
 {
-    struct fix *f = *state;
+    struct vd_fix *f = *state;
     struct nb_probe_result path[256], vnet[256];
     size_t np = path_results(path, 256, SESSION, 17);
     size_t nv = path_results(vnet, 256, SESSION ^ 0x5a5a5a5a, 23);
@@ -217,7 +188,7 @@ static void test_path_burst(void **state)
 
 static void test_app_burst(void **state)
 {
-    struct fix *f = *state;
+    struct vd_fix *f = *state;
     struct nb_app_result r[32];
     size_t n = app_results(r, 32);
     for (size_t i = 0; i < n; i++)
@@ -252,8 +223,8 @@ static void test_app_burst(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_path_burst, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_app_burst, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_path_burst, setup, vd_fix_teardown),
+        cmocka_unit_test_setup_teardown(test_app_burst, setup, vd_fix_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
