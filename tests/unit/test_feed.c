@@ -21,135 +21,30 @@
 #include <string.h>
 
 #include "daemon/feed.h"
-#include "net/api.h"
 #include "net/http.h"
 #include "netblame/mem.h"
-#include "netblame/sightings.h"
-#include "wire/cpu_json.h"
-#include "wire/links_json.h"
-#include "wire/sightings_json.h"
-#include "wire/trace_json.h"
+
+#include "standin_agent.h"
 
 #define S NB_NS_PER_SEC
 #define SESSION 0x0badcafeu
-#define NLINKS 3
-
-struct agent {
-    struct nb_sightings *table;
-    bool garbage;   /* answer sightings with what is no page */
-    unsigned pages; /* sightings pages served */
-    struct nb_link_report links[NLINKS];
-    struct nb_cpu_report cpu;
-    struct nb_cpu_thread th[2];
-};
 
 struct fix {
     struct ev_loop *loop;
-    struct nb_api *api;
     struct nb_http *http;
-    struct agent agent;
-    ev_timer guard;
+    struct standin agent;
     uint64_t got;       /* sightings delivered */
     uint64_t got_other; /* of them, not of SESSION */
 };
-
-static uint64_t query(const struct nb_api_req *req, const char *name, int base, uint64_t dflt)
-{
-    const char *v = nb_api_query(req, name);
-    return v ? strtoull(v, NULL, base) : dflt;
-}
-
-static void h_sightings(void *arg, const struct nb_api_req *req, struct nb_api_resp *resp)
-{
-    struct agent *a = arg;
-    a->pages++;
-    if (a->garbage) {
-        nb_buf_printf(&resp->body, "{\"node\": 42}");
-        return;
-    }
-    size_t limit = query(req, "limit", 10, NB_SIGHTINGS_PAGE_MAX);
-    struct nb_sighting *page = nb_calloc(limit, sizeof(*page));
-    struct nb_sightings_page pg = nb_sightings_read(
-        a->table, query(req, "since", 10, 0), (uint32_t)query(req, "session", 16, 0),
-        nb_api_query(req, "session") == NULL, page, limit);
-    nb_sightings_json_render("hA", &pg, page, &resp->body);
-    free(page);
-}
-
-static void h_links(void *arg, const struct nb_api_req *req, struct nb_api_resp *resp)
-{
-    struct agent *a = arg;
-    nb_links_json_render("hA", a->links, NLINKS, &resp->body);
-}
-
-static void h_cpu(void *arg, const struct nb_api_req *req, struct nb_api_resp *resp)
-{
-    struct agent *a = arg;
-    nb_cpu_json_render("hA", &a->cpu, &resp->body);
-}
-
-/* The agent's own windows: a vnet one, and its fabric one toward 10.9.9.9. */
-static void h_windows(void *arg, const struct nb_api_req *req, struct nb_api_resp *resp)
-{
-    struct nb_cls_input *in = nb_calloc(1, sizeof(*in));
-    snprintf(in->target, sizeof(in->target), "vn");
-    snprintf(in->remote_host, sizeof(in->remote_host), "10.1.1.1");
-    in->vnet = (struct nb_cls_family){.present = true, .probes = 10};
-    nb_trace_render(in, &resp->body);
-    memset(in, 0, sizeof(*in));
-    snprintf(in->target, sizeof(in->target), "fb");
-    snprintf(in->remote_host, sizeof(in->remote_host), "10.9.9.9");
-    in->fabric = (struct nb_cls_family){.present = true, .probes = 40, .lost = 3, .overdue = 1};
-    nb_trace_render(in, &resp->body);
-    free(in);
-}
-
-static const struct nb_api_route routes[] = {{"GET", "/v1/sightings", h_sightings},
-                                             {"GET", "/v1/links", h_links},
-                                             {"GET", "/v1/cpu", h_cpu},
-                                             {"GET", "/v1/windows", h_windows}};
-
-static void on_guard(struct ev_loop *loop, ev_timer *w, int revents)
-{
-    fail_msg("hang guard: a feed round ran 20 s");
-}
-
-static void set_link(struct nb_link_report *l, const char *name, bool nic)
-{
-    memset(l, 0, sizeof(*l));
-    snprintf(l->name, sizeof(l->name), "%s", name);
-    l->nic = nic;
-    l->up = l->carrier = true;
-}
-
-static struct nb_cpu_thread thread(const char *tap, int pid, uint64_t wait_ns)
-{
-    struct nb_cpu_thread t;
-    memset(&t, 0, sizeof(t));
-    snprintf(t.tap, sizeof(t.tap), "%s", tap);
-    snprintf(t.comm, sizeof(t.comm), "vhost-%d", pid);
-    t.pid = t.tid = pid;
-    t.wait_ns = wait_ns;
-    return t;
-}
 
 static int setup(void **state)
 {
     struct fix *f = nb_calloc(1, sizeof(*f));
     char err[256];
     f->loop = ev_loop_new(EVFLAG_AUTO);
-    f->agent.table = nb_sightings_new(16384);
-    set_link(&f->agent.links[0], "eth0", true);
-    set_link(&f->agent.links[1], "vnetA", false); /* this session's tap */
-    set_link(&f->agent.links[2], "vnetB", false); /* another guest's */
-    f->agent.th[0] = thread("vnetA", 100, 1 * S);
-    f->agent.th[1] = thread("vnetB", 200, 0);
-    f->agent.cpu = (struct nb_cpu_report){.mono = 10 * S, .nthreads = 2, .th = f->agent.th};
-    f->api = nb_api_start(f->loop, "127.0.0.1", 0, routes, 4, &f->agent, err, sizeof(err));
-    assert_non_null(f->api);
+    standin_start(&f->agent, f->loop);
     f->http = nb_http_new(f->loop, err, sizeof(err));
     assert_non_null(f->http);
-    ev_timer_init(&f->guard, on_guard, 20., 0.);
     *state = f;
     return 0;
 }
@@ -158,8 +53,7 @@ static int teardown(void **state)
 {
     struct fix *f = *state;
     nb_http_free(f->http);
-    nb_api_stop(f->api);
-    nb_sightings_free(f->agent.table);
+    standin_stop(&f->agent);
     ev_loop_destroy(f->loop);
     free(f);
     return 0;
@@ -194,10 +88,7 @@ static void sight(struct fix *f, uint32_t first, uint32_t n)
 static void round_at(struct fix *f, struct nb_feed *feed, nb_ns now)
 {
     nb_feed_poll(feed, now);
-    ev_timer_start(f->loop, &f->guard);
-    while (nb_feed_busy(feed))
-        ev_run(f->loop, EVRUN_ONCE);
-    ev_timer_stop(f->loop, &f->guard);
+    standin_run(f->loop, &feed, 1);
 }
 
 static struct nb_feed *follow(struct fix *f, uint16_t port)
@@ -208,7 +99,7 @@ static struct nb_feed *follow(struct fix *f, uint16_t port)
 static void test_pages_once_each(void **state)
 {
     struct fix *f = *state;
-    struct nb_feed *feed = follow(f, nb_api_port(f->api));
+    struct nb_feed *feed = follow(f, nb_api_port(f->agent.api));
     assert_false(nb_feed_ok(feed));
     assert_true(nb_feed_covered(feed) == 0);
     sight(f, 0, NB_SIGHTINGS_PAGE_MAX + 904); /* a full page and some */
@@ -231,7 +122,7 @@ static void test_agent_failing(void **state)
 {
     struct fix *f = *state;
     sight(f, 0, 5);
-    struct nb_feed *feed = follow(f, nb_api_port(f->api));
+    struct nb_feed *feed = follow(f, nb_api_port(f->agent.api));
     round_at(f, feed, 100 * S);
     assert_true(nb_feed_ok(feed));
     f->agent.garbage = true; /* an answer that is no page */
@@ -247,7 +138,7 @@ static void test_agent_failing(void **state)
     /* an agent that is not there */
     char err[256];
     struct nb_api *gone =
-        nb_api_start(f->loop, "127.0.0.1", 0, routes, 4, &f->agent, err, sizeof(err));
+        nb_api_start(f->loop, "127.0.0.1", 0, standin_routes, 4, NULL, err, sizeof(err));
     assert_non_null(gone);
     uint16_t port = nb_api_port(gone);
     nb_api_stop(gone);
@@ -265,7 +156,7 @@ static void test_agent_failing(void **state)
 static void test_links_and_cpu_of_this_path(void **state)
 {
     struct fix *f = *state;
-    struct nb_feed *feed = follow(f, nb_api_port(f->api));
+    struct nb_feed *feed = follow(f, nb_api_port(f->agent.api));
     sight(f, 0, 4);
     round_at(f, feed, 100 * S);
     struct nb_cls_link l[NB_CLS_MAX_LINKS];
@@ -306,7 +197,7 @@ static void test_links_and_cpu_of_this_path(void **state)
 static void test_fabric_window(void **state)
 {
     struct fix *f = *state;
-    struct nb_feed *feed = follow(f, nb_api_port(f->api));
+    struct nb_feed *feed = follow(f, nb_api_port(f->agent.api));
     struct nb_cls_family fam;
     round_at(f, feed, 100 * S);
     assert_false(nb_feed_fabric(feed, 0, &fam)); /* not wanted: not asked */
