@@ -151,8 +151,10 @@ static void test_persistence_rule(void **state)
 
 static int setup(void **state)
 {
-    *state = vd_fix_new("{\"role\": \"guest\", \"peers\": [{\"name\": \"v\", \"family\": "
-                        "\"vnet\", \"address\": \"10.0.0.1\", \"timeout_ms\": 1000}]}");
+    struct vd_fix *f = vd_fix_new(false);
+    vd_fix_verdicts(f, "{\"role\": \"guest\", \"peers\": [{\"name\": \"v\", \"family\": "
+                       "\"vnet\", \"address\": \"10.0.0.1\", \"timeout_ms\": 1000}]}");
+    *state = f;
     return 0;
 }
 
