@@ -21,9 +21,10 @@
  * result). So answered is the round trip's sample count, always: the
  * waterfall's answered, the round trip's and the reflector time's samples
  * agree, and a decomposed window and an end-to-end one of the same probes
- * count alike. (Until issue 13, diagnose's end-to-end window took the
- * sender's totals, counting a bogus reply as answered; nothing else
- * differed.) */
+ * count alike. (Until issue 13, diagnose's end-to-end path window and its
+ * vnet family took the sender's totals, counting a bogus reply as answered;
+ * nothing else the two builders made differed: the app part was already
+ * one fold, nb_window_app_fold.) */
 #ifndef NB_WINDOW_H
 #define NB_WINDOW_H
 
