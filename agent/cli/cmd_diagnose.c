@@ -20,7 +20,7 @@
 #include "cli/cmd.h"
 #include "wire/trace_json.h"
 #include "cli/verdict_text.h"
-#include "input/window.h"
+#include "cli/diag_window.h"
 #include "cli/appdiag.h"
 #include "cli/diagnose_out.h"
 #include "netblame/addr.h"

@@ -24,7 +24,7 @@ void nb_replay_window(struct nb_replay *r, const struct nb_cls_input *in, struct
     r->windows++;
     if (out->layer == NB_LAYER_HEALTHY)
         r->healthy++;
-    /* as the daemon learns (verdicts.c, LEARNING): every window that names
+    /* as the daemon learns (verdicts_learn.c, LEARNING): every window that names
      * no layer, with the same thresholds (a window too small to judge is too
      * small to learn) */
     if (out->layer == NB_LAYER_HEALTHY || out->layer == NB_LAYER_INCONCLUSIVE)

@@ -233,6 +233,7 @@ bool nb_feed_is(const struct nb_feed *f, const char *addr, uint16_t port, uint32
 const char *nb_feed_addr(const struct nb_feed *f) { return f->addr; }
 uint32_t nb_feed_session(const struct nb_feed *f) { return f->session; }
 bool nb_feed_ok(const struct nb_feed *f) { return f->ok; }
+bool nb_feed_busy(const struct nb_feed *f) { return f->req != NULL; }
 nb_ns nb_feed_covered(const struct nb_feed *f) { return f->covered; }
 
 static const struct nb_link_report *find_link(const struct snap *s, const char *name)

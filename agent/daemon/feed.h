@@ -40,6 +40,8 @@ void nb_feed_free(struct nb_feed *f);
 
 /* Start a round (sightings pages, then links, CPU) unless one is in flight. */
 void nb_feed_poll(struct nb_feed *f, nb_ns now_mono);
+/* Whether a round is in flight (a request of it not answered yet). */
+bool nb_feed_busy(const struct nb_feed *f);
 
 bool nb_feed_is(const struct nb_feed *f, const char *addr, uint16_t port, uint32_t session);
 const char *nb_feed_addr(const struct nb_feed *f);  /* "addr" */

@@ -2,14 +2,14 @@
  * configured target (STAMP peer or app target) keeps its recent results; once
  * a second, the last window of them becomes a classifier input, is judged
  * against the target's own baseline (learnt from its windows that named no
- * layer; verdicts.c, LEARNING), and the verdict is kept for GET /v1/verdicts
- * and /metrics.
+ * layer; verdicts_learn.c, LEARNING), and the verdict is kept for GET
+ * /v1/verdicts and /metrics.
  *
  * A `vnet` peer measures the local virtual layer, a `fabric` peer the
  * physical one, app targets their phases and typed failures. A `path` peer
  * is decomposed per segment from the host agents' sightings (ours from
- * `host_agent`, the reflector's learnt in-band; see verdicts.c), with the
- * daemon's vnet and fabric peers as cross-checks; without sightings a slow
+ * `host_agent`, the reflector's learnt in-band; see verdicts_input.c), with
+ * the daemon's vnet and fabric peers as cross-checks; without sightings a slow
  * path stays `inconclusive` ("not localised"), never a guess. */
 #ifndef NB_VERDICTS_H
 #define NB_VERDICTS_H
@@ -26,7 +26,7 @@
 #define NB_VERDICT_WINDOW_S 10 /* results judged together */
 /* A new verdict (layer and side) is published once this many consecutive
  * ticks (1 s apart) judged it: a single odd window does not flap the gauge
- * or page anyone (verdicts.c, PERSISTENCE). */
+ * or page anyone (verdicts_learn.c, PERSISTENCE). */
 #define NB_VERDICT_PERSIST 3
 
 struct nb_verdicts;

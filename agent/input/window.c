@@ -1,4 +1,4 @@
-/* window.c — diagnose reports as classifier windows (see window.h). */
+/* window.c — measured figures as the classifier's input (see window.h). */
 #include "input/window.h"
 
 #include <stdio.h>
@@ -80,41 +80,100 @@ void nb_window_app_fold(const struct nb_app_obs *o, size_t n, struct nb_cls_app 
     free(res);
 }
 
-static void host_of(char *out, size_t cap, const char *agent)
+void nb_stamp_figs_fold(const struct nb_probe_result *r, const bool *done, size_t n,
+                        struct nb_stamp_figs *f)
 {
-    /* "addr:port" -> "addr" (IPv4, or IPv6 written without brackets: the
-     * last colon separates the port) */
-    const char *colon = strrchr(agent, ':');
-    int n = colon ? (int)(colon - agent) : (int)strlen(agent);
-    snprintf(out, cap, "%.*s", n, agent);
+    int64_t *rtt = nb_calloc(n + 1, sizeof(int64_t)), *hold = nb_calloc(n + 1, sizeof(int64_t));
+    size_t k = 0;
+    memset(f, 0, sizeof(*f));
+    for (size_t i = 0; i < n; i++) {
+        if (done && !done[i])
+            continue;
+        f->full_probes += r[i].padded;
+        if (r[i].lost) {
+            f->lost++;
+            f->full_lost += r[i].padded;
+            continue;
+        }
+        rtt[k] = r[i].rtt;
+        hold[k++] = r[i].reflector_hold;
+        f->netblame_reflector |= r[i].netblame_reflector;
+    }
+    nb_summarise(rtt, k, &f->rtt);
+    nb_summarise(hold, k, &f->hold);
+    free(rtt);
+    free(hold);
 }
 
-/* The window's identity: target, times, the hosts whose agents were asked. */
-static void head(struct nb_cls_input *in, const char *target, nb_ns start, nb_ns end,
-                 const char *local_agent, const char *remote_agent)
+void nb_window_head(struct nb_cls_input *in, const char *target, nb_ns start, nb_ns end)
 {
     memset(in, 0, sizeof(*in));
     snprintf(in->target, sizeof(in->target), "%.*s", (int)sizeof(in->target) - 1, target);
     in->start = start;
     in->end = end;
-    if (local_agent[0])
-        host_of(in->local_host, sizeof(in->local_host), local_agent);
-    if (remote_agent[0])
-        host_of(in->remote_host, sizeof(in->remote_host), remote_agent);
 }
 
-static void add_diag(const struct nb_diag_report *rep, struct nb_cls_input *in);
-
-void nb_window_from_diag(const struct nb_diag_report *rep, struct nb_cls_input *in)
+static struct nb_cls_rtt rtt_of(const struct nb_summary *s)
 {
-    head(in, rep->target, rep->start, rep->end, rep->local_agent, rep->remote_agent);
-    add_diag(rep, in);
+    return (struct nb_cls_rtt){s->n > 0, s->p50, s->p90, s->p99, s->p50_lo, s->p90_lo};
 }
 
-void nb_window_add_diag(const struct nb_diag_report *rep, struct nb_cls_input *in)
+static void set_host(char *host, const char *agent)
 {
-    add_diag(rep, in);
-    nb_window_no_reflector_time(in);
+    if (!host[0] && agent && agent[0])
+        snprintf(host, NB_CLS_HOSTSIZ, "%.*s", NB_CLS_HOSTSIZ - 1, agent);
+}
+
+void nb_window_path(const struct nb_stamp_figs *f, const struct nb_waterfall *wf,
+                    const struct nb_window_agents *ag, struct nb_cls_input *in)
+{
+    struct nb_cls_path *p = &in->path;
+    uint64_t answered = f->rtt.n; /* COUNTS */
+    p->present = true;
+    p->reflector = f->netblame_reflector ? NB_REFL_NETBLAME
+                   : answered            ? NB_REFL_STAMP
+                                         : NB_REFL_UNKNOWN;
+    p->rtt = rtt_of(&f->rtt);
+    if (wf) {
+        p->wf = *wf;
+    } else { /* end to end only */
+        const struct nb_summary *h = &f->hold;
+        struct nb_seg_figures hold = {.known = answered,
+                                      .p50 = h->p50,
+                                      .p90 = h->p90,
+                                      .p99 = h->p99,
+                                      .p50_lo = h->p50_lo,
+                                      .p90_lo = h->p90_lo};
+        nb_waterfall_end_to_end(answered + f->lost, answered, f->lost, &hold, &p->wf);
+    }
+    p->full_probes = f->full_probes;
+    p->full_lost = f->full_lost;
+    if (!ag)
+        return;
+    p->local_agent = ag->local_ok;
+    p->remote_agent = ag->remote_ok;
+    p->remote_agent_known = ag->remote && ag->remote[0];
+    set_host(in->local_host, ag->local);
+    set_host(in->remote_host, ag->remote);
+}
+
+void nb_window_family(const struct nb_stamp_figs *f, struct nb_cls_family *out)
+{
+    out->present = true;
+    out->probes = f->rtt.n + f->lost; /* COUNTS */
+    out->lost = f->lost;
+    out->full_probes = f->full_probes;
+    out->full_lost = f->full_lost;
+    out->rtt = rtt_of(&f->rtt);
+}
+
+void nb_window_app_handshake(const struct nb_waterfall *wf, bool local_ok, bool remote_ok,
+                             struct nb_cls_app *a)
+{
+    a->have_handshake = true;
+    a->handshake = *wf;
+    a->hs_local_agent = local_ok;
+    a->hs_remote_agent = remote_ok;
 }
 
 void nb_window_no_reflector_time(struct nb_cls_input *in)
@@ -125,62 +184,4 @@ void nb_window_no_reflector_time(struct nb_cls_input *in)
     struct nb_seg_figures *ra = &in->path.wf.seg[NB_SEG_REMOTE_APP];
     ra->known = 0;
     ra->p50 = ra->p90 = ra->p99 = 0;
-}
-
-static void add_diag(const struct nb_diag_report *rep, struct nb_cls_input *in)
-{
-    if (!in->local_host[0] && rep->local_agent[0])
-        host_of(in->local_host, sizeof(in->local_host), rep->local_agent);
-    if (!in->remote_host[0] && rep->remote_agent[0])
-        host_of(in->remote_host, sizeof(in->remote_host), rep->remote_agent);
-    struct nb_cls_path *p = &in->path;
-    p->present = true;
-    p->local_agent = rep->local_ok;
-    p->remote_agent = rep->remote_ok;
-    p->remote_agent_known = rep->remote_agent[0] != '\0';
-    p->reflector = rep->netblame_reflector ? NB_REFL_NETBLAME
-                   : rep->received       ? NB_REFL_STAMP
-                                         : NB_REFL_UNKNOWN;
-    if (rep->rtt.n)
-        p->rtt = (struct nb_cls_rtt){true, rep->rtt.p50, rep->rtt.p90, rep->rtt.p99,
-                                     rep->rtt.p50_lo, rep->rtt.p90_lo};
-    if (rep->decomposed) {
-        p->wf = rep->wf;
-    } else { /* end to end only */
-        struct nb_seg_figures hold = {.known = rep->hold.n, .p50 = rep->hold.p50,
-                                      .p90 = rep->hold.p90, .p99 = rep->hold.p99,
-                                      .p50_lo = rep->hold.p50_lo, .p90_lo = rep->hold.p90_lo};
-        nb_waterfall_end_to_end(rep->sent - rep->unfinished, rep->received, rep->lost, &hold,
-                                &p->wf);
-    }
-    p->full_probes = rep->big_sent;
-    p->full_lost = rep->big_lost;
-    in->nlinks = rep->nlinks;
-    memcpy(in->links, rep->links, sizeof(in->links));
-    in->cpu_local = rep->cpu_local;
-    in->cpu_remote = rep->cpu_remote;
-    if (rep->fabric_present)
-        in->fabric = rep->fabric;
-    if (rep->vnet_present) {
-        in->vnet.present = true;
-        in->vnet.probes = rep->vnet_sent; /* finished ones */
-        in->vnet.lost = rep->vnet_lost;
-        if (rep->vnet_rtt.n)
-            in->vnet.rtt = (struct nb_cls_rtt){true, rep->vnet_rtt.p50, rep->vnet_rtt.p90,
-                                               rep->vnet_rtt.p99, rep->vnet_rtt.p50_lo,
-                                               rep->vnet_rtt.p90_lo};
-    }
-}
-
-void nb_window_from_app(const struct nb_appdiag_report *rep, struct nb_cls_input *in)
-{
-    head(in, rep->target, rep->start, rep->end, rep->local_agent, rep->remote_agent);
-    struct nb_cls_app *a = &in->app;
-    *a = rep->cls;
-    if (rep->decomposed) {
-        a->have_handshake = true;
-        a->handshake = rep->wf;
-        a->hs_local_agent = rep->local_ok;
-        a->hs_remote_agent = rep->remote_ok;
-    }
 }

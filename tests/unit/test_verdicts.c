@@ -1,0 +1,253 @@
+/* test_verdicts.c — the daemon's continuous verdicts on the test's own
+ * clock (the _at functions of verdicts_int.h; no loop runs, nothing
+ * sleeps):
+ *   LEARNING (verdicts_learn.c): at most one window per window length, every
+ *   window that names no layer (inconclusive ones too), none that names
+ *   one, none in the shadow of one (less than a window length after it);
+ *   PERSISTENCE: the served verdict changes layer or side only after
+ *   NB_VERDICT_PERSIST ticks in a row judged the new one, a verdict flipping
+ *   every tick is never served, and meanwhile the served one keeps the
+ *   figures of the last tick that judged it;
+ *   and both through the tick: a vnet peer's synthetic results, healthy,
+ *   then losing half its probes, then healthy again, one tick a second,
+ *   with /metrics saying what is served. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "netblame/buf.h"
+#include "netblame/mem.h"
+
+#include "verdicts_fixture.h"
+
+#define S NB_NS_PER_SEC
+#define MS 1000000LL
+#define SPAN ((nb_ns)NB_VERDICT_WINDOW_S * S)
+
+static struct nb_verdict verdict(enum nb_layer layer, enum nb_side side, double confidence)
+{
+    struct nb_verdict v;
+    memset(&v, 0, sizeof(v));
+    v.layer = layer;
+    v.where.side = side;
+    v.confidence = confidence;
+    return v;
+}
+
+/* A healthy vnet window with enough probes to be learnt. */
+static void healthy_input(struct nb_cls_input *in)
+{
+    struct nb_probe_result r[100];
+    memset(r, 0, sizeof(r));
+    for (size_t i = 0; i < 100; i++)
+        r[i].rtt = (nb_ns)(100 + i % 10) * 1000;
+    struct nb_stamp_figs f;
+    nb_stamp_figs_fold(r, NULL, 100, &f);
+    nb_window_head(in, "v", 0, SPAN);
+    nb_window_family(&f, &in->vnet);
+}
+
+static void test_learning_rule(void **state)
+{
+    (void)state;
+    struct nb_vd_target *t = nb_calloc(1, sizeof(*t));
+    struct nb_cls_input *in = nb_calloc(1, sizeof(*in));
+    struct nb_cls_thresholds th;
+    nb_cls_thresholds_default(&th);
+    nb_baseline_init(&t->base);
+    healthy_input(in);
+    struct nb_verdict healthy = verdict(NB_LAYER_HEALTHY, NB_SIDE_NONE, 0.9);
+    struct nb_verdict unsure = verdict(NB_LAYER_INCONCLUSIVE, NB_SIDE_NONE, 0);
+    struct nb_verdict fault = verdict(NB_LAYER_VIRTUAL, NB_SIDE_LOCAL, 0.8);
+    const unsigned *learnt = &t->base.m[NB_BM_VNET_RTT].n;
+    nb_ns t0 = 100 * S;
+
+    assert_true(nb_vd_learn(t, in, &healthy, &th, t0));
+    assert_int_equal(*learnt, 1);
+    for (nb_ns k = 1; k < NB_VERDICT_WINDOW_S; k++) /* one window per window length */
+        assert_false(nb_vd_learn(t, in, &healthy, &th, t0 + k * S));
+    assert_false(nb_vd_learn(t, in, &healthy, &th, t0 + SPAN - 1));
+    assert_true(nb_vd_learn(t, in, &healthy, &th, t0 + SPAN));
+    assert_int_equal(*learnt, 2);
+    /* a window that names a layer is never learnt, and casts its shadow */
+    nb_ns named = t0 + SPAN + 2 * S;
+    assert_false(nb_vd_learn(t, in, &fault, &th, named));
+    assert_false(nb_vd_learn(t, in, &fault, &th, t0 + 3 * SPAN)); /* long since the last learnt */
+    named = t0 + 3 * SPAN;
+    assert_false(nb_vd_learn(t, in, &healthy, &th, named + SPAN - 1));
+    assert_int_equal(*learnt, 2);
+    /* out of the shadow: inconclusive names no layer, and is learnt */
+    assert_true(nb_vd_learn(t, in, &unsure, &th, named + SPAN));
+    assert_int_equal(*learnt, 3);
+    free(in);
+    free(t);
+}
+
+static void test_persistence_rule(void **state)
+{
+    (void)state;
+    struct nb_vd_target *t = nb_calloc(1, sizeof(*t));
+    struct nb_verdict healthy = verdict(NB_LAYER_HEALTHY, NB_SIDE_NONE, 0.9);
+    struct nb_verdict local = verdict(NB_LAYER_VIRTUAL, NB_SIDE_LOCAL, 0.7);
+    struct nb_verdict remote = verdict(NB_LAYER_VIRTUAL, NB_SIDE_REMOTE, 0.75);
+    struct nb_verdict physical = verdict(NB_LAYER_PHYSICAL, NB_SIDE_NONE, 0.6);
+    nb_ns rt = 1000 * S;
+
+    assert_true(nb_vd_publish(t, &healthy, rt)); /* the first verdict is served at once */
+    assert_int_equal(t->verdict.layer, NB_LAYER_HEALTHY);
+    assert_true(t->changed == rt);
+    for (unsigned k = 1; k < NB_VERDICT_PERSIST; k++) {
+        struct nb_verdict v = local;
+        v.confidence = 0.5 + k * 0.1;
+        assert_false(nb_vd_publish(t, &v, rt + k * S));
+        assert_int_equal(t->verdict.layer, NB_LAYER_HEALTHY);
+        assert_true(t->verdict.confidence == 0.9); /* the last tick that judged it */
+    }
+    assert_true(nb_vd_publish(t, &local, rt + NB_VERDICT_PERSIST * S));
+    assert_int_equal(t->verdict.layer, NB_LAYER_VIRTUAL);
+    assert_int_equal(t->verdict.where.side, NB_SIDE_LOCAL);
+    assert_true(t->changed == rt + NB_VERDICT_PERSIST * S);
+    rt += 10 * S;
+
+    /* the same layer on the other side is another verdict */
+    for (unsigned k = 1; k < NB_VERDICT_PERSIST; k++)
+        assert_false(nb_vd_publish(t, &remote, rt + k * S));
+    assert_int_equal(t->verdict.where.side, NB_SIDE_LOCAL);
+    assert_true(nb_vd_publish(t, &remote, rt + NB_VERDICT_PERSIST * S));
+    assert_int_equal(t->verdict.where.side, NB_SIDE_REMOTE);
+    rt += 10 * S;
+
+    /* the served verdict judged again: its figures follow, no change said */
+    struct nb_verdict stronger = remote;
+    stronger.confidence = 0.95;
+    nb_ns changed = t->changed;
+    assert_false(nb_vd_publish(t, &stronger, rt));
+    assert_true(t->verdict.confidence == 0.95);
+    assert_true(t->changed == changed);
+
+    /* flipping every tick is never served */
+    for (unsigned k = 0; k < 20; k++)
+        assert_false(nb_vd_publish(t, k % 2 ? &healthy : &physical, rt + k * S));
+    assert_int_equal(t->verdict.layer, NB_LAYER_VIRTUAL);
+    rt += 30 * S;
+
+    /* a tick judging the served verdict again starts the count anew */
+    for (unsigned k = 1; k < NB_VERDICT_PERSIST; k++)
+        assert_false(nb_vd_publish(t, &physical, rt++));
+    assert_false(nb_vd_publish(t, &remote, rt++));
+    for (unsigned k = 1; k < NB_VERDICT_PERSIST; k++)
+        assert_false(nb_vd_publish(t, &physical, rt++));
+    assert_int_equal(t->verdict.layer, NB_LAYER_VIRTUAL);
+    assert_true(nb_vd_publish(t, &physical, rt));
+    assert_int_equal(t->verdict.layer, NB_LAYER_PHYSICAL);
+    free(t);
+}
+
+static int setup(void **state)
+{
+    struct vd_fix *f = vd_fix_new(false);
+    vd_fix_verdicts(f, "{\"role\": \"guest\", \"peers\": [{\"name\": \"v\", \"family\": "
+                       "\"vnet\", \"address\": \"10.0.0.1\", \"timeout_ms\": 1000}]}");
+    *state = f;
+    return 0;
+}
+
+/* One second of a vnet peer's results, 20 of them, every other one lost
+ * when LOSSY, arriving in (NOW - 1 s, NOW]. */
+static void second_of_results(struct nb_verdicts *v, nb_ns now, bool lossy, uint32_t *seq)
+{
+    for (int i = 0; i < 20; i++) {
+        struct nb_probe_result r;
+        memset(&r, 0, sizeof(r));
+        r.seq = (*seq)++;
+        r.probe_id = r.seq;
+        r.lost = lossy && i % 2;
+        r.rtt = r.lost ? 0 : (nb_ns)(100 + (r.seq * 7) % 20) * 1000;
+        nb_vd_stamp_at(v, "v", &r, now - S + (nb_ns)(i + 1) * 50 * MS);
+    }
+}
+
+static void assert_metric(struct nb_verdicts *v, const char *layer)
+{
+    struct nb_buf b;
+    char want[128];
+    nb_buf_init(&b);
+    nb_verdicts_render_metrics(v, &b);
+    snprintf(want, sizeof(want), "netblame_verdict{target=\"v\",verdict=\"%s\"} 1\n", layer);
+    assert_non_null(strstr(b.data, want));
+    nb_buf_free(&b);
+}
+
+static void test_ticks(void **state)
+{
+    struct vd_fix *f = *state;
+    struct nb_vd_target *t = nb_vd_find(f->v, "v", false);
+    nb_ns mono = 500 * S, rt = 1700000000 * S;
+    uint32_t seq = 0;
+    unsigned run = 0; /* ticks in a row whose window named the same as the last */
+    enum nb_layer last_raw = NB_LAYER__COUNT;
+    nb_ns last_learn = 0, last_named = 0;
+    unsigned learnt = 0, first_raw_fault = 0, first_served_fault = 0;
+    /* 40 s healthy, 20 s losing half the probes, 40 s healthy again */
+    for (int sec = 1; sec <= 100; sec++) {
+        nb_ns now = mono + sec * S;
+        bool lossy = sec > 40 && sec <= 60;
+        second_of_results(f->v, now, lossy, &seq);
+        enum nb_layer served_before = t->have_verdict ? t->verdict.layer : NB_LAYER__COUNT;
+        nb_vd_tick_at(f->v, now, rt + sec * S);
+        enum nb_layer raw = t->raw.layer;
+        run = raw == last_raw ? run + 1 : 1;
+        last_raw = raw;
+        /* PERSISTENCE: a change is served only after NB_VERDICT_PERSIST ticks
+         * that judged it (the first verdict at once) */
+        if (served_before != NB_LAYER__COUNT && t->verdict.layer != served_before) {
+            assert_int_equal(t->verdict.layer, raw);
+            assert_true(run >= NB_VERDICT_PERSIST);
+        }
+        if (raw != t->verdict.layer)
+            assert_true(run < NB_VERDICT_PERSIST);
+        if (raw == NB_LAYER_VIRTUAL && !first_raw_fault)
+            first_raw_fault = (unsigned)sec;
+        if (t->verdict.layer == NB_LAYER_VIRTUAL && !first_served_fault)
+            first_served_fault = (unsigned)sec;
+        /* LEARNING: one window per window length, none in a fault's shadow */
+        bool names = raw != NB_LAYER_HEALTHY && raw != NB_LAYER_INCONCLUSIVE;
+        if (names)
+            last_named = now;
+        if (t->base.m[NB_BM_VNET_RTT].n != learnt) {
+            assert_int_equal(t->base.m[NB_BM_VNET_RTT].n, learnt + 1);
+            assert_false(names);
+            assert_true(!last_learn || now - last_learn >= SPAN);
+            assert_true(!last_named || now - last_named >= SPAN);
+            learnt++;
+            last_learn = now;
+        }
+        if (sec == 40)
+            assert_metric(f->v, "healthy");
+        if (sec == 60)
+            assert_metric(f->v, "virtual");
+    }
+    /* the loss named from the window's first lossy seconds on, served
+     * NB_VERDICT_PERSIST - 1 ticks later (the loss only grows meanwhile) */
+    assert_true(first_raw_fault > 40 && first_raw_fault < 50);
+    assert_int_equal(first_served_fault, first_raw_fault + NB_VERDICT_PERSIST - 1);
+    assert_int_equal(t->verdict.layer, NB_LAYER_HEALTHY); /* over once the window cleared */
+    assert_true(learnt >= 3);
+    assert_int_equal(t->windows, 100);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_learning_rule),
+        cmocka_unit_test(test_persistence_rule),
+        cmocka_unit_test_setup_teardown(test_ticks, setup, vd_fix_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
