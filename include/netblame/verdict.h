@@ -453,8 +453,8 @@ void nb_cls_thresholds_default(struct nb_cls_thresholds *th);
 void nb_classify(const struct nb_cls_input *in, const struct nb_baseline *base,
                  const struct nb_cls_thresholds *th, struct nb_verdict *out);
 
-/* An empty baseline (no metric learnt). Baseline learning lives with the
- * robust statistics, in classifier/stats.c. */
+/* An empty baseline (no metric learnt). Which figures are learnt:
+ * classifier/baseline.c; the ring's statistics: classifier/stats.c. */
 void nb_baseline_init(struct nb_baseline *b);
 
 /* Fold window IN, which the caller judged to name no layer, into B: every
