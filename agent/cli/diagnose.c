@@ -5,6 +5,7 @@
  * host agents around the burst are diagnose_agents.c's; the verdict is the
  * classifier's, not this file's. */
 #include "cli/diagnose_int.h"
+#include "input/window.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -29,22 +30,21 @@ static void on_result(void *arg, const struct nb_probe_result *r)
 static void summarise_results(struct nb_diag *d)
 {
     struct nb_diag_report *rep = d->rep;
-    int64_t *rtt = nb_calloc(d->o->count, sizeof(int64_t));
-    int64_t *hold = nb_calloc(d->o->count, sizeof(int64_t));
-    size_t n = 0;
+    struct nb_stamp_figs f; /* the figures, as the builder folds them */
+    nb_stamp_figs_fold(d->res, d->fin, d->o->count, &f);
+    rep->rtt = f.rtt;
+    rep->hold = f.hold;
+    rep->netblame_reflector = f.netblame_reflector;
     for (size_t i = 0; i < d->o->count; i++) {
         const struct nb_probe_result *r = &d->res[i];
-        if (d->fin[i]) {
-            unsigned *sent = r->padded ? &rep->big_sent : &rep->small_sent;
-            unsigned *lost = r->padded ? &rep->big_lost : &rep->small_lost;
-            (*sent)++;
-            *lost += r->lost;
-        }
-        if (!d->fin[i] || r->lost)
+        if (!d->fin[i])
             continue;
-        rtt[n] = r->rtt;
-        hold[n] = r->reflector_hold;
-        n++;
+        unsigned *sent = r->padded ? &rep->big_sent : &rep->small_sent;
+        unsigned *lost = r->padded ? &rep->big_lost : &rep->small_lost;
+        (*sent)++;
+        *lost += r->lost;
+        if (r->lost)
+            continue;
         if (r->t1_src == NB_TS_SND || r->t1_src == NB_TS_SCHED)
             rep->t1_kernel++;
         else
@@ -55,13 +55,7 @@ static void summarise_results(struct nb_diag *d)
             rep->t4_user++;
         if (r->refl_synced)
             rep->refl_synced_any = true;
-        if (r->netblame_reflector)
-            rep->netblame_reflector = true;
     }
-    nb_summarise(rtt, n, &rep->rtt);
-    nb_summarise(hold, n, &rep->hold);
-    free(rtt);
-    free(hold);
 }
 
 static void finish_burst(struct nb_diag *d)
@@ -211,47 +205,26 @@ static void stop_sending(struct nb_diag *d)
 
 void nb_diag_partial(const struct nb_diag *d, struct nb_cls_input *in)
 {
+    /* Through the one builder (input/window.h), like the final window, so
+     * an early stop judges what the report will show: the same counts,
+     * reflector kind, lower bounds and full-size probes — only without the
+     * host agents' decomposition, which comes after the burst. Probes
+     * overdue past the p99 so far count as lost, as at the deadline. */
     nb_ns now = nb_mono_now(), timeout = (nb_ns)d->o->timeout_ms * 1000000;
     nb_ns age = nb_overdue_age(p99_so_far(d), timeout);
-    int64_t *rtt = nb_calloc(d->o->count + 1, sizeof(int64_t));
-    int64_t *hold = nb_calloc(d->o->count + 1, sizeof(int64_t));
-    size_t n = 0, lost = 0;
-    for (size_t i = 0; i < d->o->count; i++) {
-        if (!d->fin[i])
-            continue;
-        if (d->res[i].lost) {
-            lost++;
-            continue;
-        }
-        rtt[n] = d->res[i].rtt;
-        hold[n++] = d->res[i].reflector_hold;
-    }
-    lost += nb_sender_overdue(d->sender, now, age, 0, NULL);
-    struct nb_summary q, h;
-    nb_summarise(rtt, n, &q);
-    nb_summarise(hold, n, &h);
-    struct nb_cls_path *p = &in->path;
-    p->present = true;
-    p->reflector = n ? NB_REFL_STAMP : NB_REFL_UNKNOWN;
-    if (n)
-        p->rtt = (struct nb_cls_rtt){true, q.p50, q.p90, q.p99, q.p50_lo, q.p90_lo};
-    struct nb_seg_figures fig = {.known = n, .p50 = h.p50, .p90 = h.p90, .p99 = h.p99};
-    nb_waterfall_end_to_end(n + lost, n, lost, &fig, &p->wf);
+    struct nb_stamp_figs f;
+    nb_stamp_figs_fold(d->res, d->fin, d->o->count, &f);
+    f.lost += nb_sender_overdue(d->sender, now, age, 0, NULL);
+    nb_window_path(&f, NULL, NULL, in);
     if (d->vnet) {
         const struct nb_sender_stats *st = nb_sender_stats(d->vnet);
-        uint64_t over = nb_sender_overdue(d->vnet, now, age, 0, NULL);
-        int64_t *v = nb_calloc(d->vnet_n + 1, sizeof(int64_t));
-        memcpy(v, d->vnet_rtt, d->vnet_n * sizeof(int64_t));
-        nb_summarise(v, d->vnet_n, &q);
-        free(v);
-        in->vnet.present = true;
-        in->vnet.lost = st->lost + over;
-        in->vnet.probes = d->vnet_n + in->vnet.lost;
-        if (q.n)
-            in->vnet.rtt = (struct nb_cls_rtt){true, q.p50, q.p90, q.p99, q.p50_lo, q.p90_lo};
+        struct nb_stamp_figs v = {.lost = st->lost + nb_sender_overdue(d->vnet, now, age, 0, NULL)};
+        int64_t *rtt = nb_calloc(d->vnet_n + 1, sizeof(int64_t));
+        memcpy(rtt, d->vnet_rtt, d->vnet_n * sizeof(int64_t));
+        nb_summarise(rtt, d->vnet_n, &v.rtt);
+        free(rtt);
+        nb_window_family(&v, &in->vnet);
     }
-    free(rtt);
-    free(hold);
 }
 
 /* An early-stop checkpoint of a burst that judges itself. */
