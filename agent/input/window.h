@@ -5,9 +5,9 @@
  * daemon/verdicts_input.c), so a burst's verdict, its recorded trace and
  * replay, and the daemon's windows all see a window the same way.
  *
- * (`diagnose`'s early stop judges its partial window through it too,
- * cli/diagnose.c nb_diag_partial.) It takes neutral samples that both produce, and knows neither a CLI
- * report nor the daemon's ring: a STAMP series' figures (struct
+ * `diagnose`'s early stop judges its partial window through it too
+ * (cli/diagnose.c, nb_diag_partial). It takes neutral samples that both
+ * produce, and knows neither a CLI report nor the daemon's ring: a STAMP series' figures (struct
  * nb_stamp_figs, folded from the sender's per-probe results), the app
  * probes' observations (struct nb_app_obs, from the app prober's results),
  * and which host agents observed a path (struct nb_window_agents). The
