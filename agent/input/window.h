@@ -7,13 +7,13 @@
  *
  * `diagnose`'s early stop judges its partial window through it too
  * (cli/diagnose.c, nb_diag_partial). It takes neutral samples that both
- * produce, and knows neither a CLI report nor the daemon's ring: a STAMP series' figures (struct
- * nb_stamp_figs, folded from the sender's per-probe results), the app
- * probes' observations (struct nb_app_obs, from the app prober's results),
- * and which host agents observed a path (struct nb_window_agents). The
- * waterfall of a decomposed path (observe.c, segments.h), link deltas
- * (observe.c) and CPU contention (cpuwin.c) are already the classifier's
- * shape; the callers put them in.
+ * produce, and knows neither a CLI report nor the daemon's ring: a STAMP
+ * series' figures (struct nb_stamp_figs, folded from the sender's per-probe
+ * results), the app probes' observations (struct nb_app_obs, from the app
+ * prober's results), and which host agents observed a path (struct
+ * nb_window_agents). The waterfall of a decomposed path (observe.c,
+ * segments.h), link deltas (observe.c) and CPU contention (cpuwin.c) are
+ * already the classifier's shape; the callers put them in.
  *
  * COUNTS. A STAMP window's probes are its finished probes that the window
  * has a result for: answered with a usable figure, or lost. A reply the
