@@ -4,7 +4,12 @@
  * ev_io. MHD's contract for external polling is that MHD_run() must be called
  * after every poll whenever MHD_get_timeout() said YES, so an ev_prepare sets
  * the timer from MHD_get_timeout() before each poll and an ev_check runs MHD
- * after it (the prepare/check integration pattern of the libev manual). */
+ * after it (the prepare/check integration pattern of the libev manual).
+ *
+ * Deferred answers (api.h) use MHD's suspend/resume: the handler's call
+ * returns with the connection suspended; nb_api_finish() stores the answer
+ * and resumes it, and MHD then calls on_request once more, which sends it.
+ * Resuming signals MHD's epoll fd, so the loop wakes on its own. */
 #include "net/api.h"
 
 #include <arpa/inet.h>
@@ -32,12 +37,26 @@ struct nb_api {
     void *arg;
     uint16_t port;
     struct nb_api_stats st;
+    struct nb_api_deferred *deferred; /* suspended requests, a list */
+    size_t ndeferred;
 };
 
-/* Per-connection request state: the body collected so far. */
+struct nb_api_deferred {
+    struct nb_api *api;
+    struct MHD_Connection *conn;
+    struct req_state *rs;
+    struct nb_api_deferred *next, **pprev;
+};
+
+/* Per-connection request state: the body collected so far, and a deferred
+ * request's state: suspended (waiting for its owner), then its answer. */
 struct req_state {
+    struct nb_api *api;
     struct nb_buf body;
     int too_large;
+    struct nb_api_deferred *deferred; /* non-NULL: suspended */
+    int answered;                     /* resumed with ANSWER */
+    struct nb_api_resp answer;
 };
 
 const char *nb_api_query(const struct nb_api_req *req, const char *name)
@@ -90,8 +109,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
     struct nb_api *api = cls;
     struct req_state *rs = *con_cls;
+    if (rs && rs->answered) { /* a deferred request, resumed with its answer */
+        rs->answered = 0;
+        return send_resp(api, conn, &rs->answer);
+    }
     if (!rs) { /* first call: headers only */
         rs = nb_calloc(1, sizeof(*rs));
+        rs->api = api;
         nb_buf_init(&rs->body);
         *con_cls = rs;
         return MHD_YES;
@@ -128,9 +152,58 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     nb_buf_append(&rs->body, "", 0); /* ensure NUL-terminated storage */
     struct nb_api_req req = {.method = method, .path = url,
                              .body = rs->body.data ? rs->body.data : "",
-                             .body_len = rs->body.len, .conn = conn};
+                             .body_len = rs->body.len, .conn = conn, .state = rs};
     match->fn(api->arg, &req, &resp);
+    if (rs->deferred) { /* the owner answers later: nb_api_finish() */
+        nb_buf_free(&resp.body);
+        MHD_suspend_connection(conn);
+        return MHD_YES;
+    }
     return send_resp(api, conn, &resp);
+}
+
+struct nb_api_deferred *nb_api_defer(const struct nb_api_req *req)
+{
+    struct req_state *rs = req->state;
+    if (rs->deferred)
+        return rs->deferred;
+    struct nb_api *api = rs->api;
+    struct nb_api_deferred *d = nb_calloc(1, sizeof(*d));
+    d->api = api;
+    d->conn = req->conn;
+    d->rs = rs;
+    d->next = api->deferred;
+    if (d->next)
+        d->next->pprev = &d->next;
+    d->pprev = &api->deferred;
+    api->deferred = d;
+    api->ndeferred++;
+    rs->deferred = d;
+    return d;
+}
+
+void nb_api_finish(struct nb_api_deferred *d, struct nb_api_resp *resp)
+{
+    struct nb_api *api = d->api;
+    struct req_state *rs = d->rs;
+    *d->pprev = d->next;
+    if (d->next)
+        d->next->pprev = d->pprev;
+    api->ndeferred--;
+    rs->deferred = NULL;
+    rs->answer = *resp; /* the body moves into the connection's state */
+    nb_buf_init(&resp->body);
+    rs->answered = 1;
+    MHD_resume_connection(d->conn);
+    free(d);
+    /* MHD's epoll fd wakes for the resumed connection; run it now as well,
+     * so an answer given outside an I/O callback is not left waiting. */
+    ev_feed_event(api->loop, &api->io, EV_READ);
+}
+
+size_t nb_api_deferred_count(const struct nb_api *api)
+{
+    return api->ndeferred;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -139,6 +212,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct req_state *rs = *con_cls;
     if (rs) {
         nb_buf_free(&rs->body);
+        nb_buf_free(&rs->answer.body);
         free(rs);
         *con_cls = NULL;
     }
@@ -200,7 +274,7 @@ struct nb_api *nb_api_start(struct ev_loop *loop, const char *addr, uint16_t por
     api->routes = routes;
     api->nroutes = nroutes;
     api->arg = arg;
-    unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     api->mhd = MHD_start_daemon(flags, port, NULL, NULL, on_request, api,
@@ -240,6 +314,15 @@ void nb_api_stop(struct nb_api *api)
 {
     if (!api)
         return;
+    /* Requests still deferred are answered (MHD must not stop with a
+     * connection suspended); their owners' tokens are gone after this. */
+    while (api->deferred) {
+        struct nb_api_resp resp = {.status = 503, .content_type = "application/json"};
+        nb_buf_init(&resp.body);
+        nb_api_error(&resp, 503, "netblamed is stopping");
+        nb_api_finish(api->deferred, &resp);
+    }
+    MHD_run(api->mhd);
     ev_io_stop(api->loop, &api->io);
     ev_timer_stop(api->loop, &api->timer);
     ev_prepare_stop(api->loop, &api->prepare);

@@ -1,6 +1,13 @@
 /* api.h — the control API: an HTTP server (libmicrohttpd) driven by the
  * daemon's libev loop, with a route table. Handlers run on the loop thread and
- * fill a response; request bodies are collected up to a bound first. */
+ * fill a response; request bodies are collected up to a bound first.
+ *
+ * A handler whose answer takes time (a diagnosis, an alert's enrichment)
+ * defers it: nb_api_defer() in the handler suspends the connection, and the
+ * owner later answers with nb_api_finish(), from any callback on the loop.
+ * Every deferred request must be finished, and within a bound of the
+ * owner's: a suspended connection does not time out. nb_api_stop() answers
+ * those still open with 503. */
 #ifndef NB_API_H
 #define NB_API_H
 
@@ -18,6 +25,7 @@ struct nb_api_req {
     const char *body; /* NUL-terminated; "" when none */
     size_t body_len;
     void *conn;       /* for nb_api_query */
+    void *state;      /* for nb_api_defer */
 };
 
 struct nb_api_resp {
@@ -53,6 +61,16 @@ struct nb_api_stats {
     uint64_t requests, status_2xx, status_4xx, status_5xx;
 };
 const struct nb_api_stats *nb_api_stats(const struct nb_api *api);
+
+/* Defer the answer to REQ (call inside its handler, which then leaves
+ * its RESP unused). Returns the token nb_api_finish() takes. */
+struct nb_api_deferred;
+struct nb_api_deferred *nb_api_defer(const struct nb_api_req *req);
+/* Answer deferred request D with RESP (its body is taken; RESP can be
+ * reused after nb_buf_init). D is gone after the call. */
+void nb_api_finish(struct nb_api_deferred *d, struct nb_api_resp *resp);
+/* Requests deferred and not yet finished. */
+size_t nb_api_deferred_count(const struct nb_api *api);
 
 /* Write {"error": MSG} with STATUS into RESP. */
 void nb_api_error(struct nb_api_resp *resp, unsigned status, const char *msg);

@@ -35,10 +35,35 @@ static void h_echo(void *arg, const struct nb_api_req *req, struct nb_api_resp *
     nb_buf_printf(&resp->body, "%s %s %zu", req->method, x ? x : "-", req->body_len);
 }
 
+/* A deferred answer: the handler returns without one; a timer on the loop
+ * (standing for a diagnosis that finishes later) answers with the body. */
+static struct nb_api_deferred *pending;
+static ev_timer later;
+static char pending_body[64];
+
+static void on_later(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct nb_api_resp resp = {.status = 202, .content_type = "text/plain"};
+    nb_buf_init(&resp.body);
+    nb_buf_printf(&resp.body, "later: %s", pending_body);
+    nb_api_finish(pending, &resp);
+    pending = NULL;
+}
+
+static void h_slow(void *arg, const struct nb_api_req *req, struct nb_api_resp *resp)
+{
+    struct ev_loop *loop = arg;
+    snprintf(pending_body, sizeof(pending_body), "%.*s", (int)req->body_len, req->body);
+    pending = nb_api_defer(req);
+    ev_timer_init(&later, on_later, 0.001, 0.);
+    ev_timer_start(loop, &later);
+}
+
 static const struct nb_api_route routes[] = {
     {"GET", "/fail", h_fail},
     {"GET", "/echo", h_echo},
     {"POST", "/echo", h_echo},
+    {"POST", "/slow", h_slow},
 };
 
 struct fix {
@@ -99,8 +124,8 @@ static int setup(void **state)
     struct fix *f = calloc(1, sizeof(*f));
     char err[256];
     f->loop = ev_loop_new(EVFLAG_AUTO);
-    f->api = nb_api_start(f->loop, "127.0.0.1", 0, routes, sizeof(routes) / sizeof(routes[0]), NULL,
-                          err, sizeof(err));
+    f->api = nb_api_start(f->loop, "127.0.0.1", 0, routes, sizeof(routes) / sizeof(routes[0]),
+                          f->loop, err, sizeof(err));
     assert_non_null(f->api);
     assert_true(nb_api_port(f->api) != 0);
     f->http = nb_http_new(f->loop, err, sizeof(err));
@@ -180,6 +205,55 @@ static void test_body_over_the_bound(void **state)
     free(big);
 }
 
+/* A deferred request is answered when its owner finishes it, and the
+ * server goes on serving others meanwhile and after. */
+static void test_deferred(void **state)
+{
+    struct fix *f = *state;
+    ask(f, "POST", "/slow", "d1", 2);
+    assert_int_equal(f->status, 202);
+    assert_string_equal(f->body, "later: d1");
+    assert_int_equal(nb_api_deferred_count(f->api), 0);
+    ask(f, "GET", "/echo?x=2", NULL, 0);
+    assert_int_equal(f->status, 200);
+    assert_string_equal(f->body, "GET 2 0");
+    ask(f, "POST", "/slow", "d2", 2);
+    assert_int_equal(f->status, 202);
+    assert_string_equal(f->body, "later: d2");
+}
+
+/* A request still deferred when the server stops is answered (503), not
+ * left suspended: stopping must not hang or leak. */
+static void h_never(void *arg, const struct nb_api_req *req, struct nb_api_resp *resp)
+{
+    struct fix *f = arg;
+    nb_api_defer(req);
+    ev_break(f->loop, EVBREAK_ALL);
+}
+
+static void test_stop_with_deferred(void **state)
+{
+    static const struct nb_api_route never[] = {{"GET", "/never", h_never}};
+    struct fix f = {0};
+    char err[256], url[128];
+    f.loop = ev_loop_new(EVFLAG_AUTO);
+    f.api = nb_api_start(f.loop, "127.0.0.1", 0, never, 1, &f, err, sizeof(err));
+    assert_non_null(f.api);
+    f.http = nb_http_new(f.loop, err, sizeof(err));
+    assert_non_null(f.http);
+    ev_timer_init(&f.guard, on_guard, 20., 0.);
+    struct nb_http_opts o = {.method = "GET", .timeout_ms = 10000};
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u/never", nb_api_port(f.api));
+    assert_non_null(nb_http_start(f.http, url, &o, on_answer, &f, err, sizeof(err)));
+    ev_timer_start(f.loop, &f.guard);
+    ev_run(f.loop, 0); /* until the handler has deferred */
+    ev_timer_stop(f.loop, &f.guard);
+    assert_int_equal(nb_api_deferred_count(f.api), 1);
+    nb_api_stop(f.api);
+    nb_http_free(f.http);
+    ev_loop_destroy(f.loop);
+}
+
 int main(void)
 {
     nb_log_set_level(NB_LOG_ERR);
@@ -187,6 +261,8 @@ int main(void)
         cmocka_unit_test(test_error_body),
         cmocka_unit_test_setup_teardown(test_routes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_body_over_the_bound, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_deferred, setup, teardown),
+        cmocka_unit_test(test_stop_with_deferred),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
