@@ -21,6 +21,7 @@
 #include "netblame/cpustat.h"
 #include "netblame/log.h"
 #include "netblame/clock.h"
+#include "daemon/ondemand.h"
 #include "daemon/probes.h"
 
 struct daemon {
@@ -32,6 +33,7 @@ struct daemon {
     struct nb_http *http;      /* outgoing requests: host agents' sightings for path verdicts */
     struct nb_hostagent *host; /* host role with "capture"; NULL otherwise */
     struct nb_api *api;
+    struct nb_ondemand *ondemand; /* POST /v1/diagnose: the CLI as a bounded child */
     ev_signal sighup, sigterm, sigint;
     nb_ns started_mono;
     uint64_t reloads_ok, reloads_failed;
@@ -153,6 +155,13 @@ static void h_baselines(void *arg, const struct nb_api_req *req, struct nb_api_r
     nb_baseline_json_render(name, peer ? peer : app, &resp->body);
 }
 
+/* POST /v1/diagnose: an on-demand diagnosis of a configured target (ondemand.h). */
+static void h_diagnose(void *arg, const struct nb_api_req *req, struct nb_api_resp *resp)
+{
+    struct daemon *d = arg;
+    nb_ondemand_api(d->ondemand, req, resp);
+}
+
 static const struct nb_api_route routes[] = {
     {"GET", "/healthz", h_healthz},
     {"GET", "/metrics", h_metrics},
@@ -162,6 +171,7 @@ static const struct nb_api_route routes[] = {
     {"GET", "/v1/verdicts", h_verdicts},
     {"GET", "/v1/windows", h_windows},
     {"GET", "/v1/baselines", h_baselines},
+    {"POST", "/v1/diagnose", h_diagnose},
 };
 
 static void on_sighup(struct ev_loop *loop, ev_signal *w, int revents)
@@ -302,6 +312,7 @@ int main(int argc, char **argv)
     nb_appmon_set_verdicts(d.apps, d.verdicts);
     if (d.cfg.capture && !(d.host = nb_hostagent_new(d.loop, &d.cfg, err, sizeof(err))))
         nb_fatal("%s", err);
+    d.ondemand = nb_ondemand_new(d.loop, &d.cfg); /* &d.cfg stays valid across reloads */
     d.api = nb_api_start(d.loop, d.cfg.api_addr, d.cfg.api_port, routes,
                          sizeof(routes) / sizeof(routes[0]), &d, err, sizeof(err));
     if (!d.api)
@@ -326,6 +337,7 @@ int main(int argc, char **argv)
     ev_signal_stop(d.loop, &d.sigint);
     ev_signal_stop(d.loop, &d.sigterm);
     ev_signal_stop(d.loop, &d.sighup);
+    nb_ondemand_free(d.ondemand); /* answers its deferred requests: before the API stops */
     nb_api_stop(d.api);
     nb_hostagent_free(d.host);
     nb_appmon_free(d.apps);

@@ -91,6 +91,11 @@ static enum MHD_Result send_resp(struct nb_api *api, struct MHD_Connection *conn
     char *body = nb_buf_steal(&resp->body, &len);
     struct MHD_Response *r = MHD_create_response_from_buffer_with_free_callback(len, body, free);
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
+    if (resp->retry_after_s) {
+        char s[16];
+        snprintf(s, sizeof(s), "%u", resp->retry_after_s);
+        MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, s);
+    }
     enum MHD_Result ret = MHD_queue_response(conn, resp->status, r);
     MHD_destroy_response(r);
     api->st.requests++;

@@ -32,6 +32,7 @@ struct nb_api_resp {
     unsigned status;          /* default 200 */
     const char *content_type; /* default "application/json" */
     struct nb_buf body;
+    unsigned retry_after_s;   /* > 0: a Retry-After header (429, 503) */
 };
 
 /* Query-string parameter NAME of the request, or NULL. */
