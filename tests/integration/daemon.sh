@@ -52,6 +52,11 @@ grep -q '^netblame_stamp_lost_total{peer="b",family="fabric"} 0$' "$NB_TMP/metri
 # netblame_info: identity and the config's inventory labels, for Prometheus joins
 grep -Eq '^netblame_info\{version="[^"]+",role="host",node="a",rack="r1",tor="tor-a"\} 1$' "$NB_TMP/metrics.txt" ||
     nb_fail "netblame_info: $(grep '^netblame_info' "$NB_TMP/metrics.txt")"
+# the verdict's side beside its layer: once b has a verdict, one of its three sides is 1
+nb_wait_for "b's verdict served" 20 nb_metric_ge "$A" 9862 'netblame_verdict_side{target="b",side="none"}' 0
+ip netns exec "$A" curl -sf http://127.0.0.1:9862/metrics >"$NB_TMP/metrics-side.txt"
+sides=$(awk '$1 ~ /^netblame_verdict_side\{target="b",side="(none|local|remote)"\}$/ { n++; s += $2 } END { print n "/" s }' "$NB_TMP/metrics-side.txt")
+[ "$sides" = 3/1 ] || nb_fail "netblame_verdict_side of b: $sides (series/sum), expected 3/1"
 
 # --- an unknown path: 404 with a JSON error ---
 code=$(ip netns exec "$A" curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:9862/nope)
