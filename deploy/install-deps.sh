@@ -12,7 +12,9 @@ build_pkgs=(build-essential cmake pkg-config
     libc-ares-dev libcjson-dev libmicrohttpd-dev libcurl4-openssl-dev libssl-dev)
 lab_pkgs=(iproute2 nftables iptables dnsmasq-base curl iputils-ping jq procps socat bind9-dnsutils
     qemu-system-x86 busybox-static xz-utils)
-test_pkgs=(libcmocka-dev clang libclang-rt-14-dev prometheus)
+# prometheus: promtool (checks /metrics and the rules); prometheus-alertmanager:
+# amtool and the Alertmanager that tests/integration/alertmanager.sh runs
+test_pkgs=(libcmocka-dev clang libclang-rt-14-dev prometheus prometheus-alertmanager)
 bench_pkgs=(iperf3 stress-ng)
 
 want=("${build_pkgs[@]}")
@@ -109,9 +111,10 @@ if [ "${#missing[@]}" -eq 0 ]; then
 else
     echo "install-deps: installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    # Packages such as prometheus, dnsmasq and iperf3 ship services; the tests start their own
-    # instances, so keep apt from starting system-wide ones (on a host without a
-    # policy already in place, for the duration of this install only).
+    # Packages such as prometheus, prometheus-alertmanager, dnsmasq and iperf3 ship
+    # services; the tests start their own instances, so keep apt from starting
+    # system-wide ones (on a host without a policy already in place, for the
+    # duration of this install only). They are still enabled for the next boot.
     policy=/usr/sbin/policy-rc.d
     made_policy=0
     if [ ! -e "$policy" ]; then

@@ -59,6 +59,20 @@ static void h_metrics(void *arg, const struct nb_api_req *req, struct nb_api_res
                         "node",    d->cfg.node};
     nb_prom_family(b, "netblame_build_info", "gauge", "Build and identity of this agent.");
     nb_prom_sample(b, "netblame_build_info", bi, 3, 1);
+    /* The identity again with the config's "inventory" labels: what Prometheus
+     * joins on (`* on(instance) group_left(rack) netblame_info`) to count the
+     * hosts of a rack blaming one layer. A family of its own, so that adding
+     * inventory never changes the series of netblame_build_info. */
+    const char *il[2 * (3 + NB_INV_MAX)];
+    memcpy(il, bi, sizeof(bi));
+    for (size_t i = 0; i < d->cfg.ninventory; i++) {
+        il[6 + 2 * i] = d->cfg.inventory[i].name;
+        il[7 + 2 * i] = d->cfg.inventory[i].value;
+    }
+    nb_prom_family(b, "netblame_info", "gauge",
+                   "This agent's node, role and version with its inventory labels (config "
+                   "\"inventory\"), always 1: join other series to it on instance.");
+    nb_prom_sample(b, "netblame_info", il, 3 + d->cfg.ninventory, 1);
     nb_prom_family(b, "netblame_config_reloads_total", "counter", "SIGHUP reloads, by result.");
     const char *ok[] = {"result", "ok"}, *bad[] = {"result", "failed"};
     nb_prom_sample(b, "netblame_config_reloads_total", ok, 1, (double)d->reloads_ok);

@@ -1,6 +1,6 @@
 /* verdicts_metrics.c — the daemon's verdicts in /metrics (verdicts.h):
- * per target the layer it names, its confidence, since when, and how many
- * windows its baseline has learnt. */
+ * per target the layer and side it names, its confidence, since when, and
+ * how many windows its baseline has learnt. */
 #include "daemon/verdicts_int.h"
 #include "net/metrics.h"
 
@@ -16,6 +16,21 @@ void nb_verdicts_render_metrics(const struct nb_verdicts *v, struct nb_buf *b)
             const char *labels[] = {"target", v->t[i].name, "verdict",
                                     nb_layer_name((enum nb_layer)l)};
             nb_prom_sample(b, "netblame_verdict", labels, 2, (int)v->t[i].verdict.layer == l);
+        }
+    /* The side as a state set of its own, like the layer: each series stays
+     * put while the verdict moves, and an alert can carry the side by joining
+     * on target (deploy/prometheus/netblame.rules.yml). */
+    static const enum nb_side sides[] = {NB_SIDE_NONE, NB_SIDE_LOCAL, NB_SIDE_REMOTE};
+    nb_prom_family(b, "netblame_verdict_side", "gauge",
+                   "Side of the current verdict per target: 1 for the side it names (local: "
+                   "the prober's host, remote: the reflector's; none: no side, as when healthy "
+                   "or for a physical finding no NIC placed), 0 for the others.");
+    for (size_t i = 0; i < v->n; i++)
+        for (size_t s = 0; s < sizeof(sides) / sizeof(sides[0]) && v->t[i].have_verdict; s++) {
+            const char *labels[] = {"target", v->t[i].name, "side",
+                                    sides[s] == NB_SIDE_NONE ? "none" : nb_side_name(sides[s])};
+            nb_prom_sample(b, "netblame_verdict_side", labels, 2,
+                           v->t[i].verdict.where.side == sides[s]);
         }
     nb_prom_family(b, "netblame_verdict_confidence", "gauge",
                    "Confidence in [0,1] of the current verdict (0 when inconclusive).");

@@ -49,6 +49,11 @@
  *                  tcp only (both required): send, expect (reply prefix) } ]
  *                timeout_ms may exceed interval_ms: a probe still running when
  *                the next is due makes that one skipped (counted), never doubled.
+ *   inventory  { label name: string value, ... } where this agent sits in the fleet
+ *                ({"rack": "r12", "tor": "tor-3"}): labels of netblame_info. At most
+ *                16; names [a-zA-Z_][a-zA-Z0-9_]*, 1..63 characters, not "__"-prefixed
+ *                nor node, role, version, instance, job; values 1..127 bytes of
+ *                printable ASCII (config_inventory.c says why)
  * Names (node, peer and app names) are 1..63 characters of [A-Za-z0-9_.:-]. */
 #include "wire/config.h"
 
@@ -117,8 +122,9 @@ int nb_cfg_addr(struct nb_jr *x, const cJSON *obj, const char *path, const char 
 static int parse_root(struct nb_jr *x, const cJSON *root, struct nb_config *c)
 {
     static const char *const keys[] = {
-        "role",       "node",    "log_level",        "reflector", "api",        "stamp", "peers",
-        "host_agent", "capture", "app_source_ports", "app",       "classifier", NULL};
+        "role",  "node",       "log_level",  "reflector", "api",
+        "stamp", "peers",      "host_agent", "capture",   "app_source_ports",
+        "app",   "classifier", "inventory",  NULL};
     static const char *const roles[] = {"host", "guest", NULL};
     static const char *const levels[] = {"err", "warn", "info", "debug", NULL};
     unsigned role = 0, level = 2;
@@ -137,7 +143,7 @@ static int parse_root(struct nb_jr *x, const cJSON *root, struct nb_config *c)
         nb_cfg_stamp(x, root, c) < 0 || nb_cfg_peers(x, root, c) < 0 ||
         nb_cfg_host_agent(x, root, c) < 0 || nb_cfg_capture(x, root, c) < 0 ||
         nb_cfg_app_ports(x, root, c) < 0 || nb_cfg_apps(x, root, c) < 0 ||
-        nb_cfg_classifier(x, root, c) < 0)
+        nb_cfg_classifier(x, root, c) < 0 || nb_cfg_inventory(x, root, c) < 0)
         return -1;
     if (c->capture && c->role != NB_ROLE_HOST)
         return nb_jr_fail(x, NULL, "capture", "only a host agent captures (role is \"guest\")");

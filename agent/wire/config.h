@@ -24,6 +24,11 @@
  * them to other connections. */
 #define NB_APP_PORT_FIRST_DEFAULT 61000
 #define NB_APP_PORT_LAST_DEFAULT 61255
+/* "inventory": labels of netblame_info (config_inventory.c). Bounded so one
+ * file cannot blow up every series a join copies them onto. */
+#define NB_INV_MAX 16        /* labels */
+#define NB_INV_NAME_MAX 64   /* a name: 1..63 characters */
+#define NB_INV_VALUE_MAX 128 /* a value: 1..127 bytes */
 
 enum nb_role { NB_ROLE_HOST = 0, NB_ROLE_GUEST = 1 };
 
@@ -54,10 +59,19 @@ struct nb_app_cfg {
     unsigned interval_ms;        /* mean probe interval, default 1000, 100..600000 */
 };
 
+/* One inventory label: a Prometheus label name and its value. */
+struct nb_inventory_label {
+    char name[NB_INV_NAME_MAX];
+    char value[NB_INV_VALUE_MAX];
+};
+
 struct nb_config {
     char *path;                 /* file it came from (owned) */
     enum nb_role role;
     char node[NB_NAME_MAX];     /* this agent's name; default: hostname */
+    /* where it sits in the fleet (rack, tor, ...), in the file's order; none by default */
+    struct nb_inventory_label inventory[NB_INV_MAX];
+    size_t ninventory;
     char log_level[8];          /* err|warn|info|debug; default info */
 
     /* STAMP reflector listen address; default "0.0.0.0", port NB_STAMP_PORT */

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # netblamed as a daemon: two agents probing each other (fabric), /metrics in
-# valid Prometheus format with moving counters, config errors naming the key,
+# valid Prometheus format with moving counters and the inventory labels in
+# netblame_info, config errors naming the key,
 # SIGHUP reload (good and bad), malformed packets counted not fatal, SIGTERM
 # clean exit (under the sanitizer build, a leak makes that exit non-zero).
 . "$NB_SRC/tests/lib/common.sh"
@@ -11,6 +12,7 @@ A="${NB_P}-a" B="${NB_P}-b"
 agent_cfg() { # NAME SELF PEERNAME PEERADDR [EXTRA_PEER_JSON]
     cat <<JSON
 { "role": "host", "node": "$1",
+  "inventory": { "rack": "${RACK:-r1}", "tor": "tor-$1" },
   "reflector": { "address": "$2" },
   "api": { "port": 9862 },
   "stamp": { "jitter_pct": 20 },
@@ -47,6 +49,14 @@ inf=$(awk -v m='netblame_stamp_rtt_seconds_bucket{peer="b",family="fabric",le="+
 [ -n "$count" ] && [ "$count" = "$inf" ] && [ "$count" -ge 20 ] || nb_fail "RTT histogram count $count / +Inf $inf"
 grep -q '^netblame_stamp_lost_total{peer="b",family="fabric"} 0$' "$NB_TMP/metrics.txt" ||
     nb_fail "loss on a clean veth"
+# netblame_info: identity and the config's inventory labels, for Prometheus joins
+grep -Eq '^netblame_info\{version="[^"]+",role="host",node="a",rack="r1",tor="tor-a"\} 1$' "$NB_TMP/metrics.txt" ||
+    nb_fail "netblame_info: $(grep '^netblame_info' "$NB_TMP/metrics.txt")"
+# the verdict's side beside its layer: once b has a verdict, one of its three sides is 1
+nb_wait_for "b's verdict served" 20 nb_metric_ge "$A" 9862 'netblame_verdict_side{target="b",side="none"}' 0
+ip netns exec "$A" curl -sf http://127.0.0.1:9862/metrics >"$NB_TMP/metrics-side.txt"
+sides=$(awk '$1 ~ /^netblame_verdict_side\{target="b",side="(none|local|remote)"\}$/ { n++; s += $2 } END { print n "/" s }' "$NB_TMP/metrics-side.txt")
+[ "$sides" = 3/1 ] || nb_fail "netblame_verdict_side of b: $sides (series/sum), expected 3/1"
 
 # --- an unknown path: 404 with a JSON error ---
 code=$(ip netns exec "$A" curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:9862/nope)
@@ -60,11 +70,14 @@ nb_wait_for "zero error estimate counted" 20 nb_metric_ge "$B" 9862 'netblame_st
 ip netns exec "$B" curl -sf http://127.0.0.1:9862/healthz >/dev/null || nb_fail "b unhealthy after junk"
 
 # --- SIGHUP: a new peer appears; a broken file keeps the running config ---
-agent_cfg a 198.18.0.1 b 198.18.0.2 ', { "name": "b2", "family": "vnet", "address": "198.18.0.2", "interval_ms": 20 }' \
+RACK=r2 agent_cfg a 198.18.0.1 b 198.18.0.2 ', { "name": "b2", "family": "vnet", "address": "198.18.0.2", "interval_ms": 20 }' \
     >"$NB_TMP/a.json"
 kill -HUP "$pa"
 nb_wait_for "reload ok counted" 20 nb_metric_ge "$A" 9862 'netblame_config_reloads_total{result="ok"}' 1
 nb_wait_for "new peer probing" 30 nb_metric_ge "$A" 9862 'netblame_stamp_received_total{peer="b2",family="vnet"}' 5
+ip netns exec "$A" curl -sf http://127.0.0.1:9862/metrics >"$NB_TMP/metrics2.txt"
+grep -q '^netblame_info{.*,rack="r2",tor="tor-a"} 1$' "$NB_TMP/metrics2.txt" ||
+    nb_fail "the reload's inventory not in netblame_info: $(grep '^netblame_info' "$NB_TMP/metrics2.txt")"
 echo '{ "role": "host", "bogus": 1 }' >"$NB_TMP/a.json"
 kill -HUP "$pa"
 nb_wait_for "failed reload counted" 20 nb_metric_ge "$A" 9862 'netblame_config_reloads_total{result="failed"}' 1

@@ -173,13 +173,15 @@ static void second_of_results(struct nb_verdicts *v, nb_ns now, bool lossy, uint
     }
 }
 
-static void assert_metric(struct nb_verdicts *v, const char *layer)
+static void assert_metric(struct nb_verdicts *v, const char *layer, const char *side)
 {
     struct nb_buf b;
     char want[128];
     nb_buf_init(&b);
     nb_verdicts_render_metrics(v, &b);
     snprintf(want, sizeof(want), "netblame_verdict{target=\"v\",verdict=\"%s\"} 1\n", layer);
+    assert_non_null(strstr(b.data, want));
+    snprintf(want, sizeof(want), "netblame_verdict_side{target=\"v\",side=\"%s\"} 1\n", side);
     assert_non_null(strstr(b.data, want));
     nb_buf_free(&b);
 }
@@ -229,9 +231,9 @@ static void test_ticks(void **state)
             last_learn = now;
         }
         if (sec == 40)
-            assert_metric(f->v, "healthy");
+            assert_metric(f->v, "healthy", "none");
         if (sec == 60)
-            assert_metric(f->v, "virtual");
+            assert_metric(f->v, "virtual", "local"); /* a vnet peer speaks for its own host */
     }
     /* the loss named from the window's first lossy seconds on, served
      * NB_VERDICT_PERSIST - 1 ticks later (the loss only grows meanwhile) */
