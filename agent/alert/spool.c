@@ -382,7 +382,8 @@ static int scan(struct nb_spool *sp, char *err, size_t errlen)
             sp->next_seq = seqs[i] + 1;
     }
     nb_buf_free(&tmp);
-    qsort(sp->ents, sp->n, sizeof(*sp->ents), cmp_entry);
+    if (sp->n)
+        qsort(sp->ents, sp->n, sizeof(*sp->ents), cmp_entry);
     for (size_t i = 0; i < nprogs; i++) {
         if (progs[i] >= sp->next_seq)
             sp->next_seq = progs[i] + 1;
