@@ -249,6 +249,11 @@ static int check_cfg(const struct nb_alerts_cfg *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "alerts: no spool_dir: notifications cannot be accepted");
         return -1;
     }
+    /* with no sink every replayed entry would count as finished and go */
+    if (cfg->nsinks == 0) {
+        snprintf(err, errlen, "alerts: no sinks: nothing to forward notifications to");
+        return -1;
+    }
     if (cfg->nsinks > NB_SINKS_MAX) {
         snprintf(err, errlen, "alerts: more than %d sinks", NB_SINKS_MAX);
         return -1;

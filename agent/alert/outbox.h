@@ -60,8 +60,10 @@ struct nb_outbox;
 
 /* Open CFG's spool, start a client for its sinks on LOOP and replay what the
  * spool holds (sending starts when the loop runs). T: NULL for the
- * defaults (sink.h). NULL with ERR if CFG has no spool_dir, a sink has no
- * URL (or a pagerduty one no routing key), or the spool cannot be opened.
+ * defaults (sink.h). NULL with ERR if CFG has no spool_dir or no sink, a
+ * sink has no URL (or a pagerduty one no routing key), or the spool cannot
+ * be opened. A sink is known in the spool by its type and name: a sink
+ * renamed is owed every event still spooled, one removed is owed nothing.
  * On SIGHUP with a changed "alerts" section: free the old outbox and make
  * a new one; what was in flight is sent again from the spool. */
 struct nb_outbox *nb_outbox_new(struct ev_loop *loop, const struct nb_alerts_cfg *cfg,

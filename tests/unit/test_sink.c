@@ -636,6 +636,10 @@ static void test_bad_config_refused(void **state)
     assert_null(nb_outbox_new(f->loop, &f->cfg, &f->t, f->err, sizeof(f->err)));
     assert_non_null(strstr(f->err, "routing key"));
     f->cfg.sinks[0].routing_key[0] = 'k';
+    f->cfg.nsinks = 0;
+    assert_null(nb_outbox_new(f->loop, &f->cfg, &f->t, f->err, sizeof(f->err)));
+    assert_non_null(strstr(f->err, "no sinks"));
+    f->cfg.nsinks = 1;
     f->cfg.spool_dir[0] = '\0';
     assert_null(nb_outbox_new(f->loop, &f->cfg, &f->t, f->err, sizeof(f->err)));
     assert_non_null(strstr(f->err, "spool_dir"));
