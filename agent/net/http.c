@@ -8,11 +8,13 @@
 #include "net/http.h"
 
 #include <curl/curl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include "netblame/buf.h"
@@ -30,6 +32,7 @@ struct nb_http_req {
     struct nb_buf resp;
     size_t max_body;
     bool too_big;
+    bool saw_retry_after;
     nb_http_cb cb;
     void *arg;
     char errbuf[CURL_ERROR_SIZE];
@@ -120,6 +123,16 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *arg)
     return n;
 }
 
+static size_t on_header(char *line, size_t size, size_t nmemb, void *arg)
+{
+    struct nb_http_req *r = arg;
+    size_t n = size * nmemb;
+    static const char name[] = "retry-after:";
+    if (n >= sizeof(name) - 1 && strncasecmp(line, name, sizeof(name) - 1) == 0)
+        r->saw_retry_after = true;
+    return n;
+}
+
 static void unlink_req(struct nb_http *h, struct nb_http_req *r)
 {
     if (r->prev)
@@ -141,6 +154,18 @@ static void req_free(struct nb_http *h, struct nb_http_req *r)
     free(r);
 }
 
+/* libcurl reads Retry-After (seconds, or an HTTP date turned into seconds
+ * from now) but answers 0 both for "0" and for no header: the header
+ * callback says which. */
+static long retry_after(struct nb_http_req *r)
+{
+    curl_off_t s = 0;
+    if (!r->saw_retry_after || curl_easy_getinfo(r->easy, CURLINFO_RETRY_AFTER, &s) != CURLE_OK ||
+        s < 0)
+        return -1;
+    return s > LONG_MAX ? LONG_MAX : (long)s;
+}
+
 /* Report and free every finished transfer. A callback may start new
  * requests (they join the list) or cancel others still in flight. */
 static void check_done(struct nb_http *h)
@@ -152,12 +177,13 @@ static void check_done(struct nb_http *h)
             continue;
         struct nb_http_req *r = NULL;
         curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&r);
-        struct nb_http_result res = {0};
+        struct nb_http_result res = {.retry_after = -1};
         double secs = 0;
         curl_easy_getinfo(r->easy, CURLINFO_TOTAL_TIME, &secs);
         res.seconds = secs;
         if (m->data.result == CURLE_OK) {
             curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &res.status);
+            res.retry_after = retry_after(r);
             h->st.answered++;
         } else {
             res.error = r->too_big          ? "answer larger than allowed"
@@ -245,6 +271,8 @@ struct nb_http_req *nb_http_start(struct nb_http *h, const char *url,
     curl_easy_setopt(e, CURLOPT_PRIVATE, r);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, o->timeout_ms > 0 ? o->timeout_ms : 5000L);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);

@@ -31,6 +31,9 @@ struct nb_http_result {
     size_t body_len;
     const char *error; /* NULL when an HTTP answer came (any status), else why not */
     double seconds;    /* the request's duration */
+    long retry_after;  /* the answer's Retry-After in seconds (a delay or an HTTP
+                        * date, as libcurl reads it; one it cannot read is 0), -1
+                        * when absent; a caller that waits on it bounds it itself */
 };
 
 typedef void (*nb_http_cb)(void *arg, const struct nb_http_result *r);
