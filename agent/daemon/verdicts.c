@@ -250,3 +250,10 @@ const struct nb_baseline *nb_verdicts_baseline(const struct nb_verdicts *v, cons
     const struct nb_vd_target *t = nb_vd_find(v, name, app);
     return t ? &t->base : NULL;
 }
+
+const struct nb_verdict *nb_verdicts_current(const struct nb_verdicts *v, const char *name,
+                                             bool app)
+{
+    const struct nb_vd_target *t = nb_vd_find(v, name, app);
+    return t && t->have_verdict ? &t->verdict : NULL;
+}

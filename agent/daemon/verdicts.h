@@ -51,6 +51,10 @@ void nb_verdicts_render_metrics(const struct nb_verdicts *v, struct nb_buf *b);
  * has no such target. Valid until the next reload. */
 const struct nb_baseline *nb_verdicts_baseline(const struct nb_verdicts *v, const char *name,
                                                bool app);
+/* The verdict served now for peer NAME (APP: app target NAME), or NULL
+ * when it has none yet (its window: verdict.start/end, realtime). */
+const struct nb_verdict *nb_verdicts_current(const struct nb_verdicts *v, const char *name,
+                                             bool app);
 /* GET /v1/verdicts: {"verdicts": [contract objects]}; ?target=NAME: one. */
 void nb_verdicts_api(const struct nb_verdicts *v, const struct nb_api_req *req,
                      struct nb_api_resp *resp);
