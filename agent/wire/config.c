@@ -58,6 +58,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "netblame/mem.h"
@@ -111,6 +112,101 @@ int nb_cfg_addr(struct nb_jr *x, const cJSON *obj, const char *path, const char 
     }
     snprintf(out, NB_HOST_MAX, "%s", s); /* valid addresses are < INET6_ADDRSTRLEN */
     return 0;
+}
+
+/* May the file open as FD (shown as Q) hold a private secret? 0, or -1 with
+ * why not in WHY. */
+static int check_private(int fd, const char *q, char *why, size_t len)
+{
+    struct stat st;
+
+    if (fstat(fd, &st) < 0) {
+        snprintf(why, len, "cannot stat %s: %s", q, strerror(errno));
+        return -1;
+    }
+    if (st.st_uid != 0 && st.st_uid != geteuid()) {
+        snprintf(why, len,
+                 "%s is owned by uid %u, neither root nor this user (uid %u): its owner could "
+                 "change the key",
+                 q, (unsigned)st.st_uid, (unsigned)geteuid());
+        return -1;
+    }
+    if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+        snprintf(why, len,
+                 "%s is open to its group or others (mode %04o): whoever reads the key can use "
+                 "it (chmod 600 it)",
+                 q, (unsigned)(st.st_mode & 07777));
+        return -1;
+    }
+    return 0;
+}
+
+int nb_cfg_secret_file(struct nb_jr *x, const char *path, const char *key, const char *file,
+                       bool private, uint8_t *buf, size_t max, size_t *n)
+{
+    const char *slash = strrchr(x->doc, '/');
+    char *full, q[NB_JR_QUOTE_MAX], why[NB_JR_QUOTE_MAX + 160];
+    struct stat st;
+    int fd = -1, ret = -1;
+
+    *n = 0;
+    if (file[0] == '\0')
+        return nb_jr_fail(x, path, key, "must not be empty");
+    if (file[0] != '/' && slash) {
+        size_t dlen = (size_t)(slash - x->doc) + 1; /* keep the '/' */
+        full = nb_malloc(dlen + strlen(file) + 1);
+        memcpy(full, x->doc, dlen);
+        strcpy(full + dlen, file);
+    } else {
+        full = nb_strdup(file);
+    }
+    nb_jr_quote(q, sizeof(q), full);
+    /* stat first, so that nothing but a regular file is opened; fstat again
+     * after the open */
+    if (stat(full, &st) == 0 && !S_ISREG(st.st_mode)) {
+        nb_jr_fail(x, path, key, "%s is not a regular file", q);
+        goto out;
+    }
+    fd = open(full, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) {
+        nb_jr_fail(x, path, key, "cannot open %s: %s", q, strerror(errno));
+        goto out;
+    }
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        nb_jr_fail(x, path, key, "%s is not a regular file", q);
+        goto out;
+    }
+    if (private && check_private(fd, q, why, sizeof(why)) < 0) {
+        nb_jr_fail(x, path, key, "%s", why);
+        goto out;
+    }
+    while (*n < max + 1) { /* one more than MAX: a longer file is refused */
+        ssize_t r = read(fd, buf + *n, max + 1 - *n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            nb_jr_fail(x, path, key, "cannot read %s: %s", q, strerror(errno));
+            goto out;
+        }
+        if (r == 0)
+            break;
+        *n += (size_t)r;
+    }
+    if (*n == 0 || *n > max) {
+        nb_jr_fail(x, path, key, "%s must hold 1..%zu bytes of key (%s)", q, max,
+                   *n ? "it is longer" : "it is empty");
+        goto out;
+    }
+    ret = 0;
+out:
+    if (ret < 0) {
+        explicit_bzero(buf, max + 1);
+        *n = 0;
+    }
+    if (fd >= 0)
+        close(fd);
+    free(full);
+    return ret;
 }
 
 /* Validate ROOT into C (already holding the defaults). */
