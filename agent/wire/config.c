@@ -49,6 +49,10 @@
  *                  tcp only (both required): send, expect (reply prefix) } ]
  *                timeout_ms may exceed interval_ms: a probe still running when
  *                the next is due makes that one skipped (counted), never doubled.
+ *   alerts     { target_labels, deadline_ms, diagnose, fresh_ms, spool_dir,
+ *                spool_max_bytes, sinks: [ { name, type, url, routing_key_file,
+ *                severity, timeout_ms } ] }: Alertmanager notifications, their
+ *                enrichment and forwarding (schema in config_alerts.c)
  * Names (node, peer and app names) are 1..63 characters of [A-Za-z0-9_.:-]. */
 #include "wire/config.h"
 
@@ -213,8 +217,8 @@ out:
 static int parse_root(struct nb_jr *x, const cJSON *root, struct nb_config *c)
 {
     static const char *const keys[] = {
-        "role",       "node",    "log_level",        "reflector", "api",        "stamp", "peers",
-        "host_agent", "capture", "app_source_ports", "app",       "classifier", NULL};
+        "role",       "node",    "log_level",        "reflector", "api",        "stamp",  "peers",
+        "host_agent", "capture", "app_source_ports", "app",       "classifier", "alerts", NULL};
     static const char *const roles[] = {"host", "guest", NULL};
     static const char *const levels[] = {"err", "warn", "info", "debug", NULL};
     unsigned role = 0, level = 2;
@@ -233,7 +237,7 @@ static int parse_root(struct nb_jr *x, const cJSON *root, struct nb_config *c)
         nb_cfg_stamp(x, root, c) < 0 || nb_cfg_peers(x, root, c) < 0 ||
         nb_cfg_host_agent(x, root, c) < 0 || nb_cfg_capture(x, root, c) < 0 ||
         nb_cfg_app_ports(x, root, c) < 0 || nb_cfg_apps(x, root, c) < 0 ||
-        nb_cfg_classifier(x, root, c) < 0)
+        nb_cfg_classifier(x, root, c) < 0 || nb_cfg_alerts(x, root, c) < 0)
         return -1;
     if (c->capture && c->role != NB_ROLE_HOST)
         return nb_jr_fail(x, NULL, "capture", "only a host agent captures (role is \"guest\")");
@@ -263,6 +267,7 @@ static void set_defaults(struct nb_config *c)
     c->app_port_first = NB_APP_PORT_FIRST_DEFAULT;
     c->app_port_last = NB_APP_PORT_LAST_DEFAULT;
     nb_cls_thresholds_default(&c->cls);
+    nb_cfg_alerts_defaults(&c->alerts);
 }
 
 /* Report a JSON syntax problem at byte OFF of TEXT with its line and column. */

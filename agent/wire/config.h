@@ -13,6 +13,7 @@
 #include "app/appprobe.h"
 #include "netblame/stamp.h"
 #include "netblame/verdict.h"
+#include "wire/alerts_cfg.h"
 
 #define NB_NAME_MAX 64
 #define NB_HOST_MAX 256
@@ -100,6 +101,10 @@ struct nb_config {
     /* the classifier's thresholds: nb_cls_thresholds_default(), overridden
      * key by key by the "classifier" object (times given in µs, held in ns) */
     struct nb_cls_thresholds cls;
+
+    /* Alertmanager notifications: mapping, enrichment, spool and sinks
+     * (alerts_cfg.h); the defaults when the "alerts" object is absent */
+    struct nb_alerts_cfg alerts;
 };
 
 /* Read and validate PATH. Returns 0, or -1 with a one-line message in ERR

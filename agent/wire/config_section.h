@@ -2,7 +2,7 @@
  * top level, and hands each section to the file that knows it
  * (config_agent.c: reflector, api, stamp, host_agent, capture;
  * config_peers.c: peers; config_app.c: app, app_source_ports;
- * config_classifier.c: classifier). Private to agent/wire/config*.c: the
+ * config_classifier.c: classifier; config_alerts.c: alerts). Private to agent/wire/config*.c: the
  * rest of netblame sees struct nb_config only, and cJSON stays in here. */
 #ifndef NB_CONFIG_SECTION_H
 #define NB_CONFIG_SECTION_H
@@ -49,5 +49,9 @@ int nb_cfg_peers(struct nb_jr *x, const cJSON *root, struct nb_config *c);
 int nb_cfg_apps(struct nb_jr *x, const cJSON *root, struct nb_config *c);
 int nb_cfg_app_ports(struct nb_jr *x, const cJSON *root, struct nb_config *c);
 int nb_cfg_classifier(struct nb_jr *x, const cJSON *root, struct nb_config *c);
+int nb_cfg_alerts(struct nb_jr *x, const cJSON *root, struct nb_config *c);
+
+/* The "alerts" section's defaults (alerts_cfg.h) into A. */
+void nb_cfg_alerts_defaults(struct nb_alerts_cfg *a);
 
 #endif
