@@ -270,22 +270,6 @@ static void set_defaults(struct nb_config *c)
     nb_cfg_alerts_defaults(&c->alerts);
 }
 
-/* Report a JSON syntax problem at byte OFF of TEXT with its line and column. */
-static int fail_at(struct nb_jr *x, const char *text, size_t off, const char *what)
-{
-    unsigned long line = 1, col = 1;
-
-    for (size_t i = 0; i < off; i++) {
-        if (text[i] == '\n') {
-            line++;
-            col = 1;
-        } else {
-            col++;
-        }
-    }
-    return nb_jr_fail(x, NULL, NULL, "line %lu, column %lu: %s", line, col, what);
-}
-
 /* Scrub the hex key out of the cJSON tree before it is freed: every copy, a
  * refused file may hold "stamp" or "key_hex" twice. */
 static void wipe_secrets(cJSON *root)
@@ -318,7 +302,7 @@ int nb_config_parse(const char *text, size_t len, const char *name, struct nb_co
         return nb_jr_fail(&x, NULL, NULL, "too large (%zu bytes; the limit is %d)", len,
                           CONFIG_MAX_BYTES);
     if ((nul = memchr(text, '\0', len)) != NULL)
-        return fail_at(&x, text, (size_t)(nul - text), "NUL byte in the file");
+        return nb_jr_fail_at(&x, text, (size_t)(nul - text), "NUL byte in the file");
 
     /* cJSON wants a terminated string; the copy is wiped (it may hold the key). */
     char *copy = nb_malloc(len + 1);
@@ -327,12 +311,12 @@ int nb_config_parse(const char *text, size_t len, const char *name, struct nb_co
     cJSON *root = cJSON_ParseWithLengthOpts(copy, len + 1, &end, 0);
     if (!root) {
         size_t off = end && end >= copy && end <= copy + len ? (size_t)(end - copy) : 0;
-        fail_at(&x, copy, off, len ? "invalid JSON" : "empty file (expected a JSON object)");
+        nb_jr_fail_at(&x, copy, off, len ? "invalid JSON" : "empty file (expected a JSON object)");
         goto out;
     }
     end += strspn(end, " \t\r\n");
     if (*end) {
-        fail_at(&x, copy, (size_t)(end - copy), "unexpected data after the JSON document");
+        nb_jr_fail_at(&x, copy, (size_t)(end - copy), "unexpected data after the JSON document");
         goto out;
     }
 
