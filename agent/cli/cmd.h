@@ -16,5 +16,7 @@ int nb_cmd_replay(int argc, char **argv);
 
 /* --config FILE: loaded and validated, or -1 with the reason on stderr. */
 int nb_cmd_load_config(const char *path, struct nb_config *cfg);
+/* OPT's argument S, a decimal in [LO, HI], or exit 2 naming OPT. */
+unsigned nb_cmd_parse_uint(const char *opt, const char *s, unsigned lo, unsigned hi);
 
 #endif

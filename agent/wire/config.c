@@ -379,6 +379,13 @@ out:
     return ret;
 }
 
+const char *nb_config_api_reach(const struct nb_config *c)
+{
+    return strcmp(c->api_addr, "0.0.0.0") == 0 ? "127.0.0.1"
+           : strcmp(c->api_addr, "::") == 0    ? "::1"
+                                               : c->api_addr;
+}
+
 void nb_config_free(struct nb_config *c)
 {
     if (!c)

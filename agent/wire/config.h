@@ -115,4 +115,8 @@ int nb_config_parse(const char *text, size_t len, const char *name, struct nb_co
                     char *err, size_t errlen);
 void nb_config_free(struct nb_config *c);
 
+/* Where a client on this machine reaches C's control API: api_addr, or
+ * loopback when it listens on every address ("0.0.0.0", "::"). */
+const char *nb_config_api_reach(const struct nb_config *c);
+
 #endif
