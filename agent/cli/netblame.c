@@ -41,6 +41,7 @@ struct command {
 static const struct command commands[] = {
     {"diagnose", nb_cmd_diagnose, "probe a target now and say which layer is at fault"},
     {"replay", nb_cmd_replay, "classify the windows of a recorded trace"},
+    {"enrich", nb_cmd_enrich, "annotate an Alertmanager notification with the verdicts"},
 };
 
 static void usage(FILE *out)

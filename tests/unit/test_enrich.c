@@ -16,7 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "alert/enrich.h"
+#include "cli/enrich_local.h"
 
 #define T0 (1714557600LL * NB_NS_PER_SEC) /* 2024-05-01T10:00:00Z */
 
@@ -254,12 +260,56 @@ static void test_note_enriched(void **state)
     nb_alert_note_free(&n);
 }
 
+/* `netblame enrich` with no netblamed to answer: every alert still goes out,
+ * the mapped ones saying the daemon did not answer, the others why they
+ * have no target. */
+static void test_no_daemon(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "{\"version\":\"4\",\"status\":\"firing\",\"alerts\":["
+        "{\"status\":\"firing\",\"labels\":{\"instance\":\"198.18.0.12:9100\"}},"
+        "{\"status\":\"firing\",\"labels\":{\"instance\":\"10.9.9.9:9100\"}}]}";
+    struct nb_alert_note n;
+    struct nb_config c = cfg;
+
+    /* a port bound but not listening: a connection to it is refused */
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t sl = sizeof(sin);
+    assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &sl), 0);
+    snprintf(c.api_addr, sizeof(c.api_addr), "0.0.0.0"); /* asked on loopback */
+    c.api_port = ntohs(sin.sin_port);
+
+    assert_int_equal(nb_alert_note_parse(text, strlen(text), &n, err, sizeof(err)), 0);
+    assert_int_equal(nb_enrich_local(&c, &n, nb_mono_now() + 5 * NB_NS_PER_SEC, T0), 0);
+    char want[128];
+    snprintf(want, sizeof(want),
+             "no verdict for gB: netblamed at 127.0.0.1:%u did not answer: ", c.api_port);
+    const char *e = ann(n.alerts[0], "netblame_error");
+    if (!e || strncmp(e, want, strlen(want)) != 0)
+        fail_msg("got %s, wanted %s...", e, want);
+    assert_string_equal(ann(n.alerts[0], "netblame_target"), "gB");
+    assert_non_null(strstr(ann(n.alerts[1], "netblame_error"), "no target: instance="));
+    nb_alert_note_free(&n);
+
+    /* past the deadline: not even asked */
+    assert_int_equal(nb_alert_note_parse(text, strlen(text), &n, err, sizeof(err)), 0);
+    assert_int_equal(nb_enrich_local(&c, &n, nb_mono_now() - 1, T0), 0);
+    assert_string_equal(ann(n.alerts[0], "netblame_error"),
+                        "no verdict for gB: netblamed not asked: the deadline had passed");
+    nb_alert_note_free(&n);
+    close(fd);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mapping_rule),
         cmocka_unit_test(test_annotations),
         cmocka_unit_test(test_note_enriched),
+        cmocka_unit_test(test_no_daemon),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
