@@ -181,7 +181,7 @@ size_t nb_enrich_note(const struct nb_config *cfg, struct nb_alert_note *n,
 
     for (size_t i = 0; i < n->nalerts; i++) {
         struct nb_enrich_target t;
-        char why[512], what[256];
+        char why[512], what[320];
         const struct nb_verdict *v;
 
         if (nb_enrich_map(cfg, n->alerts[i], &t, why, sizeof(why)) < 0) {

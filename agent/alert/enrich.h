@@ -43,7 +43,9 @@
  *                        ISO 8601 interval)
  * or, when there is no verdict to give, netblame_error with why (and
  * netblame_target when the alert was mapped). An alert is never dropped:
- * every alert of the notification goes out, enriched or saying why not. */
+ * every alert of the notification goes out, enriched or saying why not —
+ * a resolved one too, with the verdict now (healthy, when the fault is
+ * over, confirms it). */
 #ifndef NB_ENRICH_H
 #define NB_ENRICH_H
 
