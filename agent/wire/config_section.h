@@ -2,8 +2,9 @@
  * top level, and hands each section to the file that knows it
  * (config_agent.c: reflector, api, stamp, host_agent, capture;
  * config_peers.c: peers; config_app.c: app, app_source_ports;
- * config_classifier.c: classifier; config_alerts.c: alerts). Private to agent/wire/config*.c: the
- * rest of netblame sees struct nb_config only, and cJSON stays in here. */
+ * config_classifier.c: classifier; config_alerts.c: alerts). Private to
+ * agent/wire/config*.c: the rest of netblame sees struct nb_config only,
+ * and cJSON stays in here. */
 #ifndef NB_CONFIG_SECTION_H
 #define NB_CONFIG_SECTION_H
 

@@ -120,9 +120,14 @@ int nb_jr_fail_at(struct nb_jr *r, const char *text, size_t off, const char *wha
 
 int nb_jr_parse(struct nb_jr *r, const char *text, size_t len, cJSON **out)
 {
-    const char *nul = memchr(text, '\0', len), *end = NULL;
+    const char *nul, *end = NULL;
 
     *out = NULL;
+    if (!text) { /* an empty answer may come without a buffer */
+        text = "";
+        len = 0;
+    }
+    nul = memchr(text, '\0', len);
     /* cJSON would stop at a NUL and take what is before it for the document */
     if (nul)
         return nb_jr_fail_at(r, text, (size_t)(nul - text), "NUL byte");
