@@ -188,6 +188,23 @@ static void test_refusals_name_the_path(void **state)
                  "notification: alerts[1].annotations.\"\": a name of 1..127 bytes, not 0");
 }
 
+/* B emptied, then a notification's start up to its one alert's first
+ * member, then FMT (the rest of it, or of what the caller adds). */
+static void one_alert(struct nb_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void one_alert(struct nb_buf *b, const char *fmt, ...)
+{
+    char rest[NB_ALERT_NOTE_VALUE_MAX + 256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(rest, sizeof(rest), fmt, ap);
+    va_end(ap);
+    b->len = 0;
+    nb_buf_printf(b,
+                  "{\"version\":\"4\",\"status\":\"firing\",\"alerts\":[{\"status\":"
+                  "\"firing\",%s",
+                  rest);
+}
+
 static void test_bounds(void **state)
 {
     (void)state;
@@ -210,9 +227,7 @@ static void test_bounds(void **state)
     refused(b.data, b.len, "notification: alerts: at most 1000 alerts (got 1001)");
 
     /* NB_ALERT_PAIRS_MAX labels */
-    b.len = 0;
-    nb_buf_printf(&b, "{\"version\":\"4\",\"status\":\"firing\",\"alerts\":[{\"status\":\"firing\","
-                      "\"labels\":{");
+    one_alert(&b, "\"labels\":{");
     for (int i = 0; i <= NB_ALERT_PAIRS_MAX; i++)
         nb_buf_printf(&b, "%s\"l%d\":\"v\"", i ? "," : "", i);
     nb_buf_printf(&b, "}}]}");
@@ -221,35 +236,19 @@ static void test_bounds(void **state)
     /* a label name of NB_ALERT_LABEL_MAX bytes; a value over its bound */
     char *big = nb_calloc(1, NB_ALERT_NOTE_VALUE_MAX + 2);
     memset(big, 'n', NB_ALERT_LABEL_MAX);
-    b.len = 0;
-    nb_buf_printf(&b,
-                  "{\"version\":\"4\",\"status\":\"firing\",\"alerts\":[{\"status\":\"firing\","
-                  "\"labels\":{\"%s\":\"v\"}}]}",
-                  big);
+    one_alert(&b, "\"labels\":{\"%s\":\"v\"}}]}", big);
     refused(b.data, b.len,
             "notification: alerts[0].labels.\"nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn...\": a "
             "name of 1..127 bytes, not 128");
     memset(big, 'v', NB_ALERT_LABEL_VALUE_MAX + 1);
-    b.len = 0;
-    nb_buf_printf(&b,
-                  "{\"version\":\"4\",\"status\":\"firing\",\"alerts\":[{\"status\":\"firing\","
-                  "\"labels\":{\"a\":\"%s\"}}]}",
-                  big);
+    one_alert(&b, "\"labels\":{\"a\":\"%s\"}}]}", big);
     refused(b.data, b.len, "notification: alerts[0].labels.a: at most 4096 bytes (got 4097)");
     /* ... an annotation may be longer */
-    b.len = 0;
-    nb_buf_printf(&b,
-                  "{\"version\":\"4\",\"status\":\"firing\",\"alerts\":[{\"status\":\"firing\","
-                  "\"labels\":{},\"annotations\":{\"description\":\"%s\"}}]}",
-                  big);
+    one_alert(&b, "\"labels\":{},\"annotations\":{\"description\":\"%s\"}}]}", big);
     assert_int_equal(nb_alert_note_parse(b.data, b.len, &n, err, sizeof(err)), 0);
     nb_alert_note_free(&n);
     memset(big, 'v', NB_ALERT_NOTE_VALUE_MAX + 1);
-    b.len = 0;
-    nb_buf_printf(&b,
-                  "{\"version\":\"4\",\"status\":\"firing\",\"alerts\":[{\"status\":\"firing\","
-                  "\"labels\":{},\"annotations\":{\"description\":\"%s\"}}]}",
-                  big);
+    one_alert(&b, "\"labels\":{},\"annotations\":{\"description\":\"%s\"}}]}", big);
     refused(b.data, b.len,
             "notification: alerts[0].annotations.description: at most 65536 bytes (got 65537)");
     free(big);
