@@ -13,8 +13,13 @@ int nb_cmd_diagnose(int argc, char **argv);
 /* `netblame replay TRACE`: classify the windows of a recorded trace
  * (cmd_replay.c). */
 int nb_cmd_replay(int argc, char **argv);
+/* `netblame enrich`: an Alertmanager notification on standard input written
+ * back with each alert's verdict annotations (cmd_enrich.c). */
+int nb_cmd_enrich(int argc, char **argv);
 
 /* --config FILE: loaded and validated, or -1 with the reason on stderr. */
 int nb_cmd_load_config(const char *path, struct nb_config *cfg);
+/* OPT's argument S, a decimal in [LO, HI], or exit 2 naming OPT. */
+unsigned nb_cmd_parse_uint(const char *opt, const char *s, unsigned lo, unsigned hi);
 
 #endif

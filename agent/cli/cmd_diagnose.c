@@ -26,18 +26,6 @@
 #include "netblame/addr.h"
 #include "netblame/clock.h"
 
-/* Parse a decimal in [LO, HI] or exit 2 naming the option. */
-static unsigned parse_uint(const char *opt, const char *s, unsigned lo, unsigned hi)
-{
-    char *end;
-    unsigned long v = strtoul(s, &end, 10);
-    if (*s == '\0' || *end != '\0' || v < lo || v > hi) {
-        fprintf(stderr, "netblame: %s: expected an integer in %u..%u, got '%s'\n", opt, lo, hi, s);
-        exit(NB_EXIT_USAGE);
-    }
-    return (unsigned)v;
-}
-
 /* Append window IN to PATH (NULL: nothing). Returns 0, or -1 (said on stderr). */
 static int record(const char *path, const struct nb_cls_input *in)
 {
@@ -153,10 +141,7 @@ static void daemon_baseline(const struct nb_config *cfg, const char *target, boo
 {
     if (!match_target(cfg, target, is_app, addr, j))
         return;
-    /* a daemon listening on every address answers on loopback */
-    const char *api = strcmp(cfg->api_addr, "0.0.0.0") == 0 ? "127.0.0.1"
-                      : strcmp(cfg->api_addr, "::") == 0    ? "::1"
-                                                            : cfg->api_addr;
+    const char *api = nb_config_api_reach(cfg);
     snprintf(j->daemon, sizeof(j->daemon), strchr(api, ':') ? "[%s]:%u" : "%s:%u", api,
              cfg->api_port);
     char err[300];
@@ -336,15 +321,15 @@ static bool parse_args(int argc, char **argv, struct diag_cmd *c, int *status)
             c->json = true;
             break;
         case 'n':
-            c->o.count = parse_uint("--count", optarg, 1, 100000);
+            c->o.count = nb_cmd_parse_uint("--count", optarg, 1, 100000);
             c->count_set = true;
             break;
         case 'i':
-            c->o.interval_ms = parse_uint("--interval", optarg, 1, 60000);
+            c->o.interval_ms = nb_cmd_parse_uint("--interval", optarg, 1, 60000);
             c->interval_set = true;
             break;
         case 'S':
-            c->app.expect_status = (int)parse_uint("--expect-status", optarg, 100, 599);
+            c->app.expect_status = (int)nb_cmd_parse_uint("--expect-status", optarg, 100, 599);
             break;
         case 'B':
             snprintf(c->app.expect_body, sizeof(c->app.expect_body), "%s", optarg);
@@ -356,7 +341,7 @@ static bool parse_args(int argc, char **argv, struct diag_cmd *c, int *status)
             snprintf(c->app.raw_expect, sizeof(c->app.raw_expect), "%s", optarg);
             break;
         case 't':
-            c->o.timeout_ms = parse_uint("--timeout", optarg, 10, 60000);
+            c->o.timeout_ms = nb_cmd_parse_uint("--timeout", optarg, 10, 60000);
             c->timeout_set = true;
             break;
         case 'c':
@@ -372,7 +357,7 @@ static bool parse_args(int argc, char **argv, struct diag_cmd *c, int *status)
             c->no_baseline = true;
             break;
         case 'D':
-            c->run.deadline_ms = parse_uint("--deadline", optarg, 0, 3600000);
+            c->run.deadline_ms = nb_cmd_parse_uint("--deadline", optarg, 0, 3600000);
             break;
         case 'h':
             diagnose_usage(stdout);

@@ -2,6 +2,7 @@
  * own file (cmd.h); each parses its own options. Exit statuses (DESIGN §5):
  * 0 healthy, 1 a fault attributed, 2 usage or config error, 3 inconclusive. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cmd.h"
@@ -20,6 +21,17 @@ int nb_cmd_load_config(const char *path, struct nb_config *cfg)
     return 0;
 }
 
+unsigned nb_cmd_parse_uint(const char *opt, const char *s, unsigned lo, unsigned hi)
+{
+    char *end;
+    unsigned long v = strtoul(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || v < lo || v > hi) {
+        fprintf(stderr, "netblame: %s: expected an integer in %u..%u, got '%s'\n", opt, lo, hi, s);
+        exit(NB_EXIT_USAGE);
+    }
+    return (unsigned)v;
+}
+
 struct command {
     const char *name;
     int (*fn)(int argc, char **argv);
@@ -29,6 +41,7 @@ struct command {
 static const struct command commands[] = {
     {"diagnose", nb_cmd_diagnose, "probe a target now and say which layer is at fault"},
     {"replay", nb_cmd_replay, "classify the windows of a recorded trace"},
+    {"enrich", nb_cmd_enrich, "annotate an Alertmanager notification with the verdicts"},
 };
 
 static void usage(FILE *out)

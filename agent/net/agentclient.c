@@ -13,7 +13,9 @@
 #include "wire/links_json.h"
 #include "netblame/mem.h"
 #include "wire/sightings_json.h"
+#include "wire/config.h"
 #include "wire/trace_json.h"
+#include "wire/verdict_json.h"
 
 /* "host:port" for a URL, brackets around IPv6. */
 static void url_host(const char *addr, uint16_t port, char *out, size_t cap)
@@ -178,6 +180,26 @@ int nb_agent_fetch_cpu(const char *addr, uint16_t port, long timeout_ms, struct 
     return rc;
 }
 
+/* GET URL from the netblamed at HOST into BODY: 0 on HTTP 200; 1 on 404
+ * (no such target) if NOT_FOUND_OK; or -1 with ERR naming HOST. */
+static int daemon_get(const char *host, const char *url, long timeout_ms, bool not_found_ok,
+                      struct nb_buf *body, char *err, size_t errlen)
+{
+    char e[200] = "";
+    long status = 0;
+    if (http_answer(url, timeout_ms, body, &status, e, sizeof(e)) < 0) {
+        snprintf(err, errlen, "netblamed at %s did not answer: %s", host, e);
+        return -1;
+    }
+    if (status == 404 && not_found_ok)
+        return 1;
+    if (status != 200) {
+        snprintf(err, errlen, "netblamed at %s answered HTTP status %ld", host, status);
+        return -1;
+    }
+    return 0;
+}
+
 int nb_agent_fetch_baseline(const char *addr, uint16_t port, const char *name, bool app,
                             long timeout_ms, struct nb_baseline *out, char *err, size_t errlen)
 {
@@ -189,23 +211,40 @@ int nb_agent_fetch_baseline(const char *addr, uint16_t port, const char *name, b
     nb_baseline_init(out);
     struct nb_buf body;
     nb_buf_init(&body);
-    long status = 0;
-    int rc = -1;
-    if (http_answer(url, timeout_ms, &body, &status, e, sizeof(e)) < 0)
-        snprintf(err, errlen, "netblamed at %s did not answer: %s", host, e);
-    else if (status == 404)
-        rc = 1;
-    else if (status != 200)
-        snprintf(err, errlen, "netblamed at %s answered HTTP status %ld", host, status);
-    else if (nb_baseline_json_parse(body.data, body.len, got, sizeof(got), out, e, sizeof(e)))
-        snprintf(err, errlen, "netblamed at %s: %s", host, e);
-    else if (strcmp(got, name) != 0)
-        snprintf(err, errlen, "netblamed at %s answered the baseline of %.64s, not %s", host, got,
-                 name);
-    else
-        rc = 0;
+    int rc = daemon_get(host, url, timeout_ms, true, &body, err, errlen);
+    if (rc == 0) {
+        rc = -1;
+        if (nb_baseline_json_parse(body.data, body.len, got, sizeof(got), out, e, sizeof(e)))
+            snprintf(err, errlen, "netblamed at %s: %s", host, e);
+        else if (strcmp(got, name) != 0)
+            snprintf(err, errlen, "netblamed at %s answered the baseline of %.64s, not %s", host,
+                     got, name);
+        else
+            rc = 0;
+    }
     if (rc != 0)
         nb_baseline_init(out);
+    nb_buf_free(&body);
+    return rc;
+}
+
+int nb_agent_fetch_verdicts(const char *addr, uint16_t port, long timeout_ms,
+                            struct nb_verdict **out, size_t *n, char *err, size_t errlen)
+{
+    char host[80], url[128], e[240];
+    url_host(addr, port, host, sizeof(host));
+    snprintf(url, sizeof(url), "http://%s/v1/verdicts", host);
+    *out = NULL;
+    *n = 0;
+    struct nb_buf body;
+    nb_buf_init(&body);
+    int rc = daemon_get(host, url, timeout_ms, false, &body, err, errlen);
+    /* one verdict per target at most */
+    if (rc == 0 && nb_verdicts_json_parse(body.data, body.len, NB_MAX_PEERS + NB_MAX_APPS, out, n,
+                                          e, sizeof(e)) < 0) {
+        snprintf(err, errlen, "netblamed at %s: %s", host, e);
+        rc = -1;
+    }
     nb_buf_free(&body);
     return rc;
 }

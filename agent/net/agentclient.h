@@ -59,6 +59,14 @@ int nb_agent_fetch_cpu(const char *addr, uint16_t port, long timeout_ms, struct 
 int nb_agent_fetch_baseline(const char *addr, uint16_t port, const char *name, bool app,
                             long timeout_ms, struct nb_baseline *out, char *err, size_t errlen);
 
+/* Every verdict the daemon at ADDR:PORT serves now (GET /v1/verdicts; of
+ * each, what wire/verdict_json.h's reader takes: what tells and explains
+ * it), into *OUT (*N of them; free() it), within TIMEOUT_MS. Returns 0, or
+ * -1 with a one-line reason in ERR ("netblamed at 127.0.0.1:9862 did not
+ * answer: ..."), *OUT NULL. */
+int nb_agent_fetch_verdicts(const char *addr, uint16_t port, long timeout_ms,
+                            struct nb_verdict **out, size_t *n, char *err, size_t errlen);
+
 /* The agent's `fabric` window toward host PEER (numeric) over the probes it
  * sent in its last SPAN_MS (100..10000), from its GET /v1/windows?ms=.
  * Returns 1 with *OUT filled, 0 if it has none (no such fabric peer), -1

@@ -54,6 +54,10 @@
  *                16; names [a-zA-Z_][a-zA-Z0-9_]*, 1..63 characters, not "__"-prefixed
  *                nor node, role, version, instance, job; values 1..127 bytes of
  *                printable ASCII (config_inventory.c says why)
+ *   alerts     { target_labels, deadline_ms, diagnose, fresh_ms, spool_dir,
+ *                spool_max_bytes, sinks: [ { name, type, url, routing_key_file,
+ *                severity, timeout_ms } ] }: Alertmanager notifications, their
+ *                enrichment and forwarding (schema in config_alerts.c)
  * Names (node, peer and app names) are 1..63 characters of [A-Za-z0-9_.:-]. */
 #include "wire/config.h"
 
@@ -63,6 +67,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "netblame/mem.h"
@@ -118,13 +123,108 @@ int nb_cfg_addr(struct nb_jr *x, const cJSON *obj, const char *path, const char 
     return 0;
 }
 
+/* May the file open as FD (shown as Q) hold a private secret? 0, or -1 with
+ * why not in WHY. */
+static int check_private(int fd, const char *q, char *why, size_t len)
+{
+    struct stat st;
+
+    if (fstat(fd, &st) < 0) {
+        snprintf(why, len, "cannot stat %s: %s", q, strerror(errno));
+        return -1;
+    }
+    if (st.st_uid != 0 && st.st_uid != geteuid()) {
+        snprintf(why, len,
+                 "%s is owned by uid %u, neither root nor this user (uid %u): its owner could "
+                 "change the key",
+                 q, (unsigned)st.st_uid, (unsigned)geteuid());
+        return -1;
+    }
+    if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+        snprintf(why, len,
+                 "%s is open to its group or others (mode %04o): whoever reads the key can use "
+                 "it (chmod 600 it)",
+                 q, (unsigned)(st.st_mode & 07777));
+        return -1;
+    }
+    return 0;
+}
+
+int nb_cfg_secret_file(struct nb_jr *x, const char *path, const char *key, const char *file,
+                       bool private, uint8_t *buf, size_t max, size_t *n)
+{
+    const char *slash = strrchr(x->doc, '/');
+    char *full, q[NB_JR_QUOTE_MAX], why[NB_JR_QUOTE_MAX + 160];
+    struct stat st;
+    int fd = -1, ret = -1;
+
+    *n = 0;
+    if (file[0] == '\0')
+        return nb_jr_fail(x, path, key, "must not be empty");
+    if (file[0] != '/' && slash) {
+        size_t dlen = (size_t)(slash - x->doc) + 1; /* keep the '/' */
+        full = nb_malloc(dlen + strlen(file) + 1);
+        memcpy(full, x->doc, dlen);
+        strcpy(full + dlen, file);
+    } else {
+        full = nb_strdup(file);
+    }
+    nb_jr_quote(q, sizeof(q), full);
+    /* stat first, so that nothing but a regular file is opened; fstat again
+     * after the open */
+    if (stat(full, &st) == 0 && !S_ISREG(st.st_mode)) {
+        nb_jr_fail(x, path, key, "%s is not a regular file", q);
+        goto out;
+    }
+    fd = open(full, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) {
+        nb_jr_fail(x, path, key, "cannot open %s: %s", q, strerror(errno));
+        goto out;
+    }
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        nb_jr_fail(x, path, key, "%s is not a regular file", q);
+        goto out;
+    }
+    if (private && check_private(fd, q, why, sizeof(why)) < 0) {
+        nb_jr_fail(x, path, key, "%s", why);
+        goto out;
+    }
+    while (*n < max + 1) { /* one more than MAX: a longer file is refused */
+        ssize_t r = read(fd, buf + *n, max + 1 - *n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            nb_jr_fail(x, path, key, "cannot read %s: %s", q, strerror(errno));
+            goto out;
+        }
+        if (r == 0)
+            break;
+        *n += (size_t)r;
+    }
+    if (*n == 0 || *n > max) {
+        nb_jr_fail(x, path, key, "%s must hold 1..%zu bytes of key (%s)", q, max,
+                   *n ? "it is longer" : "it is empty");
+        goto out;
+    }
+    ret = 0;
+out:
+    if (ret < 0) {
+        explicit_bzero(buf, max + 1);
+        *n = 0;
+    }
+    if (fd >= 0)
+        close(fd);
+    free(full);
+    return ret;
+}
+
 /* Validate ROOT into C (already holding the defaults). */
 static int parse_root(struct nb_jr *x, const cJSON *root, struct nb_config *c)
 {
     static const char *const keys[] = {
         "role",  "node",       "log_level",  "reflector", "api",
         "stamp", "peers",      "host_agent", "capture",   "app_source_ports",
-        "app",   "classifier", "inventory",  NULL};
+        "app",   "classifier", "inventory",  "alerts",    NULL};
     static const char *const roles[] = {"host", "guest", NULL};
     static const char *const levels[] = {"err", "warn", "info", "debug", NULL};
     unsigned role = 0, level = 2;
@@ -143,7 +243,8 @@ static int parse_root(struct nb_jr *x, const cJSON *root, struct nb_config *c)
         nb_cfg_stamp(x, root, c) < 0 || nb_cfg_peers(x, root, c) < 0 ||
         nb_cfg_host_agent(x, root, c) < 0 || nb_cfg_capture(x, root, c) < 0 ||
         nb_cfg_app_ports(x, root, c) < 0 || nb_cfg_apps(x, root, c) < 0 ||
-        nb_cfg_classifier(x, root, c) < 0 || nb_cfg_inventory(x, root, c) < 0)
+        nb_cfg_classifier(x, root, c) < 0 || nb_cfg_inventory(x, root, c) < 0 ||
+        nb_cfg_alerts(x, root, c) < 0)
         return -1;
     if (c->capture && c->role != NB_ROLE_HOST)
         return nb_jr_fail(x, NULL, "capture", "only a host agent captures (role is \"guest\")");
@@ -173,22 +274,7 @@ static void set_defaults(struct nb_config *c)
     c->app_port_first = NB_APP_PORT_FIRST_DEFAULT;
     c->app_port_last = NB_APP_PORT_LAST_DEFAULT;
     nb_cls_thresholds_default(&c->cls);
-}
-
-/* Report a JSON syntax problem at byte OFF of TEXT with its line and column. */
-static int fail_at(struct nb_jr *x, const char *text, size_t off, const char *what)
-{
-    unsigned long line = 1, col = 1;
-
-    for (size_t i = 0; i < off; i++) {
-        if (text[i] == '\n') {
-            line++;
-            col = 1;
-        } else {
-            col++;
-        }
-    }
-    return nb_jr_fail(x, NULL, NULL, "line %lu, column %lu: %s", line, col, what);
+    nb_cfg_alerts_defaults(&c->alerts);
 }
 
 /* Scrub the hex key out of the cJSON tree before it is freed: every copy, a
@@ -223,7 +309,7 @@ int nb_config_parse(const char *text, size_t len, const char *name, struct nb_co
         return nb_jr_fail(&x, NULL, NULL, "too large (%zu bytes; the limit is %d)", len,
                           CONFIG_MAX_BYTES);
     if ((nul = memchr(text, '\0', len)) != NULL)
-        return fail_at(&x, text, (size_t)(nul - text), "NUL byte in the file");
+        return nb_jr_fail_at(&x, text, (size_t)(nul - text), "NUL byte in the file");
 
     /* cJSON wants a terminated string; the copy is wiped (it may hold the key). */
     char *copy = nb_malloc(len + 1);
@@ -232,12 +318,12 @@ int nb_config_parse(const char *text, size_t len, const char *name, struct nb_co
     cJSON *root = cJSON_ParseWithLengthOpts(copy, len + 1, &end, 0);
     if (!root) {
         size_t off = end && end >= copy && end <= copy + len ? (size_t)(end - copy) : 0;
-        fail_at(&x, copy, off, len ? "invalid JSON" : "empty file (expected a JSON object)");
+        nb_jr_fail_at(&x, copy, off, len ? "invalid JSON" : "empty file (expected a JSON object)");
         goto out;
     }
     end += strspn(end, " \t\r\n");
     if (*end) {
-        fail_at(&x, copy, (size_t)(end - copy), "unexpected data after the JSON document");
+        nb_jr_fail_at(&x, copy, (size_t)(end - copy), "unexpected data after the JSON document");
         goto out;
     }
 
@@ -298,6 +384,13 @@ out:
     explicit_bzero(text, n);
     free(text);
     return ret;
+}
+
+const char *nb_config_api_reach(const struct nb_config *c)
+{
+    return strcmp(c->api_addr, "0.0.0.0") == 0 ? "127.0.0.1"
+           : strcmp(c->api_addr, "::") == 0    ? "::1"
+                                               : c->api_addr;
 }
 
 void nb_config_free(struct nb_config *c)

@@ -13,6 +13,7 @@
 #include "app/appprobe.h"
 #include "netblame/stamp.h"
 #include "netblame/verdict.h"
+#include "wire/alerts_cfg.h"
 
 #define NB_NAME_MAX 64
 #define NB_HOST_MAX 256
@@ -114,6 +115,10 @@ struct nb_config {
     /* the classifier's thresholds: nb_cls_thresholds_default(), overridden
      * key by key by the "classifier" object (times given in µs, held in ns) */
     struct nb_cls_thresholds cls;
+
+    /* Alertmanager notifications: mapping, enrichment, spool and sinks
+     * (alerts_cfg.h); the defaults when the "alerts" object is absent */
+    struct nb_alerts_cfg alerts;
 };
 
 /* Read and validate PATH. Returns 0, or -1 with a one-line message in ERR
@@ -123,5 +128,9 @@ int nb_config_load(const char *path, struct nb_config *out, char *err, size_t er
 int nb_config_parse(const char *text, size_t len, const char *name, struct nb_config *out,
                     char *err, size_t errlen);
 void nb_config_free(struct nb_config *c);
+
+/* Where a client on this machine reaches C's control API: api_addr, or
+ * loopback when it listens on every address ("0.0.0.0", "::"). */
+const char *nb_config_api_reach(const struct nb_config *c);
 
 #endif

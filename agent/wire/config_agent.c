@@ -3,15 +3,9 @@
  * "stamp" with its key, "host_agent" (a guest's) and "capture" (a host's). */
 #include "wire/config_section.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include "netblame/mem.h"
 
 static int hexval(char c)
 {
@@ -48,68 +42,15 @@ static int parse_key_hex(struct nb_jr *x, const char *hex, struct nb_stamp_key *
 /* Read the raw key in FILE (relative to the config file's directory) into KEY. */
 static int read_key_file(struct nb_jr *x, const char *file, struct nb_stamp_key *key)
 {
-    char *path;
-    const char *slash = strrchr(x->doc, '/');
     uint8_t buf[NB_STAMP_KEY_MAX + 1];
     size_t n = 0;
-    int ret = -1;
 
-    if (file[0] == '\0')
-        return nb_jr_fail(x, "stamp", "key_file", "must not be empty");
-    if (file[0] != '/' && slash) {
-        size_t dlen = (size_t)(slash - x->doc) + 1; /* keep the '/' */
-        path = nb_malloc(dlen + strlen(file) + 1);
-        memcpy(path, x->doc, dlen);
-        strcpy(path + dlen, file);
-    } else {
-        path = nb_strdup(file);
-    }
-
-    char q[NB_JR_QUOTE_MAX];
-    nb_jr_quote(q, sizeof(q), path);
-    /* Only a regular file: opening a device can have side effects, and a FIFO
-     * would hang the daemon (stat first; fstat again after the open). */
-    struct stat st;
-    int fd = -1;
-    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-        nb_jr_fail(x, "stamp", "key_file", "%s is not a regular file", q);
-        goto out;
-    }
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    if (fd < 0) {
-        nb_jr_fail(x, "stamp", "key_file", "cannot open %s: %s", q, strerror(errno));
-        goto out;
-    }
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        nb_jr_fail(x, "stamp", "key_file", "%s is not a regular file", q);
-        goto out;
-    }
-    while (n < sizeof(buf)) {
-        ssize_t r = read(fd, buf + n, sizeof(buf) - n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            nb_jr_fail(x, "stamp", "key_file", "cannot read %s: %s", q, strerror(errno));
-            goto out;
-        }
-        if (r == 0)
-            break;
-        n += (size_t)r;
-    }
-    if (n == 0 || n > NB_STAMP_KEY_MAX) {
-        nb_jr_fail(x, "stamp", "key_file", "%s must hold 1..%d bytes of key (%s)", q,
-                   NB_STAMP_KEY_MAX, n ? "it is longer" : "it is empty");
-        goto out;
-    }
+    if (nb_cfg_secret_file(x, "stamp", "key_file", file, false, buf, NB_STAMP_KEY_MAX, &n) < 0)
+        return -1;
     memcpy(key->key, buf, n);
     key->len = n;
-    ret = 0;
-out:
-    if (fd >= 0)
-        close(fd);
     explicit_bzero(buf, sizeof(buf));
-    free(path);
-    return ret;
+    return 0;
 }
 
 int nb_cfg_reflector(struct nb_jr *x, const cJSON *root, struct nb_config *c)

@@ -2,9 +2,9 @@
  * top level, and hands each section to the file that knows it
  * (config_agent.c: reflector, api, stamp, host_agent, capture;
  * config_peers.c: peers; config_app.c: app, app_source_ports;
- * config_classifier.c: classifier; config_inventory.c: inventory). Private
- * to agent/wire/config*.c: the rest of netblame sees struct nb_config only,
- * and cJSON stays in here. */
+ * config_classifier.c: classifier; config_inventory.c: inventory;
+ * config_alerts.c: alerts). Private to agent/wire/config*.c: the rest of
+ * netblame sees struct nb_config only, and cJSON stays in here. */
 #ifndef NB_CONFIG_SECTION_H
 #define NB_CONFIG_SECTION_H
 
@@ -29,6 +29,16 @@ int nb_cfg_name(struct nb_jr *x, const cJSON *obj, const char *path, const char 
 int nb_cfg_addr(struct nb_jr *x, const cJSON *obj, const char *path, const char *key,
                 unsigned flags, char *out);
 
+/* The secret in FILE (member KEY of PATH: its name in messages), a path
+ * relative to the config file's directory (X's doc), into BUF (MAX + 1
+ * bytes): 1..MAX bytes, *N set. A regular file only: opening a device can
+ * have side effects, and a FIFO would hang the daemon. PRIVATE: also owned by
+ * root or this effective user and open to no one else (no group or other
+ * permission bit), as ssh wants of its keys. Messages never show the
+ * content; BUF is wiped on a refusal. 0 or -1 with X's message. */
+int nb_cfg_secret_file(struct nb_jr *x, const char *path, const char *key, const char *file,
+                       bool private, uint8_t *buf, size_t max, size_t *n);
+
 /* Each section of ROOT into C, which holds the defaults: 0 (an absent
  * section too) or -1 with X's message. X's doc is the file's name. */
 int nb_cfg_reflector(struct nb_jr *x, const cJSON *root, struct nb_config *c);
@@ -41,5 +51,9 @@ int nb_cfg_apps(struct nb_jr *x, const cJSON *root, struct nb_config *c);
 int nb_cfg_app_ports(struct nb_jr *x, const cJSON *root, struct nb_config *c);
 int nb_cfg_classifier(struct nb_jr *x, const cJSON *root, struct nb_config *c);
 int nb_cfg_inventory(struct nb_jr *x, const cJSON *root, struct nb_config *c);
+int nb_cfg_alerts(struct nb_jr *x, const cJSON *root, struct nb_config *c);
+
+/* The "alerts" section's defaults (alerts_cfg.h) into A. */
+void nb_cfg_alerts_defaults(struct nb_alerts_cfg *a);
 
 #endif

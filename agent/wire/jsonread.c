@@ -103,6 +103,49 @@ int nb_jr_fail(struct nb_jr *r, const char *path, const char *key, const char *f
     return -1;
 }
 
+int nb_jr_fail_at(struct nb_jr *r, const char *text, size_t off, const char *what)
+{
+    unsigned long line = 1, col = 1;
+
+    for (size_t i = 0; i < off; i++) {
+        if (text[i] == '\n') {
+            line++;
+            col = 1;
+        } else {
+            col++;
+        }
+    }
+    return nb_jr_fail(r, NULL, NULL, "line %lu, column %lu: %s", line, col, what);
+}
+
+int nb_jr_parse(struct nb_jr *r, const char *text, size_t len, cJSON **out)
+{
+    const char *nul, *end = NULL;
+
+    *out = NULL;
+    if (!text) { /* an empty answer may come without a buffer */
+        text = "";
+        len = 0;
+    }
+    nul = memchr(text, '\0', len);
+    /* cJSON would stop at a NUL and take what is before it for the document */
+    if (nul)
+        return nb_jr_fail_at(r, text, (size_t)(nul - text), "NUL byte");
+    cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, false);
+    if (!root) {
+        size_t off = end && end >= text && end <= text + len ? (size_t)(end - text) : 0;
+        return nb_jr_fail_at(r, text, off, "invalid JSON");
+    }
+    while (end < text + len && (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
+        end++;
+    if (end < text + len) {
+        cJSON_Delete(root);
+        return nb_jr_fail_at(r, text, (size_t)(end - text), "unexpected data after the JSON value");
+    }
+    *out = root;
+    return 0;
+}
+
 const char *nb_jr_type(const cJSON *v)
 {
     if (cJSON_IsString(v))

@@ -60,6 +60,16 @@ struct nb_jr {
 int nb_jr_fail(struct nb_jr *r, const char *path, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Refuse TEXT at byte OFF: "DOC: line L, column C: WHAT" (a syntax error
+ * is found by its place in the text, not by a path). -1. */
+int nb_jr_fail_at(struct nb_jr *r, const char *text, size_t off, const char *what);
+
+/* TEXT (LEN bytes, no NUL needed after them) as one JSON value and nothing
+ * after it but blanks, into *OUT (the caller's: cJSON_Delete). 0, or -1
+ * with the place refused (nb_jr_fail_at): a NUL byte, invalid JSON, data
+ * after the value; *OUT is then NULL. */
+int nb_jr_parse(struct nb_jr *r, const char *text, size_t len, struct cJSON **out);
+
 /* The JSON type of V as a phrase for "(got ...)": "a string", "null", ... */
 const char *nb_jr_type(const struct cJSON *v);
 /* S quoted for a message: escaped (control and non-ASCII bytes as \xNN), at

@@ -16,6 +16,12 @@ struct cJSON;
  * (CAP >= 32 is enough for any nb_ns). */
 void nb_rfc3339(nb_ns t, char *buf, size_t cap);
 
+/* S, an RFC 3339 date-time ("2025-01-02T03:04:05.678Z", "...:05+02:00";
+ * a fraction of 1..9 digits; 'T' and 'Z' in either case; years 0000..9999,
+ * so Go's zero time "0001-01-01T00:00:00Z" too), as seconds since 1970 in
+ * *SEC and nanoseconds in *NSEC. 0, or -1 if S is none (out untouched). */
+int nb_rfc3339_parse(const char *s, int64_t *sec, long *nsec);
+
 /* {"side", "host", "interface"}: "" where unknown. The caller owns it. */
 struct cJSON *nb_where_json(const struct nb_where *w);
 
@@ -24,6 +30,17 @@ struct cJSON *nb_where_json(const struct nb_where *w);
  * baseline_us null when unknown, never 0), findings[], evidence[], and
  * reason when inconclusive. The caller owns it (cJSON_Delete). */
 struct cJSON *nb_verdict_to_json(const struct nb_verdict *v);
+
+/* A daemon's GET /v1/verdicts answer, {"verdicts": [contract objects]},
+ * TEXT of LEN bytes, at most MAX of them, into *OUT (*N; free() it): of each, what tells
+ * and explains it — target, window start and end (to the millisecond, as
+ * written) and probes, verdict, where, confidence, reason and evidence.
+ * Segments and findings are passed over: this reads a verdict to show it,
+ * not to judge again. Members a newer daemon adds are passed over; a
+ * repeated one, another schema, a wrong type or a value out of range is
+ * refused. 0, or -1 with a message in ERR (*OUT NULL, *N 0). */
+int nb_verdicts_json_parse(const char *text, size_t len, size_t max, struct nb_verdict **out,
+                           size_t *n, char *err, size_t errlen);
 
 /* V as indented contract JSON and a newline, appended to B. */
 void nb_verdict_json(const struct nb_verdict *v, struct nb_buf *b);

@@ -365,6 +365,29 @@ static void test_messages(void **state)
     done();
 }
 
+/* One JSON value and nothing after it; a refusal names its line and column. */
+static void test_parse(void **state)
+{
+    (void)state;
+    cJSON *v = (cJSON *)1;
+
+    assert_int_equal(nb_jr_parse(&rd, "{\"a\":1} \r\n\t", 11, &v), 0);
+    assert_true(cJSON_IsObject(v));
+    cJSON_Delete(v);
+    /* LEN bounds the text: what follows it is not read */
+    assert_int_equal(nb_jr_parse(&rd, "[1,2]garbage", 5, &v), 0);
+    assert_int_equal(cJSON_GetArraySize(v), 2);
+    cJSON_Delete(v);
+    refused(nb_jr_parse(&rd, "{\"a\":\n  1,}", 11, &v), "doc: line 2, column 5: invalid JSON");
+    assert_null(v);
+    refused(nb_jr_parse(&rd, "{}\n{}", 5, &v),
+            "doc: line 2, column 1: unexpected data after the JSON value");
+    assert_null(v);
+    refused(nb_jr_parse(&rd, "{\"a\":\"x\0y\"}", 11, &v), "doc: line 1, column 8: NUL byte");
+    refused(nb_jr_parse(&rd, "", 0, &v), "doc: line 1, column 1: invalid JSON");
+    assert_null(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -379,6 +402,7 @@ int main(void)
         cmocka_unit_test(test_unknown_and_repeated_keys),
         cmocka_unit_test(test_many_members),
         cmocka_unit_test(test_messages),
+        cmocka_unit_test(test_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

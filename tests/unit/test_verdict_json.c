@@ -279,6 +279,168 @@ static void test_rfc3339(void **state)
     assert_string_equal(buf, "2023-11-14T22:13:20.999Z");
 }
 
+static void test_rfc3339_parse(void **state)
+{
+    (void)state;
+    int64_t sec = 0;
+    long ns = 0;
+    char buf[48];
+
+    /* what nb_rfc3339 writes reads back, before 1970 too */
+    nb_ns times[] = {0, -1000000, 1700000000LL * NB_NS_PER_SEC + 999000000,
+                     951782400LL * NB_NS_PER_SEC /* 2000-02-29 */};
+    for (size_t i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
+        nb_rfc3339(times[i], buf, sizeof(buf));
+        assert_int_equal(nb_rfc3339_parse(buf, &sec, &ns), 0);
+        assert_int_equal(sec * NB_NS_PER_SEC + ns, times[i]);
+    }
+    /* Alertmanager's forms: nanoseconds and an offset; Go's zero time */
+    assert_int_equal(nb_rfc3339_parse("2018-08-03T09:52:26.739266876+02:00", &sec, &ns), 0);
+    assert_int_equal(sec, 1533282746);
+    assert_int_equal(ns, 739266876);
+    assert_int_equal(nb_rfc3339_parse("0001-01-01T00:00:00Z", &sec, &ns), 0);
+    assert_int_equal(sec, -62135596800LL);
+    assert_int_equal(ns, 0);
+    assert_int_equal(nb_rfc3339_parse("2023-02-06t13:08:45.8z", &sec, &ns), 0);
+    assert_int_equal(ns, 800000000);
+    assert_int_equal(nb_rfc3339_parse("1970-01-01T00:00:00-00:30", &sec, &ns), 0);
+    assert_int_equal(sec, 1800);
+
+    static const char *const bad[] = {
+        "",
+        "2023",
+        "2023-02-29T00:00:00Z", /* not a leap year */
+        "1900-02-29T00:00:00Z", /* nor this */
+        "2023-04-31T00:00:00Z",
+        "2023-13-01T00:00:00Z",
+        "2023-00-01T00:00:00Z",
+        "2023-01-01T24:00:00Z",
+        "2023-01-01T00:60:00Z",
+        "2023-01-01 00:00:00Z",
+        "2023-01-01T00:00:00",   /* no zone */
+        "2023-01-01T00:00:00.Z", /* a dot without digits */
+        "2023-01-01T00:00:00.1234567890Z",
+        "2023-01-01T00:00:00+2:00",
+        "2023-01-01T00:00:00+02",
+        "2023-01-01T00:00:00+24:00",
+        "2023-01-01T00:00:00Zjunk",
+        "+2023-01-01T00:00:00Z",
+        "2023-1-01T00:00:00Z",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        sec = 42;
+        if (nb_rfc3339_parse(bad[i], &sec, &ns) != -1 || sec != 42)
+            fail_msg("accepted %s", bad[i]);
+    }
+}
+
+/* V1 and V2 as a daemon's GET /v1/verdicts answer. */
+static char *answer(const struct nb_verdict *v1, const struct nb_verdict *v2)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON *arr = cJSON_AddArrayToObject(root, "verdicts");
+    cJSON_AddItemToArray(arr, nb_verdict_to_json(v1));
+    cJSON_AddItemToArray(arr, nb_verdict_to_json(v2));
+    char *s = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    return s;
+}
+
+static void same_verdict(const struct nb_verdict *got, const struct nb_verdict *v)
+{
+    assert_string_equal(got->target, v->target);
+    assert_int_equal(got->start, v->start / 1000000 * 1000000); /* milliseconds on the wire */
+    assert_int_equal(got->end, v->end / 1000000 * 1000000);
+    assert_int_equal(got->probes, v->probes);
+    assert_int_equal(got->layer, v->layer);
+    assert_int_equal(got->where.side, v->where.side);
+    assert_string_equal(got->where.host, v->where.host);
+    assert_string_equal(got->where.ifname, v->where.ifname);
+    assert_float_equal(got->confidence, v->confidence, 0.0005);
+    assert_string_equal(got->reason, v->layer == NB_LAYER_INCONCLUSIVE ? v->reason : "");
+    assert_int_equal(got->nevidence, v->nevidence);
+    for (size_t i = 0; i < v->nevidence; i++)
+        assert_string_equal(got->evidence[i], v->evidence[i]);
+}
+
+static void test_verdicts_read_back(void **state)
+{
+    (void)state;
+    struct nb_cls_input in;
+    struct nb_verdict fault, inc, *got;
+    size_t n;
+    char err[256];
+
+    window(&in, false);
+    nb_classify(&in, NULL, NULL, &fault);
+    in.links[0].tx_dropped = 0; /* as test_inconclusive_has_reason_and_zero_confidence */
+    in.path.wf.seg[NB_SEG_LOCAL_VIRTUAL].p50 = 40 * US;
+    in.path.wf.seg[NB_SEG_LOCAL_VIRTUAL].p90 = 50 * US;
+    in.path.rtt.p50 = 25 * MS;
+    snprintf(in.target, sizeof(in.target), "%s", "app-1");
+    nb_classify(&in, NULL, NULL, &inc);
+    assert_int_equal(fault.layer, NB_LAYER_VIRTUAL);
+    assert_int_equal(inc.layer, NB_LAYER_INCONCLUSIVE);
+    assert_true(fault.nevidence >= 2);
+
+    char *s = answer(&fault, &inc);
+    assert_int_equal(nb_verdicts_json_parse(s, strlen(s), 2, &got, &n, err, sizeof(err)), 0);
+    assert_int_equal(n, 2);
+    same_verdict(&got[0], &fault);
+    same_verdict(&got[1], &inc);
+    free(got);
+
+    /* more than the caller takes */
+    assert_int_equal(nb_verdicts_json_parse(s, strlen(s), 1, &got, &n, err, sizeof(err)), -1);
+    assert_string_equal(err, "verdicts: verdicts: at most 1 (got 2)");
+    assert_null(got);
+    assert_int_equal(n, 0);
+    free(s);
+
+    static const struct {
+        const char *text, *want;
+    } bad[] = {
+        {"{\"verdicts\":[]", "verdicts: line 1, column 14: invalid JSON"},
+        {"{\"verdicts\":[],\"verdicts\":[]}", "verdicts: verdicts: duplicate key"},
+        {"{\"v\":[]}", "verdicts: verdicts: missing (required)"},
+        {"{\"verdicts\":[{\"schema\":\"netblame.verdict/v2\"}]}",
+         "verdicts: verdicts[0].schema: must be \"netblame.verdict/v1\" (got "
+         "\"netblame.verdict/v2\")"},
+        {"{\"verdicts\":[{\"schema\":\"netblame.verdict/v1\",\"target\":\"a\","
+         "\"window\":{\"start\":\"2023-11-14T22:13:20.123Z\",\"end\":\"yesterday\",\"probes\":1}}]"
+         "}",
+         "verdicts: verdicts[0].window.end: must be an RFC 3339 time of 1678..2262 (got "
+         "\"yesterday\")"},
+        {"{\"verdicts\":[{\"schema\":\"netblame.verdict/v1\",\"target\":\"a\","
+         "\"window\":{\"start\":\"2023-11-14T22:13:20Z\",\"end\":\"2023-11-14T22:13:20Z\","
+         "\"probes\":1},\"verdict\":\"network\"}]}",
+         "verdicts: verdicts[0].verdict: not a layer (got \"network\")"},
+        {"{\"verdicts\":[{\"schema\":\"netblame.verdict/v1\",\"target\":\"a\","
+         "\"window\":{\"start\":\"2023-11-14T22:13:20Z\",\"end\":\"2023-11-14T22:13:20Z\","
+         "\"probes\":1},\"verdict\":\"app\",\"where\":{\"side\":\"left\",\"host\":\"\","
+         "\"interface\":\"\"}}]}",
+         "verdicts: verdicts[0].where.side: must be one of \"\", \"local\", \"remote\" (got "
+         "\"left\")"},
+        {"{\"verdicts\":[{\"schema\":\"netblame.verdict/v1\",\"target\":\"a\","
+         "\"window\":{\"start\":\"2023-11-14T22:13:20Z\",\"end\":\"2023-11-14T22:13:20Z\","
+         "\"probes\":1},\"verdict\":\"app\",\"where\":{\"side\":\"\",\"host\":\"\","
+         "\"interface\":\"\"},\"confidence\":1.5}]}",
+         "verdicts: verdicts[0].confidence: must be a number >= 0 and <= 1 (got 1.5)"},
+        {"{\"verdicts\":[{\"schema\":\"netblame.verdict/v1\",\"target\":\"a\","
+         "\"window\":{\"start\":\"2023-11-14T22:13:20Z\",\"end\":\"2023-11-14T22:13:20Z\","
+         "\"probes\":1},\"verdict\":\"app\",\"where\":{\"side\":\"\",\"host\":\"\","
+         "\"interface\":\"\"},\"confidence\":1,\"evidence\":[1]}]}",
+         "verdicts: verdicts[0].evidence[0]: must be a string (got a number)"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        got = (struct nb_verdict *)1;
+        if (nb_verdicts_json_parse(bad[i].text, strlen(bad[i].text), 8, &got, &n, err,
+                                   sizeof(err)) != -1 ||
+            strcmp(err, bad[i].want) != 0 || got != NULL)
+            fail_msg("%s\ngot:    %s\nwanted: %s", bad[i].text, err, bad[i].want);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -288,6 +450,8 @@ int main(void)
         cmocka_unit_test(test_same_verdict_same_bytes),
         cmocka_unit_test(test_no_segments_without_path),
         cmocka_unit_test(test_rfc3339),
+        cmocka_unit_test(test_rfc3339_parse),
+        cmocka_unit_test(test_verdicts_read_back),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
