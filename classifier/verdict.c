@@ -241,6 +241,31 @@ static void decide(struct ctx *x)
                        nb_cls_missing_points(x, unmeasured, false, false).s);
             ev_insert(v, at, t);
         }
+    } else {
+        /* no path: the families and app probes that back the claim, so a
+         * healthy verdict always says what it rests on (an alert's summary
+         * quotes this line) */
+        const char *basis = x->baseline_used ? "learnt baseline" : "absolute floors: no baseline yet";
+        const struct nb_cls_family *fam[2] = {&in->vnet, &in->fabric};
+        const char *fname[2] = {"vnet", "fabric"};
+        size_t at = 0;
+        char t[NB_CLS_TEXTSIZ];
+        for (int i = 0; i < 2; i++) {
+            const struct nb_cls_family *f = fam[i];
+            if (!f->present || f->probes < x->th->min_samples)
+                continue;
+            nb_cls_fmt(t, sizeof(t), "%llu of %llu %s probes answered; round trip within its "
+                                     "threshold (%s)",
+                       (unsigned long long)(f->probes - f->lost), (unsigned long long)f->probes,
+                       fname[i], basis);
+            at = ev_insert(v, at, t);
+        }
+        if (in->app.present && in->app.probes) {
+            nb_cls_fmt(t, sizeof(t), "%llu of %llu app probes succeeded; connect and server "
+                                     "time within their thresholds (%s)",
+                       (unsigned long long)in->app.ok, (unsigned long long)in->app.probes, basis);
+            ev_insert(v, at, t);
+        }
     }
     v->confidence = nb_round_to(nb_clamp01(nb_sample_weight(x->healthy_n, x->th->min_samples) *
                                            cov * (x->baseline_used ? 1.0 : 0.9)),

@@ -21,6 +21,7 @@
 #include "netblame/cpustat.h"
 #include "netblame/log.h"
 #include "netblame/clock.h"
+#include "daemon/alerts.h"
 #include "daemon/ondemand.h"
 #include "daemon/probes.h"
 
@@ -34,6 +35,7 @@ struct daemon {
     struct nb_hostagent *host; /* host role with "capture"; NULL otherwise */
     struct nb_api *api;
     struct nb_ondemand *ondemand; /* POST /v1/diagnose: the CLI as a bounded child */
+    struct nb_alerts *alerts;     /* POST /v1/alerts: enrich, spool, forward */
     ev_signal sighup, sigterm, sigint;
     nb_ns started_mono;
     uint64_t reloads_ok, reloads_failed;
@@ -94,6 +96,7 @@ static void h_metrics(void *arg, const struct nb_api_req *req, struct nb_api_res
     nb_engine_render_metrics(d->engine, b);
     nb_appmon_render_metrics(d->apps, b);
     nb_verdicts_render_metrics(d->verdicts, b);
+    nb_alerts_metrics(d->alerts, b);
     if (d->host)
         nb_hostagent_render_metrics(d->host, b);
 }
@@ -176,6 +179,13 @@ static void h_diagnose(void *arg, const struct nb_api_req *req, struct nb_api_re
     nb_ondemand_api(d->ondemand, req, resp);
 }
 
+/* POST /v1/alerts: Alertmanager's webhook (alerts.h). */
+static void h_alerts(void *arg, const struct nb_api_req *req, struct nb_api_resp *resp)
+{
+    struct daemon *d = arg;
+    nb_alerts_api(d->alerts, req, resp);
+}
+
 static const struct nb_api_route routes[] = {
     {"GET", "/healthz", h_healthz},
     {"GET", "/metrics", h_metrics},
@@ -186,6 +196,7 @@ static const struct nb_api_route routes[] = {
     {"GET", "/v1/windows", h_windows},
     {"GET", "/v1/baselines", h_baselines},
     {"POST", "/v1/diagnose", h_diagnose},
+    {"POST", "/v1/alerts", h_alerts},
 };
 
 static void on_sighup(struct ev_loop *loop, ev_signal *w, int revents)
@@ -238,8 +249,18 @@ static void on_sighup(struct ev_loop *loop, ev_signal *w, int revents)
     /* The API keeps its address: carry it over so the running state stays true. */
     snprintf(cfg.api_addr, sizeof(cfg.api_addr), "%s", d->cfg.api_addr);
     cfg.api_port = d->cfg.api_port;
+    /* The alerts: a changed section means another spool or other sinks;
+     * what is being enriched is answered 503 (Alertmanager sends it again)
+     * and what is spooled is sent by the new outbox. */
+    bool alerts_changed = memcmp(&cfg.alerts, &d->cfg.alerts, sizeof(cfg.alerts)) != 0;
     nb_config_free(&d->cfg);
     d->cfg = cfg;
+    if (alerts_changed) {
+        nb_alerts_free(d->alerts);
+        d->alerts = nb_alerts_new(loop, &d->cfg, &d->verdicts, d->ondemand, err, sizeof(err));
+        if (!d->alerts) /* POST /v1/alerts answers 404 until a reload mends it */
+            nb_err("reload: alerts off: %s", err);
+    }
     if (nb_log_set_level_name(d->cfg.log_level) < 0)
         nb_warn("reload: unknown log level %s", d->cfg.log_level);
     d->reloads_ok++;
@@ -327,6 +348,9 @@ int main(int argc, char **argv)
     if (d.cfg.capture && !(d.host = nb_hostagent_new(d.loop, &d.cfg, err, sizeof(err))))
         nb_fatal("%s", err);
     d.ondemand = nb_ondemand_new(d.loop, &d.cfg); /* &d.cfg stays valid across reloads */
+    d.alerts = nb_alerts_new(d.loop, &d.cfg, &d.verdicts, d.ondemand, err, sizeof(err));
+    if (!d.alerts)
+        nb_fatal("%s", err);
     d.api = nb_api_start(d.loop, d.cfg.api_addr, d.cfg.api_port, routes,
                          sizeof(routes) / sizeof(routes[0]), &d, err, sizeof(err));
     if (!d.api)
@@ -351,6 +375,7 @@ int main(int argc, char **argv)
     ev_signal_stop(d.loop, &d.sigint);
     ev_signal_stop(d.loop, &d.sigterm);
     ev_signal_stop(d.loop, &d.sighup);
+    nb_alerts_free(d.alerts);     /* answers what is pending 503: before its diagnoses go */
     nb_ondemand_free(d.ondemand); /* answers its deferred requests: before the API stops */
     nb_api_stop(d.api);
     nb_hostagent_free(d.host);

@@ -355,6 +355,27 @@ static void test_nothing_observed(void **state)
 /* The first evidence line explains the verdict: the finding for a named
  * layer (before any cross-check), the reason for inconclusive, the coverage
  * line for healthy. */
+/* A healthy verdict always says what it rests on, also without a path: a
+ * fabric peer's window, an app target's (an alert's summary quotes it). */
+static void test_healthy_says_what_it_rests_on(void **state)
+{
+    struct nb_cls_input in;
+    struct nb_verdict v;
+    memset(&in, 0, sizeof(in));
+    snprintf(in.target, sizeof(in.target), "%s", "hB");
+    in.fabric.present = true;
+    in.fabric.probes = 500;
+    in.fabric.rtt = (struct nb_cls_rtt){true, 120 * US, 180 * US, 300 * US, 0, 0};
+    nb_classify(&in, NULL, NULL, &v);
+    assert_int_equal(v.layer, NB_LAYER_HEALTHY);
+    assert_true(v.nevidence >= 1);
+    assert_non_null(strstr(v.evidence[0], "500 of 500 fabric probes answered"));
+    app_only(&in, 20);
+    nb_classify(&in, NULL, NULL, &v);
+    assert_int_equal(v.layer, NB_LAYER_HEALTHY);
+    assert_non_null(strstr(v.evidence[0], "20 of 20 app probes succeeded"));
+}
+
 static void test_first_evidence_explains(void **state)
 {
     struct nb_cls_input in;
@@ -410,6 +431,7 @@ int main(void)
         cmocka_unit_test(test_names_round_trip),
         cmocka_unit_test(test_nothing_observed),
         cmocka_unit_test(test_first_evidence_explains),
+        cmocka_unit_test(test_healthy_says_what_it_rests_on),
         cmocka_unit_test(test_attribution_threshold),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
