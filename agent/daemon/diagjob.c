@@ -241,6 +241,14 @@ void nb_diagjob_cancel(struct nb_diagjob *j)
 
 int nb_diagjob_cli_path(char *out, size_t cap, char *err, size_t errlen)
 {
+    const char *env = getenv("NETBLAME_CLI");
+    if (env && env[0]) {
+        if ((size_t)snprintf(out, cap, "%s", env) >= cap || access(out, X_OK) != 0) {
+            snprintf(err, errlen, "NETBLAME_CLI=%s is not an executable file", env);
+            return -1;
+        }
+        return 0;
+    }
     char self[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
     if (n <= 0) {

@@ -41,8 +41,10 @@ struct nb_diagjob *nb_diagjob_start(struct ev_loop *loop, const char *const argv
 /* Kill it now and forget it: CB is not called. */
 void nb_diagjob_cancel(struct nb_diagjob *j);
 
-/* The `netblame` CLI beside this program (dirname of /proc/self/exe) into
- * OUT; -1 when there is none (a message in ERR). */
+/* The `netblame` CLI into OUT: $NETBLAME_CLI if set (an install that keeps
+ * the CLI elsewhere; the tests' stand-in for a diagnosis that hangs), else
+ * the one beside this program (dirname of /proc/self/exe); -1 when there is
+ * none (a message in ERR). */
 int nb_diagjob_cli_path(char *out, size_t cap, char *err, size_t errlen);
 
 #endif

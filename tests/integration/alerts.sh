@@ -7,7 +7,9 @@
 # no target leaves with netblame_error; a bad body is 400; with the sink down
 # the notification is accepted (spooled) and delivered once the sink is
 # back; netblamed SIGKILLed between the accept and the delivery delivers it
-# after its restart, with the same dedup_key. The alert counters are on
+# after its restart, with the same dedup_key; a diagnosis that hangs
+# (NETBLAME_CLI a stand-in that never ends) leaves the alert answered and
+# forwarded by its deadline, saying so. The alert counters are on
 # /metrics. (nb-recorder writes requests.log: a failing run prints it.)
 . "$NB_SRC/tests/lib/common.sh"
 
@@ -111,6 +113,22 @@ nb_wait_for "fp0004 delivered after the restart" 60 sh -c "[ \$(jq -c 'select(.b
 events fp0004 | head -1 | jq -e '.event_action == "trigger" and .payload.custom_details.netblame_target == "b"' >/dev/null ||
     nb_fail "fp0004 after the restart: $(events fp0004)"
 nb_log "ok: SIGKILLed between accept and delivery, the alert is delivered after the restart (same dedup_key)"
+
+# --- a diagnosis that hangs: the alert leaves within the deadline, unenriched ---
+# alerts.diagnose "always" and NETBLAME_CLI a stand-in that never ends: the
+# answer must still come (alerts.deadline_ms 1000), the alert carrying why.
+kill -TERM "$pa"; wait "$pa" 2>/dev/null || true
+printf '#!/bin/sh\nexec sleep 600\n' >"$NB_TMP/hang.sh"
+chmod +x "$NB_TMP/hang.sh"
+sed -e 's/"diagnose": "never"/"diagnose": "always", "deadline_ms": 1000/' "$NB_TMP/a.json" >"$NB_TMP/a-hang.json"
+nb_start "$A" netblamed-hang env NETBLAME_CLI="$NB_TMP/hang.sh" "$NB_BIN/netblamed" --config "$NB_TMP/a-hang.json"; pa=$NB_LAST_PID
+nb_wait_for "agent a healthz (hanging diagnoses)" 20 ip netns exec "$A" curl -sf http://127.0.0.1:9862/healthz
+code=$(post "$(note 5 firing b fp0005)")
+[ "$code" = 200 ] || nb_fail "POST with a hanging diagnosis: $code $(cat "$NB_TMP/post.out")"
+nb_wait_for "fp0005 forwarded" 30 sh -c "[ \$(jq -c 'select(.body.dedup_key == \"fp0005\")' $NB_TMP/requests.log | wc -l) -ge 1 ]"
+events fp0005 | head -1 | jq -e '.payload.custom_details.netblame_error | test("no verdict within the 1000 ms deadline")' >/dev/null ||
+    nb_fail "fp0005: $(events fp0005)"
+nb_log "ok: a diagnosis that hangs: the alert is answered and forwarded within its deadline, saying so"
 
 # --- counters ---
 nb_wait_for "agent a healthz again" 20 ip netns exec "$A" curl -sf http://127.0.0.1:9862/healthz
