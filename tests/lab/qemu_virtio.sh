@@ -70,16 +70,21 @@ lab_assert "healthy, or TCG noise blamed on the local virtual segment only" \
 lab_exec hA ip link set vnetA txqueuelen 16
 before=$(lab_exec hA cat /sys/class/net/vnetA/statistics/tx_dropped)
 lab_fault qemu local stall_every_ms=100 stall_for_ms=40
-# gB's flood runs until its 8 s deadline (every probe counted, so no early
-# stop); gA's burst starts only once the ring overflows, so the two overlap
-# however slowly a loaded machine starts the flood.
-nb_start "$(lab_ns gB)" flood-gB bash -c "exec '$NB_BIN/netblame' diagnose $LAB_IP_gA --json --count 10000 \
-    --interval 1 --deadline 8000 --config '$NB_TMP/agent-gB.json' >'$NB_TMP/gB-view.json'"
-flood=$NB_LAST_PID
-nb_wait_for "gB's flood overflowing vnetA's ring" 30 \
+# A load from gB keeps vnetA's ring overflowing for as long as gA's burst
+# takes (gA is a TCG guest stopped 40 % of the time: on a loaded machine, or
+# under ASan, its diagnosis takes seconds); gA's burst starts only once the
+# ring overflows, so the drops overlap it however slowly either starts. Then
+# gB's own view, in a burst of its own while the stall goes on.
+nb_start "$(lab_ns gB)" load-gB "$NB_BIN/netblame" diagnose "$LAB_IP_gA" --count 100000 \
+    --interval 1 --deadline 120000
+load=$NB_LAST_PID
+nb_wait_for "gB's load overflowing vnetA's ring" 30 \
     sh -c "[ \$(ip netns exec $(lab_ns hA) cat /sys/class/net/vnetA/statistics/tx_dropped) -gt $before ]"
-diag --count 100 --interval 10
-wait "$flood" || true
+diag --count 100 --interval 10 --deadline 30000
+kill -TERM "$load" 2>/dev/null || true
+wait "$load" 2>/dev/null || true
+lab_exec gB "$NB_BIN/netblame" diagnose "$LAB_IP_gA" --json --count 3000 --interval 1 \
+    --deadline 15000 --config "$NB_TMP/agent-gB.json" >"$NB_TMP/gB-view.json" || true
 lab_clear
 lab_exec hA ip link set vnetA txqueuelen 1000
 after=$(lab_exec hA cat /sys/class/net/vnetA/statistics/tx_dropped)
