@@ -57,6 +57,7 @@ start_a() { # DIAGNOSE
 }
 nb_start "$B" netblamed-b "$NB_BIN/netblamed" --config "$NB_TMP/b.json"
 nb_start "$A" recorder "$NB_BIN/tests/nb-recorder" --port 9100 --out "$NB_TMP/requests.jsonl"
+prec=$NB_LAST_PID
 nb_wait_for "recorder listening" 20 ip netns exec "$A" sh -c 'ss -ltn | grep -q ":9100 "'
 start_a stale
 nb_wait_for "a verdict for b" 30 sh -c "ip netns exec $A curl -sf 'http://127.0.0.1:9862/v1/verdicts?target=b' | jq -e '.verdicts[0].verdict' >/dev/null"
@@ -106,6 +107,8 @@ while :; do
 done
 SH
 
+# cpu PID: the CPU seconds (user + system) the process has used so far
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "%.2f\n", ($12 + $13) / hz }' "/proc/$1/stat"; }
 # drained: every event accepted so far delivered or failed, for both sinks
 drained() {
     nb_metric "$A" 9862 'netblame_alert_queued{sink="pd"}' | grep -qx 0 &&
@@ -165,6 +168,7 @@ nb_wait_for "fresh: delivered" 120 drained
 phase "fresh verdict, sequential" fresh
 
 nb_log "load: $clients clients for $duration s"
+cpu_a=$(cpu "$pa") cpu_rec=$(cpu "$prec")
 t_start=$EPOCHREALTIME
 end=$(awk -v t="$t_start" -v d="$duration" 'BEGIN { printf "%.6f", t + d }')
 cpids=()
@@ -174,6 +178,8 @@ for c in $(seq "$clients"); do
 done
 for p in "${cpids[@]}"; do wait "$p"; done
 t_end=$EPOCHREALTIME
+cpu_a=$(awk -v a="$cpu_a" -v b="$(cpu "$pa")" -v s="$t_start" -v e="$t_end" 'BEGIN { printf "%.0f", (b - a) / (e - s) * 100 }')
+cpu_rec=$(awk -v a="$cpu_rec" -v b="$(cpu "$prec")" -v s="$t_start" -v e="$t_end" 'BEGIN { printf "%.0f", (b - a) / (e - s) * 100 }')
 cat "$NB_TMP"/client-*.log >"$NB_TMP/load.out"
 nb_wait_for "load: delivered" 600 drained
 drain_s=$(awk -v a="$t_end" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
@@ -204,7 +210,7 @@ EOF
 printf '%s\n' "${rows[@]}"
 cat <<EOF
 
-load: $ok of $sent accepted (200) = $rate notifications/s accepted
+load: $ok of $sent accepted (200) = $rate notifications/s accepted; meanwhile netblamed used $cpu_a %, nb-recorder $cpu_rec % of one CPU
 load: delivered $pd_d of $ok to PagerDuty ($pd_l events recorded), $hook_d of $ok to the webhook ($hook_l recorded); queues empty $drain_s s after the last answer
 always: alerts without a verdict by reason: ${reasons:-none}
 EOF
