@@ -187,6 +187,7 @@ phase "load, $clients clients" load
 read -r sent ok rate < <(awk -v s="$(awk -v a="$t_start" -v b="$t_end" 'BEGIN { print b - a }')" \
     '{ n++; if ($2 == 200) ok++ } END { printf "%d %d %.0f\n", n, ok, ok / s }' "$NB_TMP/load.out")
 read -r pd_d pd_l hook_d hook_l < <(delivered load)
+retries=$(nb_metric "$A" 9862 'netblame_alert_retries_total{sink="pd"}')/$(nb_metric "$A" 9862 'netblame_alert_retries_total{sink="hook"}')
 
 nb_log "always: $n_diag notifications, one after another, each waiting for a diagnosis"
 nb_stop "$pa"
@@ -211,6 +212,6 @@ printf '%s\n' "${rows[@]}"
 cat <<EOF
 
 load: $ok of $sent accepted (200) = $rate notifications/s accepted; meanwhile netblamed used $cpu_a %, nb-recorder $cpu_rec % of one CPU
-load: delivered $pd_d of $ok to PagerDuty ($pd_l events recorded), $hook_d of $ok to the webhook ($hook_l recorded); queues empty $drain_s s after the last answer
+load: delivered $pd_d of $ok to PagerDuty ($pd_l events recorded), $hook_d of $ok to the webhook ($hook_l recorded); queues empty $drain_s s after the last answer; attempts retried since the start (PagerDuty/webhook): $retries
 always: alerts without a verdict by reason: ${reasons:-none}
 EOF
