@@ -3,8 +3,10 @@
  * part of the alert path that cannot run here. It answers every POST with
  * STATUS (default 202, PagerDuty's "accepted") and appends one JSON line
  * per request to OUT: {"path": ..., "body": <the body, parsed if JSON, else
- * a string>}, flushed before the answer, so a test that sees the line knows
- * the sender got its 2xx after.
+ * a string>, "t_ns": <CLOCK_REALTIME when the whole request had been read,
+ * ns since the epoch, a decimal string>}, flushed before the answer, so a
+ * test that sees the line knows the sender got its 2xx after (and a
+ * benchmark can time a delivery: tests/bench/alert_latency.sh).
  *
  * usage: nb-recorder --listen ADDR --port PORT --out FILE [--status CODE] */
 #include <cjson/cJSON.h>
@@ -15,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define BODY_MAX (8u << 20)
@@ -58,6 +61,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     else if (r->too_big)
         code = 413;
     else {
+        struct timespec ts;
+        char t_ns[24];
+        clock_gettime(CLOCK_REALTIME, &ts);
+        snprintf(t_ns, sizeof(t_ns), "%lld", (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
         cJSON *o = cJSON_CreateObject();
         cJSON *body = cJSON_ParseWithLength(r->body ? r->body : "", r->len);
         cJSON_AddStringToObject(o, "path", url);
@@ -65,6 +72,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             cJSON_AddItemToObject(o, "body", body);
         else
             cJSON_AddStringToObject(o, "body", r->body ? r->body : "");
+        cJSON_AddStringToObject(o, "t_ns", t_ns);
         char *line = cJSON_PrintUnformatted(o);
         cJSON_Delete(o);
         if (!line)
