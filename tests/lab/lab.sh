@@ -410,7 +410,10 @@ JSON
 
 # lab_api NODE: where NODE's control API listens.
 lab_api() {
-    local ip=LAB_IP_$1
+    local ip=LAB_IP_$1 o=LAB_API_$1
+    # LAB_API_<node>: a test that put that agent's API elsewhere (on its lab
+    # address, for a Prometheus in another namespace) says where
+    [ -n "${!o:-}" ] && { echo "${!o}"; return; }
     case "$1" in h*) echo "${!ip}:9862" ;; *) echo "127.0.0.1:9862" ;; esac
 }
 

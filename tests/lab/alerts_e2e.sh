@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Issue 14's end-to-end proof, on real Prometheus and Alertmanager (Debian's
+# packages): Prometheus scrapes gA's netblamed and evaluates the fleet rules
+# (deploy/prometheus/netblame.rules.yml, their `for:` shortened to seconds
+# for the lab); Alertmanager routes their alerts to gA's POST /v1/alerts;
+# gA enriches them with its verdict on its path peer gB and forwards them to
+# nb-recorder, standing in for PagerDuty's Events API (the one part that
+# cannot run here). A wire delay must reach the recorder as an event whose
+# custom_details name physical; then a stalled virtio backend on gA's side,
+# virtual/local. Everything runs in the lab's namespaces (Prometheus,
+# Alertmanager and the recorder in hA's) and is stopped by the test.
+. "$NB_SRC/tests/lib/common.sh"
+. "$NB_SRC/tests/lab/lab.sh"
+command -v prometheus >/dev/null || nb_fail "prometheus not found (deploy/install-deps.sh --test)"
+command -v prometheus-alertmanager >/dev/null || nb_fail "prometheus-alertmanager not found"
+lab_up
+printf 'R0123456789abcdef0123456789abcdef\n' >"$NB_TMP/pd.key"
+chmod 600 "$NB_TMP/pd.key"
+mkdir -p "$NB_TMP/spool" "$NB_TMP/prom" "$NB_TMP/am"
+LAB_API_gA=$LAB_IP_gA:9862
+LAB_AGENT_EXTRA_gA='"api": { "address": "'$LAB_IP_gA'" },
+  "alerts": { "spool_dir": "'$NB_TMP/spool'", "diagnose": "never",
+    "sinks": [ { "name": "pd", "type": "pagerduty", "url": "http://'$LAB_IP_hA':9100/v2/enqueue",
+                 "routing_key_file": "'$NB_TMP/pd.key'" } ] },'
+LAB_AGENT_PEERS_gA=', { "name": "gB", "family": "path", "address": "'$LAB_IP_gB'", "interval_ms": 50 }'
+lab_agents
+
+HA=$(lab_ns hA)
+nb_start "$HA" recorder "$NB_BIN/tests/nb-recorder" --listen "$LAB_IP_hA" --port 9100 \
+    --out "$NB_TMP/requests.log"
+# The rules as shipped, their `for:` in seconds: the lab's faults last tens
+# of seconds, not minutes.
+sed -E 's/^( *)for: .*/\1for: 3s/' "$NB_SRC/deploy/prometheus/netblame.rules.yml" >"$NB_TMP/rules.yml"
+cat >"$NB_TMP/prometheus.yml" <<YML
+global: { scrape_interval: 1s, evaluation_interval: 1s }
+rule_files: ["$NB_TMP/rules.yml"]
+alerting: { alertmanagers: [ { static_configs: [ { targets: ["127.0.0.1:9093"] } ] } ] }
+scrape_configs:
+  - job_name: netblame
+    static_configs: [ { targets: ["$LAB_IP_gA:9862"] } ]
+YML
+cat >"$NB_TMP/alertmanager.yml" <<YML
+route: { receiver: netblame, group_by: [alertname, instance, netblame_target],
+         group_wait: 1s, group_interval: 1s, repeat_interval: 1h }
+receivers:
+  - name: netblame
+    webhook_configs: [ { url: "http://$LAB_IP_gA:9862/v1/alerts", send_resolved: true } ]
+YML
+promtool check config "$NB_TMP/prometheus.yml" >/dev/null || nb_fail "promtool rejects the test's prometheus.yml"
+nb_start "$HA" alertmanager prometheus-alertmanager --config.file="$NB_TMP/alertmanager.yml" \
+    --storage.path="$NB_TMP/am" --web.listen-address=127.0.0.1:9093 --cluster.listen-address=
+nb_start "$HA" prometheus prometheus --config.file="$NB_TMP/prometheus.yml" \
+    --storage.tsdb.path="$NB_TMP/prom" --web.listen-address=127.0.0.1:9090
+nb_wait_for "alertmanager ready" 60 lab_exec hA curl -sf http://127.0.0.1:9093/-/ready
+nb_wait_for "prometheus ready" 60 lab_exec hA curl -sf http://127.0.0.1:9090/-/ready
+nb_wait_for "prometheus scraping gA" 60 sh -c "ip netns exec $HA curl -sf 'http://127.0.0.1:9090/api/v1/query?query=up' |
+    jq -e '.data.result[0].value[1] == \"1\"' >/dev/null"
+
+verdict() { lab_exec gA curl -sf "http://$LAB_API_gA/v1/verdicts?target=gB" | jq -c '.verdicts[0]'; }
+nb_wait_for "gA: gB healthy" 60 sh -c "ip netns exec $(lab_ns gA) curl -sf 'http://$LAB_API_gA/v1/verdicts?target=gB' |
+    jq -e '.verdicts[0].verdict == \"healthy\"' >/dev/null"
+
+# event_for LAYER: the recorder has a trigger event for target gB whose
+# custom_details name LAYER (and, with SIDE, where begins LAYER/SIDE)
+event_for() {
+    jq -s -e --arg l "$1" --arg s "${2:-}" 'any(.[]; .path == "/v2/enqueue" and
+        .body.event_action == "trigger" and .body.payload.custom_details.netblame_target == "gB" and
+        .body.payload.custom_details.netblame_verdict == $l and
+        ($s == "" or (.body.payload.custom_details.netblame_where | startswith($l + "/" + $s))))' \
+        "$NB_TMP/requests.log" >/dev/null 2>&1
+}
+wait_event() { # WHAT LAYER [SIDE]
+    (nb_wait_for "$1" 120 event_for "$2" "${3:-}") ||
+        nb_fail "$1; gA's verdict on gB: $(verdict); alerts at Alertmanager: $(lab_exec hA curl -sf http://127.0.0.1:9093/api/v2/alerts | jq -c '[.[] | .labels]')"
+}
+
+lab_fault wire both delay_us=5000
+wait_event "a wire delay reaches the on-call system as physical" physical
+nb_log "ok: wire delay → Prometheus → Alertmanager → gA's /v1/alerts → PagerDuty stand-in: physical"
+lab_clear
+nb_wait_for "gA: gB healthy again" 90 sh -c "ip netns exec $(lab_ns gA) curl -sf 'http://$LAB_API_gA/v1/verdicts?target=gB' |
+    jq -e '.verdicts[0].verdict == \"healthy\"' >/dev/null"
+
+lab_fault virtio local rx stall_every_ms=100 stall_for_ms=40
+wait_event "a stalled virtio backend on gA's side reaches it as virtual/local" virtual local
+nb_log "ok: virtio stall at gA → the page says virtual/local"
+lab_clear
