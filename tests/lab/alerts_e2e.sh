@@ -7,8 +7,13 @@
 # nb-recorder, standing in for PagerDuty's Events API (the one part that
 # cannot run here). A wire delay must reach the recorder as an event whose
 # custom_details name physical; then a stalled virtio backend on gA's side,
-# virtual/local. Everything runs in the lab's namespaces (Prometheus,
-# Alertmanager and the recorder in hA's) and is stopped by the test.
+# virtual/local. Between the two, the fault cases on the same real path: the
+# sink down while the wire delay clears (Alertmanager's resolved
+# notification is accepted and spooled), gA's netblamed SIGKILLed and
+# restarted before the sink comes back — the resolve is then delivered, after
+# its trigger (order per dedup key), with the same dedup_key. Everything runs
+# in the lab's namespaces (Prometheus, Alertmanager and the recorder in hA's)
+# and is stopped by the test.
 . "$NB_SRC/tests/lib/common.sh"
 . "$NB_SRC/tests/lab/lab.sh"
 command -v prometheus >/dev/null || nb_fail "prometheus not found (deploy/install-deps.sh --test)"
@@ -26,8 +31,12 @@ LAB_AGENT_PEERS_gA=', { "name": "gB", "family": "path", "address": "'$LAB_IP_gB'
 lab_agents
 
 HA=$(lab_ns hA)
-nb_start "$HA" recorder "$NB_BIN/tests/nb-recorder" --listen "$LAB_IP_hA" --port 9100 \
-    --out "$NB_TMP/requests.log"
+start_recorder() {
+    nb_start "$HA" recorder "$NB_BIN/tests/nb-recorder" --listen "$LAB_IP_hA" --port 9100 \
+        --out "$NB_TMP/requests.log"
+    recorder=$NB_LAST_PID
+}
+start_recorder
 # The rules as shipped, their `for:` in seconds: the lab's faults last tens
 # of seconds, not minutes.
 sed -E 's/^( *)for: .*/\1for: 3s/' "$NB_SRC/deploy/prometheus/netblame.rules.yml" >"$NB_TMP/rules.yml"
@@ -77,7 +86,28 @@ wait_event() { # WHAT LAYER [SIDE]
 lab_fault wire both delay_us=5000
 wait_event "a wire delay reaches the on-call system as physical" physical
 nb_log "ok: wire delay → Prometheus → Alertmanager → gA's /v1/alerts → PagerDuty stand-in: physical"
+key=$(jq -r 'select(.path == "/v2/enqueue" and .body.payload.custom_details.netblame_verdict == "physical") |
+    .body.dedup_key' "$NB_TMP/requests.log" | head -1)
+
+# The sink goes down; the delay clears; Alertmanager's resolved notification
+# is accepted (spooled) but cannot be delivered; gA's netblamed is killed
+# without warning and started again; then the sink comes back.
+kill -TERM "$recorder"; wait "$recorder" 2>/dev/null || true
 lab_clear
+nb_wait_for "the resolved notification accepted while the sink is down" 120 \
+    nb_metric_ge_at gA 'netblame_alert_queued{sink="pd"}' 1
+kill -KILL "$(cat "$NB_TMP/agent-gA.pid")"
+nb_start "$(lab_ns gA)" agent-gA-again "$NB_BIN/netblamed" --config "$NB_TMP/agent-gA.json"
+echo "$NB_LAST_PID" >"$NB_TMP/agent-gA.pid"
+nb_wait_for "gA's netblamed back" 30 lab_exec gA curl -sf "http://$LAB_API_gA/healthz"
+start_recorder
+resolved() {
+    jq -s -e --arg k "$key" '[.[] | select(.path == "/v2/enqueue" and .body.dedup_key == $k) |
+        .body.event_action] | index("resolve") as $r | $r != null and index("trigger") < $r' \
+        "$NB_TMP/requests.log" >/dev/null 2>&1
+}
+nb_wait_for "the resolve delivered after the restart, after its trigger" 120 resolved
+nb_log "ok: sink down, netblamed SIGKILLed and restarted: the resolve ($key) is delivered after its trigger"
 nb_wait_for "gA: gB healthy again" 90 sh -c "ip netns exec $(lab_ns gA) curl -sf 'http://$LAB_API_gA/v1/verdicts?target=gB' |
     jq -e '.verdicts[0].verdict == \"healthy\"' >/dev/null"
 
