@@ -7,7 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "alert/enrich.h"
+#include "netblame/mem.h"
 #include "net/agentclient.h"
 
 /* The daemon's verdicts, fetched at the first alert that needs them. */
@@ -49,11 +52,84 @@ static const struct nb_verdict *lookup(void *arg, const struct nb_enrich_target 
     return NULL;
 }
 
+/* Does ALERT still lack a verdict (its netblame_error set)? */
+static bool lacks_verdict(const cJSON *alert)
+{
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(alert, "annotations");
+    return cJSON_GetObjectItemCaseSensitive(a, "netblame_error") != NULL;
+}
+
+/* A diagnosis must end this long before the deadline (its answer read, the
+ * notification written), and is never asked for with less than
+ * DIAG_MIN_MS: a shorter one could not say anything (as daemon/alerts.c). */
+#define DIAG_MARGIN_MS 300
+#define DIAG_MIN_MS 500
+
+/* One target's diagnosis in this notification, kept for its other alerts. */
+struct diagnosed {
+    struct nb_enrich_target t;
+    bool ok;
+    struct nb_verdict v;
+    char err[400];
+};
+
+/* The second way to a verdict: the local netblamed's POST /v1/diagnose, for
+ * each target still without one (every mapped target with "always"), one
+ * diagnosis per target, one after the other, while the deadline allows. */
+static void diagnose_rest(const struct nb_config *cfg, struct nb_alert_note *n, nb_ns deadline,
+                          bool always)
+{
+    const char *api = nb_config_api_reach(cfg);
+    struct diagnosed *d = nb_calloc(n->nalerts ? n->nalerts : 1, sizeof(*d));
+    size_t nd = 0;
+    for (size_t i = 0; i < n->nalerts; i++) {
+        struct nb_enrich_target t;
+        char why[800];
+        if ((!always && !lacks_verdict(n->alerts[i])) ||
+            nb_enrich_map(cfg, n->alerts[i], &t, why, sizeof(why)) < 0)
+            continue;
+        struct diagnosed *x = NULL;
+        for (size_t j = 0; j < nd && !x; j++)
+            if (d[j].t.app == t.app && strcmp(d[j].t.name, t.name) == 0)
+                x = &d[j];
+        if (!x) {
+            long left = (long)((deadline - nb_mono_now()) / 1000000);
+            x = &d[nd++];
+            x->t = t;
+            if (left - DIAG_MARGIN_MS < DIAG_MIN_MS)
+                x->err[0] = '\0'; /* not tried: the first reason says enough */
+            else
+                x->ok = nb_agent_diagnose(api, cfg->api_port, t.name,
+                                          (unsigned)(left - DIAG_MARGIN_MS), left, &x->v, x->err,
+                                          sizeof(x->err)) == 0;
+        }
+        if (x->ok) {
+            nb_enrich_verdict(n->alerts[i], t.name, &x->v);
+        } else if (x->err[0] && lacks_verdict(n->alerts[i])) {
+            /* the first reason stays first (what the served verdicts said),
+             * the diagnosis' after it */
+            const cJSON *a = cJSON_GetObjectItemCaseSensitive(n->alerts[i], "annotations");
+            const cJSON *e = cJSON_GetObjectItemCaseSensitive(a, "netblame_error");
+            snprintf(why, sizeof(why), "%.300s; no diagnosis either: %s",
+                     cJSON_IsString(e) ? e->valuestring : "no verdict", x->err);
+            nb_enrich_error(n->alerts[i], t.name, why);
+        }
+    }
+    free(d);
+}
+
 size_t nb_enrich_local(const struct nb_config *cfg, struct nb_alert_note *n, nb_ns deadline,
                        nb_ns now)
 {
     struct served s = {.cfg = cfg, .deadline = deadline};
-    size_t got = nb_enrich_note(cfg, n, lookup, &s, now);
+    size_t got = 0;
+    /* the served verdicts first, "always" too: an alert naming no target
+     * says so, and a failed diagnosis leaves the served verdict in place */
+    nb_enrich_note(cfg, n, lookup, &s, now);
     free(s.v);
+    if (cfg->alerts.diagnose != NB_ALERT_DIAG_NEVER)
+        diagnose_rest(cfg, n, deadline, cfg->alerts.diagnose == NB_ALERT_DIAG_ALWAYS);
+    for (size_t i = 0; i < n->nalerts; i++)
+        got += !lacks_verdict(n->alerts[i]);
     return got;
 }

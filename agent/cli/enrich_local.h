@@ -1,8 +1,11 @@
 /* enrich_local.h — `netblame enrich`'s work (cmd_enrich.c is its command
  * line): an Alertmanager notification enriched (alert/enrich.h) from the
  * verdicts the local netblamed serves now, asked once on its control API
- * (GET /v1/verdicts) within a deadline. No diagnosis is run: an alert
- * whose target has no fresh served verdict says so in netblame_error. */
+ * (GET /v1/verdicts) within a deadline; a target without a fresh one (every
+ * target, with alerts.diagnose "always"; none, with "never") is diagnosed by
+ * that netblamed (POST /v1/diagnose), one target at a time, each bounded to
+ * end before the deadline. What is still without a verdict at the end says
+ * why in netblame_error. */
 #ifndef NB_ENRICH_LOCAL_H
 #define NB_ENRICH_LOCAL_H
 

@@ -2,8 +2,10 @@
  * blocking, for one-shot callers (http.c on a private loop). */
 #include "net/agentclient.h"
 
+#include <cjson/cJSON.h>
 #include <ev.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "wire/baseline_json.h"
@@ -45,8 +47,11 @@ static void on_answer(void *arg, const struct nb_http_result *r)
  * are asked about the very path that may be broken: a small MSS keeps the
  * answer in segments an MTU black hole lets through (http.h). Returns 0 when
  * an HTTP answer came (its status in *STATUS), or -1 with why none did in WHY. */
-static int http_answer(const char *url, long timeout_ms, struct nb_buf *body, long *status,
-                       char *why, size_t whylen)
+/* GET URL (or, with POST non-NULL, POST those POST_LEN bytes of JSON) into
+ * BODY within TIMEOUT_MS; the status into *STATUS. 0, or -1 with WHY when no
+ * answer came. */
+static int http_request(const char *url, const char *post, size_t post_len, long timeout_ms,
+                        struct nb_buf *body, long *status, char *why, size_t whylen)
 {
     struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
     char e[200];
@@ -59,7 +64,14 @@ static int http_answer(const char *url, long timeout_ms, struct nb_buf *body, lo
     }
     struct answer a = {.body = body};
     body->len = 0;
+    static const char *const json[] = {"Content-Type: application/json", NULL};
     struct nb_http_opts o = {.timeout_ms = timeout_ms, .small_mss = true};
+    if (post) {
+        o.method = "POST";
+        o.headers = json;
+        o.body = post;
+        o.body_len = post_len;
+    }
     if (nb_http_start(h, url, &o, on_answer, &a, e, sizeof(e)))
         while (!a.done)
             ev_run(loop, EVRUN_ONCE); /* the request's own deadline bounds this */
@@ -73,6 +85,12 @@ static int http_answer(const char *url, long timeout_ms, struct nb_buf *body, lo
         return -1;
     }
     return 0;
+}
+
+static int http_answer(const char *url, long timeout_ms, struct nb_buf *body, long *status,
+                       char *why, size_t whylen)
+{
+    return http_request(url, NULL, 0, timeout_ms, body, status, why, whylen);
 }
 
 /* GET URL from the host agent at HOST into BODY: 0 on HTTP 200, or -1 with
@@ -265,4 +283,53 @@ int nb_agent_fetch_fabric(const char *addr, uint16_t port, const char *peer, uns
     }
     nb_buf_free(&body);
     return found;
+}
+
+int nb_agent_diagnose(const char *addr, uint16_t port, const char *target, unsigned deadline_ms,
+                      long timeout_ms, struct nb_verdict *out, char *err, size_t errlen)
+{
+    char host[80], url[128], e[240] = "";
+    url_host(addr, port, host, sizeof(host));
+    snprintf(url, sizeof(url), "http://%s/v1/diagnose", host);
+    cJSON *req = cJSON_CreateObject();
+    cJSON_AddStringToObject(req, "target", target);
+    cJSON_AddNumberToObject(req, "deadline_ms", deadline_ms);
+    char *text = cJSON_PrintUnformatted(req);
+    cJSON_Delete(req);
+    if (!text) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    struct nb_buf body, wrap;
+    nb_buf_init(&body);
+    nb_buf_init(&wrap);
+    long status = 0;
+    int rc = http_request(url, text, strlen(text), timeout_ms, &body, &status, e, sizeof(e));
+    free(text);
+    if (rc < 0) {
+        snprintf(err, errlen, "netblamed at %s did not answer: %s", host, e);
+    } else if (status != 200) {
+        /* its error body says why: {"error": ...} */
+        cJSON *o = cJSON_ParseWithLength(body.data ? body.data : "", body.len);
+        const cJSON *m = cJSON_GetObjectItemCaseSensitive(o, "error");
+        snprintf(err, errlen, "netblamed at %s answered %ld%s%s", host, status,
+                 cJSON_IsString(m) ? ": " : "", cJSON_IsString(m) ? m->valuestring : "");
+        cJSON_Delete(o);
+        rc = -1;
+    } else {
+        /* one contract object: read by the one reader of the contract */
+        struct nb_verdict *v = NULL;
+        size_t n = 0;
+        nb_buf_printf(&wrap, "{\"verdicts\":[%.*s]}", (int)body.len, body.data ? body.data : "");
+        if (nb_verdicts_json_parse(wrap.data, wrap.len, 1, &v, &n, e, sizeof(e)) < 0 || n != 1) {
+            snprintf(err, errlen, "netblamed at %s: %s", host, e[0] ? e : "no verdict");
+            rc = -1;
+        } else {
+            *out = v[0];
+        }
+        free(v);
+    }
+    nb_buf_free(&body);
+    nb_buf_free(&wrap);
+    return rc;
 }

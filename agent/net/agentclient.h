@@ -76,4 +76,10 @@ int nb_agent_fetch_verdicts(const char *addr, uint16_t port, long timeout_ms,
 int nb_agent_fetch_fabric(const char *addr, uint16_t port, const char *peer, unsigned span_ms,
                           long timeout_ms, struct nb_cls_family *out, char *err, size_t errlen);
 
+/* POST /v1/diagnose {"target": TARGET, "deadline_ms": DEADLINE_MS} to the
+ * netblamed at ADDR:PORT, waiting at most TIMEOUT_MS: its verdict into *OUT.
+ * 0, or -1 with ERR (no answer, the daemon's refusal, no verdict). */
+int nb_agent_diagnose(const char *addr, uint16_t port, const char *target, unsigned deadline_ms,
+                      long timeout_ms, struct nb_verdict *out, char *err, size_t errlen);
+
 #endif

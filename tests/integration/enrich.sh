@@ -112,4 +112,17 @@ jq -e '.alerts[0].annotations.netblame_target == "self" and
        (.alerts[2].annotations.netblame_error | startswith("no target: ")) and
        (.alerts[2].annotations | keys == ["netblame_error"])' "$NB_TMP/out.json" >/dev/null ||
     nb_fail "mapping"
+# --- alerts.diagnose "always": each mapped target diagnosed by netblamed
+# (POST /v1/diagnose) within the deadline, its verdict on the alert ---
+sed 's/"alerts": { "deadline_ms": 3000 }/"alerts": { "deadline_ms": 5000, "diagnose": "always" }/' \
+    "$NB_TMP/a.json" >"$NB_TMP/always.json"
+grep -q '"diagnose": "always"' "$NB_TMP/always.json" || nb_fail "test setup: always.json"
+rc=0; enrich "$NB_TMP/always.json" "$NB_TMP/always.out" || rc=$?
+[ "$rc" -eq 0 ] || nb_fail "enrich (always): exit $rc"
+jq -e '.alerts[0].annotations.netblame_target == "self" and .alerts[0].annotations.netblame_error == null and
+       (.alerts[0].annotations.netblame_verdict | type == "string") and
+       (.alerts[2].annotations.netblame_error | startswith("no target: "))' "$NB_TMP/always.out" >/dev/null ||
+    nb_fail "enrich (always): $(cat "$NB_TMP/always.out")"
+grep -q "on-demand diagnosis of self started" "$NB_TMP/netblamed.log" ||
+    nb_fail "enrich (always): netblamed ran no diagnosis of self"
 nb_log "PASS"
