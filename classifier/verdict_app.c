@@ -238,14 +238,28 @@ void nb_cls_analyse_app(struct ctx *x)
                    (unsigned long long)k, (unsigned long long)n, list);
         app_cand(x, RATE_STRENGTH(lo), t);
     }
-    /* A silent resolver: the path to it is not measured. */
+    /* A silent resolver is judged as a slow one is (slow_phases): a DNS
+     * finding — app, no side — while the network this window measured is
+     * healthy, a condition (no finding) while it is not. The path to the
+     * resolver is not measured, in either case alike: it is said, and the
+     * finding is weakened by PEN_UNMEASURED. (Until issue 12's end a silent
+     * resolver was always inconclusive, while a resolver answering after
+     * 1.5 s on the same unmeasured path was DNS: one rule for both now.) */
     k = class_sum(a, silent, 2, list, sizeof(list));
     if (nb_cls_significant(x, k, n, &lo)) {
         nb_cls_fmt(t, sizeof(t),
-                   "the resolver failed %llu of %llu lookups of %.80s (%s); the path to it "
-                   "is not measured",
+                   "DNS: the resolver failed %llu of %llu lookups of %.80s (%s); the path to "
+                   "it is not measured",
                    (unsigned long long)k, (unsigned long long)n, tg, list);
-        nb_cls_condition(x, false, t);
+        if (net_bad) {
+            nb_cls_cat(t, sizeof(t), "; not blamed on DNS while the network is not healthy");
+            nb_cls_condition(x, true, t);
+        } else {
+            struct cand *c = nb_cls_new_cand(x, NB_LAYER_APP, NB_SIDE_NONE, -1, SRC_APP,
+                                             RATE_STRENGTH(lo) * PEN_UNMEASURED);
+            if (c)
+                nb_cls_fmt(c->summary, sizeof(c->summary), "%s", t);
+        }
     }
     /* An HTTP status is an answer the backend sent: its own, whatever the network. */
     k = a->fail[NB_AF_HTTP_STATUS];

@@ -24,6 +24,7 @@
 #define PEN_ONE_TEAM 0.7 /* several segments possible, one team */
 #define PEN_SINGLED 0.5  /* several teams, counters single one out */
 #define PEN_DISAGREE 0.5 /* vnet/fabric says the blamed layer is healthy */
+#define PEN_UNMEASURED 0.8 /* the finding's own path is not measured (a silent resolver) */
 #define MAX_CORROBORATION 2
 #define MAX_CANDS 32
 /* Common mode (verdict_path.c, common_mode()). */

@@ -56,7 +56,10 @@
  *     give two findings. A resolve phase (names) whose p50 is over its limit
  *     (resolve_floor / baseline "app.resolve"; p25 too while the network is
  *     unhealthy, since a lost query is retried after a timeout) is a DNS
- *     finding: layer app, no side (the resolver is not the backend).
+ *     finding: layer app, no side (the resolver is not the backend). A
+ *     resolver that does not answer at all (dns_timeout, dns_error) is the
+ *     same DNS finding, weakened (the path to the resolver is not measured),
+ *     while the measured network is healthy; while it is not, no finding.
  *  4b. CPU contention (classifier/verdict_cpu.c), per side: a host whose
  *     thread forwarding this path's tap (QEMU, its vhost-PID worker, a
  *     user-space backend) waited on a run queue at least cpu_wait_share of

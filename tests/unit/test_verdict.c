@@ -90,8 +90,10 @@ static const struct tcase cases[] = {
      "vnet probes (guest <-> its host agent): lost 30 of 100"},
     {"handshake split", c_handshake_split, NB_LAYER_VIRTUAL, NB_SIDE_REMOTE, "", 0.5, 1.0,
      "connect: remote_virtual segment p50 12.0 ms"},
-    {"resolver silent", c_resolver_silent, NB_LAYER_INCONCLUSIVE, NB_SIDE_NONE, "", 0, 0,
-     "the resolver failed 10 of 10 lookups"},
+    {"resolver silent", c_resolver_silent, NB_LAYER_APP, NB_SIDE_NONE, "", 0.5, 1.0,
+     "DNS: the resolver failed 10 of 10 lookups"},
+    {"resolver silent, network lossy: the network's", c_resolver_silent_net_bad,
+     NB_LAYER_PHYSICAL, NB_SIDE_NONE, "", 0.5, 1.0, "fabric probes"},
     {"resolver slow", c_resolver_slow, NB_LAYER_APP, NB_SIDE_NONE, "", 0.5, 1.0,
      "DNS: resolving the name of http://api.example:8080/health took p50 1.50 s, above the "
      "200.0 ms floor (no baseline) over 10 lookups"},
@@ -376,6 +378,24 @@ static void test_healthy_says_what_it_rests_on(void **state)
     assert_non_null(strstr(v.evidence[0], "20 of 20 app probes succeeded"));
 }
 
+/* A silent resolver is DNS's while the measured network is healthy (as a
+ * slow one is), never while it is not. */
+static void test_silent_resolver(void **state)
+{
+    struct nb_cls_input in;
+    struct nb_verdict v;
+    c_resolver_silent(&in);
+    nb_classify(&in, NULL, NULL, &v);
+    assert_int_equal(v.layer, NB_LAYER_APP);
+    assert_int_equal(v.where.side, NB_SIDE_NONE);
+    assert_true(verdict_mentions(&v, "the path to it is not measured"));
+    c_resolver_silent_net_bad(&in);
+    nb_classify(&in, NULL, NULL, &v);
+    for (size_t i = 0; i < v.nfindings; i++)
+        assert_int_not_equal(v.findings[i].layer, NB_LAYER_APP);
+    assert_true(verdict_mentions(&v, "not blamed on DNS while the network is not healthy"));
+}
+
 static void test_first_evidence_explains(void **state)
 {
     struct nb_cls_input in;
@@ -432,6 +452,7 @@ int main(void)
         cmocka_unit_test(test_nothing_observed),
         cmocka_unit_test(test_first_evidence_explains),
         cmocka_unit_test(test_healthy_says_what_it_rests_on),
+        cmocka_unit_test(test_silent_resolver),
         cmocka_unit_test(test_attribution_threshold),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -351,6 +351,17 @@ void c_resolver_silent(struct nb_cls_input *in)
     app_fail(in, NB_AF_DNS_TIMEOUT, 10);
 }
 
+/* The same while fabric probes lose 30 %: the silent resolver could be the
+ * network's doing. */
+void c_resolver_silent_net_bad(struct nb_cls_input *in)
+{
+    c_resolver_silent(in);
+    in->fabric.present = true;
+    in->fabric.probes = 100;
+    in->fabric.lost = 30;
+    in->fabric.rtt = (struct nb_cls_rtt){true, 120 * US, 180 * US, 300 * US, 0, 0};
+}
+
 /* A resolver that answers every lookup after 1.5 s; the backend is fast. */
 void c_resolver_slow(struct nb_cls_input *in)
 {

@@ -54,7 +54,7 @@ window_build c_healthy, c_idle_noise, c_local_virtual_delay, c_local_virtual_sta
     c_refused_syn_retrans, c_syn_retrans_unmeasured, c_reset, c_http_503, c_slow_server,
     c_server_hangs, c_connect_timeouts_follow_network, c_two_faults, c_too_few, c_unknown_segment,
     c_remote_unreachable_fabric_ok, c_remote_unreachable_tap_drops, c_plain_reflector_loss,
-    c_nic_flap_only, c_vnet_loss, c_handshake_split, c_resolver_silent, c_resolver_slow,
+    c_nic_flap_only, c_vnet_loss, c_handshake_split, c_resolver_silent, c_resolver_silent_net_bad, c_resolver_slow,
     c_loss_fast_backend, c_loss_slow_backend, c_retrans_unlocated, c_mtu_sized, c_loss_and_503;
 
 /* ---- asking a verdict ---- */
