@@ -142,19 +142,10 @@ static void on_diagnosis(void *arg, int exit, const char *json, const char *err)
     w->answered = true;
     if (p->d) {
         struct nb_verdict *v = NULL;
-        size_t n = 0;
         char why[512] = "";
         if (json) {
-            /* the CLI prints one contract object: read it as the one verdict
-             * of a GET /v1/verdicts answer, the one reader of the contract */
-            struct nb_buf b;
-            nb_buf_init(&b);
-            nb_buf_printf(&b, "{\"verdicts\":[%s]}", json);
-            if (nb_verdicts_json_parse(b.data, b.len, 1, &v, &n, why, sizeof(why)) < 0 || n != 1) {
-                free(v);
-                v = NULL;
-            }
-            nb_buf_free(&b);
+            /* the CLI prints one contract object */
+            nb_verdict_json_parse_one(json, strlen(json), &v, why, sizeof(why));
         } else {
             snprintf(why, sizeof(why), "%s", err ? err : "no output");
         }

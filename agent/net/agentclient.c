@@ -300,9 +300,8 @@ int nb_agent_diagnose(const char *addr, uint16_t port, const char *target, unsig
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    struct nb_buf body, wrap;
+    struct nb_buf body;
     nb_buf_init(&body);
-    nb_buf_init(&wrap);
     long status = 0;
     int rc = http_request(url, text, strlen(text), timeout_ms, &body, &status, e, sizeof(e));
     free(text);
@@ -317,19 +316,15 @@ int nb_agent_diagnose(const char *addr, uint16_t port, const char *target, unsig
         cJSON_Delete(o);
         rc = -1;
     } else {
-        /* one contract object: read by the one reader of the contract */
         struct nb_verdict *v = NULL;
-        size_t n = 0;
-        nb_buf_printf(&wrap, "{\"verdicts\":[%.*s]}", (int)body.len, body.data ? body.data : "");
-        if (nb_verdicts_json_parse(wrap.data, wrap.len, 1, &v, &n, e, sizeof(e)) < 0 || n != 1) {
-            snprintf(err, errlen, "netblamed at %s: %s", host, e[0] ? e : "no verdict");
+        if (nb_verdict_json_parse_one(body.data, body.len, &v, e, sizeof(e)) < 0) {
+            snprintf(err, errlen, "netblamed at %s: %s", host, e);
             rc = -1;
         } else {
-            *out = v[0];
+            *out = *v;
         }
         free(v);
     }
     nb_buf_free(&body);
-    nb_buf_free(&wrap);
     return rc;
 }

@@ -359,3 +359,21 @@ out:
     cJSON_Delete(root);
     return rc;
 }
+
+int nb_verdict_json_parse_one(const char *text, size_t len, struct nb_verdict **out, char *err,
+                              size_t errlen)
+{
+    struct nb_buf b;
+    size_t n = 0;
+    nb_buf_init(&b);
+    nb_buf_printf(&b, "{\"verdicts\":[%.*s]}", (int)len, text ? text : "");
+    int rc = nb_verdicts_json_parse(b.data, b.len, 1, out, &n, err, errlen);
+    nb_buf_free(&b);
+    if (rc == 0 && n != 1) {
+        snprintf(err, errlen, "no verdict");
+        free(*out);
+        *out = NULL;
+        rc = -1;
+    }
+    return rc;
+}

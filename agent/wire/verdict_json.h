@@ -42,6 +42,13 @@ struct cJSON *nb_verdict_to_json(const struct nb_verdict *v);
 int nb_verdicts_json_parse(const char *text, size_t len, size_t max, struct nb_verdict **out,
                            size_t *n, char *err, size_t errlen);
 
+/* One contract object (what `netblame diagnose --json` and POST
+ * /v1/diagnose print), TEXT of LEN bytes, read as the one verdict of a
+ * GET /v1/verdicts answer — the same reader, the same rules. 0 with *OUT
+ * (free() it), or -1 with a message in ERR (*OUT NULL). */
+int nb_verdict_json_parse_one(const char *text, size_t len, struct nb_verdict **out, char *err,
+                              size_t errlen);
+
 /* V as indented contract JSON and a newline, appended to B. */
 void nb_verdict_json(const struct nb_verdict *v, struct nb_buf *b);
 
