@@ -61,6 +61,12 @@ struct cJSON;
 
 #define NB_ENRICH_SUMMARY_MAX 200 /* bytes of netblame_summary */
 #define NB_ENRICH_EVIDENCE 3      /* sentences in netblame_evidence */
+/* A diagnosis asked for an alert must end this long before the alert's
+ * deadline (its answer read, the notification written), and is never asked
+ * for with less than NB_ENRICH_DIAG_MIN_MS: a shorter one could not send
+ * enough probes to say anything. POST /v1/alerts and `netblame enrich`. */
+#define NB_ENRICH_DIAG_MARGIN_MS 300
+#define NB_ENRICH_DIAG_MIN_MS 500
 
 /* The target an alert was mapped to: CFG's peers[INDEX] or apps[INDEX]. */
 struct nb_enrich_target {

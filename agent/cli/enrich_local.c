@@ -59,12 +59,6 @@ static bool lacks_verdict(const cJSON *alert)
     return cJSON_GetObjectItemCaseSensitive(a, "netblame_error") != NULL;
 }
 
-/* A diagnosis must end this long before the deadline (its answer read, the
- * notification written), and is never asked for with less than
- * DIAG_MIN_MS: a shorter one could not say anything (as daemon/alerts.c). */
-#define DIAG_MARGIN_MS 300
-#define DIAG_MIN_MS 500
-
 /* One target's diagnosis in this notification, kept for its other alerts. */
 struct diagnosed {
     struct nb_enrich_target t;
@@ -96,12 +90,12 @@ static void diagnose_rest(const struct nb_config *cfg, struct nb_alert_note *n, 
             long left = (long)((deadline - nb_mono_now()) / 1000000);
             x = &d[nd++];
             x->t = t;
-            if (left - DIAG_MARGIN_MS < DIAG_MIN_MS)
+            if (left - NB_ENRICH_DIAG_MARGIN_MS < NB_ENRICH_DIAG_MIN_MS)
                 x->err[0] = '\0'; /* not tried: the first reason says enough */
             else
                 x->ok = nb_agent_diagnose(api, cfg->api_port, t.name,
-                                          (unsigned)(left - DIAG_MARGIN_MS), left, &x->v, x->err,
-                                          sizeof(x->err)) == 0;
+                                          (unsigned)(left - NB_ENRICH_DIAG_MARGIN_MS), left, &x->v,
+                                          x->err, sizeof(x->err)) == 0;
         }
         if (x->ok) {
             nb_enrich_verdict(n->alerts[i], t.name, &x->v);

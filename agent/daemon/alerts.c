@@ -30,18 +30,12 @@ enum why {
 static const char *const why_names[WHY__COUNT] = {
     "", "no_target", "no_verdict", "stale", "diagnosis_failed", "deadline", "stopping"};
 
-/* A diagnosis must end this long before the notification's deadline (its
- * output parsed, the notification spooled), and is never given less than
- * DIAG_MIN_MS: a shorter one could not send enough probes to say anything. */
-#define DIAG_MARGIN_MS 300
-#define DIAG_MIN_MS 500
-
 struct nb_alerts {
     struct ev_loop *loop;
     const struct nb_config *cfg;
     struct nb_verdicts *const *verdicts;
     struct nb_ondemand *od;
-    struct nb_outbox *ob;     /* NULL: POST /v1/alerts is off (OFF says why) */
+    struct nb_outbox *ob; /* NULL: POST /v1/alerts is off (OFF says why) */
     const char *off;
     struct pending *pending; /* notifications being enriched, a list */
     uint64_t notifications, alerts, enriched, unenriched[WHY__COUNT], refused;
@@ -184,13 +178,14 @@ static bool ask_diagnosis(struct pending *p, const struct nb_enrich_target *t, c
     for (size_t i = 0; i < p->nwaits; i++)
         if (strcmp(p->waits[i].t.name, t->name) == 0 && p->waits[i].t.app == t->app)
             return true;
-    long ms = (long)a->cfg->alerts.deadline_ms - DIAG_MARGIN_MS;
+    long ms = (long)a->cfg->alerts.deadline_ms - NB_ENRICH_DIAG_MARGIN_MS;
     struct wait *w = &p->waits[p->nwaits];
     w->p = p;
     w->t = *t;
     w->answered = false;
-    struct nb_ondemand_req r = {.target = t->name, .deadline_ms = ms < DIAG_MIN_MS ? DIAG_MIN_MS
-                                                                                 : (unsigned)ms};
+    struct nb_ondemand_req r = {.target = t->name,
+                                .deadline_ms = ms < NB_ENRICH_DIAG_MIN_MS ? NB_ENRICH_DIAG_MIN_MS
+                                                                          : (unsigned)ms};
     unsigned retry = 0;
     if (nb_ondemand_run(a->od, &r, on_diagnosis, w, &retry, why, whylen) < 0)
         return false;
