@@ -8,6 +8,7 @@
 #include "cli/cmd.h"
 #include "cli/verdict_text.h"
 #include "netblame/log.h"
+#include "netblame/version.h"
 #include "wire/config.h"
 
 /* --config FILE: loaded and validated, or -1 with the reason on stderr. */

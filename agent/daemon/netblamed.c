@@ -21,6 +21,7 @@
 #include "netblame/cpustat.h"
 #include "netblame/log.h"
 #include "netblame/clock.h"
+#include "netblame/version.h"
 #include "daemon/alerts.h"
 #include "daemon/ondemand.h"
 #include "daemon/probes.h"

@@ -20,6 +20,7 @@
 #include "netblame/buf.h"
 #include "netblame/log.h"
 #include "netblame/mem.h"
+#include "netblame/version.h"
 
 #define DEFAULT_MAX_BODY (4u << 20)
 #define SMALL_MSS 536
