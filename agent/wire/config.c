@@ -58,7 +58,8 @@
  *                spool_max_bytes, sinks: [ { name, type, url, routing_key_file,
  *                severity, timeout_ms } ] }: Alertmanager notifications, their
  *                enrichment and forwarding (schema in config_alerts.c)
- * Names (node, peer and app names) are 1..63 characters of [A-Za-z0-9_.:-]. */
+ * Names (node, peer and app names) are 1..63 characters of [A-Za-z0-9_.:-].
+ * Users read this schema in deploy/man/netblame.json.5: keep both in step. */
 #include "wire/config.h"
 
 #include <arpa/inet.h>
