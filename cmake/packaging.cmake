@@ -11,7 +11,7 @@
 #   /lib/systemd/system/                     every file of deploy/systemd/, but
 #   /usr/lib/sysusers.d/netblame.conf          *sysusers*.conf and
 #   /usr/lib/tmpfiles.d/netblame.conf          *tmpfiles*.conf, which go here
-# With another prefix, /etc and /lib/systemd/system are under it instead.
+# With another prefix, etc/ and lib/systemd/system/ are under it instead.
 # One package, `netblame`: netblamed runs the CLI for POST /v1/diagnose, so
 # the two never go apart; the lab programs are not installed.
 include(GNUInstallDirs)
@@ -35,14 +35,17 @@ foreach(page netblame.1 netblame.json.5 netblamed.8)
 endforeach()
 add_custom_target(nb_man ALL DEPENDS ${nb_man_gz})
 
+# The prefix /usr (a system install, the package) puts the config in /etc and
+# the units in /lib/systemd/system (Debian 12's place); any other prefix keeps
+# everything under it, also when `cmake --install --prefix` changes it.
 if(CMAKE_INSTALL_PREFIX STREQUAL "/usr")
+  set(NB_ETCDIR /etc/netblame)
   set(NB_UNITDIR /lib/systemd/system)
-  set(NB_LIBDIR_ABS /usr/lib)
 else()
-  set(NB_UNITDIR ${CMAKE_INSTALL_PREFIX}/lib/systemd/system)
-  set(NB_LIBDIR_ABS ${CMAKE_INSTALL_PREFIX}/lib)
+  set(NB_ETCDIR ${CMAKE_INSTALL_SYSCONFDIR}/netblame)
+  set(NB_UNITDIR lib/systemd/system)
 endif()
-install(FILES deploy/debian/netblamed.json DESTINATION ${CMAKE_INSTALL_FULL_SYSCONFDIR}/netblame)
+install(FILES deploy/debian/netblamed.json DESTINATION ${NB_ETCDIR})
 file(GLOB nb_examples CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/deploy/examples/*.json)
 install(FILES ${nb_examples} DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
 file(GLOB nb_prom CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/deploy/prometheus/*)
@@ -51,9 +54,9 @@ file(GLOB nb_systemd CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/deploy/systemd/*)
 foreach(f ${nb_systemd})
   get_filename_component(name ${f} NAME)
   if(name MATCHES "sysusers.*\\.conf$")
-    install(FILES ${f} DESTINATION ${NB_LIBDIR_ABS}/sysusers.d RENAME netblame.conf)
+    install(FILES ${f} DESTINATION lib/sysusers.d RENAME netblame.conf)
   elseif(name MATCHES "tmpfiles.*\\.conf$")
-    install(FILES ${f} DESTINATION ${NB_LIBDIR_ABS}/tmpfiles.d RENAME netblame.conf)
+    install(FILES ${f} DESTINATION lib/tmpfiles.d RENAME netblame.conf)
   else()
     install(FILES ${f} DESTINATION ${NB_UNITDIR})
   endif()

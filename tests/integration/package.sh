@@ -22,6 +22,7 @@ PKG=netblame
 MARK=/var/tmp/netblame-package-test.installed # we installed it: ours to purge
 STATE=/var/lib/netblame
 
+mkdir -p /run/lock
 exec 9>/run/lock/netblame-package-test.lock
 flock -w 900 9 || nb_fail "another package test held the lock for 15 min"
 
