@@ -101,7 +101,10 @@ foreach(f conffiles postinst prerm postrm)
   list(APPEND CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${PROJECT_SOURCE_DIR}/deploy/debian/${f})
 endforeach()
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION TRUE)
-set(CPACK_STRIP_FILES TRUE)
+# CPack strips the binaries and puts their debug symbols in
+# netblame-dbgsym_*.ddeb beside the package (/usr/lib/debug/.build-id/:
+# install it to read a crash's backtrace).
+set(CPACK_DEBIAN_DEBUGINFO_PACKAGE ON)
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(NB_VERSION_HEADER ${NB_GEN_INCLUDE}/netblame/version.h)
 set(CPACK_PROJECT_CONFIG_FILE ${PROJECT_BINARY_DIR}/packaging_cpack.cmake)

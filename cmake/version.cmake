@@ -14,10 +14,13 @@
 # so a build after a commit recompiles the few files that print the version,
 # and an unchanged tree recompiles nothing.
 
-function(nb_version_compute base src git out)
+function(nb_version_compute base src git_exe out)
   set(v "${base}")
-  if(git AND EXISTS "${src}/.git")
-    execute_process(COMMAND "${git}" rev-parse --show-toplevel
+  # safe.directory: a checkout owned by another user (built with sudo) is
+  # still read; building it already trusts it more than reading its HEAD.
+  set(git "${git_exe}" -c "safe.directory=${src}")
+  if(git_exe AND EXISTS "${src}/.git")
+    execute_process(COMMAND ${git} rev-parse --show-toplevel
                     WORKING_DIRECTORY "${src}" OUTPUT_VARIABLE top
                     RESULT_VARIABLE rc OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
     if(rc EQUAL 0)
@@ -25,16 +28,16 @@ function(nb_version_compute base src git out)
       get_filename_component(srcreal "${src}" REALPATH)
     endif()
     if(rc EQUAL 0 AND top STREQUAL srcreal)
-      execute_process(COMMAND "${git}" rev-parse --short=10 HEAD
+      execute_process(COMMAND ${git} rev-parse --short=10 HEAD
                       WORKING_DIRECTORY "${src}" OUTPUT_VARIABLE sha
                       RESULT_VARIABLE rc OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
       if(rc EQUAL 0)
-        execute_process(COMMAND "${git}" rev-parse --is-shallow-repository
+        execute_process(COMMAND ${git} rev-parse --is-shallow-repository
                         WORKING_DIRECTORY "${src}" OUTPUT_VARIABLE shallow
                         OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
         set(count "")
         if(shallow STREQUAL "false")
-          execute_process(COMMAND "${git}" rev-list --count HEAD
+          execute_process(COMMAND ${git} rev-list --count HEAD
                           WORKING_DIRECTORY "${src}" OUTPUT_VARIABLE n
                           OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
           if(n MATCHES "^[0-9]+$")
@@ -43,7 +46,7 @@ function(nb_version_compute base src git out)
         endif()
         # --no-optional-locks: a build must not take the index lock from a
         # git command the developer runs at the same time.
-        execute_process(COMMAND "${git}" --no-optional-locks status --porcelain
+        execute_process(COMMAND ${git} --no-optional-locks status --porcelain
                                 --untracked-files=no
                         WORKING_DIRECTORY "${src}" OUTPUT_VARIABLE changes
                         RESULT_VARIABLE src_rc ERROR_QUIET)

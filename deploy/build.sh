@@ -40,8 +40,8 @@ fi
 cmake -S . -B "build/$flavour" "${args[@]}" >/dev/null
 cmake --build "build/$flavour" -j "$jobs"
 if [ "$flavour" = package ]; then
-    rm -f build/package/*.deb
+    rm -f build/package/*.deb build/package/*.ddeb
     (cd build/package && cpack -G DEB -B "$PWD" >/dev/null)
     rm -rf build/package/_CPack_Packages
-    ls build/package/*.deb
+    ls build/package/*.deb build/package/*.ddeb
 fi

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The Debian package (cmake/packaging.cmake): `deploy/build.sh package` makes
-# the .deb (or NB_DEB names one), `apt-get install ./netblame_*.deb` installs
+# the .deb and its -dbgsym .ddeb (or NB_DEB names a .deb), `apt-get install ./netblame_*.deb` installs
 # it on this machine, then: the files are where a user looks for them (the
 # programs, man pages, units, examples, conffile, Prometheus rules), the
 # system user and state directory exist, `netblamed --check` accepts every
@@ -74,6 +74,7 @@ else
     debs=("$NB_SRC"/build/package/"$PKG"_*.deb)
     [ "${#debs[@]}" = 1 ] && [ -f "${debs[0]}" ] || nb_fail "expected one .deb in build/package: ${debs[*]}"
     deb=${debs[0]}
+    ddeb=$(ls "$NB_SRC"/build/package/"$PKG"-dbgsym_*.ddeb) || nb_fail "no -dbgsym .ddeb in build/package"
 fi
 case "$deb" in /*) ;; *) deb=$PWD/$deb ;; esac
 ver=$(dpkg-deb -f "$deb" Version)
@@ -105,6 +106,17 @@ apt_get install --no-install-recommends "$deb" >"$NB_TMP/install.log" 2>&1 ||
 [ "$(pkg_status)" = installed ] || nb_fail "after apt-get install: status $(pkg_status)"
 
 [ -x /usr/sbin/netblamed ] && [ -x /usr/bin/netblame ] || nb_fail "programs not installed"
+# stripped, and their symbols in the -dbgsym package under their build ids
+[ -z "${ddeb:-}" ] || dpkg-deb -c "$ddeb" >"$NB_TMP/dbgsym"
+for prog in /usr/sbin/netblamed /usr/bin/netblame; do
+    readelf -S "$prog" >"$NB_TMP/sections"
+    grep -q '\.debug_info' "$NB_TMP/sections" && nb_fail "$prog is not stripped"
+    if [ -n "${ddeb:-}" ]; then
+        bid=$(readelf -n "$prog" | awk '/Build ID:/ { print $3 }')
+        grep -q "/usr/lib/debug/\.build-id/${bid:0:2}/${bid:2}\.debug\$" "$NB_TMP/dbgsym" ||
+            nb_fail "$(basename "$ddeb") has no symbols for $prog (build id $bid)"
+    fi
+done
 for page in 8:netblamed 1:netblame 5:netblame.json; do
     p=$(man -w "${page%%:*}" "${page#*:}") || nb_fail "man -w ${page/:/ }: no page"
     [ "$p" = "/usr/share/man/man${page%%:*}/${page#*:}.${page%%:*}.gz" ] ||
@@ -132,7 +144,7 @@ for f in "$NB_SRC"/deploy/prometheus/*; do
 done
 promtool check rules /usr/share/netblame/prometheus/netblame.rules.yml >"$NB_TMP/promtool.log" 2>&1 ||
     nb_fail "promtool rejects the installed rules: $(cat "$NB_TMP/promtool.log")"
-dpkg-query -W -f='${Conffiles}\n' "$PKG" | grep -q '^ /etc/netblame/netblamed.json ' ||
+grep -q '^ /etc/netblame/netblamed.json ' <<<"$(dpkg-query -W -f='${Conffiles}\n' "$PKG")" ||
     nb_fail "dpkg does not keep /etc/netblame/netblamed.json as a conffile"
 getent passwd netblame >/dev/null || nb_fail "no system user netblame"
 [ "$(stat -c '%U %a' "$STATE")" = "netblame 750" ] ||
