@@ -173,6 +173,15 @@ done
 [ "$n" -ge 4 ] || nb_fail "only $n shipped configurations found"
 nb_log "ok: netblamed --check accepts the $n shipped configurations"
 
+# --- an edited conffile survives a reinstall (postinst's upgrade path) ---
+jq '.node = "edited-by-admin"' /etc/netblame/netblamed.json >"$NB_TMP/edited.json"
+cat "$NB_TMP/edited.json" >/etc/netblame/netblamed.json
+apt_get install --reinstall --no-install-recommends "$deb" </dev/null >"$NB_TMP/reinstall.log" 2>&1 ||
+    { tail -n 30 "$NB_TMP/reinstall.log" >&2; nb_fail "apt-get install --reinstall failed"; }
+jq -e '.node == "edited-by-admin"' /etc/netblame/netblamed.json >/dev/null ||
+    nb_fail "a reinstall replaced the edited /etc/netblame/netblamed.json"
+nb_log "ok: an edited /etc/netblame/netblamed.json survives a reinstall"
+
 # --- the version: both programs and /metrics ---
 [ "$(/usr/sbin/netblamed --version)" = "netblamed $ver" ] ||
     nb_fail "netblamed --version: $(/usr/sbin/netblamed --version), package $ver"
