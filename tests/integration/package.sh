@@ -134,6 +134,25 @@ for f in "$NB_SRC"/deploy/systemd/*; do
     cmp -s "$f" "$dest" || nb_fail "deploy/systemd/$n not installed as $dest"
 done
 [ -f /lib/systemd/system/netblamed.service ] || nb_fail "no netblamed.service"
+# every program a unit starts is installed, and so is every --config it
+# names (a value with a variable or specifier is not checked)
+for u in /lib/systemd/system/netblamed*.service; do
+    while read -r line; do
+        read -ra w <<<"${line#*=}"
+        prog=${w[0]#[-+!@:]}
+        prog=${prog#[-+!@:]}
+        [ -x "$prog" ] || nb_fail "$(basename "$u"): $prog is not an installed program: $line"
+        for ((i = 1; i < ${#w[@]}; i++)); do
+            c=""
+            case "${w[i]}" in
+                --config) c=${w[i + 1]:-} ;;
+                --config=*) c=${w[i]#--config=} ;;
+            esac
+            case "$c" in "" | *'$'* | *%*) continue ;; esac
+            [ -f "$c" ] || nb_fail "$(basename "$u"): --config $c is not installed: $line"
+        done
+    done < <(grep -E '^Exec(Start|StartPre|StartPost|Reload|Stop)=' "$u")
+done
 for f in "$NB_SRC"/deploy/examples/*.json; do
     cmp -s "$f" "/usr/share/doc/netblame/examples/$(basename "$f")" ||
         nb_fail "example $(basename "$f") not in /usr/share/doc/netblame/examples"
