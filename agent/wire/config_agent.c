@@ -88,8 +88,12 @@ static int read_pem(struct nb_jr *x, const char *key, const char *file, bool pri
     }
     buf[n] = '\0';
     *out = (char *)buf;
-    if (!strstr(*out, "-----BEGIN "))
-        return nb_jr_fail(x, "api.tls", key, "is not PEM (no -----BEGIN line)");
+    if (!strstr(*out, "-----BEGIN ")) {
+        char q[NB_JR_QUOTE_MAX], *full = nb_cfg_path(x, file);
+        nb_jr_quote(q, sizeof(q), full);
+        free(full);
+        return nb_jr_fail(x, "api.tls", key, "%s is not PEM (no -----BEGIN line)", q);
+    }
     return 0;
 }
 

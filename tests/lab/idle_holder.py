@@ -56,6 +56,13 @@ def main():
             open_one()
             if len(conns) < a.n and not conns:
                 break
+        now = time.monotonic()
+        if a.status and now - last >= 1.0:  # after the refill: what is held now
+            last = now
+            tmp = a.status + ".tmp"
+            with open(tmp, "w") as f:
+                f.write("%d %d\n" % (len(conns), reopened))
+            os.replace(tmp, a.status)
         for key, _ in sel.select(timeout=0.2):
             s = key.fileobj
             try:
@@ -67,15 +74,8 @@ def main():
                 s.close()
                 conns.discard(s)
                 reopened += 1
-        now = time.monotonic()
-        if a.status and now - last >= 1.0:
-            last = now
-            tmp = a.status + ".tmp"
-            with open(tmp, "w") as f:
-                f.write("%d %d\n" % (len(conns), reopened))
-            os.replace(tmp, a.status)
         if len(conns) < a.n:
-            time.sleep(0.05)  # do not spin on a refusing server
+            time.sleep(0.01)  # do not spin on a refusing server
 
 
 main()

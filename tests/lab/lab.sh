@@ -50,19 +50,10 @@ lab_ns() { echo "${NB_P}-$1"; }
 
 # _lab_tls_init: the lab's CA, certificate, key and token (once).
 _lab_tls_init() {
-    local d=$NB_TMP/tls san="IP:127.0.0.1"
-    [ -f "$d/token" ] && return 0
-    mkdir -p "$d"
-    for n in hA hB gA gB; do local ip=LAB_IP_$n; san+=",IP:${!ip}"; done
-    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-        -subj "/CN=netblame lab CA" -keyout "$d/ca.key" -out "$d/ca.pem" 2>/dev/null
-    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=netblame lab agent" \
-        -keyout "$d/key.pem" -out "$d/agent.csr" 2>/dev/null
-    openssl x509 -req -in "$d/agent.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
-        -days 2 -extfile <(printf 'subjectAltName=%s\n' "$san") -out "$d/cert.pem" 2>/dev/null
-    (umask 077; openssl rand -hex 32 >"$d/token")
-    chmod 600 "$d/key.pem" "$d/token"
-    printf 'Authorization: Bearer %s\n' "$(cat "$d/token")" >"$d/auth.hdr"
+    local san="IP:127.0.0.1" ip n
+    [ -f "$NB_TMP/tls/token" ] && return 0
+    for n in hA hB gA gB; do ip=LAB_IP_$n; san+=",IP:${!ip}"; done
+    nb_test_tls "$NB_TMP/tls" "$san"
 }
 
 # lab_api_sec: the "api" members that secure an agent's API as LAB_API_TLS says.
