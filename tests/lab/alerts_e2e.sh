@@ -89,6 +89,14 @@ code=$(lab_exec gA curl -s -o /dev/null -w '%{http_code}' --cacert "$NB_TMP/tls/
 lab_exec gA curl -sf --cacert "$NB_TMP/tls/ca.pem" "https://$LAB_API_gA/healthz" >/dev/null ||
     nb_fail "gA's /healthz over TLS without a token"
 nb_metric_ge_at gA netblame_api_auth_failures_total 1 || nb_fail "the 401 not counted"
+# gA's daemon fetched its path's sightings from both host agents over TLS
+# with the token: they answered it, and refused no one
+for h in hA hB; do
+    nb_metric_ge_at "$h" 'netblame_api_requests_total{code="2xx"}' 10 ||
+        nb_fail "$h answered no fetches over TLS"
+    [ "$(lab_curl "$h" /metrics | awk '$1 == "netblame_api_auth_failures_total" { print $2 }')" = 0 ] ||
+        nb_fail "$h refused a token"
+done
 
 # event_for LAYER: the recorder has a trigger event for target gB whose
 # custom_details name LAYER (and, with SIDE, where begins LAYER/SIDE)
