@@ -412,9 +412,12 @@ struct nb_api *nb_api_start(struct ev_loop *loop, const char *addr, uint16_t por
         flags |= MHD_USE_IPv6;
     if (sec->tls)
         flags |= MHD_USE_TLS;
+    /* TLS 1.2 and 1.3 only: every client the API has (curl, libcurl, Go's
+     * Prometheus and Alertmanager) speaks them */
     struct MHD_OptionItem tls[] = {
         {sec->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, api->sec.cert_pem},
         {MHD_OPTION_HTTPS_MEM_KEY, 0, api->sec.key_pem},
+        {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"},
         {MHD_OPTION_END, 0, NULL},
     };
     api->mhd = MHD_start_daemon(flags, port, NULL, NULL, on_request, api,

@@ -50,6 +50,12 @@ cfg '"insecure": true' >"$NB_TMP/insecure.json"
 "$NB_BIN/netblamed" --config "$NB_TMP/insecure.json" --check >/dev/null ||
     nb_fail "\"insecure\": true is the explicit way to serve without TLS"
 
+# a key that is not the certificate's: netblamed does not start, and says why
+cfg "${SEC/tls\/key.pem/other/key.pem}" >"$NB_TMP/mismatch.json"
+rc=0; ip netns exec "$SRV" "$NB_BIN/netblamed" --config "$NB_TMP/mismatch.json" 2>"$NB_TMP/mismatch.err" || rc=$?
+[ "$rc" -ne 0 ] && grep -q "a certificate and key that do not load or match" "$NB_TMP/mismatch.err" ||
+    nb_fail "a mismatched key: exit $rc, $(cat "$NB_TMP/mismatch.err")"
+
 # --- TLS and the token ---
 cfg "$SEC" >"$NB_TMP/srv.json"
 nb_start "$SRV" netblamed "$NB_BIN/netblamed" --config "$NB_TMP/srv.json"
@@ -82,6 +88,8 @@ rc=0; ip netns exec "$CLI" curl -s -o /dev/null --cacert "$NB_TMP/other/ca.pem" 
 [ "$rc" = 60 ] || nb_fail "a client with the wrong CA: curl exit $rc, expected 60 (peer certificate)"
 rc=0; ip netns exec "$CLI" curl -s -o /dev/null "$URL/healthz" || rc=$?
 [ "$rc" = 60 ] || nb_fail "a client with the system's CAs: curl exit $rc, expected 60"
+rc=0; ip netns exec "$CLI" curl -s -o /dev/null --cacert "$T/ca.pem" --tls-max 1.1 "$URL/healthz" || rc=$?
+[ "$rc" != 0 ] || nb_fail "TLS 1.1 accepted"
 code=$(c -m 5 "http://198.18.0.1:9862/healthz" || true)
 [ "$code" != 200 ] || nb_fail "plain HTTP answered 200 on the TLS port"
 
