@@ -145,7 +145,8 @@ static bool same_tls(const struct nb_api_sec *a, const struct nb_api_sec *b)
     bool same_ca = (!a->ca_file && !b->ca_file) ||
                    (a->ca_file && b->ca_file && strcmp(a->ca_file, b->ca_file) == 0);
     return a->tls == b->tls && same_ca &&
-           (!a->tls || (strcmp(a->cert_pem, b->cert_pem) == 0 && strcmp(a->key_pem, b->key_pem) == 0));
+           (!a->tls ||
+            (strcmp(a->cert_pem, b->cert_pem) == 0 && strcmp(a->key_pem, b->key_pem) == 0));
 }
 
 /* Give NEW the TLS material of OLD (moved: OLD loses it). */

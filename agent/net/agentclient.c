@@ -135,8 +135,8 @@ int nb_agent_fetch_sightings(const char *addr, uint16_t port, uint32_t session, 
     int ret = -1;
     for (;;) {
         char url[256];
-        snprintf(url, sizeof(url), "%s://%s/v1/sightings?session=%08x&since=%llu&limit=%d", scheme(), host,
-                 session, (unsigned long long)since, NB_SIGHTINGS_PAGE_MAX);
+        snprintf(url, sizeof(url), "%s://%s/v1/sightings?session=%08x&since=%llu&limit=%d",
+                 scheme(), host, session, (unsigned long long)since, NB_SIGHTINGS_PAGE_MAX);
         if (http_get(host, url, timeout_ms, &body, err, errlen) < 0)
             goto done;
         struct nb_sightings_page pg;

@@ -8,21 +8,21 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define NB_API_TOKEN_MIN 16  /* a token: 16..255 characters of RFC 6750's b64token */
+#define NB_API_TOKEN_MIN 16 /* a token: 16..255 characters of RFC 6750's b64token */
 #define NB_API_TOKEN_MAX 256
-#define NB_API_TOKENS 2      /* accepted at once: the current one and, in a rotation, another */
+#define NB_API_TOKENS 2 /* accepted at once: the current one and, in a rotation, another */
 #define NB_API_PEM_MAX (64 * 1024) /* a certificate chain or a key file */
 
 /* The config's "api" security (README "Securing the control API"). */
 struct nb_api_sec {
-    bool tls;                /* "tls" given: serve https; clients speak https to agents */
-    char *cert_pem;          /* server certificate chain, PEM (owned) */
-    char *key_pem;           /* its private key, PEM (owned; wiped when freed) */
-    char *ca_file;           /* the CA clients verify agents with (owned); NULL: system's */
+    bool tls;       /* "tls" given: serve https; clients speak https to agents */
+    char *cert_pem; /* server certificate chain, PEM (owned) */
+    char *key_pem;  /* its private key, PEM (owned; wiped when freed) */
+    char *ca_file;  /* the CA clients verify agents with (owned); NULL: system's */
     char tokens[NB_API_TOKENS][NB_API_TOKEN_MAX]; /* accepted; tokens[0] is sent */
-    size_t ntokens;          /* 0: no token required, none sent */
-    bool metrics_open;       /* /metrics answers without a token */
-    bool insecure;           /* served beyond loopback without TLS and token, on purpose */
+    size_t ntokens;                               /* 0: no token required, none sent */
+    bool metrics_open;                            /* /metrics answers without a token */
+    bool insecure; /* served beyond loopback without TLS and token, on purpose */
 };
 
 /* The tokens of a token file's LEN bytes TEXT into SEC: one token a line,

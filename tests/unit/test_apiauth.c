@@ -30,10 +30,17 @@ static void test_token_file(void **state)
     assert_int_equal(s.ntokens, 2);
     assert_string_equal(s.tokens[0], A);
     assert_string_equal(s.tokens[1], B);
-    static const char *const bad[] = {
-        "", "\n", A "\n\n", "\n" A, A " ", " " A, A "\n" B "\n" A, "short\n",
-        "0123456789abcdef0123456789abcde\x01", "0123456789abcdef=0123456789abcdef",
-        "tok en0123456789abcdef"};
+    static const char *const bad[] = {"",
+                                      "\n",
+                                      A "\n\n",
+                                      "\n" A,
+                                      A " ",
+                                      " " A,
+                                      A "\n" B "\n" A,
+                                      "short\n",
+                                      "0123456789abcdef0123456789abcde\x01",
+                                      "0123456789abcdef=0123456789abcdef",
+                                      "tok en0123456789abcdef"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         assert_int_equal(parse(bad[i], &s), -1);
         assert_int_equal(s.ntokens, 0);
@@ -56,11 +63,22 @@ static void test_bearer(void **state)
     assert_true(nb_api_bearer_ok("Bearer " A, &s));
     assert_true(nb_api_bearer_ok("bearer " B, &s));
     assert_true(nb_api_bearer_ok("BEARER   " A "  ", &s));
-    static const char *const no[] = {
-        NULL, "", "Bearer", "Bearer ", "Bearer  ", A, "Basic " A, "Bearer" A,
-        "Bearer " A "x", "Bearer " A "=", "Bearer x" A, "Bearer " A " x", "Bearer " A "\n",
-        "Bearer 0123456789abcdef0123456789abcdeF", "Bearer " B "=",
-        "Bearer Zm9vYmFyYmF6cXV4cXV1eA"};
+    static const char *const no[] = {NULL,
+                                     "",
+                                     "Bearer",
+                                     "Bearer ",
+                                     "Bearer  ",
+                                     A,
+                                     "Basic " A,
+                                     "Bearer" A,
+                                     "Bearer " A "x",
+                                     "Bearer " A "=",
+                                     "Bearer x" A,
+                                     "Bearer " A " x",
+                                     "Bearer " A "\n",
+                                     "Bearer 0123456789abcdef0123456789abcdeF",
+                                     "Bearer " B "=",
+                                     "Bearer Zm9vYmFyYmF6cXV4cXV1eA"};
     for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
         assert_false(nb_api_bearer_ok(no[i], &s));
     s.ntokens = 0; /* no token configured: nothing passes here (api.c asks none) */
