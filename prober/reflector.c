@@ -3,11 +3,22 @@
  * The table is set-associative (SETS x WAYS): a session hashes to one set and
  * takes a free way or evicts that set's least recently used way. Lookup and
  * insertion are O(WAYS) whatever arrives, so a flood of spoofed sources costs
- * evictions (counted), never a scan of the whole table. */
+ * evictions (counted), never a scan of the whole table.
+ *
+ * Each datagram passes, in order: the allowlist (reflector.allow; dropped and
+ * counted if the source is in none of its prefixes), the source's token
+ * bucket (ratelimit.c states the table's eviction rule; dropped and counted
+ * when over budget), then the decoder (malformed and HMAC failures counted by
+ * reason). Only then does the source get a session and a reply, and the reply
+ * has the request's length: the base layout of the mode is the same size for
+ * test and reflected packets, and nb_stamp_reflect_tlvs writes exactly the
+ * TLV area it read. Both tables are inside struct nb_reflector, allocated once:
+ * memory is the same for one source and for a million. */
 #include "netblame/reflector.h"
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <sys/random.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,6 +26,7 @@
 #include "netblame/log.h"
 #include "netblame/mem.h"
 #include "netblame/clock.h"
+#include "ratelimit.h"
 #include "tstamp.h"
 
 #define SETS 1024
@@ -50,13 +62,36 @@ struct nb_reflector {
     struct nb_reflector_stats st;
     struct session table[SETS][WAYS];
     uint64_t tick;
+    struct nb_ratelimit rl;
 };
+
+size_t nb_reflector_table_bytes(void)
+{
+    return sizeof(((struct nb_reflector *)0)->table) + sizeof(struct nb_ratelimit);
+}
+
+static void limits_init(struct nb_reflector *r)
+{
+    uint64_t seed = 0;
+    if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != (ssize_t)sizeof(seed))
+        seed = (uint64_t)nb_mono_now() ^ (uint64_t)(uintptr_t)r; /* still unknown off-host */
+    nb_ratelimit_init(&r->rl, r->cfg.rate_pps, r->cfg.burst, seed);
+}
+
+void nb_reflector_reconfigure(struct nb_reflector *r, const struct nb_reflector_cfg *cfg)
+{
+    bool same = cfg->rate_pps == r->cfg.rate_pps && cfg->burst == r->cfg.burst;
+    r->cfg = *cfg;
+    if (!same)
+        limits_init(r);
+}
 
 struct nb_reflector *nb_reflector_new(const struct nb_reflector_cfg *cfg, char *err, size_t errlen)
 {
     struct nb_reflector *r = nb_calloc(1, sizeof(*r));
     char a[NB_ADDRSTRLEN];
     r->cfg = *cfg;
+    limits_init(r);
     if (nb_tsock_open(&r->sock, cfg->addr.ss_family, (const struct sockaddr *)&cfg->addr,
                       cfg->addrlen, false) < 0) {
         snprintf(err, errlen, "reflector on %s: %s",
@@ -277,6 +312,7 @@ void nb_reflector_on_readable(struct nb_reflector *r)
     for (int i = 0; i < RX_BUDGET && nb_tsock_read_errqueue(&r->sock, &tx, &e) != NB_ERRQ_EMPTY;
          i++)
         ;
+    nb_ns now = nb_mono_now();
     for (int i = 0; i < RX_BUDGET; i++) {
         struct nb_rx rx;
         int got = nb_tsock_recv(&r->sock, buf, sizeof(buf), &rx);
@@ -285,6 +321,18 @@ void nb_reflector_on_readable(struct nb_reflector *r)
         if (got < 0)
             continue; /* an ICMP error for an earlier reply: nothing to do */
         r->st.received++;
+        if (r->cfg.nallow &&
+            !nb_prefix_match(r->cfg.allow, r->cfg.nallow, (const struct sockaddr *)&rx.from)) {
+            r->st.not_allowed++;
+            continue;
+        }
+        bool admit = nb_ratelimit_admit(&r->rl, (const struct sockaddr *)&rx.from, now);
+        r->st.sources = r->rl.tracked;
+        r->st.sources_evicted = r->rl.evicted;
+        if (!admit) {
+            r->st.ratelimited++;
+            continue;
+        }
         if (rx.truncated || rx.len > NB_STAMP_MAX_LEN) {
             r->st.truncated++;
             continue;

@@ -71,6 +71,7 @@
 #include <unistd.h>
 
 #include "netblame/mem.h"
+#include "netblame/reflector.h"
 #include "wire/config_section.h"
 
 #define CONFIG_MAX_BYTES (1024 * 1024)
@@ -120,6 +121,38 @@ int nb_cfg_addr(struct nb_jr *x, const cJSON *obj, const char *path, const char 
         return nb_jr_fail(x, path, key, "must be a numeric IPv4 or IPv6 address (got %s)", q);
     }
     snprintf(out, NB_HOST_MAX, "%s", s); /* valid addresses are < INET6_ADDRSTRLEN */
+    return 0;
+}
+
+int nb_cfg_prefixes(struct nb_jr *x, const cJSON *obj, const char *path, const char *key,
+                    struct nb_prefix *out, size_t *n)
+{
+    const cJSON *arr;
+    char at[96], q[NB_JR_QUOTE_MAX];
+    size_t i = 0;
+    int rc = nb_jr_arr(x, obj, path, key, 0, &arr);
+
+    if (rc <= 0)
+        return rc;
+    if (cJSON_GetArraySize(arr) > NB_PREFIXES_MAX)
+        return nb_jr_fail(x, path, key, "at most %d prefixes (got %d)", NB_PREFIXES_MAX,
+                          cJSON_GetArraySize(arr));
+    nb_jr_at(at, sizeof(at), path, key);
+    for (const cJSON *it = arr->child; it; it = it->next, i++) {
+        char ipath[112];
+        const char *str;
+        nb_jr_index(ipath, sizeof(ipath), at, i);
+        if (nb_jr_str(x, it, ipath, NULL, 0, SIZE_MAX, &str) < 0)
+            return -1;
+        if (nb_prefix_parse(str, &out[i]) < 0) {
+            nb_jr_quote(q, sizeof(q), str);
+            return nb_jr_fail(x, ipath, NULL,
+                              "must be an address prefix such as 198.18.0.0/15 or 2001:db8::/32, "
+                              "without host bits (got %s)",
+                              q);
+        }
+    }
+    *n = i;
     return 0;
 }
 
@@ -267,6 +300,8 @@ static void set_defaults(struct nb_config *c)
     snprintf(c->stamp_addr, sizeof(c->stamp_addr), "0.0.0.0");
     c->stamp_port = NB_STAMP_PORT;
     c->reflector = true;
+    c->reflector_rate_pps = NB_REFLECTOR_RATE_DEFAULT;
+    c->reflector_burst = NB_REFLECTOR_BURST_DEFAULT;
     snprintf(c->api_addr, sizeof(c->api_addr), "127.0.0.1");
     c->api_port = NB_CFG_API_PORT;
     c->auth = NB_STAMP_UNAUTH;

@@ -29,6 +29,11 @@ int nb_cfg_name(struct nb_jr *x, const cJSON *obj, const char *path, const char 
 int nb_cfg_addr(struct nb_jr *x, const cJSON *obj, const char *path, const char *key,
                 unsigned flags, char *out);
 
+/* A list of 0..NB_PREFIXES_MAX address prefixes ("198.18.0.0/15",
+ * "2001:db8::/32", a bare address), into OUT with *N set. */
+int nb_cfg_prefixes(struct nb_jr *x, const cJSON *obj, const char *path, const char *key,
+                    struct nb_prefix *out, size_t *n);
+
 /* The secret in FILE (member KEY of PATH: its name in messages), a path
  * relative to the config file's directory (X's doc), into BUF (MAX + 1
  * bytes): 1..MAX bytes, *N set. A regular file only: opening a device can
