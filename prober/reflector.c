@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,6 +33,7 @@
 #define SETS 1024
 #define WAYS 4
 #define RX_BUDGET 256
+#define RCVBUF (4 << 20)
 
 struct session {
     struct sockaddr_storage peer;
@@ -100,6 +102,13 @@ struct nb_reflector *nb_reflector_new(const struct nb_reflector_cfg *cfg, char *
         free(r);
         return NULL;
     }
+    /* Room for a burst (~5k datagrams) while the loop is busy: a flood's
+     * datagrams are dropped by the rate limit, not by the kernel's queue in
+     * front of it. FORCE needs CAP_NET_ADMIN (at start, as root); otherwise
+     * the kernel caps it at net.core.rmem_max. */
+    int rcvbuf = RCVBUF;
+    if (setsockopt(r->sock.fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+        (void)setsockopt(r->sock.fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
     return r;
 }
 
