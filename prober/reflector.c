@@ -265,7 +265,10 @@ nb_ns nb_reflector_flush(struct nb_reflector *r, nb_ns now_mono)
     return r->held_head ? r->held_head->due : 0;
 }
 
-static void reflect_one(struct nb_reflector *r, const uint8_t *buf, const struct nb_rx *rx)
+/* ERREST/SYNCED: the clock's error estimate, read once per batch (adjtimex
+ * costs a kernel lock: once per reply, it was a tenth of a flood's work). */
+static void reflect_one(struct nb_reflector *r, const uint8_t *buf, const struct nb_rx *rx,
+                        uint16_t errest, bool synced)
 {
     struct nb_stamp_test t;
     struct nb_stamp_tlvs tlvs;
@@ -282,8 +285,6 @@ static void reflect_one(struct nb_reflector *r, const uint8_t *buf, const struct
     size_t base = r->cfg.mode == NB_STAMP_AUTH ? NB_STAMP_AUTH_BASE_LEN : NB_STAMP_BASE_LEN;
     uint8_t tlvout[NB_STAMP_MAX_LEN];
     size_t tlvlen = rx->len - base;
-    bool synced;
-    uint16_t errest = nb_clock_errest(&synced);
     struct nb_reflect_info info = r->cfg.info;
     info.sync_src = synced ? NB_SYNC_NTP : NB_SYNC_FREE;
     info.method = NB_TSM_SW;
@@ -322,6 +323,8 @@ void nb_reflector_on_readable(struct nb_reflector *r)
          i++)
         ;
     nb_ns now = nb_mono_now();
+    bool synced;
+    uint16_t errest = nb_clock_errest(&synced);
     for (int i = 0; i < RX_BUDGET; i++) {
         struct nb_rx rx;
         int got = nb_tsock_recv(&r->sock, buf, sizeof(buf), &rx);
@@ -346,6 +349,6 @@ void nb_reflector_on_readable(struct nb_reflector *r)
             r->st.truncated++;
             continue;
         }
-        reflect_one(r, buf, &rx);
+        reflect_one(r, buf, &rx, errest, synced);
     }
 }

@@ -17,11 +17,17 @@
  *   node       name, default gethostname()
  *   log_level  "err" | "warn" | "info" | "debug"      default "info"
  *   reflector  { enabled: bool = true, address: IP = "0.0.0.0", port: 1..65535 = 862,
- *                hold_us: 0..10000000 = 0 (lab knob: hold each reply, a slow reflector) }
+ *                hold_us: 0..10000000 = 0 (lab knob: hold each reply, a slow reflector),
+ *                rate_pps: 0..1000000 = 4000 (per source; 0: no limit), burst: 1..1000000
+ *                = 4000, allow: [prefix] (sources answered; absent: all) }
  *   api        { address: IP = "127.0.0.1", port: 1..65535 = 9862 }
  *   stamp      { auth: "none" | "hmac" = "none", key_hex: hex (1..64 bytes),
  *                key_file: path to raw key bytes (1..64), relative to the
- *                config file's directory, ssid: 0..65535 = 0, jitter_pct: 0..50 = 10 }
+ *                config file's directory, private (mode 0600/0400, owned by root
+ *                or this user), ssid: 0..65535 = 0, jitter_pct: 0..50 = 10,
+ *                host_agent_prefixes: [prefix] (where a reflector's announced
+ *                host agent is believed besides its own address; absent: none) }
+ *   A prefix is "198.18.0.0/15", "2001:db8::/32" or a bare address; at most 64. 
  *   peers      [ { name (required, unique), family: "vnet" | "fabric" | "path"
  *                  (required), address: IP (required), port = 862,
  *                  interval_ms: 10..60000 = 1000, timeout_ms: 10..60000 = 2000,
