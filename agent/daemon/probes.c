@@ -153,6 +153,7 @@ struct nb_engine *nb_engine_new(struct ev_loop *loop, const struct nb_config *cf
                                 struct nb_engine *old, char *err, size_t errlen)
 {
     struct nb_engine *e = nb_calloc(1, sizeof(*e));
+    bool taken = false; /* e->reflector is OLD's, reconfigured */
     e->loop = loop;
     nb_pace_init(&e->pace, cfg->jitter_pct);
 
@@ -191,6 +192,7 @@ struct nb_engine *nb_engine_new(struct ev_loop *loop, const struct nb_config *cf
             e->reflector = old->reflector;
             old->reflector = NULL;
             nb_reflector_reconfigure(e->reflector, &rc);
+            taken = true;
         } else {
             if (old && old->reflector) { /* the port may be the same: free it first */
                 ev_io_stop(old->loop, &old->refl_io);
@@ -222,6 +224,15 @@ struct nb_engine *nb_engine_new(struct ev_loop *loop, const struct nb_config *cf
     ev_timer_start(loop, &e->expire);
     return e;
 fail:
+    if (taken) { /* OLD keeps running: it gets its reflector back, as it was */
+        ev_io_stop(loop, &e->refl_io);
+        ev_timer_stop(loop, &e->refl_hold);
+        nb_reflector_reconfigure(e->reflector, &old->refl_cfg);
+        old->reflector = e->reflector;
+        e->reflector = NULL;
+        ev_io_start(old->loop, &old->refl_io);
+        release_held(old);
+    }
     nb_engine_free(e);
     return NULL;
 }
