@@ -34,6 +34,7 @@
 #define WAYS 4
 #define RX_BUDGET 256
 #define RCVBUF (4 << 20)
+#define RX_BATCH 16 /* datagrams per recvmmsg */
 
 struct session {
     struct sockaddr_storage peer;
@@ -65,6 +66,8 @@ struct nb_reflector {
     struct session table[SETS][WAYS];
     uint64_t tick;
     struct nb_ratelimit rl;
+    uint8_t rxbuf[RX_BATCH][NB_STAMP_MAX_LEN + 1]; /* one byte more: a longer datagram is seen */
+    struct nb_rx rx[RX_BATCH];
 };
 
 size_t nb_reflector_table_bytes(void)
@@ -312,9 +315,32 @@ static void reflect_one(struct nb_reflector *r, const uint8_t *buf, const struct
     send_reply(r, &out, tlvout, tlvlen, &rx->from, rx->fromlen);
 }
 
+/* Allowlist, budget, size, then the reply: one received datagram. */
+static void admit_one(struct nb_reflector *r, const uint8_t *buf, const struct nb_rx *rx,
+                      nb_ns now, uint16_t errest, bool synced)
+{
+    r->st.received++;
+    if (r->cfg.nallow &&
+        !nb_prefix_match(r->cfg.allow, r->cfg.nallow, (const struct sockaddr *)&rx->from)) {
+        r->st.not_allowed++;
+        return;
+    }
+    bool admit = nb_ratelimit_admit(&r->rl, (const struct sockaddr *)&rx->from, now);
+    r->st.sources = r->rl.tracked;
+    r->st.sources_evicted = r->rl.evicted;
+    if (!admit) {
+        r->st.ratelimited++;
+        return;
+    }
+    if (rx->truncated || rx->len > NB_STAMP_MAX_LEN) {
+        r->st.truncated++;
+        return;
+    }
+    reflect_one(r, buf, rx, errest, synced);
+}
+
 void nb_reflector_on_readable(struct nb_reflector *r)
 {
-    uint8_t buf[NB_STAMP_MAX_LEN + 1];
     /* ICMP errors for earlier replies (IP_RECVERR) sit in the error queue and keep
      * the fd readable until read: drain them so the loop does not spin. */
     struct nb_txstamp tx;
@@ -325,30 +351,19 @@ void nb_reflector_on_readable(struct nb_reflector *r)
     nb_ns now = nb_mono_now();
     bool synced;
     uint16_t errest = nb_clock_errest(&synced);
-    for (int i = 0; i < RX_BUDGET; i++) {
-        struct nb_rx rx;
-        int got = nb_tsock_recv(&r->sock, buf, sizeof(buf), &rx);
+    /* up to RX_BATCH datagrams per system call (a flood costs a syscall per
+     * batch, not per packet), RX_BUDGET per call so the loop keeps turning */
+    for (int done = 0; done < RX_BUDGET;) {
+        int got = nb_tsock_recv_many(&r->sock, &r->rxbuf[0][0], sizeof(r->rxbuf[0]), r->rx,
+                                     RX_BATCH);
         if (got == 0)
             return;
-        if (got < 0)
-            continue; /* an ICMP error for an earlier reply: nothing to do */
-        r->st.received++;
-        if (r->cfg.nallow &&
-            !nb_prefix_match(r->cfg.allow, r->cfg.nallow, (const struct sockaddr *)&rx.from)) {
-            r->st.not_allowed++;
+        if (got < 0) { /* an ICMP error for an earlier reply: nothing to do */
+            done++;
             continue;
         }
-        bool admit = nb_ratelimit_admit(&r->rl, (const struct sockaddr *)&rx.from, now);
-        r->st.sources = r->rl.tracked;
-        r->st.sources_evicted = r->rl.evicted;
-        if (!admit) {
-            r->st.ratelimited++;
-            continue;
-        }
-        if (rx.truncated || rx.len > NB_STAMP_MAX_LEN) {
-            r->st.truncated++;
-            continue;
-        }
-        reflect_one(r, buf, &rx, errest, synced);
+        for (int i = 0; i < got; i++)
+            admit_one(r, r->rxbuf[i], &r->rx[i], now, errest, synced);
+        done += got;
     }
 }
