@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define BATCH 64
+#define BATCH 256
 #define PAYLOAD 44
 
 struct pkt {
