@@ -2,8 +2,9 @@
  * a set-associative table of NB_RL_SETS x NB_RL_WAYS entries, allocated once.
  *
  * The rule, and why a flood cannot use it against real peers:
- *  - A source (its address; the port is ignored, a spoofer picks it freely)
- *    hashes to one set with a hash keyed by a random seed, so a sender cannot
+ *  - A source is its IPv4 address, or its IPv6 /64 (a host holds a whole
+ *    /64 and could walk it to multiply its budget); the port is ignored (a
+ *    spoofer picks it freely). It hashes to one set with a hash keyed by a random seed, so a sender cannot
  *    aim its spoofed sources at a chosen peer's set.
  *  - A new source takes a free way of its set, or evicts the way whose bucket
  *    holds the MOST tokens, oldest seen first among equals. Forgetting a
@@ -53,7 +54,7 @@ static bool key_of(const struct sockaddr *sa, uint8_t *family, uint8_t addr[16])
         memcpy(addr, a + 12, 4);
         *family = 4;
     } else {
-        memcpy(addr, a, 16);
+        memcpy(addr, a, 8); /* the /64: the interface identifier is the host's to pick */
         *family = 6;
     }
     return true;

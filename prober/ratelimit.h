@@ -33,7 +33,7 @@ struct nb_ratelimit {
 /* Set RL up for RATE packets/s per source with bursts of BURST (RATE 0: admit
  * everything); SEED keys the hash (random in production). RL may be reused. */
 void nb_ratelimit_init(struct nb_ratelimit *rl, unsigned rate, unsigned burst, uint64_t seed);
-/* Charge one packet from SA's address (port ignored) at monotonic NOW: true
+/* Charge one packet from SA's address (IPv6: its /64; port ignored) at NOW: true
  * if within its budget, false if it is to be dropped. */
 bool nb_ratelimit_admit(struct nb_ratelimit *rl, const struct sockaddr *sa, nb_ns now);
 /* Tokens (whole packets) SA's address has left at NOW; BURST if untracked. */

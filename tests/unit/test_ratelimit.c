@@ -93,6 +93,13 @@ static void test_port_ignored_and_sources_apart(void **state)
     assert_true(nb_ratelimit_admit(rl, SA(a2), S));
     assert_false(nb_ratelimit_admit(rl, SA(m), S));
     assert_true(nb_ratelimit_admit(rl, SA(b), S));
+    /* IPv6: one bucket per /64, whatever the interface identifier */
+    struct sockaddr_storage v6a = parse("2001:db8:0:1::1", 1), v6b = parse("2001:db8:0:1::ff:2", 1);
+    struct sockaddr_storage v6c = parse("2001:db8:0:2::1", 1);
+    assert_true(nb_ratelimit_admit(rl, SA(v6a), S));
+    assert_true(nb_ratelimit_admit(rl, SA(v6b), S));
+    assert_false(nb_ratelimit_admit(rl, SA(v6a), S));
+    assert_true(nb_ratelimit_admit(rl, SA(v6c), S));
 }
 
 static void test_rate_zero_admits_everything(void **state)
