@@ -3,11 +3,23 @@
  * The table is set-associative (SETS x WAYS): a session hashes to one set and
  * takes a free way or evicts that set's least recently used way. Lookup and
  * insertion are O(WAYS) whatever arrives, so a flood of spoofed sources costs
- * evictions (counted), never a scan of the whole table. */
+ * evictions (counted), never a scan of the whole table.
+ *
+ * Each datagram passes, in order: the allowlist (reflector.allow; dropped and
+ * counted if the source is in none of its prefixes), the source's token
+ * bucket (ratelimit.c states the table's eviction rule; dropped and counted
+ * when over budget), then the decoder (malformed and HMAC failures counted by
+ * reason). Only then does the source get a session and a reply, and the reply
+ * has the request's length: the base layout of the mode is the same size for
+ * test and reflected packets, and nb_stamp_reflect_tlvs writes exactly the
+ * TLV area it read. Both tables are inside struct nb_reflector, allocated once:
+ * memory is the same for one source and for a million. */
 #include "netblame/reflector.h"
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <sys/random.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,11 +27,14 @@
 #include "netblame/log.h"
 #include "netblame/mem.h"
 #include "netblame/clock.h"
+#include "ratelimit.h"
 #include "tstamp.h"
 
 #define SETS 1024
 #define WAYS 4
 #define RX_BUDGET 256
+#define RCVBUF (4 << 20)
+#define RX_BATCH 16 /* datagrams per recvmmsg */
 
 struct session {
     struct sockaddr_storage peer;
@@ -50,13 +65,38 @@ struct nb_reflector {
     struct nb_reflector_stats st;
     struct session table[SETS][WAYS];
     uint64_t tick;
+    struct nb_ratelimit rl;
+    uint8_t rxbuf[RX_BATCH][NB_STAMP_MAX_LEN + 1]; /* one byte more: a longer datagram is seen */
+    struct nb_rx rx[RX_BATCH];
 };
+
+size_t nb_reflector_table_bytes(void)
+{
+    return sizeof(((struct nb_reflector *)0)->table) + sizeof(struct nb_ratelimit);
+}
+
+static void limits_init(struct nb_reflector *r)
+{
+    uint64_t seed = 0;
+    if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != (ssize_t)sizeof(seed))
+        seed = (uint64_t)nb_mono_now() ^ (uint64_t)(uintptr_t)r; /* still unknown off-host */
+    nb_ratelimit_init(&r->rl, r->cfg.rate_pps, r->cfg.burst, seed);
+}
+
+void nb_reflector_reconfigure(struct nb_reflector *r, const struct nb_reflector_cfg *cfg)
+{
+    bool same = cfg->rate_pps == r->cfg.rate_pps && cfg->burst == r->cfg.burst;
+    r->cfg = *cfg;
+    if (!same)
+        limits_init(r);
+}
 
 struct nb_reflector *nb_reflector_new(const struct nb_reflector_cfg *cfg, char *err, size_t errlen)
 {
     struct nb_reflector *r = nb_calloc(1, sizeof(*r));
     char a[NB_ADDRSTRLEN];
     r->cfg = *cfg;
+    limits_init(r);
     if (nb_tsock_open(&r->sock, cfg->addr.ss_family, (const struct sockaddr *)&cfg->addr,
                       cfg->addrlen, false) < 0) {
         snprintf(err, errlen, "reflector on %s: %s",
@@ -65,6 +105,13 @@ struct nb_reflector *nb_reflector_new(const struct nb_reflector_cfg *cfg, char *
         free(r);
         return NULL;
     }
+    /* Room for a burst (~5k datagrams) while the loop is busy: a flood's
+     * datagrams are dropped by the rate limit, not by the kernel's queue in
+     * front of it. FORCE needs CAP_NET_ADMIN (at start, as root); otherwise
+     * the kernel caps it at net.core.rmem_max. */
+    int rcvbuf = RCVBUF;
+    if (setsockopt(r->sock.fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+        (void)setsockopt(r->sock.fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
     return r;
 }
 
@@ -221,7 +268,10 @@ nb_ns nb_reflector_flush(struct nb_reflector *r, nb_ns now_mono)
     return r->held_head ? r->held_head->due : 0;
 }
 
-static void reflect_one(struct nb_reflector *r, const uint8_t *buf, const struct nb_rx *rx)
+/* ERREST/SYNCED: the clock's error estimate, read once per batch (adjtimex
+ * costs a kernel lock: once per reply, it was a tenth of a flood's work). */
+static void reflect_one(struct nb_reflector *r, const uint8_t *buf, const struct nb_rx *rx,
+                        uint16_t errest, bool synced)
 {
     struct nb_stamp_test t;
     struct nb_stamp_tlvs tlvs;
@@ -238,8 +288,6 @@ static void reflect_one(struct nb_reflector *r, const uint8_t *buf, const struct
     size_t base = r->cfg.mode == NB_STAMP_AUTH ? NB_STAMP_AUTH_BASE_LEN : NB_STAMP_BASE_LEN;
     uint8_t tlvout[NB_STAMP_MAX_LEN];
     size_t tlvlen = rx->len - base;
-    bool synced;
-    uint16_t errest = nb_clock_errest(&synced);
     struct nb_reflect_info info = r->cfg.info;
     info.sync_src = synced ? NB_SYNC_NTP : NB_SYNC_FREE;
     info.method = NB_TSM_SW;
@@ -267,9 +315,32 @@ static void reflect_one(struct nb_reflector *r, const uint8_t *buf, const struct
     send_reply(r, &out, tlvout, tlvlen, &rx->from, rx->fromlen);
 }
 
+/* Allowlist, budget, size, then the reply: one received datagram. */
+static void admit_one(struct nb_reflector *r, const uint8_t *buf, const struct nb_rx *rx,
+                      nb_ns now, uint16_t errest, bool synced)
+{
+    r->st.received++;
+    if (r->cfg.nallow &&
+        !nb_prefix_match(r->cfg.allow, r->cfg.nallow, (const struct sockaddr *)&rx->from)) {
+        r->st.not_allowed++;
+        return;
+    }
+    bool admit = nb_ratelimit_admit(&r->rl, (const struct sockaddr *)&rx->from, now);
+    r->st.sources = r->rl.tracked;
+    r->st.sources_evicted = r->rl.evicted;
+    if (!admit) {
+        r->st.ratelimited++;
+        return;
+    }
+    if (rx->truncated || rx->len > NB_STAMP_MAX_LEN) {
+        r->st.truncated++;
+        return;
+    }
+    reflect_one(r, buf, rx, errest, synced);
+}
+
 void nb_reflector_on_readable(struct nb_reflector *r)
 {
-    uint8_t buf[NB_STAMP_MAX_LEN + 1];
     /* ICMP errors for earlier replies (IP_RECVERR) sit in the error queue and keep
      * the fd readable until read: drain them so the loop does not spin. */
     struct nb_txstamp tx;
@@ -277,18 +348,22 @@ void nb_reflector_on_readable(struct nb_reflector *r)
     for (int i = 0; i < RX_BUDGET && nb_tsock_read_errqueue(&r->sock, &tx, &e) != NB_ERRQ_EMPTY;
          i++)
         ;
-    for (int i = 0; i < RX_BUDGET; i++) {
-        struct nb_rx rx;
-        int got = nb_tsock_recv(&r->sock, buf, sizeof(buf), &rx);
+    nb_ns now = nb_mono_now();
+    bool synced;
+    uint16_t errest = nb_clock_errest(&synced);
+    /* up to RX_BATCH datagrams per system call (a flood costs a syscall per
+     * batch, not per packet), RX_BUDGET per call so the loop keeps turning */
+    for (int done = 0; done < RX_BUDGET;) {
+        int got = nb_tsock_recv_many(&r->sock, &r->rxbuf[0][0], sizeof(r->rxbuf[0]), r->rx,
+                                     RX_BATCH);
         if (got == 0)
             return;
-        if (got < 0)
-            continue; /* an ICMP error for an earlier reply: nothing to do */
-        r->st.received++;
-        if (rx.truncated || rx.len > NB_STAMP_MAX_LEN) {
-            r->st.truncated++;
+        if (got < 0) { /* an ICMP error for an earlier reply: nothing to do */
+            done++;
             continue;
         }
-        reflect_one(r, buf, &rx);
+        for (int i = 0; i < got; i++)
+            admit_one(r, r->rxbuf[i], &r->rx[i], now, errest, synced);
+        done += got;
     }
 }

@@ -284,7 +284,14 @@ static void handle_reply(struct nb_sender *s, const uint8_t *buf, const struct n
     nb_errest_ns(r.errest, &synced);
     res.refl_synced = synced;
     if (e == NB_STAMP_OK) {
-        nb_tlv_get_host_agent(&tlvs, &res.agent_family, res.agent_addr, &res.agent_port);
+        if (nb_tlv_get_host_agent(&tlvs, &res.agent_family, res.agent_addr, &res.agent_port) &&
+            !nb_sender_agent_allowed(&s->cfg, res.agent_family, res.agent_addr)) {
+            /* the rule is enforced here, once, for the daemon and diagnose alike */
+            res.refused_family = res.agent_family;
+            memcpy(res.refused_addr, res.agent_addr, sizeof(res.refused_addr));
+            res.agent_family = 0;
+            s->st.agent_refused++;
+        }
         res.netblame_reflector = understood_netblame_tlv(&tlvs);
     }
     if (res.reflector_hold < 0 || res.rtt < 0) {
@@ -351,4 +358,22 @@ unsigned nb_sender_overdue(const struct nb_sender *s, nb_ns now_mono, nb_ns age,
                            unsigned *full)
 {
     return nb_seqtrack_overdue(&s->track, now_mono, age, since_rt, padded_seq, s, full);
+}
+
+bool nb_sender_agent_allowed(const struct nb_sender_cfg *cfg, int family, const uint8_t addr[16])
+{
+    struct nb_prefix self;
+    const struct sockaddr *peer = (const struct sockaddr *)&cfg->peer;
+    memset(&self, 0, sizeof(self));
+    if (peer->sa_family == AF_INET) {
+        self.family = AF_INET;
+        self.len = 32;
+        memcpy(self.addr, &((const struct sockaddr_in *)peer)->sin_addr, 4);
+    } else if (peer->sa_family == AF_INET6) {
+        self.family = AF_INET6;
+        self.len = 128;
+        memcpy(self.addr, &((const struct sockaddr_in6 *)peer)->sin6_addr, 16);
+    }
+    return (self.family && nb_prefix_match_raw(&self, 1, family, addr)) ||
+           nb_prefix_match_raw(cfg->agent_prefixes, cfg->n_agent_prefixes, family, addr);
 }

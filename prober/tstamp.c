@@ -127,26 +127,15 @@ ssize_t nb_tsock_send(struct nb_tsock *s, const void *buf, size_t len, const str
     return n;
 }
 
-int nb_tsock_recv(struct nb_tsock *s, void *buf, size_t cap, struct nb_rx *rx)
+/* Fill RX from a datagram of N bytes received with MSG into a buffer of CAP. */
+static void rx_parse(struct nb_tsock *s, struct msghdr *msg, size_t n, size_t cap,
+                     struct nb_rx *rx)
 {
-    union {
-        char buf[512];
-        struct cmsghdr align;
-    } control;
-    struct iovec iov = {.iov_base = buf, .iov_len = cap};
-    memset(rx, 0, sizeof(*rx));
-    struct msghdr msg = {.msg_name = &rx->from, .msg_namelen = sizeof(rx->from), .msg_iov = &iov,
-                         .msg_iovlen = 1, .msg_control = control.buf,
-                         .msg_controllen = sizeof(control.buf)};
-    ssize_t n = recvmsg(s->fd, &msg, MSG_DONTWAIT);
-    if (n < 0)
-        return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -1;
-
-    rx->len = (size_t)n > cap ? cap : (size_t)n;
-    rx->truncated = (msg.msg_flags & MSG_TRUNC) != 0;
-    rx->fromlen = msg.msg_namelen;
+    rx->len = n > cap ? cap : n;
+    rx->truncated = (msg->msg_flags & MSG_TRUNC) != 0;
+    rx->fromlen = msg->msg_namelen;
     rx->ttl = -1;
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
         if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_TIMESTAMPING &&
             c->cmsg_len >= CMSG_LEN(sizeof(struct scm_timestamping))) {
             struct scm_timestamping ts;
@@ -172,6 +161,50 @@ int nb_tsock_recv(struct nb_tsock *s, void *buf, size_t cap, struct nb_rx *rx)
             s->warned_rx = true;
         }
     }
+}
+
+int nb_tsock_recv_many(struct nb_tsock *s, uint8_t *bufs, size_t cap, struct nb_rx *rx,
+                       unsigned n)
+{
+    _Alignas(struct cmsghdr) char control[NB_RECV_MANY_MAX][512]; /* rows stay aligned */
+    struct iovec iov[NB_RECV_MANY_MAX];
+    struct mmsghdr msg[NB_RECV_MANY_MAX];
+    if (n > NB_RECV_MANY_MAX)
+        n = NB_RECV_MANY_MAX;
+    for (unsigned i = 0; i < n; i++) {
+        memset(&rx[i], 0, sizeof(rx[i]));
+        iov[i] = (struct iovec){.iov_base = bufs + (size_t)i * cap, .iov_len = cap};
+        msg[i].msg_hdr = (struct msghdr){.msg_name = &rx[i].from,
+                                         .msg_namelen = sizeof(rx[i].from),
+                                         .msg_iov = &iov[i],
+                                         .msg_iovlen = 1,
+                                         .msg_control = control[i],
+                                         .msg_controllen = sizeof(control[i])};
+        msg[i].msg_len = 0;
+    }
+    int got = recvmmsg(s->fd, msg, n, MSG_DONTWAIT, NULL);
+    if (got < 0)
+        return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -1;
+    for (int i = 0; i < got; i++)
+        rx_parse(s, &msg[i].msg_hdr, msg[i].msg_len, cap, &rx[i]);
+    return got;
+}
+
+int nb_tsock_recv(struct nb_tsock *s, void *buf, size_t cap, struct nb_rx *rx)
+{
+    union {
+        char buf[512];
+        struct cmsghdr align;
+    } control;
+    struct iovec iov = {.iov_base = buf, .iov_len = cap};
+    memset(rx, 0, sizeof(*rx));
+    struct msghdr msg = {.msg_name = &rx->from, .msg_namelen = sizeof(rx->from), .msg_iov = &iov,
+                         .msg_iovlen = 1, .msg_control = control.buf,
+                         .msg_controllen = sizeof(control.buf)};
+    ssize_t n = recvmsg(s->fd, &msg, MSG_DONTWAIT);
+    if (n < 0)
+        return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -1;
+    rx_parse(s, &msg, (size_t)n, cap, rx);
     return 1;
 }
 

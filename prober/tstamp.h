@@ -55,6 +55,12 @@ struct nb_rx {
 /* Receive one datagram. Returns 1, 0 if nothing is pending, or -1 on a socket
  * error (errno set; e.g. ECONNREFUSED after an ICMP port unreachable). */
 int nb_tsock_recv(struct nb_tsock *s, void *buf, size_t cap, struct nb_rx *rx);
+/* Receive up to N (at most NB_RECV_MANY_MAX) datagrams in one system call
+ * (recvmmsg), the i-th into BUFS + i * CAP, described by RX[i]. Returns how
+ * many, 0 if nothing is pending, or -1 as nb_tsock_recv. */
+#define NB_RECV_MANY_MAX 32
+int nb_tsock_recv_many(struct nb_tsock *s, uint8_t *bufs, size_t cap, struct nb_rx *rx,
+                       unsigned n);
 
 struct nb_txstamp {
     uint32_t key;

@@ -474,6 +474,7 @@ static void stamp_setup(struct run *r, struct nb_diag_opts *so)
     sc.key = o->key;
     sc.ssid = o->ssid;
     sc.id_nonce = (uint32_t)nb_mono_now();
+    nb_diag_run_agent_rule(r->dr, &sc);
     nb_diag_hello(r->loop, &sc, NB_HELLO_TRIES, nb_diag_hello_try_ms(r->dr, so->timeout_ms),
                   &r->hello);
     if (!r->hello.answered) {

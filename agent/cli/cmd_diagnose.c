@@ -206,7 +206,21 @@ struct diag_cmd {
     const struct nb_cls_thresholds *th; /* &cls with --config; NULL: the defaults */
     struct judged j;
     struct nb_diag_run run; /* deadline_ms from the command line; the rest once it starts */
+    /* where a reflector's announced host agent may be: --config's
+     * stamp.host_agent_prefixes, then --host-agent-prefix */
+    struct nb_prefix agent_prefixes[NB_PREFIXES_MAX];
+    size_t nagent_prefixes;
 };
+
+/* Append prefix S to C's host-agent prefixes; false if bad or too many. */
+static bool add_agent_prefix(struct diag_cmd *c, const char *s)
+{
+    if (c->nagent_prefixes >= NB_PREFIXES_MAX ||
+        nb_prefix_parse(s, &c->agent_prefixes[c->nagent_prefixes]) < 0)
+        return false;
+    c->nagent_prefixes++;
+    return true;
+}
 
 /* A kind of target: what its diagnosis runs, and how its report becomes the
  * classifier's window and is printed around the verdict. */
@@ -290,6 +304,9 @@ static void diagnose_usage(FILE *out)
             "  --no-baseline       with --config: judge against absolute floors only\n"
             "  --local-agent ADDR[:PORT]  this guest's host agent (control API, port 9862), for\n"
             "                      the per-segment waterfall; the remote one is learnt in-band\n"
+            "  --host-agent-prefix P  believe a remote host agent the reflector announces only\n"
+            "                      in prefix P (198.18.0.0/15; repeatable, added to --config's\n"
+            "                      stamp.host_agent_prefixes) or at the reflector's own address\n"
             "  --record FILE       append the measured window to FILE (a JSON line that\n"
             "                      `netblame replay` classifies again)\n"
             "exit status: 0 healthy, 1 fault attributed, 2 usage/config error, 3 inconclusive\n");
@@ -312,10 +329,11 @@ static bool parse_args(int argc, char **argv, struct diag_cmd *c, int *status)
                                          {"record", required_argument, 0, 'R'},
                                          {"no-baseline", no_argument, 0, 'N'},
                                          {"deadline", required_argument, 0, 'D'},
+                                         {"host-agent-prefix", required_argument, 0, 'P'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     int opt;
-    while ((opt = getopt_long(argc, argv, "jn:i:t:c:L:S:B:W:E:R:D:h", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "jn:i:t:c:L:S:B:W:E:R:D:P:h", opts, NULL)) != -1) {
         switch (opt) {
         case 'j':
             c->json = true;
@@ -358,6 +376,16 @@ static bool parse_args(int argc, char **argv, struct diag_cmd *c, int *status)
             break;
         case 'D':
             c->run.deadline_ms = nb_cmd_parse_uint("--deadline", optarg, 0, 3600000);
+            break;
+        case 'P':
+            if (!add_agent_prefix(c, optarg)) {
+                fprintf(stderr,
+                        "netblame: --host-agent-prefix %s: not an address prefix such as "
+                        "198.18.0.0/15 (or more than %d)\n",
+                        optarg, NB_PREFIXES_MAX);
+                *status = NB_EXIT_USAGE;
+                return false;
+            }
             break;
         case 'h':
             diagnose_usage(stdout);
@@ -411,6 +439,8 @@ static int configure(struct diag_cmd *c)
     o->mode = cfg.auth;
     o->key = cfg.key;
     o->ssid = cfg.ssid;
+    for (size_t i = 0; i < cfg.n_host_agent_prefixes && c->nagent_prefixes < NB_PREFIXES_MAX; i++)
+        c->agent_prefixes[c->nagent_prefixes++] = cfg.host_agent_prefixes[i];
     if (cfg.has_host_agent) {
         snprintf(o->local_agent, sizeof(o->local_agent), "%.63s",
                  cfg.host_agent_addr); /* numeric: <= 45 */
@@ -526,6 +556,8 @@ static int diagnose(struct diag_cmd *c, const struct target_kind *k)
 {
     c->run.th = c->th;
     c->run.base = c->j.used ? &c->j.base : NULL;
+    c->run.agent_prefixes = c->agent_prefixes;
+    c->run.n_agent_prefixes = c->nagent_prefixes;
     struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
     void *rep = nb_calloc(1, k->report_size);
     char err[512];

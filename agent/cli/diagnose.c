@@ -7,6 +7,7 @@
 #include "cli/diagnose_int.h"
 #include "input/window.h"
 
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,9 @@ static void on_result(void *arg, const struct nb_probe_result *r)
         d->res[r->seq] = *r;
         d->fin[r->seq] = true;
     }
+    if (r->refused_family && !d->rep->agent_refused[0])
+        inet_ntop(r->refused_family == 4 ? AF_INET : AF_INET6, r->refused_addr,
+                  d->rep->agent_refused, sizeof(d->rep->agent_refused));
 }
 
 /* Round-trip and reflector figures, and where the timestamps came from, over
@@ -287,7 +291,8 @@ struct nb_diag *nb_diag_new(struct ev_loop *loop, const struct nb_diag_opts *o,
     sc->timeout = (nb_ns)o->timeout_ms * 1000000;
     d->nonce = (uint32_t)nb_mono_now();
     sc->id_nonce = d->nonce;
-    sc->request_agent = true; /* learn the remote host agent in-band */
+    sc->request_agent = true; /* learn the remote host agent in-band ... */
+    nb_diag_run_agent_rule(o->run, sc); /* ... where the rule allows it */
     sc->pad_every = 4;        /* every 4th probe full size: MTU black holes show as loss */
     d->res = nb_calloc(o->count, sizeof(*d->res));
     d->fin = nb_calloc(o->count, sizeof(*d->fin));
@@ -308,6 +313,8 @@ struct nb_diag *nb_diag_new(struct ev_loop *loop, const struct nb_diag_opts *o,
     else
         nb_diag_hello(loop, sc, NB_HELLO_TRIES, nb_diag_hello_try_ms(d->run, o->timeout_ms),
                       &d->hello);
+    if (d->hello.refused[0])
+        snprintf(rep->agent_refused, sizeof(rep->agent_refused), "%s", d->hello.refused);
     nb_diag_agents_before(d);
     d->times_ok = nb_procstat_read(&d->times_before) == 0;
     return d;
@@ -387,6 +394,11 @@ static void judge(struct nb_diag_report *rep)
     if (rep->t1_user)
         nb_diag_evidence(rep, "%u probes had only a user-space send time (no kernel TX stamp)",
                          rep->t1_user);
+    if (rep->agent_refused[0])
+        nb_diag_evidence(rep,
+                         "host agent address %s from the reflector refused: not the "
+                         "reflector's own address nor in host_agent_prefixes",
+                         rep->agent_refused);
 }
 
 void nb_diag_finish(struct nb_diag *d)

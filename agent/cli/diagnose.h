@@ -72,6 +72,7 @@ struct nb_diag_report {
     uint64_t sightings_missed;  /* evicted at an agent before we read them */
     struct nb_waterfall wf;
     bool netblame_reflector;    /* a reply came back from a netblame reflector */
+    char agent_refused[NB_ADDRSTRLEN]; /* host agent announced, refused by the rule ("": none) */
     /* vnet family alongside the burst: this guest <-> its host agent */
     bool vnet_present;
     uint64_t vnet_sent, vnet_lost;

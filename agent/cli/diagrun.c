@@ -131,6 +131,16 @@ static void on_hello_timer(struct ev_loop *loop, ev_timer *w, int revents)
         ev_break(loop, EVBREAK_ONE); /* cannot send at all */
 }
 
+void nb_diag_run_agent_rule(const struct nb_diag_run *r, struct nb_sender_cfg *sc)
+{
+    size_t n = r && r->agent_prefixes ? r->n_agent_prefixes : 0;
+    if (n > NB_PREFIXES_MAX)
+        n = NB_PREFIXES_MAX;
+    sc->n_agent_prefixes = n;
+    if (n)
+        memcpy(sc->agent_prefixes, r->agent_prefixes, n * sizeof(*r->agent_prefixes));
+}
+
 void nb_diag_hello(struct ev_loop *loop, const struct nb_sender_cfg *base, unsigned tries,
                    unsigned try_ms, struct nb_hello *h)
 {
@@ -161,6 +171,9 @@ void nb_diag_hello(struct ev_loop *loop, const struct nb_sender_cfg *base, unsig
     if (!x.done)
         return;
     h->answered = true;
+    if (x.r.refused_family)
+        inet_ntop(x.r.refused_family == 4 ? AF_INET : AF_INET6, x.r.refused_addr, h->refused,
+                  sizeof(h->refused));
     if (!x.r.agent_family)
         return;
     h->agent = true;

@@ -38,7 +38,14 @@ struct nb_diag_run {
     /* the early-stop checks judge partial windows with these (NULL: defaults, none) */
     const struct nb_cls_thresholds *th;
     const struct nb_baseline *base;
+    /* Where a reflector's announced host agent may be, besides the reflector's
+     * own address (nb_sender_agent_allowed); owned by the caller. */
+    const struct nb_prefix *agent_prefixes;
+    size_t n_agent_prefixes;
 };
+/* Give R's host-agent prefixes to SC, a sender toward a reflector. */
+struct nb_sender_cfg;
+void nb_diag_run_agent_rule(const struct nb_diag_run *r, struct nb_sender_cfg *sc);
 /* Milliseconds left before R's deadline (0 when past it; LONG_MAX without one). */
 long nb_diag_left_ms(const struct nb_diag_run *r);
 /* Milliseconds a burst must leave for the fetches after it: a fifth of the
@@ -77,6 +84,7 @@ struct nb_hello {
     bool agent;               /* ... announcing a host agent: */
     char addr[NB_ADDRSTRLEN]; /* its control API, numeric */
     uint16_t port;
+    char refused[NB_ADDRSTRLEN]; /* a host agent announced and refused by the rule, "" if none */
     unsigned tries; /* hello probes sent */
 };
 #define NB_HELLO_TRIES 5

@@ -412,6 +412,13 @@ int main(int argc, char **argv)
             d.cfg.reflector ? d.cfg.stamp_addr : "(off)", d.cfg.stamp_port, d.cfg.api_addr,
             nb_api_port(d.api), nb_api_scheme(&d.cfg.api_sec),
             d.cfg.api_sec.ntokens ? "bearer token required" : "no token");
+    if (d.cfg.reflector)
+        nb_info("reflector limits: %u packets/s per source%s, burst %u; %zu allowed prefixes%s; "
+                "host agents believed at a reflector's own address%s",
+                d.cfg.reflector_rate_pps, d.cfg.reflector_rate_pps ? "" : " (no limit)",
+                d.cfg.reflector_burst, d.cfg.reflector_nallow,
+                d.cfg.reflector_nallow ? "" : " (every source answered)",
+                d.cfg.n_host_agent_prefixes ? " or in stamp.host_agent_prefixes" : " only");
     ev_run(d.loop, 0);
 
     ev_signal_stop(d.loop, &d.sigint);

@@ -107,14 +107,13 @@ static void on_reflector_readable(struct ev_loop *loop, ev_io *w, int revents)
     release_held(e);
 }
 
-static int same_reflector(const struct nb_reflector_cfg *a, const struct nb_reflector_cfg *b)
+/* A reload keeps the reflector's socket when its address is the same; mode,
+ * key, TLV info, allowlist and limits are then taken by the running
+ * reflector (nb_reflector_reconfigure): a key rotated in the key file is in
+ * use from the reload on, without the port ever closing. */
+static int same_socket(const struct nb_reflector_cfg *a, const struct nb_reflector_cfg *b)
 {
-    return a->addrlen == b->addrlen && memcmp(&a->addr, &b->addr, a->addrlen) == 0 &&
-           a->mode == b->mode && a->key.len == b->key.len &&
-           memcmp(a->key.key, b->key.key, a->key.len) == 0 &&
-           a->info.agent_family == b->info.agent_family &&
-           a->info.agent_port == b->info.agent_port &&
-           memcmp(a->info.agent_addr, b->info.agent_addr, sizeof(a->info.agent_addr)) == 0;
+    return a->addrlen == b->addrlen && memcmp(&a->addr, &b->addr, a->addrlen) == 0;
 }
 
 static int start_peer(struct nb_engine *e, struct peer *p, const struct nb_config *cfg,
@@ -134,6 +133,8 @@ static int start_peer(struct nb_engine *e, struct peer *p, const struct nb_confi
     sc.id_nonce = (uint32_t)(e->pace.rng >> 32) ^ (uint32_t)(p - e->peers);
     sc.request_agent = pc->family == NB_FAMILY_PATH;
     sc.pad_every = pc->full_size_every; /* an MTU black hole is loss of exactly these */
+    sc.n_agent_prefixes = cfg->n_host_agent_prefixes;
+    memcpy(sc.agent_prefixes, cfg->host_agent_prefixes, sizeof(sc.agent_prefixes));
     p->sender = nb_sender_new(&sc, on_result, p, err, errlen);
     if (!p->sender)
         return -1;
@@ -152,6 +153,7 @@ struct nb_engine *nb_engine_new(struct ev_loop *loop, const struct nb_config *cf
                                 struct nb_engine *old, char *err, size_t errlen)
 {
     struct nb_engine *e = nb_calloc(1, sizeof(*e));
+    bool taken = false; /* e->reflector is OLD's, reconfigured */
     e->loop = loop;
     nb_pace_init(&e->pace, cfg->jitter_pct);
 
@@ -163,6 +165,10 @@ struct nb_engine *nb_engine_new(struct ev_loop *loop, const struct nb_config *cf
         }
         rc.mode = cfg->auth;
         rc.key = cfg->key;
+        rc.rate_pps = cfg->reflector_rate_pps;
+        rc.burst = cfg->reflector_burst;
+        rc.nallow = cfg->reflector_nallow;
+        memcpy(rc.allow, cfg->reflector_allow, sizeof(rc.allow));
         if (cfg->has_host_agent) { /* told to path senders in the host-agent TLV */
             struct sockaddr_storage ha;
             socklen_t halen;
@@ -180,11 +186,13 @@ struct nb_engine *nb_engine_new(struct ev_loop *loop, const struct nb_config *cf
             rc.info.agent_port = cfg->host_agent_port;
         }
         e->refl_cfg = rc;
-        if (old && old->reflector && same_reflector(&old->refl_cfg, &rc)) {
+        if (old && old->reflector && same_socket(&old->refl_cfg, &rc)) {
             ev_io_stop(old->loop, &old->refl_io);
             ev_timer_stop(old->loop, &old->refl_hold);
             e->reflector = old->reflector;
             old->reflector = NULL;
+            nb_reflector_reconfigure(e->reflector, &rc);
+            taken = true;
         } else {
             if (old && old->reflector) { /* the port may be the same: free it first */
                 ev_io_stop(old->loop, &old->refl_io);
@@ -216,6 +224,15 @@ struct nb_engine *nb_engine_new(struct ev_loop *loop, const struct nb_config *cf
     ev_timer_start(loop, &e->expire);
     return e;
 fail:
+    if (taken) { /* OLD keeps running: it gets its reflector back, as it was */
+        ev_io_stop(loop, &e->refl_io);
+        ev_timer_stop(loop, &e->refl_hold);
+        nb_reflector_reconfigure(e->reflector, &old->refl_cfg);
+        old->reflector = e->reflector;
+        e->reflector = NULL;
+        ev_io_start(old->loop, &old->refl_io);
+        release_held(old);
+    }
     nb_engine_free(e);
     return NULL;
 }
@@ -288,6 +305,8 @@ void nb_engine_render_metrics(const struct nb_engine *e, struct nb_buf *b)
     PC(late, "STAMP replies that arrived after their probe was declared lost.");
     PC(send_errors, "STAMP test packets the kernel refused to send.");
     PC(icmp_errors, "ICMP errors (unreachable, refused) reported for a peer.");
+    PC(agent_refused, "Replies whose host-agent address was refused: neither the reflector's "
+                      "own nor in stamp.host_agent_prefixes.");
 #undef PC
 
     peer_histo(b, e, "netblame_stamp_rtt_seconds",
@@ -326,5 +345,20 @@ void nb_engine_render_metrics(const struct nb_engine *e, struct nb_buf *b)
         nb_prom_single(b, "netblame_reflector_sessions_evicted_total", "counter",
                        "Sessions evicted from the full reflector table (least recently used).",
                        (double)rs->sessions_evicted);
+        nb_prom_single(b, "netblame_reflector_ratelimited_total", "counter",
+                       "Datagrams dropped unanswered: their source was over its rate budget.",
+                       (double)rs->ratelimited);
+        nb_prom_single(b, "netblame_reflector_not_allowed_total", "counter",
+                       "Datagrams dropped unanswered: their source is not in reflector.allow.",
+                       (double)rs->not_allowed);
+        nb_prom_single(b, "netblame_reflector_sources", "gauge",
+                       "Sources in the reflector's rate-limit table (fixed size).",
+                       (double)rs->sources);
+        nb_prom_single(b, "netblame_reflector_sources_evicted_total", "counter",
+                       "Sources forgotten by the full rate-limit table (the fullest bucket first).",
+                       (double)rs->sources_evicted);
+        nb_prom_single(b, "netblame_reflector_table_bytes", "gauge",
+                       "Memory of the reflector's fixed tables (sessions and rate limits).",
+                       (double)nb_reflector_table_bytes());
     }
 }

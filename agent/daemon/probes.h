@@ -13,9 +13,11 @@
 struct nb_engine;
 
 /* Start probing per CFG (not kept: copied). OLD, if non-NULL, is the engine
- * being replaced: its reflector socket is taken over when the reflector's
- * address, mode and key did not change, so a reload never drops the port.
- * Returns NULL with a message in ERR if a socket cannot be opened. */
+ * being replaced: its reflector is taken over when the reflector's address
+ * did not change, and takes CFG's mode, key, allowlist and limits, so a
+ * reload never drops the port and a rotated key is in use at once. Returns
+ * NULL with a message in ERR if a socket cannot be opened; OLD then has its
+ * reflector back as it was. */
 struct nb_engine *nb_engine_new(struct ev_loop *loop, const struct nb_config *cfg,
                                 struct nb_engine *old, char *err, size_t errlen);
 void nb_engine_free(struct nb_engine *e);

@@ -72,9 +72,21 @@ static void follow(struct nb_verdicts *v, struct nb_vd_target *t, const struct n
         t->feed[1] =
             nb_feed_new(v->http, v->local_addr, v->local_port, session, on_local_sighting, t);
     }
-    if (r->lost || !r->agent_family)
+    if (r->lost)
         return;
     char addr[INET6_ADDRSTRLEN];
+    if (r->refused_family) { /* the sender refused it: never contacted, said (judge) */
+        inet_ntop(r->refused_family == 4 ? AF_INET : AF_INET6, r->refused_addr, addr,
+                  sizeof(addr));
+        if (strcmp(addr, t->agent_refused) != 0)
+            nb_warn("peer %s: host agent address %s from the reflector refused: not the "
+                    "reflector's own address nor in stamp.host_agent_prefixes",
+                    t->name, addr);
+        snprintf(t->agent_refused, sizeof(t->agent_refused), "%s", addr);
+    }
+    if (!r->agent_family)
+        return;
+    t->agent_refused[0] = '\0';
     inet_ntop(r->agent_family == 4 ? AF_INET : AF_INET6, r->agent_addr, addr, sizeof(addr));
     if (!nb_feed_is(t->feed[0], addr, r->agent_port, session)) {
         nb_feed_free(t->feed[0]);
@@ -135,6 +147,11 @@ static void judge(struct nb_verdicts *v, struct nb_vd_target *t, nb_ns now_mono,
     struct nb_cls_input *in = &v->scratch;
     nb_vd_input(v, t, now_mono, now_rt, in);
     nb_classify(in, &t->base, &v->th, &t->raw);
+    if (t->agent_refused[0] && t->raw.nevidence < NB_CLS_MAX_EVIDENCE)
+        snprintf(t->raw.evidence[t->raw.nevidence++], NB_CLS_TEXTSIZ,
+                 "host agent address %s from the reflector refused: not the reflector's own "
+                 "address nor in stamp.host_agent_prefixes",
+                 t->agent_refused);
     nb_vd_learn(t, in, &t->raw, &v->th, now_mono);
     t->windows++;
     *t->last = *in;

@@ -63,6 +63,9 @@ struct nb_vd_target {
     /* path peers: host agents' sightings ([0] the reflector's, [1] ours) */
     struct nb_feed *feed[2];
     struct nb_vd_hobs *hobs;
+    /* the host agent the reflector last announced and the rule refused
+     * (nb_sender_agent_allowed), "" if none: said in every verdict's evidence */
+    char agent_refused[INET6_ADDRSTRLEN];
 };
 
 struct nb_verdicts {

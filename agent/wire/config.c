@@ -17,7 +17,9 @@
  *   node       name, default gethostname()
  *   log_level  "err" | "warn" | "info" | "debug"      default "info"
  *   reflector  { enabled: bool = true, address: IP = "0.0.0.0", port: 1..65535 = 862,
- *                hold_us: 0..10000000 = 0 (lab knob: hold each reply, a slow reflector) }
+ *                hold_us: 0..10000000 = 0 (lab knob: hold each reply, a slow reflector),
+ *                rate_pps: 0..1000000 = 4000 (per source; 0: no limit), burst: 1..1000000
+ *                = 4000, allow: [prefix] (sources answered; absent: all) }
  *   api        { address: IP = "127.0.0.1", port: 1..65535 = 9862,
  *                tls: { cert_file, key_file (both required; the key open to no one
  *                  else), ca_file (what this agent's clients verify agents with;
@@ -27,7 +29,11 @@
  *                and token_file, or insecure: true (config_agent.c, THE RULE)
  *   stamp      { auth: "none" | "hmac" = "none", key_hex: hex (1..64 bytes),
  *                key_file: path to raw key bytes (1..64), relative to the
- *                config file's directory, ssid: 0..65535 = 0, jitter_pct: 0..50 = 10 }
+ *                config file's directory, private (mode 0600/0400, owned by root
+ *                or this user), ssid: 0..65535 = 0, jitter_pct: 0..50 = 10,
+ *                host_agent_prefixes: [prefix] (where a reflector's announced
+ *                host agent is believed besides its own address; absent: none) }
+ *   A prefix is "198.18.0.0/15", "2001:db8::/32" or a bare address; at most 64. 
  *   peers      [ { name (required, unique), family: "vnet" | "fabric" | "path"
  *                  (required), address: IP (required), port = 862,
  *                  interval_ms: 10..60000 = 1000, timeout_ms: 10..60000 = 2000,
@@ -78,6 +84,7 @@
 #include <unistd.h>
 
 #include "netblame/mem.h"
+#include "netblame/reflector.h"
 #include "wire/config_section.h"
 
 #define CONFIG_MAX_BYTES (1024 * 1024)
@@ -127,6 +134,38 @@ int nb_cfg_addr(struct nb_jr *x, const cJSON *obj, const char *path, const char 
         return nb_jr_fail(x, path, key, "must be a numeric IPv4 or IPv6 address (got %s)", q);
     }
     snprintf(out, NB_HOST_MAX, "%s", s); /* valid addresses are < INET6_ADDRSTRLEN */
+    return 0;
+}
+
+int nb_cfg_prefixes(struct nb_jr *x, const cJSON *obj, const char *path, const char *key,
+                    struct nb_prefix *out, size_t *n)
+{
+    const cJSON *arr;
+    char at[96], q[NB_JR_QUOTE_MAX];
+    size_t i = 0;
+    int rc = nb_jr_arr(x, obj, path, key, 0, &arr);
+
+    if (rc <= 0)
+        return rc;
+    if (cJSON_GetArraySize(arr) > NB_PREFIXES_MAX)
+        return nb_jr_fail(x, path, key, "at most %d prefixes (got %d)", NB_PREFIXES_MAX,
+                          cJSON_GetArraySize(arr));
+    nb_jr_at(at, sizeof(at), path, key);
+    for (const cJSON *it = arr->child; it; it = it->next, i++) {
+        char ipath[112];
+        const char *str;
+        nb_jr_index(ipath, sizeof(ipath), at, i);
+        if (nb_jr_str(x, it, ipath, NULL, 0, SIZE_MAX, &str) < 0)
+            return -1;
+        if (nb_prefix_parse(str, &out[i]) < 0) {
+            nb_jr_quote(q, sizeof(q), str);
+            return nb_jr_fail(x, ipath, NULL,
+                              "must be an address prefix such as 198.18.0.0/15 or 2001:db8::/32, "
+                              "without host bits (got %s)",
+                              q);
+        }
+    }
+    *n = i;
     return 0;
 }
 
@@ -278,6 +317,8 @@ static void set_defaults(struct nb_config *c)
     snprintf(c->stamp_addr, sizeof(c->stamp_addr), "0.0.0.0");
     c->stamp_port = NB_STAMP_PORT;
     c->reflector = true;
+    c->reflector_rate_pps = NB_REFLECTOR_RATE_DEFAULT;
+    c->reflector_burst = NB_REFLECTOR_BURST_DEFAULT;
     snprintf(c->api_addr, sizeof(c->api_addr), "127.0.0.1");
     c->api_port = NB_CFG_API_PORT;
     c->auth = NB_STAMP_UNAUTH;

@@ -12,6 +12,7 @@
 
 #include "app/appprobe.h"
 #include "net/apiauth.h"
+#include "netblame/addr.h"
 #include "netblame/stamp.h"
 #include "netblame/verdict.h"
 #include "wire/alerts_cfg.h"
@@ -81,6 +82,9 @@ struct nb_config {
     uint16_t stamp_port;
     bool reflector;             /* default true */
     unsigned reflector_hold_us; /* lab/test knob: hold each reply (a slow reflector), default 0 */
+    unsigned reflector_rate_pps, reflector_burst; /* per source; 0: no limit (ratelimit.h) */
+    size_t reflector_nallow;    /* "allow": sources answered; 0: all */
+    struct nb_prefix reflector_allow[NB_PREFIXES_MAX];
 
     /* control API; default 127.0.0.1:9862 */
     char api_addr[NB_HOST_MAX];
@@ -90,6 +94,8 @@ struct nb_config {
     enum nb_stamp_mode auth;    /* "none" (default) | "hmac" */
     struct nb_stamp_key key;    /* from "key_hex" (hex string) or "key_file" (raw bytes) */
     uint16_t ssid;              /* session-sender identifier, default 0 */
+    size_t n_host_agent_prefixes; /* where a reflector's announced host agent may be */
+    struct nb_prefix host_agent_prefixes[NB_PREFIXES_MAX];
     unsigned jitter_pct;        /* pacing jitter, percent of interval, default 10, 0..50 */
 
     struct nb_peer_cfg *peers;  /* owned */

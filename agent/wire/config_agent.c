@@ -50,7 +50,8 @@ static int read_key_file(struct nb_jr *x, const char *file, struct nb_stamp_key 
     uint8_t buf[NB_STAMP_KEY_MAX + 1];
     size_t n = 0;
 
-    if (nb_cfg_secret_file(x, "stamp", "key_file", file, false, buf, NB_STAMP_KEY_MAX, &n) < 0)
+    /* private: a key others can read is no secret (refused, as ssh does) */
+    if (nb_cfg_secret_file(x, "stamp", "key_file", file, true, buf, NB_STAMP_KEY_MAX, &n) < 0)
         return -1;
     memcpy(key->key, buf, n);
     key->len = n;
@@ -60,9 +61,10 @@ static int read_key_file(struct nb_jr *x, const char *file, struct nb_stamp_key 
 
 int nb_cfg_reflector(struct nb_jr *x, const cJSON *root, struct nb_config *c)
 {
-    static const char *const keys[] = {"enabled", "address", "port", "hold_us", NULL};
+    static const char *const keys[] = {"enabled", "address", "port",  "hold_us",
+                                       "rate_pps", "burst",  "allow", NULL};
     const cJSON *o;
-    int64_t port = NB_STAMP_PORT, hold = 0;
+    int64_t port = NB_STAMP_PORT, hold = 0, rate = c->reflector_rate_pps, burst = c->reflector_burst;
     int rc = nb_jr_obj(x, root, "", "reflector", 0, keys, &o);
 
     if (rc <= 0)
@@ -70,10 +72,15 @@ int nb_cfg_reflector(struct nb_jr *x, const cJSON *root, struct nb_config *c)
     if (nb_jr_bool(x, o, "reflector", "enabled", 0, &c->reflector) < 0 ||
         nb_cfg_addr(x, o, "reflector", "address", 0, c->stamp_addr) < 0 ||
         nb_jr_int(x, o, "reflector", "port", 0, 1, 65535, &port) < 0 ||
-        nb_jr_int(x, o, "reflector", "hold_us", 0, 0, 10000000, &hold) < 0)
+        nb_jr_int(x, o, "reflector", "hold_us", 0, 0, 10000000, &hold) < 0 ||
+        nb_jr_int(x, o, "reflector", "rate_pps", 0, 0, 1000000, &rate) < 0 ||
+        nb_jr_int(x, o, "reflector", "burst", 0, 1, 1000000, &burst) < 0 ||
+        nb_cfg_prefixes(x, o, "reflector", "allow", c->reflector_allow, &c->reflector_nallow) < 0)
         return -1;
     c->stamp_port = (uint16_t)port;
     c->reflector_hold_us = (unsigned)hold;
+    c->reflector_rate_pps = (unsigned)rate;
+    c->reflector_burst = (unsigned)burst;
     return 0;
 }
 
@@ -179,7 +186,8 @@ int nb_cfg_api(struct nb_jr *x, const cJSON *root, struct nb_config *c)
 
 int nb_cfg_stamp(struct nb_jr *x, const cJSON *root, struct nb_config *c)
 {
-    static const char *const keys[] = {"auth", "key_hex", "key_file", "ssid", "jitter_pct", NULL};
+    static const char *const keys[] = {"auth",       "key_hex",    "key_file",
+                                       "ssid",       "jitter_pct", "host_agent_prefixes", NULL};
     static const char *const modes[] = {"none", "hmac", NULL};
     const cJSON *o;
     const char *hex, *file;
@@ -193,7 +201,9 @@ int nb_cfg_stamp(struct nb_jr *x, const cJSON *root, struct nb_config *c)
         nb_jr_str(x, o, "stamp", "key_hex", 0, SIZE_MAX, &hex) < 0 ||
         nb_jr_str(x, o, "stamp", "key_file", 0, SIZE_MAX, &file) < 0 ||
         nb_jr_int(x, o, "stamp", "ssid", 0, 0, 65535, &ssid) < 0 ||
-        nb_jr_int(x, o, "stamp", "jitter_pct", 0, 0, 50, &jitter) < 0)
+        nb_jr_int(x, o, "stamp", "jitter_pct", 0, 0, 50, &jitter) < 0 ||
+        nb_cfg_prefixes(x, o, "stamp", "host_agent_prefixes", c->host_agent_prefixes,
+                        &c->n_host_agent_prefixes) < 0)
         return -1;
     c->ssid = (uint16_t)ssid;
     c->jitter_pct = (unsigned)jitter;

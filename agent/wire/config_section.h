@@ -32,6 +32,10 @@ int nb_cfg_addr(struct nb_jr *x, const cJSON *obj, const char *path, const char 
 /* FILE as written in X's config: relative paths are to its directory.
  * Returns a new string (free it). */
 char *nb_cfg_path(const struct nb_jr *x, const char *file);
+/* A list of 0..NB_PREFIXES_MAX address prefixes ("198.18.0.0/15",
+ * "2001:db8::/32", a bare address), into OUT with *N set. */
+int nb_cfg_prefixes(struct nb_jr *x, const cJSON *obj, const char *path, const char *key,
+                    struct nb_prefix *out, size_t *n);
 
 /* The secret in FILE (member KEY of PATH: its name in messages), a path
  * relative to the config file's directory (X's doc), into BUF (MAX + 1

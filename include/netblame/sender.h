@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "netblame/addr.h"
 #include "netblame/ntp.h"
 #include "netblame/stamp.h"
 
@@ -34,9 +35,12 @@ struct nb_probe_result {
     bool netblame_reflector; /* the reply's netblame TLV came back understood (U flag
                               * clear): a netblame reflector, stateful, so refl_seq
                               * counts the test packets it received */
-    int agent_family;    /* reflector's host agent (from the netblame TLV), 0 if none */
+    int agent_family;    /* reflector's host agent (from the netblame TLV), 0 if none
+                          * or refused (nb_sender_agent_allowed) */
     uint8_t agent_addr[16];
     uint16_t agent_port;
+    int refused_family;  /* a host agent the reply announced and the rule refused, 0 if none */
+    uint8_t refused_addr[16];
     bool padded;         /* a full-size probe (nb_sender_cfg.pad_every) */
 };
 
@@ -48,6 +52,7 @@ struct nb_sender_stats {
     uint64_t truncated;        /* replies larger than our buffer */
     uint64_t bogus;            /* reflector hold time larger than the round trip */
     uint64_t tx_user_stamps;   /* probes with only a user-space send time */
+    uint64_t agent_refused;    /* replies whose host-agent address the rule refused */
 };
 
 struct nb_sender_cfg {
@@ -64,7 +69,18 @@ struct nb_sender_cfg {
      * the kernel's PMTU cache (IP_PMTUDISC_PROBE): an MTU black hole on the
      * path loses exactly these. The reflector echoes the padding back. */
     unsigned pad_every;
+    /* Host-agent addresses believed from this reflector besides its own
+     * (nb_sender_agent_allowed); none: only the reflector's own address. */
+    size_t n_agent_prefixes;
+    struct nb_prefix agent_prefixes[NB_PREFIXES_MAX];
 };
+
+/* The host-agent rule: a reflector's host-agent TLV is unauthenticated (the
+ * STAMP HMAC covers the base packet, not the TLVs), so the address it names
+ * is believed only if it is the reflector's own (CFG's peer, any port) or
+ * lies in CFG's agent_prefixes; otherwise a reflector could point the
+ * agents' requests at any address. FAMILY 4|6, ADDR in network order. */
+bool nb_sender_agent_allowed(const struct nb_sender_cfg *cfg, int family, const uint8_t addr[16]);
 
 struct nb_sender;
 typedef void (*nb_result_cb)(void *arg, const struct nb_probe_result *r);

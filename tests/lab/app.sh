@@ -10,7 +10,7 @@ lab_up
 URL="http://backend.lab:$LAB_HTTP_PORT/"
 
 # (a deadline long enough for a silent resolver: c-ares tries it for 3 s)
-app() { lab_exec gA "$NB_BIN/netblame" diagnose "$URL" --json --count "${1:-5}" --interval 10 --timeout 3000 --deadline 15000 >"$NB_TMP/diag.json" || true; }
+app() { lab_exec gA "$NB_BIN/netblame" diagnose $LAB_DIAG_TRUST "$URL" --json --count "${1:-5}" --interval 10 --timeout 3000 --deadline 15000 >"$NB_TMP/diag.json" || true; }
 reason() { # FAULT... REASON
     local want=${*: -1}
     lab_fault "${@:1:$#-1}"
@@ -31,7 +31,7 @@ nb_log "ok: no reserved source port left in TIME_WAIT"
 
 # probes are paced: 3 probes 300 ms apart cannot take less than 600 ms (a
 # one-shot libev timer restarted without being set again fired at once)
-lab_exec gA "$NB_BIN/netblame" diagnose "$URL" --json --count 3 --interval 300 >"$NB_TMP/diag.json" || true
+lab_exec gA "$NB_BIN/netblame" diagnose $LAB_DIAG_TRUST "$URL" --json --count 3 --interval 300 >"$NB_TMP/diag.json" || true
 lab_assert "paced: --interval holds between probes" '.window.seconds >= 0.6 and .window.probes == 3'
 
 lab_fault app delay_ms=200
@@ -58,10 +58,10 @@ reason dns servfail servfail
 reason dns refused dns_refused
 reason dns noanswer dns_timeout
 
-lab_exec gA "$NB_BIN/netblame" diagnose "tcp://$LAB_IP_gB:$LAB_RAW_PORT" --send hello --expect "PONG hello" \
+lab_exec gA "$NB_BIN/netblame" diagnose $LAB_DIAG_TRUST "tcp://$LAB_IP_gB:$LAB_RAW_PORT" --send hello --expect "PONG hello" \
     --count 3 --json >"$NB_TMP/diag.json" || true
 lab_assert "raw mode: reply prefix checked" '.app.reasons == {"ok": 3}'
-lab_exec gA "$NB_BIN/netblame" diagnose "tcp://$LAB_IP_gB:$LAB_RAW_PORT" --send hello --expect "NOPE" \
+lab_exec gA "$NB_BIN/netblame" diagnose $LAB_DIAG_TRUST "tcp://$LAB_IP_gB:$LAB_RAW_PORT" --send hello --expect "NOPE" \
     --count 1 --json >"$NB_TMP/diag.json" || true
 lab_assert "raw mode: a wrong prefix is an unexpected reply" '.app.reasons == {"unexpected_reply": 1}'
 nb_log PASS

@@ -25,7 +25,7 @@ URL="http://$LAB_IP_gB:$LAB_HTTP_PORT/"
 
 # diag URL [options]: the JSON report in $NB_TMP/diag.json
 diag() {
-    lab_exec gA "$NB_BIN/netblame" diagnose "$1" --json --count 20 --interval 20 --timeout 2000 \
+    lab_exec gA "$NB_BIN/netblame" diagnose $LAB_DIAG_TRUST "$1" --json --count 20 --interval 20 --timeout 2000 \
         --config "$NB_TMP/agent-gA.json" "${@:2}" >"$NB_TMP/diag.json" 2>"$NB_TMP/diag.err" || true
     [ -s "$NB_TMP/diag.json" ] || nb_fail "diagnose $1 printed nothing: $(cat "$NB_TMP/diag.err")"
     nb_log "$(jq -c '{verdict, findings: [.findings[] | "\(.verdict)/\(.where.side): \(.summary)"], diagnosis}' "$NB_TMP/diag.json")"
@@ -78,7 +78,7 @@ lab_assert "hanging backend: still an answer (accepted, no reply in time)" \
     '.app.reasons.timeout > 0 and ([.findings[].summary, .evidence[]] | any(test("did not answer in time")))'
 
 lab_fault wire both down=1
-lab_exec gA "$NB_BIN/netblame" diagnose "$LAB_IP_gB" --json --timeout 20000 --deadline 1500 \
+lab_exec gA "$NB_BIN/netblame" diagnose $LAB_DIAG_TRUST "$LAB_IP_gB" --json --timeout 20000 --deadline 1500 \
     --config "$NB_TMP/agent-gA.json" >"$NB_TMP/diag.json" 2>"$NB_TMP/diag.err" || true
 lab_clear
 nb_log "$(jq -c '{verdict, reason, diagnosis}' "$NB_TMP/diag.json")"

@@ -22,7 +22,7 @@ URL="http://$LAB_IP_gB:$LAB_HTTP_PORT/"
 NET_SEGS="local_virtual local_switch physical remote_switch remote_virtual"
 
 app() {
-    lab_exec gA "$NB_BIN/netblame" diagnose "$URL" --json --count 20 --interval 20 \
+    lab_exec gA "$NB_BIN/netblame" diagnose $LAB_DIAG_TRUST "$URL" --json --count 20 --interval 20 \
         --config "$NB_TMP/agent-gA.json" >"$NB_TMP/diag.json" || true
 }
 # the handshake's own split (the verdict's segments are the STAMP probes')

@@ -15,7 +15,7 @@ say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 diagnose() { # FROM TO
     local to=LAB_IP_$2 rc=0
     printf '$ netblame diagnose %s   (from %s)\n' "${!to}" "$1"
-    lab_exec "$1" "$NB_BIN/netblame" diagnose "${!to}" --local-agent "$LAB_IP_hA" \
+    lab_exec "$1" "$NB_BIN/netblame" diagnose $LAB_DIAG_TRUST "${!to}" --local-agent "$LAB_IP_hA" \
         --count 100 --interval 5 --timeout 500 || rc=$?
     echo "(exit status $rc)"
 }
@@ -55,7 +55,7 @@ say "6. app layer: the backend answers after 600 ms (app probes: DNS, connect, r
 lab_fault app delay_ms=600
 rc=0
 printf '$ netblame diagnose http://backend.lab:%s/   (from gA)\n' "$LAB_HTTP_PORT"
-lab_exec gA "$NB_BIN/netblame" diagnose "http://backend.lab:$LAB_HTTP_PORT/" \
+lab_exec gA "$NB_BIN/netblame" diagnose $LAB_DIAG_TRUST "http://backend.lab:$LAB_HTTP_PORT/" \
     --local-agent "$LAB_IP_hA" --count 20 --interval 20 || rc=$?
 echo "(exit status $rc)"
 lab_clear
@@ -63,7 +63,7 @@ lab_clear
 say "7. app layer: DNS answers SERVFAIL"
 lab_fault dns servfail
 rc=0
-lab_exec gA "$NB_BIN/netblame" diagnose "http://backend.lab:$LAB_HTTP_PORT/" --count 5 || rc=$?
+lab_exec gA "$NB_BIN/netblame" diagnose $LAB_DIAG_TRUST "http://backend.lab:$LAB_HTTP_PORT/" --count 5 || rc=$?
 echo "(exit status $rc)"
 lab_clear
 

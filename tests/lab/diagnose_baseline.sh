@@ -76,13 +76,13 @@ lab_assert "healthy (or inconclusive, never a layer), judged against the daemon'
      (.baseline.note | startswith("judged against the baseline netblamed learnt for gB ("))'
 lab_assert "healthy: the segments carry the learnt baseline" \
     '[.segments[] | select(.baseline_us != null)] | length == 6'
-lab_exec gA "$NB_BIN/netblame" diagnose "$LAB_IP_gB" --count 50 --config "$CFG" >"$NB_TMP/diag.txt" || true
+lab_exec gA "$NB_BIN/netblame" diagnose $LAB_DIAG_TRUST "$LAB_IP_gB" --count 50 --config "$CFG" >"$NB_TMP/diag.txt" || true
 grep -q "note: judged against the baseline netblamed learnt for gB ([0-9]* windows learnt)" \
     "$NB_TMP/diag.txt" || nb_fail "the text report has no baseline note: $(tail -5 "$NB_TMP/diag.txt")"
 nb_log "ok: the text report says which baseline"
 
 # An app target: its url matches app[].url, the daemon's app baseline is used.
-lab_exec gA "$NB_BIN/netblame" diagnose "$URL" --json --config "$CFG" >"$NB_TMP/diag.json" || true
+lab_exec gA "$NB_BIN/netblame" diagnose $LAB_DIAG_TRUST "$URL" --json --config "$CFG" >"$NB_TMP/diag.json" || true
 lab_assert "app target: healthy (or inconclusive), judged against the daemon's baseline for 'backend'" \
     '(.verdict == "healthy" or .verdict == "inconclusive") and .baseline.used == true and
      .baseline.target == "backend"'

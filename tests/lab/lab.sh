@@ -39,6 +39,11 @@
 
 LAB_NET=198.18.0
 LAB_IP_hA=$LAB_NET.1 LAB_IP_hB=$LAB_NET.2 LAB_IP_gA=$LAB_NET.11 LAB_IP_gB=$LAB_NET.12
+# The host agents' addresses a reflector's announcement is believed in (the
+# host-agent rule, README): agents get it as stamp.host_agent_prefixes,
+# diagnoses as --host-agent-prefix ($LAB_DIAG_TRUST, unquoted on purpose).
+LAB_HA_PREFIX=198.18.0.0/15
+LAB_DIAG_TRUST="--host-agent-prefix $LAB_HA_PREFIX"
 LAB_HTTP_PORT=8080 LAB_RAW_PORT=8081 LAB_ZONE_PORT=5354 LAB_SILENT_PORT=5399
 LAB_STANDIN=${NB_BIN}/tests/nb-standin
 LAB_BACKEND=${NB_BIN}/tests/nb-backend
@@ -431,7 +436,8 @@ lab_agents() {
         peers+=${!more:-}
         cat >"$NB_TMP/agent-$n.json" <<JSON
 { "role": "$(case $n in h*) echo host ;; *) echo guest ;; esac)", "node": "$n", $extra
-  "reflector": { "address": "${!ip}" }, "peers": [ $peers ] }
+  "reflector": { "address": "${!ip}" }, "stamp": { "host_agent_prefixes": [ "$LAB_HA_PREFIX" ] },
+  "peers": [ $peers ] }
 JSON
         if qemu_is "$n"; then
             # same paths inside the VM; its log goes to the guest's console
@@ -477,7 +483,7 @@ nb_metric_ge_at() {
 lab_diag() {
     local from=$1 to=LAB_IP_$2
     shift 2
-    lab_exec "$from" "$NB_BIN/netblame" diagnose "${!to}" --json "$@" >"$NB_TMP/diag.json" || true
+    lab_exec "$from" "$NB_BIN/netblame" diagnose $LAB_DIAG_TRUST "${!to}" --json "$@" >"$NB_TMP/diag.json" || true
 }
 
 # lab_q JQ_EXPR: evaluate against the last report (prints the value).

@@ -75,7 +75,7 @@ lab_fault qemu local stall_every_ms=100 stall_for_ms=40
 # under ASan, its diagnosis takes seconds); gA's burst starts only once the
 # ring overflows, so the drops overlap it however slowly either starts. Then
 # gB's own view, in a burst of its own while the stall goes on.
-nb_start "$(lab_ns gB)" load-gB "$NB_BIN/netblame" diagnose "$LAB_IP_gA" --count 100000 \
+nb_start "$(lab_ns gB)" load-gB "$NB_BIN/netblame" diagnose $LAB_DIAG_TRUST "$LAB_IP_gA" --count 100000 \
     --interval 1 --deadline 120000
 load=$NB_LAST_PID
 nb_wait_for "gB's load overflowing vnetA's ring" 30 \
@@ -83,7 +83,7 @@ nb_wait_for "gB's load overflowing vnetA's ring" 30 \
 diag --count 100 --interval 10 --deadline 30000
 kill -TERM "$load" 2>/dev/null || true
 wait "$load" 2>/dev/null || true
-lab_exec gB "$NB_BIN/netblame" diagnose "$LAB_IP_gA" --json --count 3000 --interval 1 \
+lab_exec gB "$NB_BIN/netblame" diagnose $LAB_DIAG_TRUST "$LAB_IP_gA" --json --count 3000 --interval 1 \
     --deadline 15000 --config "$NB_TMP/agent-gB.json" >"$NB_TMP/gB-view.json" || true
 lab_clear
 lab_exec hA ip link set vnetA txqueuelen 1000
@@ -160,7 +160,7 @@ HOG=$NB_LAST_PID
 taskset -pc "$HOG_CPU" "$QP" >/dev/null # the main thread only (tid = pid)
 renice -n 19 -p "$QP" >/dev/null
 diag --count 100 --interval 10
-lab_exec gB "$NB_BIN/netblame" diagnose "$LAB_IP_gA" --json --count 100 --interval 10 \
+lab_exec gB "$NB_BIN/netblame" diagnose $LAB_DIAG_TRUST "$LAB_IP_gA" --json --count 100 --interval 10 \
     --config "$NB_TMP/agent-gB.json" >"$NB_TMP/gB-cpu.json" || true
 figures "QEMU's I/O thread starved (gA's view)"
 cpu_figures

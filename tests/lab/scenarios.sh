@@ -46,10 +46,10 @@ scenario_diagnose() {
         appdns) url="http://backend.lab:$LAB_HTTP_PORT/" ;;
     esac
     case "$1" in
-        path) lab_exec gA "$NB_BIN/netblame" diagnose "$url" --json --count 100 --interval 10 \
+        path) lab_exec gA "$NB_BIN/netblame" diagnose $LAB_DIAG_TRUST "$url" --json --count 100 --interval 10 \
                   --timeout 500 --config "$NB_TMP/agent-gA.json" "${@:2}" >"$NB_TMP/diag.json" \
                   2>"$NB_TMP/diag.err" && rc=0 || rc=$? ;;
-        *) lab_exec gA "$NB_BIN/netblame" diagnose "$url" --json --count 20 --interval 20 \
+        *) lab_exec gA "$NB_BIN/netblame" diagnose $LAB_DIAG_TRUST "$url" --json --count 20 --interval 20 \
                --timeout 2000 --config "$NB_TMP/agent-gA.json" "${@:2}" >"$NB_TMP/diag.json" \
                2>"$NB_TMP/diag.err" && rc=0 || rc=$? ;;
     esac

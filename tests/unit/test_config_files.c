@@ -76,6 +76,10 @@ static void test_key_file_relative_to_config_dir(void **state)
     write_file(longkey, big, sizeof(big));
     snprintf(empty, sizeof(empty), "%s/empty.key", dir);
     write_file(empty, "", 0);
+    /* a key file must be private (nb_cfg_secret_file's PRIVATE) */
+    assert_int_equal(chmod(key, 0600), 0);
+    assert_int_equal(chmod(longkey, 0600), 0);
+    assert_int_equal(chmod(empty, 0600), 0);
     snprintf(cfg, sizeof(cfg), "%s/netblame.json", dir);
 
     /* relative to the config file's directory, not to the working directory */
@@ -118,6 +122,18 @@ static void test_key_file_relative_to_config_dir(void **state)
     const char *d = "{\"role\":\"host\",\"stamp\":{\"auth\":\"hmac\",\"key_file\":\"keys\"}}";
     expect_error_name(d, strlen(d), cfg, ": stamp.key_file: ");
     assert_non_null(strstr(err, "not a regular file"));
+
+    /* readable by its group or by others: refused, the mode and the fix said */
+    static const mode_t open_modes[] = {0640, 0604, 0660, 0606};
+    for (size_t i = 0; i < sizeof(open_modes) / sizeof(open_modes[0]); i++) {
+        assert_int_equal(chmod(key, open_modes[i]), 0);
+        expect_error_name(rel, strlen(rel), cfg, ": stamp.key_file: ");
+        assert_non_null(strstr(err, "open to its group or others"));
+        assert_non_null(strstr(err, "chmod 600"));
+    }
+    assert_int_equal(chmod(key, 0400), 0); /* read-only to its owner: fine */
+    assert_int_equal(nb_config_parse(rel, strlen(rel), cfg, &c, err, sizeof(err)), 0);
+    nb_config_free(&c);
 
     assert_int_equal(unlink(cfg), 0);
     assert_int_equal(unlink(key), 0);
