@@ -15,7 +15,9 @@
  * CPU contention (GET /v1/cpu, cpustat.h): the processes holding the watched
  * taps open are found again at every pass over the links (link events, the
  * slow timer), never per request; each request samples the host's CPU
- * pressure and those processes' threads. */
+ * pressure and those processes' threads. They are another user's (QEMU's):
+ * without the capabilities to read them (privs.h, "tap_owners") they are
+ * not looked for, and the answer says "owners":"not_permitted". */
 #include "daemon/hostagent.h"
 
 #include <inttypes.h>

@@ -189,9 +189,12 @@ int nb_privs_drop(const struct nb_config *cfg, char *err, size_t errlen)
                          keep[i]);
     int rc;
     if (target.resolved) {
-        /* the bounding set first (CAP_SETPCAP is still there), then the ids:
+        /* the bounding set first (with CAP_SETPCAP: a container's root may
+         * lack it, and then keeps its bounding set), then the ids:
          * capng_change_id keeps CAP_SETUID/SETGID just long enough */
-        if ((rc = capng_apply(CAPNG_SELECT_BOUNDS)) < 0) {
+        if (!setpcap) {
+            nb_warn("started as root without cap_setpcap: the bounding set stays as it is");
+        } else if ((rc = capng_apply(CAPNG_SELECT_BOUNDS)) < 0) {
             snprintf(err, errlen, "capabilities: cannot shrink the bounding set (libcap-ng %d)",
                      rc);
             return -1;
