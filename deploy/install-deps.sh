@@ -13,8 +13,13 @@ build_pkgs=(build-essential cmake pkg-config
 lab_pkgs=(iproute2 nftables iptables dnsmasq-base curl iputils-ping jq procps socat bind9-dnsutils
     qemu-system-x86 busybox-static xz-utils)
 # prometheus: promtool (checks /metrics and the rules); prometheus-alertmanager:
-# amtool and the Alertmanager that tests/integration/alertmanager.sh runs
-test_pkgs=(libcmocka-dev clang libclang-rt-14-dev prometheus prometheus-alertmanager)
+# amtool and the Alertmanager that tests/integration/alertmanager.sh runs;
+# file (CPack's .deb), man-db and adduser: tests/integration/package.sh
+# builds the package, installs it (its postinst runs adduser) and reads its
+# man pages; openssl: the test CAs, certificates and tokens of the control
+# API's tests (tests/lib/common.sh nb_test_tls); python3: tests/lab/idle_holder.py
+test_pkgs=(libcmocka-dev clang libclang-rt-14-dev prometheus prometheus-alertmanager
+    file man-db adduser openssl python3)
 bench_pkgs=(iperf3 stress-ng)
 
 want=("${build_pkgs[@]}")

@@ -18,6 +18,7 @@
 
 #include "netblame/mem.h"
 #include "netblame/clock.h"
+#include "netblame/version.h"
 
 #define REPLY_MAX 65536
 /* After a complete reply, wait this long for the server's FIN before closing:

@@ -7,7 +7,9 @@
 
 #include "cli/cmd.h"
 #include "cli/verdict_text.h"
+#include "net/agentclient.h"
 #include "netblame/log.h"
+#include "netblame/version.h"
 #include "wire/config.h"
 
 /* --config FILE: loaded and validated, or -1 with the reason on stderr. */
@@ -18,6 +20,7 @@ int nb_cmd_load_config(const char *path, struct nb_config *cfg)
         fprintf(stderr, "netblame: %s\n", err);
         return -1;
     }
+    nb_agent_client_set(&cfg->api_sec); /* agents are asked as this config's API is served */
     return 0;
 }
 

@@ -259,13 +259,17 @@ int nb_diagjob_cli_path(char *out, size_t cap, char *err, size_t errlen)
     char *slash = strrchr(self, '/');
     if (slash)
         *slash = '\0';
-    if ((size_t)snprintf(out, cap, "%s/netblame", self) >= cap) {
-        snprintf(err, errlen, "path of the netblame CLI too long");
-        return -1;
+    /* Beside it (a build tree), or in the bin/ beside its sbin/ (installed:
+     * /usr/sbin/netblamed, /usr/bin/netblame). */
+    static const char *const rel[] = {"netblame", "../bin/netblame"};
+    for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+        if ((size_t)snprintf(out, cap, "%s/%s", self, rel[i]) >= cap) {
+            snprintf(err, errlen, "path of the netblame CLI too long");
+            return -1;
+        }
+        if (access(out, X_OK) == 0)
+            return 0;
     }
-    if (access(out, X_OK) != 0) {
-        snprintf(err, errlen, "no netblame CLI beside netblamed (%s: %s)", out, strerror(errno));
-        return -1;
-    }
-    return 0;
+    snprintf(err, errlen, "no netblame CLI beside netblamed nor in %s/../bin", self);
+    return -1;
 }

@@ -43,8 +43,8 @@ void nb_diagjob_cancel(struct nb_diagjob *j);
 
 /* The `netblame` CLI into OUT: $NETBLAME_CLI if set (an install that keeps
  * the CLI elsewhere; the tests' stand-in for a diagnosis that hangs), else
- * the one beside this program (dirname of /proc/self/exe); -1 when there is
- * none (a message in ERR). */
+ * the one beside this program (dirname of /proc/self/exe) or in the bin/
+ * beside its sbin/ (installed); -1 when there is none (a message in ERR). */
 int nb_diagjob_cli_path(char *out, size_t cap, char *err, size_t errlen);
 
 #endif

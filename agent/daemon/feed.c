@@ -170,18 +170,19 @@ static void on_answer(void *arg, const struct nb_http_result *r)
 static void start(struct nb_feed *f)
 {
     char url[256], err[200];
+    const char *sch = nb_http_agent_scheme(f->http);
     if (f->phase == PH_LINKS)
-        snprintf(url, sizeof(url), "http://%s/v1/links", f->host);
+        snprintf(url, sizeof(url), "%s://%s/v1/links", sch, f->host);
     else if (f->phase == PH_CPU)
-        snprintf(url, sizeof(url), "http://%s/v1/cpu", f->host);
+        snprintf(url, sizeof(url), "%s://%s/v1/cpu", sch, f->host);
     else if (f->phase == PH_WINDOWS)
-        snprintf(url, sizeof(url), "http://%s/v1/windows?seconds=%d", f->host,
+        snprintf(url, sizeof(url), "%s://%s/v1/windows?seconds=%d", sch, f->host,
                  NB_FEED_FABRIC_S);
     else
-        snprintf(url, sizeof(url), "http://%s/v1/sightings?session=%08x&since=%llu&limit=%d",
-                 f->host, f->session, (unsigned long long)f->cursor, NB_SIGHTINGS_PAGE_MAX);
+        snprintf(url, sizeof(url), "%s://%s/v1/sightings?session=%08x&since=%llu&limit=%d",
+                 sch, f->host, f->session, (unsigned long long)f->cursor, NB_SIGHTINGS_PAGE_MAX);
     /* small MSS: the agent may sit behind an MTU black hole (agentclient.c) */
-    struct nb_http_opts o = {.timeout_ms = TIMEOUT_MS, .small_mss = true};
+    struct nb_http_opts o = {.timeout_ms = TIMEOUT_MS, .small_mss = true, .agent = true};
     f->req = nb_http_start(f->http, url, &o, on_answer, f, err, sizeof(err));
     if (!f->req && f->phase == PH_SIGHTINGS)
         f->ok = false;

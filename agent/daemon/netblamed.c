@@ -22,6 +22,7 @@
 #include "netblame/cpustat.h"
 #include "netblame/log.h"
 #include "netblame/clock.h"
+#include "netblame/version.h"
 #include "daemon/alerts.h"
 #include "daemon/ondemand.h"
 #include "daemon/privs.h"
@@ -90,6 +91,17 @@ static void h_metrics(void *arg, const struct nb_api_req *req, struct nb_api_res
     nb_prom_sample(b, "netblame_api_requests_total", c2, 1, (double)as->status_2xx);
     nb_prom_sample(b, "netblame_api_requests_total", c4, 1, (double)as->status_4xx);
     nb_prom_sample(b, "netblame_api_requests_total", c5, 1, (double)as->status_5xx);
+    nb_prom_single(b, "netblame_api_auth_failures_total", "counter",
+                   "Control API requests refused 401: no bearer token, or a wrong one.",
+                   (double)as->auth_failures);
+    nb_prom_single(b, "netblame_api_connections_refused_total", "counter",
+                   "Control API connections closed at once, over the per-address limit.",
+                   (double)as->conns_refused);
+    nb_prom_single(b, "netblame_api_log_suppressed_total", "counter",
+                   "libmicrohttpd log lines not written (at most one a kind every 10 s).",
+                   (double)as->log_suppressed);
+    nb_prom_single(b, "netblame_api_connections", "gauge", "Control API connections open now.",
+                   (double)as->connections);
     struct nb_cpu_times ct; /* a guest's own share of CPU contention (cpustat.h) */
     long hz = sysconf(_SC_CLK_TCK);
     if (hz > 0 && nb_procstat_read(&ct) == 0)
@@ -130,6 +142,27 @@ static int same_capture(const struct nb_config *a, const struct nb_config *b)
            a->sightings_capacity == b->sightings_capacity && a->stamp_port == b->stamp_port &&
            a->app_port_first == b->app_port_first && a->app_port_last == b->app_port_last &&
            strcmp(a->node, b->node) == 0;
+}
+
+/* Is the TLS material of A and B the same (what a reload cannot change)? */
+static bool same_tls(const struct nb_api_sec *a, const struct nb_api_sec *b)
+{
+    bool same_ca = (!a->ca_file && !b->ca_file) ||
+                   (a->ca_file && b->ca_file && strcmp(a->ca_file, b->ca_file) == 0);
+    return a->tls == b->tls && same_ca &&
+           (!a->tls ||
+            (strcmp(a->cert_pem, b->cert_pem) == 0 && strcmp(a->key_pem, b->key_pem) == 0));
+}
+
+/* Give NEW the TLS material of OLD (moved: OLD loses it). */
+static void keep_tls(struct nb_api_sec *new, struct nb_api_sec *old)
+{
+    nb_api_sec_free_tls(new);
+    new->tls = old->tls;
+    new->cert_pem = old->cert_pem;
+    new->key_pem = old->key_pem;
+    new->ca_file = old->ca_file;
+    old->cert_pem = old->key_pem = old->ca_file = NULL;
 }
 
 static void h_verdicts(void *arg, const struct nb_api_req *req, struct nb_api_resp *resp)
@@ -191,16 +224,16 @@ static void h_alerts(void *arg, const struct nb_api_req *req, struct nb_api_resp
 }
 
 static const struct nb_api_route routes[] = {
-    {"GET", "/healthz", h_healthz},
-    {"GET", "/metrics", h_metrics},
-    {"GET", "/v1/sightings", h_sightings},
-    {"GET", "/v1/links", h_links},
-    {"GET", "/v1/cpu", h_cpu},
-    {"GET", "/v1/verdicts", h_verdicts},
-    {"GET", "/v1/windows", h_windows},
-    {"GET", "/v1/baselines", h_baselines},
-    {"POST", "/v1/diagnose", h_diagnose},
-    {"POST", "/v1/alerts", h_alerts},
+    {"GET", "/healthz", h_healthz, NB_API_PUBLIC},
+    {"GET", "/metrics", h_metrics, NB_API_METRICS},
+    {"GET", "/v1/sightings", h_sightings, NB_API_TOKEN},
+    {"GET", "/v1/links", h_links, NB_API_TOKEN},
+    {"GET", "/v1/cpu", h_cpu, NB_API_TOKEN},
+    {"GET", "/v1/verdicts", h_verdicts, NB_API_TOKEN},
+    {"GET", "/v1/windows", h_windows, NB_API_TOKEN},
+    {"GET", "/v1/baselines", h_baselines, NB_API_TOKEN},
+    {"POST", "/v1/diagnose", h_diagnose, NB_API_TOKEN},
+    {"POST", "/v1/alerts", h_alerts, NB_API_TOKEN},
 };
 
 static void on_sighup(struct ev_loop *loop, ev_signal *w, int revents)
@@ -216,6 +249,9 @@ static void on_sighup(struct ev_loop *loop, ev_signal *w, int revents)
     }
     if (strcmp(cfg.api_addr, d->cfg.api_addr) != 0 || cfg.api_port != d->cfg.api_port)
         nb_warn("reload: the control API address change takes effect at the next restart");
+    if (!same_tls(&cfg.api_sec, &d->cfg.api_sec))
+        nb_warn("reload: a change of api.tls (certificate, key, CA) takes effect at the next "
+                "restart; the tokens are reloaded now");
     if (strcmp(cfg.user, d->cfg.user) != 0 || cfg.tap_owners != d->cfg.tap_owners)
         nb_warn("reload: \"user\" and \"tap_owners\" take effect at the next restart");
     /* The app probes first: the new engine takes the old one's reflector
@@ -252,9 +288,13 @@ static void on_sighup(struct ev_loop *loop, ev_signal *w, int revents)
     d->apps = apps;
     nb_verdicts_free(d->verdicts);
     d->verdicts = v;
-    /* The API keeps its address: carry it over so the running state stays true. */
+    /* The API keeps its address and TLS: carry them over so the running
+     * state stays true; its tokens and metrics_open are the new file's. */
     snprintf(cfg.api_addr, sizeof(cfg.api_addr), "%s", d->cfg.api_addr);
     cfg.api_port = d->cfg.api_port;
+    keep_tls(&cfg.api_sec, &d->cfg.api_sec);
+    nb_api_set_tokens(d->api, &cfg.api_sec);
+    nb_http_set_agent(d->http, &cfg.api_sec);
     /* The alerts: a changed section means another spool or other sinks;
      * what is being enriched is answered 503 (Alertmanager sends it again)
      * and what is spooled is sent by the new outbox. */
@@ -350,6 +390,7 @@ int main(int argc, char **argv)
     d.http = nb_http_new(d.loop, err, sizeof(err));
     if (!d.http)
         nb_fatal("%s", err);
+    nb_http_set_agent(d.http, &d.cfg.api_sec);
     d.verdicts = nb_verdicts_new(d.loop, d.http, &d.cfg, NULL);
     nb_engine_set_verdicts(d.engine, d.verdicts);
     nb_appmon_set_verdicts(d.apps, d.verdicts);
@@ -359,7 +400,7 @@ int main(int argc, char **argv)
     d.alerts = nb_alerts_new(d.loop, &d.cfg, &d.verdicts, d.ondemand, err, sizeof(err));
     if (!d.alerts)
         nb_fatal("%s", err);
-    d.api = nb_api_start(d.loop, d.cfg.api_addr, d.cfg.api_port, routes,
+    d.api = nb_api_start(d.loop, d.cfg.api_addr, d.cfg.api_port, &d.cfg.api_sec, routes,
                          sizeof(routes) / sizeof(routes[0]), &d, err, sizeof(err));
     if (!d.api)
         nb_fatal("%s", err);
@@ -376,10 +417,11 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     nb_info("started: node %s, role %s, %zu peers, %zu app targets, reflector %s:%u, "
-            "control API %s:%u",
+            "control API %s:%u (%s, %s)",
             d.cfg.node, d.cfg.role == NB_ROLE_HOST ? "host" : "guest", d.cfg.npeers, d.cfg.napps,
             d.cfg.reflector ? d.cfg.stamp_addr : "(off)", d.cfg.stamp_port, d.cfg.api_addr,
-            nb_api_port(d.api));
+            nb_api_port(d.api), nb_api_scheme(&d.cfg.api_sec),
+            d.cfg.api_sec.ntokens ? "bearer token required" : "no token");
     ev_run(d.loop, 0);
 
     ev_signal_stop(d.loop, &d.sigint);

@@ -19,6 +19,20 @@
 #include "wire/trace_json.h"
 #include "wire/verdict_json.h"
 
+/* What this process's requests present to agents (nb_agent_client_set). */
+static struct nb_api_sec client;
+
+void nb_agent_client_set(const struct nb_api_sec *sec)
+{
+    nb_api_sec_free(&client);
+    nb_api_sec_copy_client(&client, sec);
+}
+
+static const char *scheme(void)
+{
+    return nb_api_scheme(&client);
+}
+
 /* "host:port" for a URL, brackets around IPv6. */
 static void url_host(const char *addr, uint16_t port, char *out, size_t cap)
 {
@@ -64,8 +78,9 @@ static int http_request(const char *url, const char *post, size_t post_len, long
     }
     struct answer a = {.body = body};
     body->len = 0;
+    nb_http_set_agent(h, &client);
     static const char *const json[] = {"Content-Type: application/json", NULL};
-    struct nb_http_opts o = {.timeout_ms = timeout_ms, .small_mss = true};
+    struct nb_http_opts o = {.timeout_ms = timeout_ms, .small_mss = true, .agent = true};
     if (post) {
         o.method = "POST";
         o.headers = json;
@@ -120,8 +135,8 @@ int nb_agent_fetch_sightings(const char *addr, uint16_t port, uint32_t session, 
     int ret = -1;
     for (;;) {
         char url[256];
-        snprintf(url, sizeof(url), "http://%s/v1/sightings?session=%08x&since=%llu&limit=%d", host,
-                 session, (unsigned long long)since, NB_SIGHTINGS_PAGE_MAX);
+        snprintf(url, sizeof(url), "%s://%s/v1/sightings?session=%08x&since=%llu&limit=%d",
+                 scheme(), host, session, (unsigned long long)since, NB_SIGHTINGS_PAGE_MAX);
         if (http_get(host, url, timeout_ms, &body, err, errlen) < 0)
             goto done;
         struct nb_sightings_page pg;
@@ -165,7 +180,7 @@ int nb_agent_fetch_links(const char *addr, uint16_t port, long timeout_ms,
     url_host(addr, port, host, sizeof(host));
     struct nb_buf body;
     nb_buf_init(&body);
-    snprintf(url, sizeof(url), "http://%s/v1/links", host);
+    snprintf(url, sizeof(url), "%s://%s/v1/links", scheme(), host);
     int n = -1;
     char perr[160];
     if (http_get(host, url, timeout_ms, &body, err, errlen) == 0) {
@@ -184,7 +199,7 @@ int nb_agent_fetch_cpu(const char *addr, uint16_t port, long timeout_ms, struct 
     url_host(addr, port, host, sizeof(host));
     struct nb_buf body;
     nb_buf_init(&body);
-    snprintf(url, sizeof(url), "http://%s/v1/cpu", host);
+    snprintf(url, sizeof(url), "%s://%s/v1/cpu", scheme(), host);
     int rc = -1;
     char perr[160];
     if (http_get(host, url, timeout_ms, &body, err, errlen) == 0) {
@@ -224,7 +239,7 @@ int nb_agent_fetch_baseline(const char *addr, uint16_t port, const char *name, b
     char host[80], url[256], e[200] = "", got[NB_CLS_TARGETSIZ];
     url_host(addr, port, host, sizeof(host));
     /* names are [A-Za-z0-9_.:-]+ (config.h): nothing to escape in a query */
-    snprintf(url, sizeof(url), "http://%s/v1/baselines?target=%s&kind=%s", host, name,
+    snprintf(url, sizeof(url), "%s://%s/v1/baselines?target=%s&kind=%s", scheme(), host, name,
              app ? "app" : "peer");
     nb_baseline_init(out);
     struct nb_buf body;
@@ -251,7 +266,7 @@ int nb_agent_fetch_verdicts(const char *addr, uint16_t port, long timeout_ms,
 {
     char host[80], url[128], e[240];
     url_host(addr, port, host, sizeof(host));
-    snprintf(url, sizeof(url), "http://%s/v1/verdicts", host);
+    snprintf(url, sizeof(url), "%s://%s/v1/verdicts", scheme(), host);
     *out = NULL;
     *n = 0;
     struct nb_buf body;
@@ -274,7 +289,7 @@ int nb_agent_fetch_fabric(const char *addr, uint16_t port, const char *peer, uns
     url_host(addr, port, host, sizeof(host));
     struct nb_buf body;
     nb_buf_init(&body);
-    snprintf(url, sizeof(url), "http://%s/v1/windows?ms=%u", host, span_ms);
+    snprintf(url, sizeof(url), "%s://%s/v1/windows?ms=%u", scheme(), host, span_ms);
     int found = -1;
     if (http_get(host, url, timeout_ms, &body, err, errlen) == 0) {
         found = nb_trace_find_fabric(body.data, body.len, peer, out, perr, sizeof(perr));
@@ -290,7 +305,7 @@ int nb_agent_diagnose(const char *addr, uint16_t port, const char *target, unsig
 {
     char host[80], url[128], e[240] = "";
     url_host(addr, port, host, sizeof(host));
-    snprintf(url, sizeof(url), "http://%s/v1/diagnose", host);
+    snprintf(url, sizeof(url), "%s://%s/v1/diagnose", scheme(), host);
     cJSON *req = cJSON_CreateObject();
     cJSON_AddStringToObject(req, "target", target);
     cJSON_AddNumberToObject(req, "deadline_ms", deadline_ms);

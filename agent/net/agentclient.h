@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "net/apiauth.h"
 #include "wire/cpu_json.h"
 #include "wire/links_json.h"
 #include "netblame/verdict.h"
@@ -23,6 +24,11 @@
 /* Bound on asking this machine's own netblamed (loopback, or its API
  * address): it answers in milliseconds or is not there. */
 #define NB_DAEMON_TIMEOUT_MS 1000
+
+/* Every request of this process to an agent speaks https with SEC's CA
+ * file and sends its first token (copied), as a config's "api" says
+ * (apiauth.h); until then plain http without a token. */
+void nb_agent_client_set(const struct nb_api_sec *sec);
 
 struct nb_fetch {
     struct nb_sighting *s; /* owned: free() */

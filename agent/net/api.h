@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "net/apiauth.h"
 #include "netblame/buf.h"
 
 #define NB_API_MAX_BODY (1u << 20) /* larger request bodies get 413 */
@@ -40,28 +41,40 @@ const char *nb_api_query(const struct nb_api_req *req, const char *name);
 
 typedef void (*nb_api_fn)(void *arg, const struct nb_api_req *req, struct nb_api_resp *resp);
 
+/* Who may call a route (api.c, THE RULE): with a token when the config
+ * has any (the default, 0), anyone, or anyone when "metrics_open" says so. */
+enum nb_api_access { NB_API_TOKEN = 0, NB_API_PUBLIC, NB_API_METRICS };
+
 struct nb_api_route {
     const char *method;
     const char *path; /* exact match */
     nb_api_fn fn;
+    enum nb_api_access access;
 };
 
 struct nb_api;
 
-/* Listen on ADDR:PORT (numeric) and serve ROUTES (NROUTES entries, not copied:
- * they must outlive the server) with ARG passed to every handler. Returns NULL
- * with a message in ERR on failure. */
+/* Listen on ADDR:PORT (numeric), with SEC's TLS and tokens (copied), and
+ * serve ROUTES (NROUTES entries, not copied: they must outlive the server)
+ * with ARG passed to every handler. Returns NULL with a message in ERR on
+ * failure. */
 struct nb_api *nb_api_start(struct ev_loop *loop, const char *addr, uint16_t port,
-                            const struct nb_api_route *routes, size_t nroutes, void *arg,
-                            char *err, size_t errlen);
+                            const struct nb_api_sec *sec, const struct nb_api_route *routes,
+                            size_t nroutes, void *arg, char *err, size_t errlen);
+/* Take SEC's tokens and metrics_open (a reload; TLS stays as started). */
+void nb_api_set_tokens(struct nb_api *api, const struct nb_api_sec *sec);
 void nb_api_stop(struct nb_api *api);
 /* The bound port (useful when started on port 0). */
 uint16_t nb_api_port(const struct nb_api *api);
-/* Requests served, by status class, for /metrics. */
+/* Requests served, by status class, and the refusals, for /metrics. */
 struct nb_api_stats {
     uint64_t requests, status_2xx, status_4xx, status_5xx;
+    uint64_t auth_failures;    /* 401s: no token or a wrong one (also in status_4xx) */
+    uint64_t conns_refused;    /* connections closed at once: over a limit */
+    uint64_t log_suppressed;   /* libmicrohttpd's log lines not written (the rate limit) */
+    unsigned connections;      /* open now (refreshed by nb_api_stats) */
 };
-const struct nb_api_stats *nb_api_stats(const struct nb_api *api);
+const struct nb_api_stats *nb_api_stats(struct nb_api *api);
 
 /* Defer the answer to REQ (call inside its handler, which then leaves
  * its RESP unused). Returns the token nb_api_finish() takes. */

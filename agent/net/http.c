@@ -20,6 +20,7 @@
 #include "netblame/buf.h"
 #include "netblame/log.h"
 #include "netblame/mem.h"
+#include "netblame/version.h"
 
 #define DEFAULT_MAX_BODY (4u << 20)
 #define SMALL_MSS 536
@@ -47,6 +48,7 @@ struct sock {
 struct nb_http {
     struct ev_loop *loop;
     CURLM *multi;
+    struct nb_api_sec agent; /* CA and token for agents (no PEMs) */
     ev_timer timer;
     struct nb_http_req *reqs;
     struct nb_http_stats st;
@@ -238,7 +240,20 @@ void nb_http_free(struct nb_http *h)
     }
     ev_timer_stop(h->loop, &h->timer);
     curl_multi_cleanup(h->multi);
+    nb_api_sec_free(&h->agent);
     free(h);
+}
+
+void nb_http_set_agent(struct nb_http *h, const struct nb_api_sec *sec)
+{
+    nb_api_sec_free(&h->agent);
+    nb_api_sec_copy_client(&h->agent, sec);
+    curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)NB_HTTP_PER_HOST);
+}
+
+const char *nb_http_agent_scheme(const struct nb_http *h)
+{
+    return nb_api_scheme(&h->agent);
 }
 
 static int small_mss(void *arg, curl_socket_t fd, curlsocktype purpose)
@@ -280,6 +295,12 @@ struct nb_http_req *nb_http_start(struct nb_http *h, const char *url,
     curl_easy_setopt(e, CURLOPT_USERAGENT, "netblame/" NB_VERSION);
     if (o->small_mss)
         curl_easy_setopt(e, CURLOPT_SOCKOPTFUNCTION, small_mss);
+    if (o->agent && h->agent.ca_file)
+        curl_easy_setopt(e, CURLOPT_CAINFO, h->agent.ca_file);
+    if (o->agent && h->agent.ntokens) { /* libcurl copies it; sent only over this request */
+        curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BEARER);
+        curl_easy_setopt(e, CURLOPT_XOAUTH2_BEARER, h->agent.tokens[0]);
+    }
     for (const char *const *hd = o->headers; hd && *hd; hd++)
         r->headers = curl_slist_append(r->headers, *hd);
     if (r->headers)

@@ -3,7 +3,10 @@
  * watch) and one ev_timer (libcurl's own timeout), the shape c-ares has in
  * resolv.c. Many requests run at once without blocking the loop: sightings
  * fetched from peer agents, alerts forwarded to the on-call system.
- * Every request has a hard deadline and ends in exactly one callback. */
+ * Every request has a hard deadline and ends in exactly one callback.
+ * A client for agents (nb_http_set_agent) opens at most NB_HTTP_PER_HOST
+ * connections to one host at a time (more wait in libcurl's queue): well
+ * under the control API's per-address limit (api.c). */
 #ifndef NB_HTTP_H
 #define NB_HTTP_H
 
@@ -11,6 +14,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "net/apiauth.h"
+
+#define NB_HTTP_PER_HOST 4
 
 struct nb_http;
 struct nb_http_req;
@@ -23,6 +30,7 @@ struct nb_http_opts {
     long timeout_ms;             /* whole request, > 0 */
     size_t max_body;             /* larger answers fail; 0: 4 MiB */
     bool small_mss;              /* announce a 536-byte MSS (see agentclient.c) */
+    bool agent;                  /* to an agent's control API: its CA and token (set_agent) */
 };
 
 struct nb_http_result {
@@ -40,6 +48,12 @@ typedef void (*nb_http_cb)(void *arg, const struct nb_http_result *r);
 
 /* A client on LOOP. Returns NULL with ERR set if libcurl cannot start. */
 struct nb_http *nb_http_new(struct ev_loop *loop, char *err, size_t errlen);
+/* What H's requests to agents (opts.agent) present: SEC's CA file (none:
+ * the system's) and first token, over https when SEC has TLS (copied; a
+ * reload calls it again). Other requests (alert sinks) get neither. */
+void nb_http_set_agent(struct nb_http *h, const struct nb_api_sec *sec);
+/* "https" or "http": the scheme of H's URLs to agents. */
+const char *nb_http_agent_scheme(const struct nb_http *h);
 /* Abort every request in flight (their callbacks are NOT called) and free H. */
 void nb_http_free(struct nb_http *h);
 

@@ -21,7 +21,13 @@
  *              default "netblame"; "root" keeps root and every capability
  *   reflector  { enabled: bool = true, address: IP = "0.0.0.0", port: 1..65535 = 862,
  *                hold_us: 0..10000000 = 0 (lab knob: hold each reply, a slow reflector) }
- *   api        { address: IP = "127.0.0.1", port: 1..65535 = 9862 }
+ *   api        { address: IP = "127.0.0.1", port: 1..65535 = 9862,
+ *                tls: { cert_file, key_file (both required; the key open to no one
+ *                  else), ca_file (what this agent's clients verify agents with;
+ *                  default the system's CAs) }, token_file (bearer tokens, one a
+ *                  line, 1..2, open to no one else), metrics_open: bool = false,
+ *                insecure: bool = false } — an address beyond loopback needs tls
+ *                and token_file, or insecure: true (config_agent.c, THE RULE)
  *   stamp      { auth: "none" | "hmac" = "none", key_hex: hex (1..64 bytes),
  *                key_file: path to raw key bytes (1..64), relative to the
  *                config file's directory, ssid: 0..65535 = 0, jitter_pct: 0..50 = 10 }
@@ -63,7 +69,8 @@
  *                spool_max_bytes, sinks: [ { name, type, url, routing_key_file,
  *                severity, timeout_ms } ] }: Alertmanager notifications, their
  *                enrichment and forwarding (schema in config_alerts.c)
- * Names (node, peer and app names) are 1..63 characters of [A-Za-z0-9_.:-]. */
+ * Names (node, peer and app names) are 1..63 characters of [A-Za-z0-9_.:-].
+ * Users read this schema in deploy/man/netblame.json.5: keep both in step. */
 #include "wire/config.h"
 
 #include <arpa/inet.h>
@@ -155,10 +162,21 @@ static int check_private(int fd, const char *q, char *why, size_t len)
     return 0;
 }
 
+char *nb_cfg_path(const struct nb_jr *x, const char *file)
+{
+    const char *slash = strrchr(x->doc, '/');
+    if (file[0] == '/' || !slash)
+        return nb_strdup(file);
+    size_t dlen = (size_t)(slash - x->doc) + 1; /* keep the '/' */
+    char *full = nb_malloc(dlen + strlen(file) + 1);
+    memcpy(full, x->doc, dlen);
+    strcpy(full + dlen, file);
+    return full;
+}
+
 int nb_cfg_secret_file(struct nb_jr *x, const char *path, const char *key, const char *file,
                        bool private, uint8_t *buf, size_t max, size_t *n)
 {
-    const char *slash = strrchr(x->doc, '/');
     char *full, q[NB_JR_QUOTE_MAX], why[NB_JR_QUOTE_MAX + 160];
     struct stat st;
     int fd = -1, ret = -1;
@@ -166,14 +184,7 @@ int nb_cfg_secret_file(struct nb_jr *x, const char *path, const char *key, const
     *n = 0;
     if (file[0] == '\0')
         return nb_jr_fail(x, path, key, "must not be empty");
-    if (file[0] != '/' && slash) {
-        size_t dlen = (size_t)(slash - x->doc) + 1; /* keep the '/' */
-        full = nb_malloc(dlen + strlen(file) + 1);
-        memcpy(full, x->doc, dlen);
-        strcpy(full + dlen, file);
-    } else {
-        full = nb_strdup(file);
-    }
+    full = nb_cfg_path(x, file);
     nb_jr_quote(q, sizeof(q), full);
     /* stat first, so that nothing but a regular file is opened; fstat again
      * after the open */
@@ -408,5 +419,6 @@ void nb_config_free(struct nb_config *c)
     free(c->path);
     free(c->peers);
     free(c->apps);
-    explicit_bzero(c, sizeof(*c)); /* also wipes the STAMP key */
+    nb_api_sec_free(&c->api_sec);
+    explicit_bzero(c, sizeof(*c)); /* also wipes the STAMP key and the API's tokens */
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "app/appprobe.h"
+#include "net/apiauth.h"
 #include "netblame/stamp.h"
 #include "netblame/verdict.h"
 #include "wire/alerts_cfg.h"
@@ -86,6 +87,7 @@ struct nb_config {
     /* control API; default 127.0.0.1:9862 */
     char api_addr[NB_HOST_MAX];
     uint16_t api_port;
+    struct nb_api_sec api_sec;  /* its TLS and tokens (apiauth.h); none by default */
 
     enum nb_stamp_mode auth;    /* "none" (default) | "hmac" */
     struct nb_stamp_key key;    /* from "key_hex" (hex string) or "key_file" (raw bytes) */

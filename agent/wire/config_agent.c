@@ -4,9 +4,14 @@
  * "user" (who it runs as, daemon/privs.c). */
 #include "wire/config_section.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "netblame/mem.h"
 
 static int hexval(char c)
 {
@@ -73,19 +78,103 @@ int nb_cfg_reflector(struct nb_jr *x, const cJSON *root, struct nb_config *c)
     return 0;
 }
 
+/* A PEM file of the "api.tls" object (member KEY), NUL-terminated into *OUT. */
+static int read_pem(struct nb_jr *x, const char *key, const char *file, bool private, char **out)
+{
+    uint8_t *buf = nb_malloc(NB_API_PEM_MAX + 1);
+    size_t n = 0;
+    if (nb_cfg_secret_file(x, "api.tls", key, file, private, buf, NB_API_PEM_MAX - 1, &n) < 0) {
+        free(buf);
+        return -1;
+    }
+    buf[n] = '\0';
+    *out = (char *)buf;
+    if (!strstr(*out, "-----BEGIN ")) {
+        char q[NB_JR_QUOTE_MAX], *full = nb_cfg_path(x, file);
+        nb_jr_quote(q, sizeof(q), full);
+        free(full);
+        return nb_jr_fail(x, "api.tls", key, "%s is not PEM (no -----BEGIN line)", q);
+    }
+    return 0;
+}
+
+static int api_tls(struct nb_jr *x, const cJSON *api, struct nb_api_sec *sec)
+{
+    static const char *const keys[] = {"cert_file", "key_file", "ca_file", NULL};
+    const cJSON *o;
+    const char *cert, *key, *ca;
+    int rc = nb_jr_obj(x, api, "api", "tls", 0, keys, &o);
+    if (rc <= 0)
+        return rc;
+    if (nb_jr_str(x, o, "api.tls", "cert_file", NB_JR_REQUIRED, SIZE_MAX, &cert) < 0 ||
+        nb_jr_str(x, o, "api.tls", "key_file", NB_JR_REQUIRED, SIZE_MAX, &key) < 0 ||
+        nb_jr_str(x, o, "api.tls", "ca_file", 0, SIZE_MAX, &ca) < 0 ||
+        read_pem(x, "cert_file", cert, false, &sec->cert_pem) < 0 ||
+        read_pem(x, "key_file", key, true, &sec->key_pem) < 0)
+        return -1;
+    if (ca) { /* libcurl reads it at each request: here it must be a readable file */
+        struct stat st;
+        char q[NB_JR_QUOTE_MAX];
+        sec->ca_file = nb_cfg_path(x, ca);
+        nb_jr_quote(q, sizeof(q), sec->ca_file);
+        if (stat(sec->ca_file, &st) < 0 || !S_ISREG(st.st_mode) || access(sec->ca_file, R_OK) < 0)
+            return nb_jr_fail(x, "api.tls", "ca_file", "%s is not a readable file", q);
+    }
+    sec->tls = true;
+    return 0;
+}
+
+static int api_tokens(struct nb_jr *x, const char *file, struct nb_api_sec *sec)
+{
+    size_t max = NB_API_TOKENS * (NB_API_TOKEN_MAX + 1), n = 0;
+    uint8_t *buf = nb_malloc(max + 1);
+    char why[200];
+    int rc = nb_cfg_secret_file(x, "api", "token_file", file, true, buf, max, &n);
+    if (rc == 0 && (rc = nb_api_tokens_parse((const char *)buf, n, sec, why, sizeof(why))) < 0)
+        nb_jr_fail(x, "api", "token_file", "%s", why);
+    explicit_bzero(buf, max + 1);
+    free(buf);
+    return rc;
+}
+
+static bool loopback(const char *addr)
+{
+    struct in6_addr a6;
+    struct in_addr a4;
+    if (inet_pton(AF_INET, addr, &a4) == 1)
+        return (ntohl(a4.s_addr) >> 24) == 127;
+    return inet_pton(AF_INET6, addr, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+}
+
+/* THE RULE: an API that other machines can reach answers control requests
+ * only over TLS and with a token, unless the config says "insecure": true
+ * in so many words. Loopback needs neither (the default: 127.0.0.1). */
 int nb_cfg_api(struct nb_jr *x, const cJSON *root, struct nb_config *c)
 {
-    static const char *const keys[] = {"address", "port", NULL};
+    static const char *const keys[] = {"address",      "port",     "tls", "token_file",
+                                       "metrics_open", "insecure", NULL};
     const cJSON *o;
+    const char *tokens;
     int64_t port = NB_CFG_API_PORT;
+    struct nb_api_sec *sec = &c->api_sec;
     int rc = nb_jr_obj(x, root, "", "api", 0, keys, &o);
 
     if (rc <= 0)
         return rc;
     if (nb_cfg_addr(x, o, "api", "address", 0, c->api_addr) < 0 ||
-        nb_jr_int(x, o, "api", "port", 0, 1, 65535, &port) < 0)
+        nb_jr_int(x, o, "api", "port", 0, 1, 65535, &port) < 0 ||
+        nb_jr_bool(x, o, "api", "metrics_open", 0, &sec->metrics_open) < 0 ||
+        nb_jr_bool(x, o, "api", "insecure", 0, &sec->insecure) < 0 ||
+        nb_jr_str(x, o, "api", "token_file", 0, SIZE_MAX, &tokens) < 0 || api_tls(x, o, sec) < 0 ||
+        (tokens && api_tokens(x, tokens, sec) < 0))
         return -1;
     c->api_port = (uint16_t)port;
+    if (!loopback(c->api_addr) && !sec->insecure && (!sec->tls || !sec->ntokens))
+        return nb_jr_fail(x, "api", "address",
+                          "%s is reachable from other machines: give api.tls and api.token_file "
+                          "(README, Securing the control API), or set \"insecure\": true to "
+                          "serve it %s on purpose",
+                          c->api_addr, sec->tls ? "without a token" : "unencrypted");
     return 0;
 }
 

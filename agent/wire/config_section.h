@@ -29,6 +29,10 @@ int nb_cfg_name(struct nb_jr *x, const cJSON *obj, const char *path, const char 
 int nb_cfg_addr(struct nb_jr *x, const cJSON *obj, const char *path, const char *key,
                 unsigned flags, char *out);
 
+/* FILE as written in X's config: relative paths are to its directory.
+ * Returns a new string (free it). */
+char *nb_cfg_path(const struct nb_jr *x, const char *file);
+
 /* The secret in FILE (member KEY of PATH: its name in messages), a path
  * relative to the config file's directory (X's doc), into BUF (MAX + 1
  * bytes): 1..MAX bytes, *N set. A regular file only: opening a device can

@@ -11,19 +11,25 @@
 # sink down while the wire delay clears (Alertmanager's resolved
 # notification is accepted and spooled), gA's netblamed SIGKILLed and
 # restarted before the sink comes back — the resolve is then delivered, after
-# its trigger (order per dedup key), with the same dedup_key. Everything runs
+# its trigger (order per dedup key), with the same dedup_key.
+# The whole lab runs with LAB_API_TLS=1 (issue 15): every agent's API over
+# TLS with a bearer token, so Prometheus scrapes gA with tls_config.ca_file
+# and authorization.credentials_file (its `up` is 1), Alertmanager posts with
+# http_config's, and gA's path verdicts need hA's and hB's sightings fetched
+# over TLS with the token (the daemon's own client). Everything runs
 # in the lab's namespaces (Prometheus, Alertmanager and the recorder in hA's)
 # and is stopped by the test.
 . "$NB_SRC/tests/lib/common.sh"
 . "$NB_SRC/tests/lab/lab.sh"
 command -v prometheus >/dev/null || nb_fail "prometheus not found (deploy/install-deps.sh --test)"
 command -v prometheus-alertmanager >/dev/null || nb_fail "prometheus-alertmanager not found"
+LAB_API_TLS=1
 lab_up
 printf 'R0123456789abcdef0123456789abcdef\n' >"$NB_TMP/pd.key"
 chmod 600 "$NB_TMP/pd.key"
 mkdir -p "$NB_TMP/spool" "$NB_TMP/prom" "$NB_TMP/am"
 LAB_API_gA=$LAB_IP_gA:9862
-LAB_AGENT_EXTRA_gA='"api": { "address": "'$LAB_IP_gA'" },
+LAB_AGENT_EXTRA_gA='"api": { "address": "'$LAB_IP_gA'", '$(lab_api_sec)' },
   "alerts": { "spool_dir": "'$NB_TMP/spool'", "diagnose": "never",
     "sinks": [ { "name": "pd", "type": "pagerduty", "url": "http://'$LAB_IP_hA':9100/v2/enqueue",
                  "routing_key_file": "'$NB_TMP/pd.key'" } ] },'
@@ -46,6 +52,9 @@ rule_files: ["$NB_TMP/rules.yml"]
 alerting: { alertmanagers: [ { static_configs: [ { targets: ["127.0.0.1:9093"] } ] } ] }
 scrape_configs:
   - job_name: netblame
+    scheme: https
+    tls_config: { ca_file: "$NB_TMP/tls/ca.pem" }
+    authorization: { credentials_file: "$NB_TMP/tls/token" }
     static_configs: [ { targets: ["$LAB_IP_gA:9862"] } ]
 YML
 cat >"$NB_TMP/alertmanager.yml" <<YML
@@ -53,7 +62,12 @@ route: { receiver: netblame, group_by: [alertname, instance, netblame_target],
          group_wait: 1s, group_interval: 1s, repeat_interval: 1h }
 receivers:
   - name: netblame
-    webhook_configs: [ { url: "http://$LAB_IP_gA:9862/v1/alerts", send_resolved: true } ]
+    webhook_configs:
+      - url: "https://$LAB_IP_gA:9862/v1/alerts"
+        send_resolved: true
+        http_config:
+          authorization: { credentials_file: "$NB_TMP/tls/token" }
+          tls_config: { ca_file: "$NB_TMP/tls/ca.pem" }
 YML
 promtool check config "$NB_TMP/prometheus.yml" >/dev/null || nb_fail "promtool rejects the test's prometheus.yml"
 nb_start "$HA" alertmanager prometheus-alertmanager --config.file="$NB_TMP/alertmanager.yml" \
@@ -65,9 +79,24 @@ nb_wait_for "prometheus ready" 60 lab_exec hA curl -sf http://127.0.0.1:9090/-/r
 nb_wait_for "prometheus scraping gA" 60 sh -c "ip netns exec $HA curl -sf 'http://127.0.0.1:9090/api/v1/query?query=up' |
     jq -e '.data.result[0].value[1] == \"1\"' >/dev/null"
 
-verdict() { lab_exec gA curl -sf "http://$LAB_API_gA/v1/verdicts?target=gB" | jq -c '.verdicts[0]'; }
-nb_wait_for "gA: gB healthy" 60 sh -c "ip netns exec $(lab_ns gA) curl -sf 'http://$LAB_API_gA/v1/verdicts?target=gB' |
-    jq -e '.verdicts[0].verdict == \"healthy\"' >/dev/null"
+verdict() { lab_curl gA "/v1/verdicts?target=gB" | jq -c '.verdicts[0]'; }
+gB_healthy() { lab_curl gA "/v1/verdicts?target=gB" | jq -e '.verdicts[0].verdict == "healthy"'; }
+nb_wait_for "gA: gB healthy" 60 gB_healthy
+# without the token: 401, counted; /healthz needs none
+code=$(lab_exec gA curl -s -o /dev/null -w '%{http_code}' --cacert "$NB_TMP/tls/ca.pem" \
+    "https://$LAB_API_gA/v1/verdicts")
+[ "$code" = 401 ] || nb_fail "gA's /v1/verdicts without a token: $code, expected 401"
+lab_exec gA curl -sf --cacert "$NB_TMP/tls/ca.pem" "https://$LAB_API_gA/healthz" >/dev/null ||
+    nb_fail "gA's /healthz over TLS without a token"
+nb_metric_ge_at gA netblame_api_auth_failures_total 1 || nb_fail "the 401 not counted"
+# gA's daemon fetched its path's sightings from both host agents over TLS
+# with the token: they answered it, and refused no one
+for h in hA hB; do
+    nb_metric_ge_at "$h" 'netblame_api_requests_total{code="2xx"}' 10 ||
+        nb_fail "$h answered no fetches over TLS"
+    [ "$(lab_curl "$h" /metrics | awk '$1 == "netblame_api_auth_failures_total" { print $2 }')" = 0 ] ||
+        nb_fail "$h refused a token"
+done
 
 # event_for LAYER: the recorder has a trigger event for target gB whose
 # custom_details name LAYER (and, with SIDE, where begins LAYER/SIDE)
@@ -99,7 +128,7 @@ nb_wait_for "the resolved notification accepted while the sink is down" 120 \
 kill -KILL "$(cat "$NB_TMP/agent-gA.pid")"
 nb_start "$(lab_ns gA)" agent-gA-again "$NB_BIN/netblamed" --config "$NB_TMP/agent-gA.json"
 echo "$NB_LAST_PID" >"$NB_TMP/agent-gA.pid"
-nb_wait_for "gA's netblamed back" 30 lab_exec gA curl -sf "http://$LAB_API_gA/healthz"
+nb_wait_for "gA's netblamed back" 30 lab_curl gA /healthz
 start_recorder
 resolved() {
     jq -s -e --arg k "$key" '[.[] | select(.path == "/v2/enqueue" and .body.dedup_key == $k) |
@@ -108,8 +137,7 @@ resolved() {
 }
 nb_wait_for "the resolve delivered after the restart, after its trigger" 120 resolved
 nb_log "ok: sink down, netblamed SIGKILLed and restarted: the resolve ($key) is delivered after its trigger"
-nb_wait_for "gA: gB healthy again" 90 sh -c "ip netns exec $(lab_ns gA) curl -sf 'http://$LAB_API_gA/v1/verdicts?target=gB' |
-    jq -e '.verdicts[0].verdict == \"healthy\"' >/dev/null"
+nb_wait_for "gA: gB healthy again" 90 gB_healthy
 
 lab_fault virtio local rx stall_every_ms=100 stall_for_ms=40
 wait_event "a stalled virtio backend on gA's side reaches it as virtual/local" virtual local

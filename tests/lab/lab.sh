@@ -24,6 +24,14 @@
 # and lab_agents starts gA's agent there. Faults of the vA stand-in do not exist
 # then; `lab_fault qemu local ...` stalls or buffers the real backend instead.
 #
+# LAB_API_TLS=1 before lab_agents: every agent's control API speaks TLS
+# (a test CA and one certificate naming every lab address and 127.0.0.1,
+# made with openssl in $NB_TMP/tls) and wants a bearer token (one token file
+# for the lab); agents fetch from each other with them, and lab_curl, the
+# lab's own curl to an agent, uses them too. Off: host agents serve their lab
+# address with "insecure": true. lab_api_sec prints the "api" members either
+# way, for a test that writes its own "api" object.
+#
 # LAB_NOISE="p50_us=N p99_us=M" before lab_up (LAB_NOISE_vA, _vB, _wire for one
 # stand-in, overriding it): every stand-in starts with heavy-tailed healthy
 # noise on both directions (standin.c's "noise": a log-normal late wake-up).
@@ -39,6 +47,38 @@ LAB_DNSDELAY=${NB_BIN}/tests/nb-dnsdelay
 . "$NB_SRC/tests/lab/qemu.sh"
 
 lab_ns() { echo "${NB_P}-$1"; }
+
+# _lab_tls_init: the lab's CA, certificate, key and token (once).
+_lab_tls_init() {
+    local san="IP:127.0.0.1" ip n
+    [ -f "$NB_TMP/tls/token" ] && return 0
+    for n in hA hB gA gB; do ip=LAB_IP_$n; san+=",IP:${!ip}"; done
+    nb_test_tls "$NB_TMP/tls" "$san"
+}
+
+# lab_api_sec: the "api" members that secure an agent's API as LAB_API_TLS says.
+lab_api_sec() {
+    if [ "${LAB_API_TLS:-0}" = 1 ]; then
+        _lab_tls_init
+        printf '"tls": { "cert_file": "%s", "key_file": "%s", "ca_file": "%s" }, "token_file": "%s"' \
+            "$NB_TMP/tls/cert.pem" "$NB_TMP/tls/key.pem" "$NB_TMP/tls/ca.pem" "$NB_TMP/tls/token"
+    else
+        printf '"insecure": true'
+    fi
+}
+
+# lab_curl NODE PATH [CURL_OPTION...]: curl -sf NODE's control API at PATH,
+# with the lab's CA and token when LAB_API_TLS=1.
+lab_curl() {
+    local node=$1 path=$2 sch=http
+    shift 2
+    local sec=()
+    if [ "${LAB_API_TLS:-0}" = 1 ]; then
+        sch=https
+        sec=(--cacert "$NB_TMP/tls/ca.pem" -H "@$NB_TMP/tls/auth.hdr")
+    fi
+    lab_exec "$node" curl -sf "${sec[@]}" "$@" "$sch://$(lab_api "$node")$path"
+}
 
 lab_exec() {
     local node=$1
@@ -317,7 +357,7 @@ NFT
 # config reload (SIGHUP), and wait until the agent has taken it.
 _lab_reflector_hold() {
     local node=$1 us=$2 before
-    before=$(lab_exec "$node" curl -sf "http://$(lab_api "$node")/metrics" |
+    before=$(lab_curl "$node" /metrics |
         awk '$1 == "netblame_config_reloads_total{result=\"ok\"}" { print $2 }')
     jq --argjson h "$us" '.reflector.hold_us = $h' "$NB_TMP/agent-$node.json" >"$NB_TMP/agent-$node.json.new"
     mv "$NB_TMP/agent-$node.json.new" "$NB_TMP/agent-$node.json"
@@ -368,19 +408,26 @@ lab_stats() { lab_ctl "$NB_TMP/standin-$1.sock" stats; }
 # keep root and every capability, as a lab test that is not about privileges
 # needs no user of its own (tests/lab/privdrop.sh drops).
 lab_agents() {
-    local n ip extra peers more
+    local n ip extra peers more sec
+    sec=$(lab_api_sec)
     for n in hA hB gA gB; do
         ip=LAB_IP_$n
         case "$n" in
             hA) peers='{ "name": "hB", "family": "fabric", "address": "'$LAB_IP_hB'", "interval_ms": 100 }'
-                extra='"api": { "address": "'$LAB_IP_hA'" }, "capture": { "uplink": "nicA" },' ;;
+                extra='"api": { "address": "'$LAB_IP_hA'", '$sec' }, "capture": { "uplink": "nicA" },' ;;
             hB) peers='{ "name": "hA", "family": "fabric", "address": "'$LAB_IP_hA'", "interval_ms": 100 }'
-                extra='"api": { "address": "'$LAB_IP_hB'" }, "capture": { "uplink": "nicB" },' ;;
+                extra='"api": { "address": "'$LAB_IP_hB'", '$sec' }, "capture": { "uplink": "nicB" },' ;;
             gA) peers='{ "name": "hA", "family": "vnet", "address": "'$LAB_IP_hA'", "interval_ms": 100 }'
                 extra='"host_agent": { "address": "'$LAB_IP_hA'" },' ;;
             gB) peers='{ "name": "hB", "family": "vnet", "address": "'$LAB_IP_hB'", "interval_ms": 100 }'
                 extra='"host_agent": { "address": "'$LAB_IP_hB'" },' ;;
         esac
+        more=LAB_API_$n
+        # a guest's API on loopback: secured too with LAB_API_TLS, unless the
+        # test writes its own "api" object (and then says where: LAB_API_<node>)
+        if [ "${LAB_API_TLS:-0}" = 1 ] && [ "${n:0:1}" = g ] && [ -z "${!more:-}" ]; then
+            extra+='"api": { '$sec' },'
+        fi
         more=LAB_AGENT_EXTRA_$n
         extra+=${!more:-}
         more=LAB_AGENT_PEERS_$n
@@ -403,7 +450,7 @@ JSON
         echo "$NB_LAST_PID" >"$NB_TMP/agent-$n.pid"
     done
     for n in hA hB gA gB; do
-        nb_wait_for "agent $n" 20 lab_exec "$n" curl -sf "http://$(lab_api "$n")/healthz"
+        nb_wait_for "agent $n" 20 lab_curl "$n" /healthz
         if qemu_is "$n"; then date +%s.%N >"$(qemu_dir "$n")/t-agent-healthy"; fi
     done
     # Host agents capture from the moment they report their taps and NIC watched.
@@ -424,7 +471,7 @@ lab_api() {
 # nb_metric_ge_at NODE NAME MIN: a sample of NODE's /metrics is >= MIN.
 nb_metric_ge_at() {
     local v
-    v=$(lab_exec "$1" curl -sf "http://$(lab_api "$1")/metrics" |
+    v=$(lab_curl "$1" /metrics |
         awk -v m="$2" '$1 == m { print $2; found = 1 } END { if (!found) exit 1 }') || return 1
     awk -v v="$v" -v m="$3" 'BEGIN { exit !(v + 0 >= m + 0) }'
 }

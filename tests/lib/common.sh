@@ -129,3 +129,22 @@ nb_metric_ge() {
     v=$(nb_metric "$1" "$2" "$3") || return 1
     awk -v v="$v" -v m="$4" 'BEGIN { exit !(v + 0 >= m + 0) }'
 }
+
+# nb_test_tls DIR SAN: a throw-away CA (DIR/ca.pem), a certificate for SAN
+# (openssl's subjectAltName, e.g. "IP:127.0.0.1,IP:198.18.0.1") signed by it
+# (DIR/cert.pem, key DIR/key.pem, mode 600), a bearer token (DIR/token, mode
+# 600) and the curl header file carrying it (DIR/auth.hdr), for a control API
+# with TLS and a token (README, Securing the control API). Needs openssl.
+nb_test_tls() {
+    local d=$1 san=$2
+    mkdir -p "$d"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+        -subj "/CN=netblame test CA" -keyout "$d/ca.key" -out "$d/ca.pem" 2>/dev/null
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=netblame agent" \
+        -keyout "$d/key.pem" -out "$d/agent.csr" 2>/dev/null
+    openssl x509 -req -in "$d/agent.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
+        -days 2 -extfile <(printf 'subjectAltName=%s\n' "$san") -out "$d/cert.pem" 2>/dev/null
+    (umask 077; openssl rand -hex 32 >"$d/token")
+    chmod 600 "$d/key.pem" "$d/token"
+    printf 'Authorization: Bearer %s\n' "$(cat "$d/token")" >"$d/auth.hdr"
+}

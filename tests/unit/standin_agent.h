@@ -87,10 +87,10 @@ static void standin_windows(void *arg, const struct nb_api_req *req, struct nb_a
     free(in);
 }
 
-static const struct nb_api_route standin_routes[] = {{"GET", "/v1/sightings", standin_sightings},
-                                                     {"GET", "/v1/links", standin_links},
-                                                     {"GET", "/v1/cpu", standin_cpu},
-                                                     {"GET", "/v1/windows", standin_windows}};
+static const struct nb_api_route standin_routes[] = {{"GET", "/v1/sightings", standin_sightings, NB_API_TOKEN},
+                                                     {"GET", "/v1/links", standin_links, NB_API_TOKEN},
+                                                     {"GET", "/v1/cpu", standin_cpu, NB_API_TOKEN},
+                                                     {"GET", "/v1/windows", standin_windows, NB_API_TOKEN}};
 
 static void standin_link(struct nb_link_report *l, const char *name, bool nic)
 {
@@ -122,7 +122,8 @@ static void standin_start(struct standin *a, struct ev_loop *loop)
     a->th[0] = standin_thread("vnetA", 100, NB_NS_PER_SEC);
     a->th[1] = standin_thread("vnetB", 200, 0);
     a->cpu = (struct nb_cpu_report){.mono = 10 * NB_NS_PER_SEC, .nthreads = 2, .th = a->th};
-    a->api = nb_api_start(loop, "127.0.0.1", 0, standin_routes, 4, a, err, sizeof(err));
+    a->api = nb_api_start(loop, "127.0.0.1", 0, &(struct nb_api_sec){0}, standin_routes, 4, a, err,
+                          sizeof(err));
     assert_non_null(a->api);
 }
 

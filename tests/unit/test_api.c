@@ -59,11 +59,13 @@ static void h_slow(void *arg, const struct nb_api_req *req, struct nb_api_resp *
     ev_timer_start(loop, &later);
 }
 
+static const struct nb_api_sec no_sec; /* plain HTTP, no token */
+
 static const struct nb_api_route routes[] = {
-    {"GET", "/fail", h_fail},
-    {"GET", "/echo", h_echo},
-    {"POST", "/echo", h_echo},
-    {"POST", "/slow", h_slow},
+    {"GET", "/fail", h_fail, NB_API_TOKEN},
+    {"GET", "/echo", h_echo, NB_API_TOKEN},
+    {"POST", "/echo", h_echo, NB_API_TOKEN},
+    {"POST", "/slow", h_slow, NB_API_TOKEN},
 };
 
 struct fix {
@@ -124,7 +126,7 @@ static int setup(void **state)
     struct fix *f = calloc(1, sizeof(*f));
     char err[256];
     f->loop = ev_loop_new(EVFLAG_AUTO);
-    f->api = nb_api_start(f->loop, "127.0.0.1", 0, routes, sizeof(routes) / sizeof(routes[0]),
+    f->api = nb_api_start(f->loop, "127.0.0.1", 0, &no_sec, routes, sizeof(routes) / sizeof(routes[0]),
                           f->loop, err, sizeof(err));
     assert_non_null(f->api);
     assert_true(nb_api_port(f->api) != 0);
@@ -233,11 +235,11 @@ static void h_never(void *arg, const struct nb_api_req *req, struct nb_api_resp 
 
 static void test_stop_with_deferred(void **state)
 {
-    static const struct nb_api_route never[] = {{"GET", "/never", h_never}};
+    static const struct nb_api_route never[] = {{"GET", "/never", h_never, NB_API_TOKEN}};
     struct fix f = {0};
     char err[256], url[128];
     f.loop = ev_loop_new(EVFLAG_AUTO);
-    f.api = nb_api_start(f.loop, "127.0.0.1", 0, never, 1, &f, err, sizeof(err));
+    f.api = nb_api_start(f.loop, "127.0.0.1", 0, &no_sec, never, 1, &f, err, sizeof(err));
     assert_non_null(f.api);
     f.http = nb_http_new(f.loop, err, sizeof(err));
     assert_non_null(f.http);

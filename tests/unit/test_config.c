@@ -297,6 +297,18 @@ static void test_invalid_values(void **state)
          NAME ": reflector.address: must be a numeric IPv4 or IPv6 address (got \"localhost\")"},
         {"{\"role\":\"host\",\"api\":{\"address\":\"198.18.0.256\"}}",
          NAME ": api.address: must be a numeric IPv4 or IPv6 address"},
+        /* THE RULE (config_agent.c): beyond loopback, TLS and a token, or "insecure" */
+        {"{\"role\":\"host\",\"api\":{\"address\":\"198.18.0.1\"}}",
+         NAME ": api.address: 198.18.0.1 is reachable from other machines: give api.tls and "
+              "api.token_file"},
+        {"{\"role\":\"host\",\"api\":{\"address\":\"::\"}}",
+         NAME ": api.address: :: is reachable from other machines"},
+        {"{\"role\":\"host\",\"api\":{\"insecure\":1}}",
+         NAME ": api.insecure: must be true or false (got a number)"},
+        {"{\"role\":\"host\",\"api\":{\"tls\":{\"cert_file\":\"c.pem\"}}}",
+         NAME ": api.tls.key_file: missing (required)"},
+        {"{\"role\":\"host\",\"api\":{\"tls\":{\"cert\":\"c.pem\"}}}",
+         NAME ": api.tls.cert: unknown key"},
         {"{\"role\":\"host\",\"stamp\":{\"auth\":\"md5\"}}",
          NAME ": stamp.auth: must be \"none\" or \"hmac\" (got \"md5\")"},
         {"{\"role\":\"host\",\"peers\":[{\"name\":\"a b\",\"family\":\"vnet\",\"address\":"

@@ -138,7 +138,7 @@ static void test_agent_failing(void **state)
     /* an agent that is not there */
     char err[256];
     struct nb_api *gone =
-        nb_api_start(f->loop, "127.0.0.1", 0, standin_routes, 4, NULL, err, sizeof(err));
+        nb_api_start(f->loop, "127.0.0.1", 0, &(struct nb_api_sec){0}, standin_routes, 4, NULL, err, sizeof(err));
     assert_non_null(gone);
     uint16_t port = nb_api_port(gone);
     nb_api_stop(gone);
