@@ -21,6 +21,7 @@ nb_pkg(NLROUTE libnl-route-3.0 libnl-route-3-dev)
 nb_pkg(NLGENL  libnl-genl-3.0  libnl-genl-3-dev)
 nb_pkg(CARES   libcares        libc-ares-dev)
 nb_pkg(CURL    libcurl         libcurl4-openssl-dev)
+nb_pkg(CAPNG   libcap-ng       libcap-ng-dev)
 
 # libev ships no pkg-config file: find it by header and library.
 find_path(LIBEV_INCLUDE_DIR ev.h)

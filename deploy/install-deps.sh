@@ -9,7 +9,7 @@ set -euo pipefail
 
 build_pkgs=(build-essential cmake pkg-config
     libpcap-dev libev-dev libnl-3-dev libnl-route-3-dev libnl-genl-3-dev
-    libc-ares-dev libcjson-dev libmicrohttpd-dev libcurl4-openssl-dev libssl-dev)
+    libc-ares-dev libcjson-dev libmicrohttpd-dev libcurl4-openssl-dev libssl-dev libcap-ng-dev)
 lab_pkgs=(iproute2 nftables iptables dnsmasq-base curl iputils-ping jq procps socat bind9-dnsutils
     qemu-system-x86 busybox-static xz-utils)
 # prometheus: promtool (checks /metrics and the rules); prometheus-alertmanager:

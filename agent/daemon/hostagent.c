@@ -15,7 +15,9 @@
  * CPU contention (GET /v1/cpu, cpustat.h): the processes holding the watched
  * taps open are found again at every pass over the links (link events, the
  * slow timer), never per request; each request samples the host's CPU
- * pressure and those processes' threads. */
+ * pressure and those processes' threads. They are another user's (QEMU's):
+ * without the capabilities to read them (privs.h, "tap_owners") they are
+ * not looked for, and the answer says "owners":"not_permitted". */
 #include "daemon/hostagent.h"
 
 #include <inttypes.h>
@@ -28,6 +30,7 @@
 #include "wire/cpu_json.h"
 #include "netblame/capture.h"
 #include "netblame/cpustat.h"
+#include "daemon/privs.h"
 #include "netblame/linkstats.h"
 #include "netblame/log.h"
 #include "netblame/mem.h"
@@ -62,6 +65,7 @@ struct nb_hostagent {
     int uplink_seen;
     struct nb_tapowners *owners; /* who holds the watched taps open */
     size_t nowners;
+    bool owners_denied; /* may not read them (privs.h): said once in the log */
 };
 
 static struct watched *find_watched(struct nb_hostagent *h, int ifindex)
@@ -113,6 +117,14 @@ static void find_owners(struct nb_hostagent *h)
     for (size_t i = 0; i < h->nw; i++)
         if (h->w[i].role == NB_IF_TAP)
             names[n++] = h->w[i].name;
+    bool denied = !nb_privs_tap_owners();
+    if (denied && !h->owners_denied)
+        nb_warn("cpu: the processes behind the taps are not read (needs cap_sys_ptrace and "
+                "cap_dac_read_search: \"capture\": {\"tap_owners\": true}); GET /v1/cpu says "
+                "\"owners\":\"not_permitted\"");
+    h->owners_denied = denied;
+    if (denied)
+        n = 0; /* forget what was found before */
     size_t found = nb_tapowners_scan(h->owners, names, n);
     if (found != h->nowners)
         nb_info("cpu: %zu processes hold the %zu watched taps open (their threads' run-queue "
@@ -341,7 +353,9 @@ static void sample_cpu(struct nb_hostagent *h, struct nb_cpu_report *r)
 {
     memset(r, 0, sizeof(*r));
     r->th = nb_calloc(NB_CPU_THREADS_MAX, sizeof(*r->th));
-    r->nthreads = nb_tapowners_sample(h->owners, r->th, NB_CPU_THREADS_MAX, &r->truncated);
+    r->owners_denied = !nb_privs_tap_owners();
+    if (!r->owners_denied)
+        r->nthreads = nb_tapowners_sample(h->owners, r->th, NB_CPU_THREADS_MAX, &r->truncated);
     r->psi = nb_psi_read(&r->pressure) == 0;
     r->mono = nb_mono_now();
 }

@@ -1,7 +1,8 @@
 /* netblamed.c — the netblame daemon: probes, reflects, serves the control API.
  * Foreground; logs to stderr; SIGHUP reloads the config; SIGTERM/SIGINT exit.
- * Start-up order (undone in reverse at exit): config, log level, loop, probe
- * engine (opens its sockets), app probes, host agent, control API, signals. */
+ * Start-up order (undone in reverse at exit): config, log level, the user to
+ * become (privs.h), loop, probe engine (opens its sockets), app probes, host
+ * agent, control API, then the privilege drop, signals. */
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@
 #include "netblame/version.h"
 #include "daemon/alerts.h"
 #include "daemon/ondemand.h"
+#include "daemon/privs.h"
 #include "daemon/probes.h"
 
 struct daemon {
@@ -47,9 +49,11 @@ static void h_healthz(void *arg, const struct nb_api_req *req, struct nb_api_res
     struct daemon *d = arg;
     nb_buf_printf(&resp->body,
                   "{\"status\":\"ok\",\"node\":\"%s\",\"role\":\"%s\",\"version\":\"%s\","
-                  "\"uptime_seconds\":%.0f}\n",
+                  "\"uptime_seconds\":%.0f",
                   d->cfg.node, d->cfg.role == NB_ROLE_HOST ? "host" : "guest", NB_VERSION,
                   (double)(nb_mono_now() - d->started_mono) / 1e9);
+    nb_privs_render(&resp->body);
+    nb_buf_printf(&resp->body, "}\n");
 }
 
 static void h_metrics(void *arg, const struct nb_api_req *req, struct nb_api_resp *resp)
@@ -248,6 +252,8 @@ static void on_sighup(struct ev_loop *loop, ev_signal *w, int revents)
     if (!same_tls(&cfg.api_sec, &d->cfg.api_sec))
         nb_warn("reload: a change of api.tls (certificate, key, CA) takes effect at the next "
                 "restart; the tokens are reloaded now");
+    if (strcmp(cfg.user, d->cfg.user) != 0 || cfg.tap_owners != d->cfg.tap_owners)
+        nb_warn("reload: \"user\" and \"tap_owners\" take effect at the next restart");
     /* The app probes first: the new engine takes the old one's reflector
      * socket over, so once it exists nothing may fail any more. */
     struct nb_appmon *apps = nb_appmon_new(loop, &cfg, d->apps, err, sizeof(err));
@@ -370,6 +376,8 @@ int main(int argc, char **argv)
     }
     if (nb_log_set_level_name(level ? level : d.cfg.log_level) < 0)
         nb_fatal("unknown log level '%s'", level ? level : d.cfg.log_level);
+    if (nb_privs_init(&d.cfg, err, sizeof(err)) < 0)
+        nb_fatal("%s", err);
 
     d.loop = ev_default_loop(EVFLAG_AUTO);
     d.started_mono = nb_mono_now();
@@ -395,6 +403,8 @@ int main(int argc, char **argv)
     d.api = nb_api_start(d.loop, d.cfg.api_addr, d.cfg.api_port, &d.cfg.api_sec, routes,
                          sizeof(routes) / sizeof(routes[0]), &d, err, sizeof(err));
     if (!d.api)
+        nb_fatal("%s", err);
+    if (nb_privs_drop(&d.cfg, err, sizeof(err)) < 0)
         nb_fatal("%s", err);
 
     ev_signal_init(&d.sighup, on_sighup, SIGHUP);

@@ -16,6 +16,9 @@
  *   role       "host" | "guest"                      required
  *   node       name, default gethostname()
  *   log_level  "err" | "warn" | "info" | "debug"      default "info"
+ *   user       who netblamed runs as once its sockets are open when started as
+ *              root (daemon/privs.c): 1..31 of [A-Za-z0-9_.-], not "-"-led;
+ *              default "netblame"; "root" keeps root and every capability
  *   reflector  { enabled: bool = true, address: IP = "0.0.0.0", port: 1..65535 = 862,
  *                hold_us: 0..10000000 = 0 (lab knob: hold each reply, a slow reflector),
  *                rate_pps: 0..1000000 = 4000 (per source; 0: no limit), burst: 1..1000000
@@ -41,7 +44,9 @@
  *                  route's MTU with DF, so an MTU black hole is loss; 0: none) } ]
  *   host_agent { address: IP (required), port = 9862 }    guest role: its host agent
  *   capture    { uplink: interface name (required), buffer_kib: 256..1048576 = 4096,
- *                sightings: 1024..4194304 = 65536 }        host role: probe captures
+ *                sightings: 1024..4194304 = 65536,        host role: probe captures
+ *                tap_owners: bool = false (keep CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH
+ *                to find the processes behind the taps: per-thread CPU wait, privs.c) }
  *   app_source_ports { first: 1024..65535 = 61000, last: first..65535 = 61255 } the
  *                reserved ports app probes connect from (guest) and whose
  *                handshakes are sighted (host); at most 4096 ports
@@ -274,7 +279,8 @@ static int parse_root(struct nb_jr *x, const cJSON *root, struct nb_config *c)
     static const char *const keys[] = {
         "role",  "node",       "log_level",  "reflector", "api",
         "stamp", "peers",      "host_agent", "capture",   "app_source_ports",
-        "app",   "classifier", "inventory",  "alerts",    NULL};
+        "app",   "classifier", "inventory",  "alerts",    "user",
+        NULL};
     static const char *const roles[] = {"host", "guest", NULL};
     static const char *const levels[] = {"err", "warn", "info", "debug", NULL};
     unsigned role = 0, level = 2;
@@ -285,7 +291,8 @@ static int parse_root(struct nb_jr *x, const cJSON *root, struct nb_config *c)
     if (nb_jr_members(x, root, "", keys, NULL) < 0 ||
         nb_jr_enum(x, root, "", "role", NB_JR_REQUIRED, roles, &role) < 0 ||
         nb_cfg_name(x, root, "", "node", 0, c->node) < 0 ||
-        nb_jr_enum(x, root, "", "log_level", 0, levels, &level) < 0)
+        nb_jr_enum(x, root, "", "log_level", 0, levels, &level) < 0 ||
+        nb_cfg_user(x, root, c) < 0)
         return -1;
     c->role = role ? NB_ROLE_GUEST : NB_ROLE_HOST;
     snprintf(c->log_level, sizeof(c->log_level), "%s", levels[level]);
@@ -314,6 +321,7 @@ static void set_defaults(struct nb_config *c)
     host[sizeof(host) - 1] = '\0';
     snprintf(c->node, sizeof(c->node), "%.*s", NB_NAME_MAX - 1, host);
     snprintf(c->log_level, sizeof(c->log_level), "info");
+    snprintf(c->user, sizeof(c->user), "netblame");
     snprintf(c->stamp_addr, sizeof(c->stamp_addr), "0.0.0.0");
     c->stamp_port = NB_STAMP_PORT;
     c->reflector = true;

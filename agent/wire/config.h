@@ -76,6 +76,8 @@ struct nb_config {
     struct nb_inventory_label inventory[NB_INV_MAX];
     size_t ninventory;
     char log_level[8];          /* err|warn|info|debug; default info */
+    char user[32];              /* run as this user once started (privs.c); default
+                                   "netblame"; "root": stay root */
 
     /* STAMP reflector listen address; default "0.0.0.0", port NB_STAMP_PORT */
     char stamp_addr[NB_HOST_MAX];
@@ -115,6 +117,7 @@ struct nb_config {
     char uplink[16];            /* physical NIC (required in "capture") */
     unsigned capture_buffer_kib;/* pcap buffer for the whole host, default 4096 */
     unsigned sightings_capacity;/* sightings kept, default 65536 */
+    bool tap_owners;            /* keep what reading tap owners' /proc needs (privs.c) */
 
     /* app probes connect from these ports (guest); their handshakes are
      * sighted (host). Default NB_APP_PORT_FIRST/LAST_DEFAULT. */

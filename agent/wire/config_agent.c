@@ -1,6 +1,7 @@
 /* config_agent.c — the sections of netblamed's configuration about this
  * agent's own services (see the schema in config.c): "reflector", "api",
- * "stamp" with its key, "host_agent" (a guest's) and "capture" (a host's). */
+ * "stamp" with its key, "host_agent" (a guest's), "capture" (a host's) and
+ * "user" (who it runs as, daemon/privs.c). */
 #include "wire/config_section.h"
 
 #include <arpa/inet.h>
@@ -241,6 +242,24 @@ int nb_cfg_host_agent(struct nb_jr *x, const cJSON *root, struct nb_config *c)
     return 0;
 }
 
+int nb_cfg_user(struct nb_jr *x, const cJSON *root, struct nb_config *c)
+{
+    const char *s;
+    size_t n;
+
+    if (nb_jr_str(x, root, "", "user", 0, SIZE_MAX, &s) < 0)
+        return -1;
+    if (!s)
+        return 0;
+    n = strlen(s);
+    if (n == 0 || n >= sizeof(c->user) || s[0] == '-' ||
+        strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") != n)
+        return nb_jr_fail(x, NULL, "user", "must be a user name: 1..%zu characters of "
+                          "[A-Za-z0-9_.-], not starting with '-'", sizeof(c->user) - 1);
+    snprintf(c->user, sizeof(c->user), "%s", s);
+    return 0;
+}
+
 /* An interface name as the kernel accepts it: 1..15 bytes, no '/', no blanks. */
 static bool valid_ifname(const char *s)
 {
@@ -255,7 +274,7 @@ static bool valid_ifname(const char *s)
 
 int nb_cfg_capture(struct nb_jr *x, const cJSON *root, struct nb_config *c)
 {
-    static const char *const keys[] = {"uplink", "buffer_kib", "sightings", NULL};
+    static const char *const keys[] = {"uplink", "buffer_kib", "sightings", "tap_owners", NULL};
     const cJSON *o;
     const char *uplink;
     int64_t buffer = 4096, sightings = 65536;
@@ -270,7 +289,8 @@ int nb_cfg_capture(struct nb_jr *x, const cJSON *root, struct nb_config *c)
                           "not an interface name (1..15 characters, no '/', ':' or blanks)");
     snprintf(c->uplink, sizeof(c->uplink), "%s", uplink);
     if (nb_jr_int(x, o, "capture", "buffer_kib", 0, 256, 1048576, &buffer) < 0 ||
-        nb_jr_int(x, o, "capture", "sightings", 0, 1024, 4194304, &sightings) < 0)
+        nb_jr_int(x, o, "capture", "sightings", 0, 1024, 4194304, &sightings) < 0 ||
+        nb_jr_bool(x, o, "capture", "tap_owners", 0, &c->tap_owners) < 0)
         return -1;
     c->capture_buffer_kib = (unsigned)buffer;
     c->sightings_capacity = (unsigned)sightings;

@@ -54,6 +54,7 @@ int nb_cfg_api(struct nb_jr *x, const cJSON *root, struct nb_config *c);
 int nb_cfg_stamp(struct nb_jr *x, const cJSON *root, struct nb_config *c);
 int nb_cfg_host_agent(struct nb_jr *x, const cJSON *root, struct nb_config *c);
 int nb_cfg_capture(struct nb_jr *x, const cJSON *root, struct nb_config *c);
+int nb_cfg_user(struct nb_jr *x, const cJSON *root, struct nb_config *c);
 int nb_cfg_peers(struct nb_jr *x, const cJSON *root, struct nb_config *c);
 int nb_cfg_apps(struct nb_jr *x, const cJSON *root, struct nb_config *c);
 int nb_cfg_app_ports(struct nb_jr *x, const cJSON *root, struct nb_config *c);

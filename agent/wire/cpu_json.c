@@ -34,6 +34,7 @@ void nb_cpu_json_render(const char *node, const struct nb_cpu_report *r, struct 
         cJSON_AddNullToObject(root, "pressure");
     }
     cJSON_AddBoolToObject(root, "truncated", r->truncated);
+    cJSON_AddStringToObject(root, "owners", r->owners_denied ? "not_permitted" : "read");
     cJSON *arr = cJSON_AddArrayToObject(root, "threads");
     for (size_t i = 0; i < r->nthreads; i++) {
         const struct nb_cpu_thread *t = &r->th[i];
@@ -93,7 +94,7 @@ static int thread_parse(struct nb_jr *r, const cJSON *it, const char *path, stru
 static int parse_root(struct nb_jr *r, const cJSON *root, struct nb_cpu_report *out, size_t cap)
 {
     const cJSON *p, *arr;
-    const char *schema;
+    const char *schema, *owners = NULL;
     uint64_t mono;
     if (nb_jr_members(r, root, "", NULL, NULL) < 0 ||
         nb_jr_str(r, root, "", "schema", NB_JR_REQUIRED, SIZE_MAX, &schema) < 0)
@@ -102,9 +103,11 @@ static int parse_root(struct nb_jr *r, const cJSON *root, struct nb_cpu_report *
         return nb_jr_fail(r, NULL, "schema", "not %s", NB_CPU_SCHEMA);
     if (nb_jr_u64str(r, root, "", "mono_ns", NB_JR_REQUIRED, 10, 1, INT64_MAX, &mono) < 0 ||
         nb_jr_bool(r, root, "", "truncated", NB_JR_REQUIRED, &out->truncated) < 0 ||
+        nb_jr_str(r, root, "", "owners", 0, 32, &owners) < 0 ||
         nb_jr_arr(r, root, "", "threads", NB_JR_REQUIRED, &arr) < 0)
         return -1;
     out->mono = (nb_ns)mono;
+    out->owners_denied = owners && strcmp(owners, "not_permitted") == 0; /* absent: older agent */
     /* null on a kernel without PSI, but never left out */
     if (nb_jr_value(r, root, "", "pressure", NB_JR_REQUIRED, &p) < 0)
         return -1;

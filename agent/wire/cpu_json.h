@@ -5,12 +5,14 @@
  *
  * {"schema":"netblame.cpu/v1","node":"hA","mono_ns":"N",
  *  "pressure":{"avg10":x,"avg60":x,"avg300":x,"total_us":"N"} | null,
- *  "truncated":false,
+ *  "truncated":false, "owners":"read" | "not_permitted",
  *  "threads":[{"tap":"vnetA","pid":N,"tid":N,"comm":"...","run_ns":"N","wait_ns":"N"}]}
  *
  * mono_ns is the agent's CLOCK_MONOTONIC at the sample (the window is
  * measured on the clock of the counters); 64-bit counters travel as decimal
- * strings; pressure is null on a kernel without PSI. Unknown members are
+ * strings; pressure is null on a kernel without PSI; owners "not_permitted":
+ * the agent may not read the tap owners' /proc (daemon/privs.c), so the
+ * threads are missing for want of evidence, not for want of owners. Unknown members are
  * ignored (a newer agent may add some); known ones are checked, and a
  * repeated key is refused (wire/jsonread.h). */
 #ifndef NB_CPU_JSON_H
@@ -30,6 +32,7 @@ struct nb_cpu_report {
     bool psi;                /* PRESSURE was read */
     struct nb_psi pressure;
     bool truncated;          /* threads were left out for want of room */
+    bool owners_denied;      /* the tap owners could not be read: no threads */
     size_t nthreads;
     struct nb_cpu_thread *th; /* NTHREADS entries; owned by whoever filled it */
 };

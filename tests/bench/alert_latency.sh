@@ -37,7 +37,7 @@ chmod 600 "$NB_TMP/pd.key"
 mkdir -p "$NB_TMP/spool"
 config() { # DIAGNOSE -> a.json
     cat >"$NB_TMP/a.json" <<JSON
-{ "role": "host", "node": "a", "reflector": { "address": "198.18.0.1" },
+{ "role": "host", "user": "root", "node": "a", "reflector": { "address": "198.18.0.1" },
   "api": { "port": 9862 },
   "peers": [ { "name": "b", "family": "fabric", "address": "198.18.0.2", "interval_ms": 20 } ],
   "alerts": { "spool_dir": "$NB_TMP/spool", "diagnose": "$1", "deadline_ms": $deadline_ms,
@@ -47,7 +47,7 @@ config() { # DIAGNOSE -> a.json
 JSON
 }
 cat >"$NB_TMP/b.json" <<JSON
-{ "role": "host", "node": "b", "reflector": { "address": "198.18.0.2" }, "api": { "port": 9862 } }
+{ "role": "host", "user": "root", "node": "b", "reflector": { "address": "198.18.0.2" }, "api": { "port": 9862 } }
 JSON
 start_a() { # DIAGNOSE
     config "$1"

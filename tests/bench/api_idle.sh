@@ -18,7 +18,7 @@ ip -n "${NB_P}-srv" link set "${NB_P}ok2" up
 SRV="${NB_P}-srv"
 sec=${NB_API_SEC:-'"insecure": true'} # NB_API_SEC: other "api" members (TLS, token)
 cat >"$NB_TMP/srv.json" <<JSON
-{ "role": "host", "node": "srv", "reflector": { "enabled": false },
+{ "role": "host", "user": "root", "node": "srv", "reflector": { "enabled": false },
   "api": { "address": "0.0.0.0", "port": 9862, $sec } }
 JSON
 nb_start "$SRV" netblamed "$NB_BIN/netblamed" --config "$NB_TMP/srv.json"

@@ -17,7 +17,7 @@ ip -n "$C" addr add 198.18.0.1/24 dev tap0; ip -n "$C" link set tap0 up
 ip -n "$D" addr add 198.18.0.2/24 dev tap0; ip -n "$D" link set tap0 up
 
 for ns in "$B" "$D"; do
-    echo '{ "role": "guest", "reflector": { "address": "198.18.0.2" } }' >"$NB_TMP/r.json"
+    echo '{ "role": "guest", "user": "root", "reflector": { "address": "198.18.0.2" } }' >"$NB_TMP/r.json"
     nb_start "$ns" "refl-$ns" "$NB_BIN/netblamed" --config "$NB_TMP/r.json"
     nb_wait_for "reflector in $ns" 20 ip netns exec "$ns" curl -sf http://127.0.0.1:9862/healthz
 done

@@ -18,7 +18,7 @@ A="${NB_P}-a" B="${NB_P}-b"
 printf 'R0123456789abcdef0123456789abcdef\n' >"$NB_TMP/pd.key"
 chmod 600 "$NB_TMP/pd.key"
 cat >"$NB_TMP/a.json" <<JSON
-{ "role": "host", "node": "a", "reflector": { "address": "198.18.0.1" },
+{ "role": "host", "user": "root", "node": "a", "reflector": { "address": "198.18.0.1" },
   "api": { "port": 9862 },
   "peers": [ { "name": "b", "family": "fabric", "address": "198.18.0.2", "interval_ms": 20 } ],
   "alerts": { "spool_dir": "$NB_TMP/spool", "diagnose": "never",
@@ -27,7 +27,7 @@ cat >"$NB_TMP/a.json" <<JSON
                { "name": "hook", "type": "webhook", "url": "http://127.0.0.1:9100/hook" } ] } }
 JSON
 cat >"$NB_TMP/b.json" <<JSON
-{ "role": "host", "node": "b", "reflector": { "address": "198.18.0.2" }, "api": { "port": 9862 } }
+{ "role": "host", "user": "root", "node": "b", "reflector": { "address": "198.18.0.2" }, "api": { "port": 9862 } }
 JSON
 mkdir -p "$NB_TMP/spool"
 start_a() { nb_start "$A" netblamed-a "$NB_BIN/netblamed" --config "$NB_TMP/a.json"; pa=$NB_LAST_PID; }

@@ -22,7 +22,7 @@ SRV="${NB_P}-srv" OK="${NB_P}-ok" ATK="${NB_P}-atk"
 T=$NB_TMP/tls
 nb_test_tls "$T" "IP:198.18.0.1,IP:198.18.1.1"
 cat >"$NB_TMP/srv.json" <<JSON
-{ "role": "host", "node": "srv", "reflector": { "enabled": false },
+{ "role": "host", "user": "root", "node": "srv", "reflector": { "enabled": false },
   "api": { "address": "0.0.0.0", "port": 9862, "token_file": "tls/token",
            "tls": { "cert_file": "tls/cert.pem", "key_file": "tls/key.pem" } } }
 JSON

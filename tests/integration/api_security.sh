@@ -21,7 +21,7 @@ URL=https://198.18.0.1:9862
 
 cfg() { # API_MEMBERS: a host agent serving 0.0.0.0 with these "api" members
     cat <<JSON
-{ "role": "host", "node": "srv", "reflector": { "address": "127.0.0.1" },
+{ "role": "host", "user": "root", "node": "srv", "reflector": { "address": "127.0.0.1" },
   "api": { "address": "0.0.0.0", "port": 9862, $1 },
   "peers": [ { "name": "self", "family": "vnet", "address": "127.0.0.1", "interval_ms": 20 } ] }
 JSON

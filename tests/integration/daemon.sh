@@ -11,7 +11,7 @@ A="${NB_P}-a" B="${NB_P}-b"
 
 agent_cfg() { # NAME SELF PEERNAME PEERADDR [EXTRA_PEER_JSON]
     cat <<JSON
-{ "role": "host", "node": "$1",
+{ "role": "host", "user": "root", "node": "$1",
   "inventory": { "rack": "${RACK:-r1}", "tor": "tor-$1" },
   "reflector": { "address": "$2" },
   "api": { "port": 9862 },

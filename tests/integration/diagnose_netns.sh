@@ -9,7 +9,7 @@ nb_veth_pair a 198.18.0.1/30 b 198.18.0.2/30
 A="${NB_P}-a" B="${NB_P}-b"
 
 cat >"$NB_TMP/b.json" <<JSON
-{ "role": "guest", "node": "b",
+{ "role": "guest", "user": "root", "node": "b",
   "reflector": { "address": "198.18.0.2" },
   "api": { "address": "127.0.0.1", "port": 9862 } }
 JSON

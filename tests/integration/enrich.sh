@@ -14,7 +14,7 @@ A="${NB_P}-a"
 run() { ip netns exec "$A" "$@"; }
 
 cat >"$NB_TMP/a.json" <<JSON
-{ "role": "guest", "node": "a",
+{ "role": "guest", "user": "root", "node": "a",
   "reflector": { "address": "127.0.0.1" },
   "api": { "address": "127.0.0.1", "port": 9862 },
   "peers": [ { "name": "self", "family": "vnet", "address": "127.0.0.1", "interval_ms": 20 } ],

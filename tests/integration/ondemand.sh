@@ -13,13 +13,13 @@ A="${NB_P}-a" B="${NB_P}-b"
 # diagnosis of it runs until its deadline)
 ip -n "$A" route add 198.18.9.9/32 dev "${NB_P}a"
 cat >"$NB_TMP/a.json" <<JSON
-{ "role": "host", "node": "a", "reflector": { "address": "198.18.0.1" },
+{ "role": "host", "user": "root", "node": "a", "reflector": { "address": "198.18.0.1" },
   "api": { "port": 9862 },
   "peers": [ { "name": "b", "family": "fabric", "address": "198.18.0.2" },
              { "name": "silent", "family": "fabric", "address": "198.18.9.9" } ] }
 JSON
 cat >"$NB_TMP/b.json" <<JSON
-{ "role": "host", "node": "b", "reflector": { "address": "198.18.0.2" }, "api": { "port": 9862 } }
+{ "role": "host", "user": "root", "node": "b", "reflector": { "address": "198.18.0.2" }, "api": { "port": 9862 } }
 JSON
 nb_start "$A" netblamed-a "$NB_BIN/netblamed" --config "$NB_TMP/a.json"; pa=$NB_LAST_PID
 nb_start "$B" netblamed-b "$NB_BIN/netblamed" --config "$NB_TMP/b.json"

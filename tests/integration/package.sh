@@ -217,9 +217,16 @@ cat >"$NB_TMP/run.json" <<JSON
   "api": { "address": "127.0.0.1", "port": 9862 },
   "peers": [ { "name": "self", "family": "vnet", "address": "127.0.0.1" } ] }
 JSON
+# started as root, it drops to the package's user netblame (the default
+# "user"), who reads run.json (again at a reload) and so does the CLI it runs
+chmod 711 "$NB_TMP"
+chmod 644 "$NB_TMP/run.json"
 nb_start "$NS" netblamed /usr/sbin/netblamed --config "$NB_TMP/run.json"
 pid=$NB_LAST_PID
 nb_wait_for "installed netblamed's healthz" 30 ip netns exec "$NS" curl -sf http://127.0.0.1:9862/healthz
+ip netns exec "$NS" curl -sf http://127.0.0.1:9862/healthz |
+    jq -e --argjson u "$(id -u netblame)" '.uid == $u and .capabilities == "cap_net_bind_service"' >/dev/null ||
+    nb_fail "the installed netblamed did not drop to netblame: $(ip netns exec "$NS" curl -sf http://127.0.0.1:9862/healthz)"
 bi=$(ip netns exec "$NS" curl -sf http://127.0.0.1:9862/metrics | grep '^netblame_build_info{')
 grep -qF "version=\"$ver\"" <<<"$bi" || nb_fail "netblame_build_info without version $ver: $bi"
 code=$(ip netns exec "$NS" curl -s -o "$NB_TMP/diag.json" -w '%{http_code}' -X POST \

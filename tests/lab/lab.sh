@@ -409,6 +409,9 @@ lab_stats() { lab_ctl "$NB_TMP/standin-$1.sock" stats; }
 # LAB_AGENT_EXTRA_<node> (e.g. LAB_AGENT_EXTRA_gA), if set: more top-level
 # members for that node's config, each followed by a comma ('"app": [...],').
 # LAB_AGENT_PEERS_<node>, if set: more peers, each preceded by a comma.
+# LAB_AGENT_USER: the agents' "user" (daemon/privs.c); default "root": they
+# keep root and every capability, as a lab test that is not about privileges
+# needs no user of its own (tests/lab/privdrop.sh drops).
 lab_agents() {
     local n ip extra peers more sec
     sec=$(lab_api_sec)
@@ -436,6 +439,7 @@ lab_agents() {
         peers+=${!more:-}
         cat >"$NB_TMP/agent-$n.json" <<JSON
 { "role": "$(case $n in h*) echo host ;; *) echo guest ;; esac)", "node": "$n", $extra
+  "user": "${LAB_AGENT_USER:-root}",
   "reflector": { "address": "${!ip}" }, "stamp": { "host_agent_prefixes": [ "$LAB_HA_PREFIX" ] },
   "peers": [ $peers ] }
 JSON

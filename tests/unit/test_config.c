@@ -20,7 +20,12 @@ static void test_host_capture_and_guest_host_agent(void **state)
     assert_string_equal(c.uplink, "eth0");
     assert_int_equal(c.capture_buffer_kib, 4096);
     assert_int_equal(c.sightings_capacity, 65536);
+    assert_false(c.tap_owners); /* the capabilities to read them are not kept by default */
     assert_false(c.has_host_agent);
+    nb_config_free(&c);
+    assert_int_equal(
+        parse("{\"role\":\"host\",\"capture\":{\"uplink\":\"e\",\"tap_owners\":true}}", &c), 0);
+    assert_true(c.tap_owners);
     nb_config_free(&c);
     assert_int_equal(parse("{\"role\":\"guest\",\"host_agent\":{\"address\":\"198.18.0.1\"}}", &c), 0);
     assert_true(c.has_host_agent);
@@ -122,6 +127,7 @@ static void test_defaults(void **state)
         assert_string_equal(c.node, host);
     }
     assert_string_equal(c.log_level, "info");
+    assert_string_equal(c.user, "netblame");
     assert_true(c.reflector);
     assert_string_equal(c.stamp_addr, "0.0.0.0");
     assert_int_equal(c.stamp_port, 862);
@@ -282,6 +288,11 @@ static void test_invalid_values(void **state)
          ": log_level: must be one of \"err\", \"warn\", \"info\", \"debug\" (got \"warning\")"},
         {"{\"role\":\"host\",\"node\":\"my node\"}", NAME ": node: must be 1..63 characters"},
         {"{\"role\":\"host\",\"node\":\"\"}", NAME ": node: must be 1..63 characters"},
+        {"{\"role\":\"host\",\"user\":\"\"}", NAME ": user: must be a user name"},
+        {"{\"role\":\"host\",\"user\":\"-u\"}", NAME ": user: must be a user name"},
+        {"{\"role\":\"host\",\"user\":\"a b\"}", NAME ": user: must be a user name"},
+        {"{\"role\":\"host\",\"user\":\"0123456789abcdef0123456789abcdef\"}",
+         NAME ": user: must be a user name: 1..31 characters"},
         {"{\"role\":\"host\",\"reflector\":{\"address\":\"localhost\"}}",
          NAME ": reflector.address: must be a numeric IPv4 or IPv6 address (got \"localhost\")"},
         {"{\"role\":\"host\",\"api\":{\"address\":\"198.18.0.256\"}}",

@@ -30,7 +30,7 @@ static void test_round_trip(void **state)
     char err[160];
     if (nb_cpu_json_parse(b.data, b.len, &out, 2, err, sizeof(err)) < 0)
         fail_msg("%s", err);
-    assert_true(out.mono == in.mono && out.psi && out.truncated);
+    assert_true(out.mono == in.mono && out.psi && out.truncated && !out.owners_denied);
     assert_true(out.pressure.avg10 == 10.16 && out.pressure.total_us == 34308603);
     assert_int_equal(out.nthreads, 2);
     assert_true(out.th[0].run_ns == UINT64_MAX && out.th[0].wait_ns == 7);
@@ -45,12 +45,14 @@ static void test_round_trip(void **state)
     assert_non_null(strstr(err, "more than 1"));
     nb_buf_free(&b);
 
-    /* no PSI, no threads */
-    struct nb_cpu_report none = {.mono = 1};
+    /* no PSI, no threads: the owners may not be read (privs.c), and says so */
+    struct nb_cpu_report none = {.mono = 1, .owners_denied = true};
     nb_buf_init(&b);
     nb_cpu_json_render("hB", &none, &b);
     assert_non_null(strstr(b.data, "\"pressure\":null"));
+    assert_non_null(strstr(b.data, "\"owners\":\"not_permitted\""));
     assert_int_equal(nb_cpu_json_parse(b.data, b.len, &out, 4, err, sizeof(err)), 0);
+    assert_true(out.owners_denied);
     assert_false(out.psi);
     assert_int_equal(out.nthreads, 0);
     assert_null(out.th);
