@@ -14,11 +14,11 @@ key() { printf '%s' "$2" >"$NB_TMP/$1.key"; chmod 600 "$NB_TMP/$1.key"; }
 key a key-one
 key b key-one
 cat >"$NB_TMP/b.json" <<JSON
-{ "role": "guest", "node": "b", "reflector": { "address": "198.18.0.2" },
+{ "user": "root", "role": "guest", "node": "b", "reflector": { "address": "198.18.0.2" },
   "stamp": { "auth": "hmac", "key_file": "b.key" }, "api": { "port": 9862 } }
 JSON
 cat >"$NB_TMP/a.json" <<JSON
-{ "role": "host", "node": "a", "reflector": { "address": "198.18.0.1" },
+{ "user": "root", "role": "host", "node": "a", "reflector": { "address": "198.18.0.1" },
   "stamp": { "auth": "hmac", "key_file": "a.key" }, "api": { "port": 9862 },
   "peers": [ { "name": "b", "family": "fabric", "address": "198.18.0.2", "interval_ms": 20 } ] }
 JSON

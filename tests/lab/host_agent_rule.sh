@@ -23,7 +23,7 @@ NFT
 contacts() { ip netns exec "$B" nft -j list ruleset | jq '[.nftables[] | select(.rule) | .rule.expr[] | select(.counter) | .counter.packets] | add'; }
 
 cat >"$NB_TMP/b.json" <<JSON
-{ "role": "guest", "node": "b", "reflector": { "address": "198.18.0.2" },
+{ "user": "root", "role": "guest", "node": "b", "reflector": { "address": "198.18.0.2" },
   "host_agent": { "address": "198.18.0.99" },
   "api": { "address": "127.0.0.1", "port": 9862 } }
 JSON
@@ -43,7 +43,7 @@ jq -e '.evidence | any(test("host agent address 198.18.0.99 from the reflector r
 
 # the daemon: a path peer toward b, the same prefix
 cat >"$NB_TMP/a.json" <<JSON
-{ "role": "guest", "node": "a", "reflector": { "address": "198.18.0.1" },
+{ "user": "root", "role": "guest", "node": "a", "reflector": { "address": "198.18.0.1" },
   "api": { "address": "127.0.0.1", "port": 9862 },
   "stamp": { "host_agent_prefixes": [ "198.18.0.0/30" ] },
   "peers": [ { "name": "b", "family": "path", "address": "198.18.0.2", "interval_ms": 50 } ] }

@@ -22,7 +22,7 @@ F="${NB_P}-f" R="${NB_P}-r" RIF="${NB_P}r"
 ip -n "$R" route add 198.19.0.0/16 via 198.18.0.1
 
 cat >"$NB_TMP/r.json" <<JSON
-{ "role": "guest", "node": "r",
+{ "user": "root", "role": "guest", "node": "r",
   "reflector": { "address": "198.18.0.2", "rate_pps": 5, "burst": 10 },
   "api": { "address": "127.0.0.1", "port": 9862 } }
 JSON
