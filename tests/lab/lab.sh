@@ -364,20 +364,26 @@ lab_stats() { lab_ctl "$NB_TMP/standin-$1.sock" stats; }
 # LAB_AGENT_EXTRA_<node> (e.g. LAB_AGENT_EXTRA_gA), if set: more top-level
 # members for that node's config, each followed by a comma ('"app": [...],').
 # LAB_AGENT_PEERS_<node>, if set: more peers, each preceded by a comma.
+# LAB_CAPTURE_EXTRA_<host> (hA, hB), if set: more members of that host
+# agent's "capture" object, each preceded by a comma (', "sightings": 1024').
+# LAB_AGENT_SOLO_<node>=1: that agent probes no peer of its own (it still
+# reflects; LAB_AGENT_PEERS_<node>, if set with it, must not start with a comma).
 lab_agents() {
     local n ip extra peers more
     for n in hA hB gA gB; do
         ip=LAB_IP_$n
         case "$n" in
             hA) peers='{ "name": "hB", "family": "fabric", "address": "'$LAB_IP_hB'", "interval_ms": 100 }'
-                extra='"api": { "address": "'$LAB_IP_hA'" }, "capture": { "uplink": "nicA" },' ;;
+                extra='"api": { "address": "'$LAB_IP_hA'" }, "capture": { "uplink": "nicA"'${LAB_CAPTURE_EXTRA_hA:-}' },' ;;
             hB) peers='{ "name": "hA", "family": "fabric", "address": "'$LAB_IP_hA'", "interval_ms": 100 }'
-                extra='"api": { "address": "'$LAB_IP_hB'" }, "capture": { "uplink": "nicB" },' ;;
+                extra='"api": { "address": "'$LAB_IP_hB'" }, "capture": { "uplink": "nicB"'${LAB_CAPTURE_EXTRA_hB:-}' },' ;;
             gA) peers='{ "name": "hA", "family": "vnet", "address": "'$LAB_IP_hA'", "interval_ms": 100 }'
                 extra='"host_agent": { "address": "'$LAB_IP_hA'" },' ;;
             gB) peers='{ "name": "hB", "family": "vnet", "address": "'$LAB_IP_hB'", "interval_ms": 100 }'
                 extra='"host_agent": { "address": "'$LAB_IP_hB'" },' ;;
         esac
+        more=LAB_AGENT_SOLO_$n
+        if [ "${!more:-0}" = 1 ]; then peers=; fi
         more=LAB_AGENT_EXTRA_$n
         extra+=${!more:-}
         more=LAB_AGENT_PEERS_$n
