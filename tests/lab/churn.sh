@@ -24,20 +24,8 @@ lab_up
 lab_agents
 PID=$(cat "$NB_TMP/agent-hA.pid")
 HA="$LAB_IP_hA:9862"
-NSG=$(lab_ns gA) NSH=$(lab_ns hA)
-MAC_gA=$(lab_exec gA cat /sys/class/net/eth0/address)
-
-# A bridge without an address of its own takes its smallest port's: a new
-# vnetA could change hA's br0 address under every neighbour pinned to it.
-# Fixing it (as a KVM host's network setup does) keeps the rest of the lab
-# as it is, so a cycle only rebuilds gA's side.
-lab_exec hA ip link set br0 address "$(lab_exec hA cat /sys/class/net/br0/address)"
-_lab_pin_neighbours
-NEIGH=""
-for n in hA hB gB; do
-    ip=LAB_IP_$n
-    NEIGH+="neigh replace ${!ip} lladdr $(lab_exec "$n" cat "/sys/class/net/$(_lab_dev "$n")/address") dev eth0 nud permanent"$'\n'
-done
+NSH=$(lab_ns hA)
+lab_tap_churn_prepare A
 
 # sighted IFINDEX: hA's agent has sighted a STAMP probe on vnetA with
 # IFINDEX since CURSOR, which moves on to the end of what was read (a tap's
@@ -54,24 +42,11 @@ sighted() {
     [ "${r#* }" = true ]
 }
 
-# One cycle: vnetA vanishes with its stand-in; a new stand-in brings it back,
-# enslaved and up; gA's eth0 gets its address (and MAC, so no peer re-learns
-# it) back. Then poll until hA's agent sights a probe on the new vnetA.
+# One cycle (lab_tap_cycle: vnetA vanishes with its stand-in, a new one
+# brings it back), then poll until hA's agent sights a probe on the new vnetA.
 cycle() {
-    local ifindex
-    nb_stop "$(lab_standin_pid vA)"
-    nb_wait_for "vnetA gone" 10 bash -c "! ip -n $NSH link show vnetA"
-    _lab_standin vA "$NSG:eth0" "$NSH:vnetA"
-    ip -n "$NSH" link set vnetA master br0 up
-    ip -n "$NSG" -batch - <<EOF
-link set eth0 address $MAC_gA
-addr add $LAB_IP_gA/24 dev eth0
-link set eth0 up
-$NEIGH
-EOF
-    ifindex=$(ip -n "$NSH" -o link show vnetA)
-    ifindex=${ifindex%%:*}
-    nb_wait_for "a probe sighted on vnetA (ifindex $ifindex), cycle $1" 20 sighted "$ifindex"
+    lab_tap_cycle A
+    nb_wait_for "a probe sighted on vnetA (ifindex $LAB_TAP_IFINDEX), cycle $1" 20 sighted "$LAB_TAP_IFINDEX"
 }
 
 fds() { find "/proc/$PID/fd" -mindepth 1 -maxdepth 1 | wc -l; }
