@@ -587,8 +587,8 @@ int nb_capture_watch(struct nb_capture *c, int ifindex, const char *name, enum n
         nb_err("capture: not watching %s (ifindex %d)", nw.name, ifindex);
         return -1;
     }
-    nb_info("capture: watching %s (ifindex %d) as %s; %zu interfaces", nw.name, ifindex,
-            role_name(nw.role), c->n);
+    nb_debug("capture: watching %s (ifindex %d) as %s; %zu interfaces", nw.name, ifindex,
+             role_name(nw.role), c->n);
     return 0;
 }
 
@@ -611,7 +611,7 @@ int nb_capture_unwatch(struct nb_capture *c, int ifindex)
         nb_err("capture: still watching %s (ifindex %d)", old.name, ifindex);
         return -1;
     }
-    nb_info("capture: stopped watching %s (ifindex %d); %zu interfaces", old.name, ifindex, c->n);
+    nb_debug("capture: stopped watching %s (ifindex %d); %zu interfaces", old.name, ifindex, c->n);
     return 0;
 }
 

@@ -6,6 +6,11 @@
  * slow timer as a safety net (a change of master sends no event we follow);
  * a watched link that vanishes is unwatched at once. Each change is logged:
  * an operator must be able to see that a guest's tap is (again) captured.
+ * Once, and briefly: guests come and go all day (tests/lab/churn.sh), so a
+ * tap's return is one line ("started", and "carrier on" if the kernel's
+ * carrier notice comes after it), its removal at most three ("down",
+ * "carrier off", then "stopped, interface vanished"); what follows from
+ * those (the capture's filter, the count of tap owners) is debug.
  *
  * Freshness of GET /v1/sightings: the handler drains the capture before it
  * reads the table. An agent asks for sightings after its probe came back, so
@@ -66,6 +71,7 @@ struct nb_hostagent {
     struct nb_tapowners *owners; /* who holds the watched taps open */
     size_t nowners;
     bool owners_denied; /* may not read them (privs.h): said once in the log */
+    bool owners_scanned;
 };
 
 static struct watched *find_watched(struct nb_hostagent *h, int ifindex)
@@ -126,9 +132,12 @@ static void find_owners(struct nb_hostagent *h)
     if (denied)
         n = 0; /* forget what was found before */
     size_t found = nb_tapowners_scan(h->owners, names, n);
-    if (found != h->nowners)
+    if (!h->owners_scanned) /* at start; later changes follow the taps' own lines */
         nb_info("cpu: %zu processes hold the %zu watched taps open (their threads' run-queue "
                 "wait is evidence)", found, n);
+    else if (found != h->nowners)
+        nb_debug("cpu: %zu processes hold the %zu watched taps open", found, n);
+    h->owners_scanned = true;
     h->nowners = found;
     free(names);
 }
@@ -179,7 +188,7 @@ static void on_link_event(void *arg, const struct nb_link_event *ev)
     if ((unsigned)ev->kind < 6)
         h->link_events[ev->kind]++;
     struct watched *w = find_watched(h, ev->ifindex);
-    if (w)
+    if (w && ev->kind != NB_LINK_VANISHED) /* unwatch() says that one */
         nb_info("link %s: %s", ev->name, nb_link_event_kind_name(ev->kind));
     if (ev->kind == NB_LINK_VANISHED) {
         if (w)

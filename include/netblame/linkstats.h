@@ -82,6 +82,9 @@ int nb_linkstats_fd(const struct nb_linkstats *ls);
  * with a full dump (still firing only real transitions) if notifications
  * were lost to a socket overrun. */
 void nb_linkstats_on_readable(struct nb_linkstats *ls);
+/* Objects in the event cache (returned) and links known as present (*KNOWN):
+ * both follow what the kernel has now, not what came and went (tests). */
+size_t nb_linkstats_cached(const struct nb_linkstats *ls, size_t *known);
 
 /* Current state of an interface, counters fresh from the kernel (one
  * RTM_GETLINK plus one qdisc dump of all interfaces: ~30 us with a few links,

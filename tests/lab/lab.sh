@@ -264,6 +264,45 @@ lab_replug_guest() {
     _lab_pin_neighbours
 }
 
+# lab_tap_churn_prepare A|B: make lab_tap_cycle possible. A bridge without
+# an address of its own takes its smallest port's, so a new vnetX could
+# change hX's br0 address under every neighbour pinned to it: it is fixed
+# (as a KVM host's network setup does), and gX's MAC and neighbours noted.
+lab_tap_churn_prepare() {
+    local h=$1 n ip neigh=
+    lab_exec "h$h" ip link set br0 address "$(lab_exec "h$h" cat /sys/class/net/br0/address)"
+    _lab_pin_neighbours
+    for n in hA hB gA gB; do
+        [ "$n" = "g$h" ] && continue
+        ip=LAB_IP_$n
+        neigh+="neigh replace ${!ip} lladdr $(lab_exec "$n" cat "/sys/class/net/$(_lab_dev "$n")/address") dev eth0 nud permanent"$'\n'
+    done
+    ip=LAB_IP_g$h
+    printf -v "_LAB_CHURN_g$h" '%s' "link set eth0 address $(lab_exec "g$h" cat /sys/class/net/eth0/address)
+addr add ${!ip}/24 dev eth0
+link set eth0 up
+$neigh"
+}
+
+# lab_tap_cycle A|B: lab_replug_guest's fast form, after lab_tap_churn_prepare
+# (a guest stopped and started again, only its side rebuilt): gX's stand-in
+# stops, taking eth0 and vnetX with it; a new one recreates both, vnetX is
+# enslaved and up, eth0 gets its MAC, address and neighbours back. Leaves
+# vnetX's new ifindex in LAB_TAP_IFINDEX (not for $(...): the stand-in is a
+# child of this shell).
+lab_tap_cycle() {
+    local h=$1 nsh nsg v
+    qemu_is "g$h" && nb_fail "lab_tap_cycle: g$h is a QEMU guest"
+    nsh=$(lab_ns "h$h") nsg=$(lab_ns "g$h") v=_LAB_CHURN_g$h
+    nb_stop "$(lab_standin_pid "v$h")"
+    nb_wait_for "vnet$h gone" 10 bash -c "! ip -n $nsh link show vnet$h"
+    _lab_standin "v$h" "$nsg:eth0" "$nsh:vnet$h"
+    ip -n "$nsh" link set "vnet$h" master br0 up
+    ip -n "$nsg" -batch - <<<"${!v:?lab_tap_churn_prepare $h first}"
+    LAB_TAP_IFINDEX=$(ip -n "$nsh" -o link show "vnet$h")
+    LAB_TAP_IFINDEX=${LAB_TAP_IFINDEX%%:*}
+}
+
 _lab_dev() { case "$1" in h*) echo br0 ;; g*) echo eth0 ;; esac; }
 
 # lab_fault LAYER PLACE ARGS...
@@ -412,6 +451,10 @@ lab_stats() { lab_ctl "$NB_TMP/standin-$1.sock" stats; }
 # LAB_AGENT_USER: the agents' "user" (daemon/privs.c); default "root": they
 # keep root and every capability, as a lab test that is not about privileges
 # needs no user of its own (tests/lab/privdrop.sh drops).
+# LAB_CAPTURE_EXTRA_<host> (hA, hB), if set: more members of that host
+# agent's "capture" object, each preceded by a comma (', "sightings": 1024').
+# LAB_AGENT_SOLO_<node>=1: that agent probes no peer of its own (it still
+# reflects; LAB_AGENT_PEERS_<node>, if set with it, must not start with a comma).
 lab_agents() {
     local n ip extra peers more sec
     sec=$(lab_api_sec)
@@ -419,9 +462,9 @@ lab_agents() {
         ip=LAB_IP_$n
         case "$n" in
             hA) peers='{ "name": "hB", "family": "fabric", "address": "'$LAB_IP_hB'", "interval_ms": 100 }'
-                extra='"api": { "address": "'$LAB_IP_hA'", '$sec' }, "capture": { "uplink": "nicA" },' ;;
+                extra='"api": { "address": "'$LAB_IP_hA'", '$sec' }, "capture": { "uplink": "nicA"'${LAB_CAPTURE_EXTRA_hA:-}' },' ;;
             hB) peers='{ "name": "hA", "family": "fabric", "address": "'$LAB_IP_hA'", "interval_ms": 100 }'
-                extra='"api": { "address": "'$LAB_IP_hB'", '$sec' }, "capture": { "uplink": "nicB" },' ;;
+                extra='"api": { "address": "'$LAB_IP_hB'", '$sec' }, "capture": { "uplink": "nicB"'${LAB_CAPTURE_EXTRA_hB:-}' },' ;;
             gA) peers='{ "name": "hA", "family": "vnet", "address": "'$LAB_IP_hA'", "interval_ms": 100 }'
                 extra='"host_agent": { "address": "'$LAB_IP_hA'" },' ;;
             gB) peers='{ "name": "hB", "family": "vnet", "address": "'$LAB_IP_hB'", "interval_ms": 100 }'
@@ -433,6 +476,8 @@ lab_agents() {
         if [ "${LAB_API_TLS:-0}" = 1 ] && [ "${n:0:1}" = g ] && [ -z "${!more:-}" ]; then
             extra+='"api": { '$sec' },'
         fi
+        more=LAB_AGENT_SOLO_$n
+        if [ "${!more:-0}" = 1 ]; then peers=; fi
         more=LAB_AGENT_EXTRA_$n
         extra+=${!more:-}
         more=LAB_AGENT_PEERS_$n

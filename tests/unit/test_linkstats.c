@@ -597,6 +597,37 @@ static void test_linkstats_vanished_link_is_gone(void **state)
     assert_int_equal(nb_linkstats_get(f->ls, "a-name-longer-than-ifnamsiz", &st), -1);
 }
 
+/* Tap churn (a guest started and stopped, again and again): a bridged tap
+ * created, brought up and destroyed 50 times leaves the event cache and the
+ * table of known links as they were, so a host agent's memory does not grow
+ * with every guest that ever ran. */
+static void test_linkstats_tap_churn_leaves_nothing(void **state)
+{
+    struct fixture *f = *state;
+    size_t known0, known1;
+
+    run("ip link add nbcbr type bridge && ip link set nbcbr up");
+    wait_for(f, "nbcbr", NB_LINK_UP, 1);
+    settle(f);
+    size_t cached0 = nb_linkstats_cached(f->ls, &known0);
+    for (size_t i = 1; i <= 50; i++) {
+        int fd = open_tap("nbctap");
+        /* IPv6 on, as on a host: its RTM_NEWLINK (AF_INET6) messages come too */
+        run("sysctl -qw net.ipv6.conf.nbctap.disable_ipv6=0");
+        run("ip link set nbctap master nbcbr up");
+        wait_for(f, "nbctap", NB_LINK_UP, i);
+        close(fd);
+        wait_for(f, "nbctap", NB_LINK_VANISHED, i);
+    }
+    settle(f);
+    size_t cached1 = nb_linkstats_cached(f->ls, &known1);
+    assert_int_equal(known1, known0);
+    if (cached1 != cached0)
+        fail_msg("event cache: %zu objects before 50 taps came and went, %zu after", cached0,
+                 cached1);
+    run("ip link del nbcbr");
+}
+
 /* Notifications lost to a full socket buffer are made good by a resync: every
  * link created during the overrun is reported exactly once. */
 static void test_linkstats_overrun_resyncs(void **state)
@@ -652,6 +683,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_linkstats_fast_carrier_flap_reported, setup, teardown),
         cmocka_unit_test_setup_teardown(test_linkstats_vanished_link_is_gone, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_linkstats_tap_churn_leaves_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_linkstats_overrun_resyncs, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
