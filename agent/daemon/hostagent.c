@@ -381,9 +381,14 @@ static void render_cpu_metrics(struct nb_hostagent *h, struct nb_buf *b)
         nb_prom_family(b, fam[k].name, "counter", fam[k].help);
         for (size_t i = 0; i < r.nthreads; i++) {
             const struct nb_cpu_thread *t = &r.th[i];
-            char tid[16];
+            char tid[16], comm[NB_COMM_SIZ];
             snprintf(tid, sizeof(tid), "%d", (int)t->tid);
-            const char *l[] = {"interface", t->tap, "thread", t->comm, "tid", tid};
+            /* no spaces in label values: QEMU's "CPU 0/KVM" is "CPU_0/KVM" */
+            snprintf(comm, sizeof(comm), "%s", t->comm);
+            for (char *c = comm; *c; c++)
+                if (*c == ' ')
+                    *c = '_';
+            const char *l[] = {"interface", t->tap, "thread", comm, "tid", tid};
             nb_prom_sample(b, fam[k].name, l, 3,
                            (double)(fam[k].wait ? t->wait_ns : t->run_ns) / 1e9);
         }
@@ -450,7 +455,7 @@ void nb_hostagent_render_metrics(struct nb_hostagent *h, struct nb_buf *b)
         for (size_t i = 0; i < h->nw; i++) {
             if (!ok[i])
                 continue;
-            const char *l[] = {"interface", h->w[i].name, "role",
+            const char *l[] = {"interface", h->w[i].name, "interface_role",
                                h->w[i].role == NB_IF_NIC ? "nic" : "tap"};
             nb_prom_sample(b, ctr[k].name, l, 2,
                            (double)*(const uint64_t *)((const char *)&st[i].c + ctr[k].off));
@@ -460,7 +465,7 @@ void nb_hostagent_render_metrics(struct nb_hostagent *h, struct nb_buf *b)
     for (size_t i = 0; i < h->nw; i++) {
         if (!ok[i])
             continue;
-        const char *l[] = {"interface", h->w[i].name, "role",
+        const char *l[] = {"interface", h->w[i].name, "interface_role",
                            h->w[i].role == NB_IF_NIC ? "nic" : "tap"};
         nb_prom_sample(b, "netblame_link_up", l, 2, st[i].up && st[i].carrier);
     }
