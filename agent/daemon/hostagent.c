@@ -34,7 +34,7 @@
 #include "netblame/clock.h"
 #include "netblame/sightings.h"
 #include "wire/links_json.h"
-#include "wire/num.h"
+#include "wire/query.h"
 #include "wire/sightings_json.h"
 
 #define REDISCOVER_PERIOD 10.0 /* s */
@@ -258,21 +258,6 @@ void nb_hostagent_free(struct nb_hostagent *h)
     free(h);
 }
 
-/* Parse an unsigned query parameter; returns 0 (absent: *OUT = DEF) or -1. */
-static int query_u64(const struct nb_api_req *req, const char *name, int base, uint64_t max,
-                     uint64_t def, uint64_t *out)
-{
-    const char *v = nb_api_query(req, name);
-    *out = def;
-    if (!v)
-        return 0;
-    uint64_t x;
-    if (nb_parse_u64(v, base, &x) < 0 || x > max)
-        return -1;
-    *out = x;
-    return 0;
-}
-
 void nb_hostagent_api_sightings(struct nb_hostagent *h, const struct nb_api_req *req,
                                 struct nb_api_resp *resp)
 {
@@ -280,19 +265,15 @@ void nb_hostagent_api_sightings(struct nb_hostagent *h, const struct nb_api_req 
         nb_api_error(resp, 404, "this agent does not capture (not a host agent with \"capture\")");
         return;
     }
-    uint64_t since, session, limit;
-    int all = nb_api_query(req, "session") == NULL;
-    if (query_u64(req, "since", 10, UINT64_MAX, 0, &since) < 0 ||
-        query_u64(req, "session", 16, UINT32_MAX, 0, &session) < 0 ||
-        query_u64(req, "limit", 10, NB_SIGHTINGS_PAGE_MAX, NB_SIGHTINGS_PAGE_MAX, &limit) < 0 ||
-        limit == 0) {
-        nb_api_error(resp, 400, "query: since=DECIMAL, session=HEX (8 digits max), limit=1..4096");
+    struct nb_sightings_query q;
+    if (nb_query_sightings(nb_api_query_get, req, &q) < 0) {
+        nb_api_error(resp, 400, NB_QUERY_SIGHTINGS_USAGE);
         return;
     }
     nb_capture_drain(h->cap); /* see the top of this file: complete answers, no wait */
-    struct nb_sighting *page = nb_calloc(limit, sizeof(*page));
+    struct nb_sighting *page = nb_calloc(q.limit, sizeof(*page));
     struct nb_sightings_page pg =
-        nb_sightings_read(h->table, since, (uint32_t)session, all, page, limit);
+        nb_sightings_read(h->table, q.since, q.session, q.all, page, q.limit);
     nb_sightings_json_render(h->node, &pg, page, &resp->body);
     free(page);
 }

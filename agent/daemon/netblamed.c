@@ -15,6 +15,7 @@
 #include "wire/baseline_json.h"
 #include "daemon/verdicts.h"
 #include "wire/config.h"
+#include "wire/query.h"
 #include "daemon/hostagent.h"
 #include "net/http.h"
 #include "net/metrics.h"
@@ -159,19 +160,17 @@ static void h_windows(void *arg, const struct nb_api_req *req, struct nb_api_res
 static void h_baselines(void *arg, const struct nb_api_req *req, struct nb_api_resp *resp)
 {
     struct daemon *d = arg;
-    const char *name = nb_api_query(req, "target"), *kind = nb_api_query(req, "kind");
-    if (!name || !name[0]) {
-        nb_api_error(resp, 400, "target=NAME is required");
+    struct nb_baselines_query q;
+    const char *err;
+    if (nb_query_baselines(nb_api_query_get, req, &q, &err) < 0) {
+        nb_api_error(resp, 400, err);
         return;
     }
-    if (kind && strcmp(kind, "peer") != 0 && strcmp(kind, "app") != 0) {
-        nb_api_error(resp, 400, "kind is peer or app");
-        return;
-    }
+    const char *name = q.target;
     const struct nb_baseline *peer = NULL, *app = NULL;
-    if (!kind || strcmp(kind, "peer") == 0)
+    if (q.peer)
         peer = nb_verdicts_baseline(d->verdicts, name, false);
-    if (!kind || strcmp(kind, "app") == 0)
+    if (q.app)
         app = nb_verdicts_baseline(d->verdicts, name, true);
     if (peer && app) {
         nb_api_error(resp, 400, "target names a peer and an app target: add kind=peer or kind=app");
