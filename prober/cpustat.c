@@ -485,7 +485,8 @@ static int read_thread(int procfd, const char *path, struct nb_cpu_thread *th)
         nb_schedstat_parse(buf, (size_t)n, &th->run_ns, &th->wait_ns) < 0)
         return -1;
     snprintf(p, sizeof(p), "%s/comm", path);
-    if ((n = nb_proc_read(procfd, p, buf, sizeof(buf))) < 0 || nb_comm_parse(buf, (size_t)n, th->comm) < 0)
+    if ((n = nb_proc_read(procfd, p, buf, sizeof(buf))) < 0 ||
+        nb_comm_parse(buf, (size_t)n, th->comm) < 0)
         return -1;
     return 0;
 }

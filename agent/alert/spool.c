@@ -89,7 +89,7 @@ static int format_header(char *out, uint64_t seq, nb_ns accept_real, uint64_t le
 }
 
 bool nb_spool_entry_parse(const char *data, size_t size, uint64_t seq, nb_ns *accept_real,
-                        size_t *off)
+                          size_t *off)
 {
     const char *nl = memchr(data, '\n', size < HEADER_MAX ? size : HEADER_MAX);
     if (!nl)
@@ -604,8 +604,7 @@ size_t nb_spool_marks_parse(const char *text, size_t len, nb_spool_mark_fn fn, v
         uint64_t sink;
         unsigned index;
         char st, canon[48];
-        if (sscanf(line, "%" SCNx64 " %u %c", &sink, &index, &st) != 3 ||
-            (st != 'd' && st != 'f'))
+        if (sscanf(line, "%" SCNx64 " %u %c", &sink, &index, &st) != 3 || (st != 'd' && st != 'f'))
             break;
         snprintf(canon, sizeof(canon), "%016" PRIx64 " %u %c", sink, index, st);
         if (strcmp(canon, line) != 0)

@@ -62,9 +62,9 @@ static void h_metrics(void *arg, const struct nb_api_req *req, struct nb_api_res
     struct daemon *d = arg;
     struct nb_buf *b = &resp->body;
     resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
-    const char *bi[] = {"version", NB_VERSION,
+    const char *bi[] = {"version",    NB_VERSION,
                         "agent_role", d->cfg.role == NB_ROLE_HOST ? "host" : "guest",
-                        "node",    d->cfg.node};
+                        "node",       d->cfg.node};
     nb_prom_family(b, "netblame_build_info", "gauge", "Build and identity of this agent.");
     nb_prom_sample(b, "netblame_build_info", bi, 3, 1);
     /* The identity again with the config's "inventory" labels: what Prometheus

@@ -225,7 +225,7 @@ static void on_api_done(void *arg, int exit, const char *json, const char *err)
 }
 
 struct cJSON *nb_ondemand_req_parse(const char *body, size_t len, struct nb_ondemand_req *r,
-                                   char *err, size_t errlen)
+                                    char *err, size_t errlen)
 {
     static const char *const known[] = {"target", "count", "interval_ms", "deadline_ms", NULL};
     struct nb_jr jr = {.doc = "request", .err = err, .errlen = errlen};
@@ -253,8 +253,7 @@ struct cJSON *nb_ondemand_req_parse(const char *body, size_t len, struct nb_onde
     return root;
 }
 
-void nb_ondemand_api(struct nb_ondemand *o, const struct nb_api_req *req,
-                     struct nb_api_resp *resp)
+void nb_ondemand_api(struct nb_ondemand *o, const struct nb_api_req *req, struct nb_api_resp *resp)
 {
     char err[512];
     struct nb_ondemand_req r;

@@ -57,7 +57,7 @@ int nb_ondemand_run(struct nb_ondemand *o, const struct nb_ondemand_req *r, nb_o
  * with ERR (a 400's message). Pure: tests/fuzz/fuzz_diagnose_req.c. */
 struct cJSON;
 struct cJSON *nb_ondemand_req_parse(const char *body, size_t len, struct nb_ondemand_req *r,
-                                   char *err, size_t errlen);
+                                    char *err, size_t errlen);
 
 /* POST /v1/diagnose {"target": T, "count": N, "interval_ms": MS,
  * "deadline_ms": MS}: answers (deferred) with the CLI's JSON. */

@@ -147,8 +147,8 @@ void nb_procmetrics_render(struct nb_buf *b)
         nb_prom_single(b, "process_resident_memory_bytes", "gauge",
                        "Resident memory size in bytes.", (double)ps.rss * (double)page);
     if (have)
-        nb_prom_single(b, "process_virtual_memory_bytes", "gauge",
-                       "Virtual memory size in bytes.", (double)ps.vsize);
+        nb_prom_single(b, "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.",
+                       (double)ps.vsize);
     if (have && hz > 0 && read_btime(&btime) == 0)
         nb_prom_single(b, "process_start_time_seconds", "gauge",
                        "Start time of the process since unix epoch in seconds.",

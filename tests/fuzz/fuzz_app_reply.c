@@ -11,8 +11,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static struct nb_app_target http = {.raw = false, .expect_status = 200,
-                                        .expect_body = "ok"};
+    static struct nb_app_target http = {.raw = false, .expect_status = 200, .expect_body = "ok"};
     static struct nb_app_target raw = {.raw = true, .raw_expect = "+PONG"};
     if (size < 1)
         return 0;

@@ -32,7 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct params p = {.n = 0};
     memcpy(qs, data, size);
     qs[size] = '\0';
-    for (char *tok = strtok_r(qs, "&", &save); tok && p.n < MAXP; tok = strtok_r(NULL, "&", &save)) {
+    for (char *tok = strtok_r(qs, "&", &save); tok && p.n < MAXP;
+         tok = strtok_r(NULL, "&", &save)) {
         char *eq = strchr(tok, '=');
         p.k[p.n] = tok;
         p.v[p.n] = eq ? eq + 1 : tok + strlen(tok); /* "k" alone: an empty value */

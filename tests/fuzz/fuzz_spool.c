@@ -43,8 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* what is accepted has a header line and, after it, the payload
          * its checksum names */
         if (nb_spool_entry_parse(text, n, seq, &real, &off) &&
-            (off == 0 || off > n || text[off - 1] != '\n' ||
-             !strstr(head, "NBSPOOL1 ")))
+            (off == 0 || off > n || text[off - 1] != '\n' || !strstr(head, "NBSPOOL1 ")))
             abort();
     }
     free(text);

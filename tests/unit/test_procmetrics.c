@@ -15,7 +15,7 @@
 
 /* fields 14, 15 = 7, 5; 22 = 3059997; 23 = 3133440; 24 = 386 */
 #define TAIL                                                                                       \
-    " R 24617 24617 11248 0 -1 4194304 100 0 0 0 7 5 0 0 20 0 1 0 3059997 3133440 386 "          \
+    " R 24617 24617 11248 0 -1 4194304 100 0 0 0 7 5 0 0 20 0 1 0 3059997 3133440 386 "            \
     "18446744073709551615 94538534408192 0 0 17 1 0 0\n"
 
 static int parse(const char *s, struct nb_procself *ps)
@@ -82,10 +82,12 @@ static void test_btime(void **state)
 static void test_render_self(void **state)
 {
     (void)state;
-    static const char *const fam[] = {
-        "process_cpu_seconds_total", "process_resident_memory_bytes",
-        "process_virtual_memory_bytes", "process_start_time_seconds", "process_open_fds",
-        "process_max_fds"};
+    static const char *const fam[] = {"process_cpu_seconds_total",
+                                      "process_resident_memory_bytes",
+                                      "process_virtual_memory_bytes",
+                                      "process_start_time_seconds",
+                                      "process_open_fds",
+                                      "process_max_fds"};
     struct nb_buf b;
     char needle[96];
     nb_buf_init(&b);

@@ -37,9 +37,9 @@ static void test_sightings(void **state)
     assert_int_equal(q.since, 42);
     assert_int_equal(q.limit, 1);
     static const char *const bad[][2] = {
-        {"session", "zz"},  {"session", "100000000"}, {"session", ""}, {"limit", "0"},
-        {"limit", "4097"},  {"since", "-1"},          {"since", "+1"}, {"since", " 1"},
-        {"since", "18446744073709551616"},
+        {"session", "zz"}, {"session", "100000000"}, {"session", ""},
+        {"limit", "0"},    {"limit", "4097"},        {"since", "-1"},
+        {"since", "+1"},   {"since", " 1"},          {"since", "18446744073709551616"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         const char *p[] = {bad[i][0], bad[i][1], NULL};
