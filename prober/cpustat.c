@@ -222,7 +222,7 @@ int nb_comm_parse(const char *text, size_t len, char out[NB_COMM_SIZ])
 
 /* Up to CAP-1 bytes of DIRFD/PATH into BUF (NUL-terminated). Returns the
  * length, or -1 (missing: a process that exited, a kernel without it). */
-static ssize_t slurp(int dirfd, const char *path, char *buf, size_t cap)
+ssize_t nb_proc_read(int dirfd, const char *path, char *buf, size_t cap)
 {
     int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -248,14 +248,14 @@ static ssize_t slurp(int dirfd, const char *path, char *buf, size_t cap)
 int nb_psi_read(struct nb_psi *out)
 {
     char buf[512];
-    ssize_t n = slurp(AT_FDCWD, "/proc/pressure/cpu", buf, sizeof(buf));
+    ssize_t n = nb_proc_read(AT_FDCWD, "/proc/pressure/cpu", buf, sizeof(buf));
     return n < 0 ? -1 : nb_psi_parse(buf, (size_t)n, out);
 }
 
 int nb_procstat_read(struct nb_cpu_times *out)
 {
     char buf[READ_MAX];
-    ssize_t n = slurp(AT_FDCWD, "/proc/stat", buf, sizeof(buf));
+    ssize_t n = nb_proc_read(AT_FDCWD, "/proc/stat", buf, sizeof(buf));
     return n < 0 ? -1 : nb_procstat_parse(buf, (size_t)n, out);
 }
 
@@ -341,7 +341,7 @@ static int tun_fd_iff(int procfd, int32_t pid, int32_t fd, char name[NB_CPU_IFNA
 {
     char path[64], buf[READ_MAX];
     snprintf(path, sizeof(path), "%d/fdinfo/%d", pid, fd);
-    ssize_t n = slurp(procfd, path, buf, sizeof(buf));
+    ssize_t n = nb_proc_read(procfd, path, buf, sizeof(buf));
     return n > 0 && nb_fdinfo_iff(buf, (size_t)n, name, NB_CPU_IFNAMSIZ) == 1;
 }
 
@@ -443,7 +443,7 @@ size_t nb_tapowners_scan(struct nb_tapowners *t, const char *const *names, size_
             continue;
         char buf[64], comm[NB_COMM_SIZ];
         snprintf(path, sizeof(path), "%d/comm", pid);
-        ssize_t l = slurp(procfd, path, buf, sizeof(buf));
+        ssize_t l = nb_proc_read(procfd, path, buf, sizeof(buf));
         int32_t owner;
         if (l > 0 && nb_comm_parse(buf, (size_t)l, comm) == 0 && (owner = vhost_owner(comm)) > 0) {
             kt = nb_reallocarray(kt, nkt + 1, sizeof(*kt));
@@ -481,11 +481,12 @@ static int read_thread(int procfd, const char *path, struct nb_cpu_thread *th)
     char p[96], buf[128];
     ssize_t n;
     snprintf(p, sizeof(p), "%s/schedstat", path);
-    if ((n = slurp(procfd, p, buf, sizeof(buf))) < 0 ||
+    if ((n = nb_proc_read(procfd, p, buf, sizeof(buf))) < 0 ||
         nb_schedstat_parse(buf, (size_t)n, &th->run_ns, &th->wait_ns) < 0)
         return -1;
     snprintf(p, sizeof(p), "%s/comm", path);
-    if ((n = slurp(procfd, p, buf, sizeof(buf))) < 0 || nb_comm_parse(buf, (size_t)n, th->comm) < 0)
+    if ((n = nb_proc_read(procfd, p, buf, sizeof(buf))) < 0 ||
+        nb_comm_parse(buf, (size_t)n, th->comm) < 0)
         return -1;
     return 0;
 }

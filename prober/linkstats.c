@@ -74,8 +74,8 @@ static const char *const kind_names[] = {
     [NB_LINK_VANISHED] = "vanished",
     [NB_LINK_UP] = "up",
     [NB_LINK_DOWN] = "down",
-    [NB_LINK_CARRIER_ON] = "carrier on",
-    [NB_LINK_CARRIER_OFF] = "carrier off",
+    [NB_LINK_CARRIER_ON] = "carrier_on",
+    [NB_LINK_CARRIER_OFF] = "carrier_off",
 };
 
 const char *nb_link_event_kind_name(enum nb_link_event_kind kind)

@@ -88,9 +88,8 @@ static int format_header(char *out, uint64_t seq, nb_ns accept_real, uint64_t le
                     (int64_t)accept_real, len, hash);
 }
 
-/* Check a whole file's bytes; on success *OFF is where the payload starts. */
-static bool valid_entry(const char *data, size_t size, uint64_t seq, nb_ns *accept_real,
-                        size_t *off)
+bool nb_spool_entry_parse(const char *data, size_t size, uint64_t seq, nb_ns *accept_real,
+                          size_t *off)
 {
     const char *nl = memchr(data, '\n', size < HEADER_MAX ? size : HEADER_MAX);
     if (!nl)
@@ -335,7 +334,7 @@ static void scan_entry(struct nb_spool *sp, uint64_t seq, struct nb_buf *tmp)
         corrupt(sp, seq, strerror(errno));
         return;
     }
-    if (!valid_entry(tmp->data ? tmp->data : "", tmp->len, seq, &real, &off)) {
+    if (!nb_spool_entry_parse(tmp->data ? tmp->data : "", tmp->len, seq, &real, &off)) {
         corrupt(sp, seq, "is truncated or damaged");
         return;
     }
@@ -534,7 +533,7 @@ int nb_spool_read(struct nb_spool *sp, uint64_t seq, struct nb_buf *out, char *e
         forget(sp, i);
         return -1;
     }
-    if (!valid_entry(out->data ? out->data : "", out->len, seq, &real, &off)) {
+    if (!nb_spool_entry_parse(out->data ? out->data : "", out->len, seq, &real, &off)) {
         snprintf(err, errlen, "spool %s: %s is damaged", sp->dir, name);
         corrupt(sp, seq, "is damaged");
         forget(sp, i);
@@ -585,30 +584,35 @@ size_t nb_spool_marks(struct nb_spool *sp, uint64_t seq, nb_spool_mark_fn fn, vo
     struct nb_buf b;
     nb_buf_init(&b);
     size_t count = 0;
-    if (read_file(sp->dirfd, name, MARKS_MAX_BYTES, &b) == 0 && b.data) {
-        const char *p = b.data, *end = b.data + b.len;
-        while (p < end) {
-            const char *nl = memchr(p, '\n', (size_t)(end - p));
-            char line[48];
-            if (!nl || (size_t)(nl - p) >= sizeof(line))
-                break;
-            memcpy(line, p, (size_t)(nl - p));
-            line[nl - p] = '\0';
-            uint64_t sink;
-            unsigned index;
-            char st, canon[48];
-            if (sscanf(line, "%" SCNx64 " %u %c", &sink, &index, &st) != 3 ||
-                (st != 'd' && st != 'f'))
-                break;
-            snprintf(canon, sizeof(canon), "%016" PRIx64 " %u %c", sink, index, st);
-            if (strcmp(canon, line) != 0)
-                break;
-            fn(arg, sink, index, st == 'd');
-            count++;
-            p = nl + 1;
-        }
-    }
+    if (read_file(sp->dirfd, name, MARKS_MAX_BYTES, &b) == 0 && b.data)
+        count = nb_spool_marks_parse(b.data, b.len, fn, arg);
     nb_buf_free(&b);
+    return count;
+}
+
+size_t nb_spool_marks_parse(const char *text, size_t len, nb_spool_mark_fn fn, void *arg)
+{
+    const char *p = text, *end = text + len;
+    size_t count = 0;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        char line[48];
+        if (!nl || (size_t)(nl - p) >= sizeof(line))
+            break;
+        memcpy(line, p, (size_t)(nl - p));
+        line[nl - p] = '\0';
+        uint64_t sink;
+        unsigned index;
+        char st, canon[48];
+        if (sscanf(line, "%" SCNx64 " %u %c", &sink, &index, &st) != 3 || (st != 'd' && st != 'f'))
+            break;
+        snprintf(canon, sizeof(canon), "%016" PRIx64 " %u %c", sink, index, st);
+        if (strcmp(canon, line) != 0)
+            break;
+        fn(arg, sink, index, st == 'd');
+        count++;
+        p = nl + 1;
+    }
     return count;
 }
 

@@ -96,6 +96,14 @@ int nb_spool_mark(struct nb_spool *sp, uint64_t seq, uint64_t sink, unsigned ind
 typedef void (*nb_spool_mark_fn)(void *arg, uint64_t sink, unsigned index, bool delivered);
 size_t nb_spool_marks(struct nb_spool *sp, uint64_t seq, nb_spool_mark_fn fn, void *arg);
 
+/* The readers of the two files, pure (tests/fuzz/fuzz_spool.c): entry SEQ's
+ * whole file DATA (SIZE bytes) checked — header canonical, length and
+ * checksum — true with *ACCEPT_REAL and *OFF (where the payload starts);
+ * and the marks of a progress file's TEXT, as nb_spool_marks. */
+bool nb_spool_entry_parse(const char *data, size_t size, uint64_t seq, nb_ns *accept_real,
+                          size_t *off);
+size_t nb_spool_marks_parse(const char *text, size_t len, nb_spool_mark_fn fn, void *arg);
+
 /* Entry SEQ is finished for every sink: removed, or moved to dead/ when DEAD
  * (some sink refused it). Forgotten in memory even if the disk refuses (then
  * -1, counted): the next open finds it again with its marks all done. */

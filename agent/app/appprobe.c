@@ -197,63 +197,70 @@ static void conclude(struct probe *p, enum nb_app_reason reason, bool eof)
     ev_timer_start(p->loop, &p->deadline);
 }
 
-#define DETAIL(...) snprintf(p->res.detail, sizeof(p->res.detail), __VA_ARGS__)
+#define DETAIL(...) snprintf(detail, dlen, __VA_ARGS__)
+
+enum nb_app_reason nb_app_reply_judge(const struct nb_app_target *t, const char *reply, size_t len,
+                                      int *status, char *detail, size_t dlen)
+{
+    if (len == 0) {
+        DETAIL("connection closed without a reply");
+        return NB_APP_UNEXPECTED_REPLY;
+    }
+    if (t->raw) {
+        size_t n = strlen(t->raw_expect);
+        if (len < n || memcmp(reply, t->raw_expect, n) != 0) {
+            DETAIL("reply does not start with '%s'", t->raw_expect);
+            return NB_APP_UNEXPECTED_REPLY;
+        }
+        return NB_APP_OK;
+    }
+    int st = 0;
+    if (sscanf(reply, "HTTP/1.%*1[01] %3d", &st) != 1 || st < 100 || st > 599) {
+        DETAIL("not an HTTP/1.x status line");
+        return NB_APP_UNEXPECTED_REPLY;
+    }
+    *status = st;
+    if (st != t->expect_status) {
+        DETAIL("HTTP %d, expected %d", st, t->expect_status);
+        return NB_APP_HTTP_STATUS;
+    }
+    const char *body = strstr(reply, "\r\n\r\n");
+    if (t->expect_body[0] && (!body || !strstr(body + 4, t->expect_body))) {
+        DETAIL("body lacks '%s'", t->expect_body);
+        return NB_APP_UNEXPECTED_REPLY;
+    }
+    return NB_APP_OK;
+}
+#undef DETAIL
 
 /* The reply is complete (EOF: the server closed): judge it. */
 static void judge_reply(struct probe *p, bool eof)
 {
-    if (p->reply_len == 0) {
-        DETAIL("connection closed without a reply");
-        conclude(p, NB_APP_UNEXPECTED_REPLY, eof);
-        return;
-    }
     p->reply[p->reply_len] = '\0';
-    if (p->t.raw) {
-        size_t n = strlen(p->t.raw_expect);
-        if (p->reply_len < n || memcmp(p->reply, p->t.raw_expect, n) != 0) {
-            DETAIL("reply does not start with '%s'", p->t.raw_expect);
-            conclude(p, NB_APP_UNEXPECTED_REPLY, eof);
-        } else {
-            conclude(p, NB_APP_OK, eof);
-        }
-        return;
-    }
-    int st = 0;
-    if (sscanf(p->reply, "HTTP/1.%*1[01] %3d", &st) != 1 || st < 100 || st > 599) {
-        DETAIL("not an HTTP/1.x status line");
-        conclude(p, NB_APP_UNEXPECTED_REPLY, eof);
-        return;
-    }
-    p->res.status = st;
-    if (st != p->t.expect_status) {
-        DETAIL("HTTP %d, expected %d", st, p->t.expect_status);
-        conclude(p, NB_APP_HTTP_STATUS, eof);
-        return;
-    }
-    const char *body = strstr(p->reply, "\r\n\r\n");
-    if (p->t.expect_body[0] && (!body || !strstr(body + 4, p->t.expect_body))) {
-        DETAIL("body lacks '%s'", p->t.expect_body);
-        conclude(p, NB_APP_UNEXPECTED_REPLY, eof);
-        return;
-    }
-    conclude(p, NB_APP_OK, eof);
+    conclude(p,
+             nb_app_reply_judge(&p->t, p->reply, p->reply_len, &p->res.status, p->res.detail,
+                                sizeof(p->res.detail)),
+             eof);
 }
-#undef DETAIL
 
-/* HTTP: is the reply complete (headers and Content-Length body)? Raw: any data. */
-static bool reply_complete(struct probe *p)
+bool nb_app_reply_complete(const struct nb_app_target *t, const char *reply, size_t len)
 {
-    if (p->t.raw)
-        return p->reply_len > 0 && memchr(p->reply, '\n', p->reply_len);
-    p->reply[p->reply_len] = '\0';
-    const char *end = strstr(p->reply, "\r\n\r\n");
+    if (t->raw)
+        return len > 0 && memchr(reply, '\n', len);
+    const char *end = strstr(reply, "\r\n\r\n");
     if (!end)
         return false;
-    const char *cl = strcasestr(p->reply, "\r\ncontent-length:");
+    const char *cl = strcasestr(reply, "\r\ncontent-length:");
     if (!cl || cl > end)
         return false; /* until close */
     long n = strtol(cl + 17, NULL, 10);
-    return n >= 0 && (size_t)(end + 4 - p->reply) + (size_t)n <= p->reply_len;
+    return n >= 0 && (size_t)(end + 4 - reply) + (size_t)n <= len;
+}
+
+static bool reply_complete(struct probe *p)
+{
+    p->reply[p->reply_len] = '\0';
+    return nb_app_reply_complete(&p->t, p->reply, p->reply_len);
 }
 
 /* The handshake as the kernel measured it: the SYN's round trip (Karn: only

@@ -66,6 +66,15 @@ struct nb_app_target {
  * keep their values). Returns 0, or -1 with a reason in ERR. */
 int nb_app_parse_url(const char *url, struct nb_app_target *t, char *err, size_t errlen);
 
+/* A backend's reply, pure (tests/fuzz/fuzz_app_reply.c); REPLY is LEN bytes
+ * and NUL-terminated at LEN. Complete: raw, a line; HTTP, the headers and
+ * the Content-Length body (without one, only the close completes it).
+ * Judged against T: NB_APP_OK, or the reason with DETAIL; *STATUS gets an
+ * HTTP reply's status (untouched when there is none). */
+bool nb_app_reply_complete(const struct nb_app_target *t, const char *reply, size_t len);
+enum nb_app_reason nb_app_reply_judge(const struct nb_app_target *t, const char *reply, size_t len,
+                                      int *status, char *detail, size_t dlen);
+
 struct nb_app_result {
     enum nb_app_reason reason;
     enum nb_app_phase failed_in; /* with a reason other than OK */

@@ -42,7 +42,7 @@
 #include "netblame/clock.h"
 #include "netblame/sightings.h"
 #include "wire/links_json.h"
-#include "wire/num.h"
+#include "wire/query.h"
 #include "wire/sightings_json.h"
 
 #define REDISCOVER_PERIOD 10.0 /* s */
@@ -279,21 +279,6 @@ void nb_hostagent_free(struct nb_hostagent *h)
     free(h);
 }
 
-/* Parse an unsigned query parameter; returns 0 (absent: *OUT = DEF) or -1. */
-static int query_u64(const struct nb_api_req *req, const char *name, int base, uint64_t max,
-                     uint64_t def, uint64_t *out)
-{
-    const char *v = nb_api_query(req, name);
-    *out = def;
-    if (!v)
-        return 0;
-    uint64_t x;
-    if (nb_parse_u64(v, base, &x) < 0 || x > max)
-        return -1;
-    *out = x;
-    return 0;
-}
-
 void nb_hostagent_api_sightings(struct nb_hostagent *h, const struct nb_api_req *req,
                                 struct nb_api_resp *resp)
 {
@@ -301,19 +286,15 @@ void nb_hostagent_api_sightings(struct nb_hostagent *h, const struct nb_api_req 
         nb_api_error(resp, 404, "this agent does not capture (not a host agent with \"capture\")");
         return;
     }
-    uint64_t since, session, limit;
-    int all = nb_api_query(req, "session") == NULL;
-    if (query_u64(req, "since", 10, UINT64_MAX, 0, &since) < 0 ||
-        query_u64(req, "session", 16, UINT32_MAX, 0, &session) < 0 ||
-        query_u64(req, "limit", 10, NB_SIGHTINGS_PAGE_MAX, NB_SIGHTINGS_PAGE_MAX, &limit) < 0 ||
-        limit == 0) {
-        nb_api_error(resp, 400, "query: since=DECIMAL, session=HEX (8 digits max), limit=1..4096");
+    struct nb_sightings_query q;
+    if (nb_query_sightings(nb_api_query_get, req, &q) < 0) {
+        nb_api_error(resp, 400, NB_QUERY_SIGHTINGS_USAGE);
         return;
     }
     nb_capture_drain(h->cap); /* see the top of this file: complete answers, no wait */
-    struct nb_sighting *page = nb_calloc(limit, sizeof(*page));
+    struct nb_sighting *page = nb_calloc(q.limit, sizeof(*page));
     struct nb_sightings_page pg =
-        nb_sightings_read(h->table, since, (uint32_t)session, all, page, limit);
+        nb_sightings_read(h->table, q.since, q.session, q.all, page, q.limit);
     nb_sightings_json_render(h->node, &pg, page, &resp->body);
     free(page);
 }
@@ -404,9 +385,14 @@ static void render_cpu_metrics(struct nb_hostagent *h, struct nb_buf *b)
         nb_prom_family(b, fam[k].name, "counter", fam[k].help);
         for (size_t i = 0; i < r.nthreads; i++) {
             const struct nb_cpu_thread *t = &r.th[i];
-            char tid[16];
+            char tid[16], comm[NB_COMM_SIZ];
             snprintf(tid, sizeof(tid), "%d", (int)t->tid);
-            const char *l[] = {"interface", t->tap, "thread", t->comm, "tid", tid};
+            /* no spaces in label values: QEMU's "CPU 0/KVM" is "CPU_0/KVM" */
+            snprintf(comm, sizeof(comm), "%s", t->comm);
+            for (char *c = comm; *c; c++)
+                if (*c == ' ')
+                    *c = '_';
+            const char *l[] = {"interface", t->tap, "thread", comm, "tid", tid};
             nb_prom_sample(b, fam[k].name, l, 3,
                            (double)(fam[k].wait ? t->wait_ns : t->run_ns) / 1e9);
         }
@@ -473,7 +459,7 @@ void nb_hostagent_render_metrics(struct nb_hostagent *h, struct nb_buf *b)
         for (size_t i = 0; i < h->nw; i++) {
             if (!ok[i])
                 continue;
-            const char *l[] = {"interface", h->w[i].name, "role",
+            const char *l[] = {"interface", h->w[i].name, "interface_role",
                                h->w[i].role == NB_IF_NIC ? "nic" : "tap"};
             nb_prom_sample(b, ctr[k].name, l, 2,
                            (double)*(const uint64_t *)((const char *)&st[i].c + ctr[k].off));
@@ -483,7 +469,7 @@ void nb_hostagent_render_metrics(struct nb_hostagent *h, struct nb_buf *b)
     for (size_t i = 0; i < h->nw; i++) {
         if (!ok[i])
             continue;
-        const char *l[] = {"interface", h->w[i].name, "role",
+        const char *l[] = {"interface", h->w[i].name, "interface_role",
                            h->w[i].role == NB_IF_NIC ? "nic" : "tap"};
         nb_prom_sample(b, "netblame_link_up", l, 2, st[i].up && st[i].carrier);
     }

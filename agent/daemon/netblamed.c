@@ -16,9 +16,11 @@
 #include "wire/baseline_json.h"
 #include "daemon/verdicts.h"
 #include "wire/config.h"
+#include "wire/query.h"
 #include "daemon/hostagent.h"
 #include "net/http.h"
 #include "net/metrics.h"
+#include "net/procmetrics.h"
 #include "netblame/cpustat.h"
 #include "netblame/log.h"
 #include "netblame/clock.h"
@@ -42,6 +44,10 @@ struct daemon {
     ev_signal sighup, sigterm, sigint;
     nb_ns started_mono;
     uint64_t reloads_ok, reloads_failed;
+    /* the last successful load (the start counts as one), and how many
+     * reloads had been tried then: more since means the last one failed */
+    nb_ns reload_ok_rt;
+    uint64_t reloads_at_ok;
 };
 
 static void h_healthz(void *arg, const struct nb_api_req *req, struct nb_api_resp *resp)
@@ -61,9 +67,9 @@ static void h_metrics(void *arg, const struct nb_api_req *req, struct nb_api_res
     struct daemon *d = arg;
     struct nb_buf *b = &resp->body;
     resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
-    const char *bi[] = {"version", NB_VERSION,
-                        "role",    d->cfg.role == NB_ROLE_HOST ? "host" : "guest",
-                        "node",    d->cfg.node};
+    const char *bi[] = {"version",    NB_VERSION,
+                        "agent_role", d->cfg.role == NB_ROLE_HOST ? "host" : "guest",
+                        "node",       d->cfg.node};
     nb_prom_family(b, "netblame_build_info", "gauge", "Build and identity of this agent.");
     nb_prom_sample(b, "netblame_build_info", bi, 3, 1);
     /* The identity again with the config's "inventory" labels: what Prometheus
@@ -77,13 +83,19 @@ static void h_metrics(void *arg, const struct nb_api_req *req, struct nb_api_res
         il[7 + 2 * i] = d->cfg.inventory[i].value;
     }
     nb_prom_family(b, "netblame_info", "gauge",
-                   "This agent's node, role and version with its inventory labels (config "
+                   "This agent's node, agent_role and version with its inventory labels (config "
                    "\"inventory\"), always 1: join other series to it on instance.");
     nb_prom_sample(b, "netblame_info", il, 3 + d->cfg.ninventory, 1);
     nb_prom_family(b, "netblame_config_reloads_total", "counter", "SIGHUP reloads, by result.");
     const char *ok[] = {"result", "ok"}, *bad[] = {"result", "failed"};
     nb_prom_sample(b, "netblame_config_reloads_total", ok, 1, (double)d->reloads_ok);
     nb_prom_sample(b, "netblame_config_reloads_total", bad, 1, (double)d->reloads_failed);
+    nb_prom_single(b, "netblame_config_last_reload_successful", "gauge",
+                   "Whether the last configuration load (start or SIGHUP) succeeded: 1 or 0.",
+                   d->reloads_ok + d->reloads_failed == d->reloads_at_ok);
+    nb_prom_single(b, "netblame_config_last_reload_success_timestamp_seconds", "gauge",
+                   "Unix time of the last successful configuration load (start or SIGHUP).",
+                   (double)(d->reload_ok_rt / NB_NS_PER_SEC));
     const struct nb_api_stats *as = nb_api_stats(d->api);
     nb_prom_family(b, "netblame_api_requests_total", "counter",
                    "Control API requests served (before this one), by status class.");
@@ -113,6 +125,7 @@ static void h_metrics(void *arg, const struct nb_api_req *req, struct nb_api_res
     nb_appmon_render_metrics(d->apps, b);
     nb_verdicts_render_metrics(d->verdicts, b);
     nb_alerts_metrics(d->alerts, b);
+    nb_procmetrics_render(b);
     if (d->host)
         nb_hostagent_render_metrics(d->host, b);
 }
@@ -184,19 +197,17 @@ static void h_windows(void *arg, const struct nb_api_req *req, struct nb_api_res
 static void h_baselines(void *arg, const struct nb_api_req *req, struct nb_api_resp *resp)
 {
     struct daemon *d = arg;
-    const char *name = nb_api_query(req, "target"), *kind = nb_api_query(req, "kind");
-    if (!name || !name[0]) {
-        nb_api_error(resp, 400, "target=NAME is required");
+    struct nb_baselines_query q;
+    const char *err;
+    if (nb_query_baselines(nb_api_query_get, req, &q, &err) < 0) {
+        nb_api_error(resp, 400, err);
         return;
     }
-    if (kind && strcmp(kind, "peer") != 0 && strcmp(kind, "app") != 0) {
-        nb_api_error(resp, 400, "kind is peer or app");
-        return;
-    }
+    const char *name = q.target;
     const struct nb_baseline *peer = NULL, *app = NULL;
-    if (!kind || strcmp(kind, "peer") == 0)
+    if (q.peer)
         peer = nb_verdicts_baseline(d->verdicts, name, false);
-    if (!kind || strcmp(kind, "app") == 0)
+    if (q.app)
         app = nb_verdicts_baseline(d->verdicts, name, true);
     if (peer && app) {
         nb_api_error(resp, 400, "target names a peer and an app target: add kind=peer or kind=app");
@@ -310,6 +321,8 @@ static void on_sighup(struct ev_loop *loop, ev_signal *w, int revents)
     if (nb_log_set_level_name(d->cfg.log_level) < 0)
         nb_warn("reload: unknown log level %s", d->cfg.log_level);
     d->reloads_ok++;
+    d->reloads_at_ok = d->reloads_ok + d->reloads_failed;
+    d->reload_ok_rt = nb_realtime_now();
     nb_info("reloaded: %zu peers, %zu app targets", d->cfg.npeers, d->cfg.napps);
 }
 
@@ -381,6 +394,7 @@ int main(int argc, char **argv)
 
     d.loop = ev_default_loop(EVFLAG_AUTO);
     d.started_mono = nb_mono_now();
+    d.reload_ok_rt = nb_realtime_now();
     d.engine = nb_engine_new(d.loop, &d.cfg, NULL, err, sizeof(err));
     if (!d.engine)
         nb_fatal("%s", err);

@@ -224,18 +224,17 @@ static void on_api_done(void *arg, int exit, const char *json, const char *err)
     nb_buf_free(&resp.body);
 }
 
-void nb_ondemand_api(struct nb_ondemand *o, const struct nb_api_req *req,
-                     struct nb_api_resp *resp)
+struct cJSON *nb_ondemand_req_parse(const char *body, size_t len, struct nb_ondemand_req *r,
+                                    char *err, size_t errlen)
 {
     static const char *const known[] = {"target", "count", "interval_ms", "deadline_ms", NULL};
-    char err[512];
-    struct nb_jr jr = {.doc = "request", .err = err, .errlen = sizeof(err)};
-    cJSON *root = cJSON_ParseWithLength(req->body, req->body_len);
+    struct nb_jr jr = {.doc = "request", .err = err, .errlen = errlen};
+    cJSON *root = cJSON_ParseWithLength(body, len);
     const char *target = NULL;
     uint64_t count = 0, interval = 0, deadline = 0;
     if (!root) {
-        nb_api_error(resp, 400, "request: not JSON (want {\"target\": NAME, ...})");
-        return;
+        snprintf(err, errlen, "request: not JSON (want {\"target\": NAME, ...})");
+        return NULL;
     }
     if (nb_jr_members(&jr, root, "", known, NULL) < 0 ||
         nb_jr_str(&jr, root, "", "target", NB_JR_REQUIRED | NB_JR_NONEMPTY, NB_APP_URL_MAX,
@@ -245,13 +244,24 @@ void nb_ondemand_api(struct nb_ondemand *o, const struct nb_api_req *req,
         nb_jr_uint(&jr, root, "", "deadline_ms", 0, 1, NB_ONDEMAND_DEADLINE_MAX_MS, &deadline) <
             0) {
         cJSON_Delete(root);
+        return NULL;
+    }
+    *r = (struct nb_ondemand_req){.target = target,
+                                  .count = (unsigned)count,
+                                  .interval_ms = (unsigned)interval,
+                                  .deadline_ms = (unsigned)deadline};
+    return root;
+}
+
+void nb_ondemand_api(struct nb_ondemand *o, const struct nb_api_req *req, struct nb_api_resp *resp)
+{
+    char err[512];
+    struct nb_ondemand_req r;
+    cJSON *root = nb_ondemand_req_parse(req->body, req->body_len, &r, err, sizeof(err));
+    if (!root) {
         nb_api_error(resp, 400, err);
         return;
     }
-    struct nb_ondemand_req r = {.target = target,
-                                .count = (unsigned)count,
-                                .interval_ms = (unsigned)interval,
-                                .deadline_ms = (unsigned)deadline};
     struct api_wait *w = nb_calloc(1, sizeof(*w));
     unsigned retry = 0;
     int rc = nb_ondemand_run(o, &r, on_api_done, w, &retry, err, sizeof(err));

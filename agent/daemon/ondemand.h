@@ -52,6 +52,13 @@ struct nb_ondemand_req {
 int nb_ondemand_run(struct nb_ondemand *o, const struct nb_ondemand_req *r, nb_ondemand_cb cb,
                     void *arg, unsigned *retry_s, char *err, size_t errlen);
 
+/* A POST /v1/diagnose body (LEN bytes) read strictly into *R: the parsed
+ * tree, which R's target points into (the caller cJSON_Deletes it), or NULL
+ * with ERR (a 400's message). Pure: tests/fuzz/fuzz_diagnose_req.c. */
+struct cJSON;
+struct cJSON *nb_ondemand_req_parse(const char *body, size_t len, struct nb_ondemand_req *r,
+                                    char *err, size_t errlen);
+
 /* POST /v1/diagnose {"target": T, "count": N, "interval_ms": MS,
  * "deadline_ms": MS}: answers (deferred) with the CLI's JSON. */
 void nb_ondemand_api(struct nb_ondemand *o, const struct nb_api_req *req,

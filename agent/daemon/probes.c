@@ -321,10 +321,11 @@ void nb_engine_render_metrics(const struct nb_engine *e, struct nb_buf *b)
         uint64_t sum = 0;
         for (size_t i = 0; i < e->npeers; i++)
             sum += nb_sender_stats(e->peers[i].sender)->malformed[r];
-        const char *ls[] = {"role", "sender", "reason", nb_stamp_err_name((enum nb_stamp_err)r)};
+        const char *ls[] = {"stamp_role", "sender", "reason",
+                            nb_stamp_err_name((enum nb_stamp_err)r)};
         nb_prom_sample(b, "netblame_stamp_malformed_total", ls, 2, (double)sum);
         if (e->reflector) {
-            const char *lr[] = {"role", "reflector", "reason",
+            const char *lr[] = {"stamp_role", "reflector", "reason",
                                 nb_stamp_err_name((enum nb_stamp_err)r)};
             nb_prom_sample(b, "netblame_stamp_malformed_total", lr, 2,
                            (double)nb_reflector_stats(e->reflector)->malformed[r]);

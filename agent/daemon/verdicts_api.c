@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "daemon/verdicts_int.h"
+#include "wire/query.h"
 #include "wire/trace_json.h"
 #include "wire/verdict_json.h"
 
@@ -40,30 +41,14 @@ void nb_verdicts_api(const struct nb_verdicts *v, const struct nb_api_req *req,
 void nb_verdicts_windows(struct nb_verdicts *v, nb_overdue_fn overdue, const void *arg,
                          const struct nb_api_req *req, struct nb_api_resp *resp)
 {
-    const char *only = nb_api_query(req, "target"), *secs = nb_api_query(req, "seconds");
-    const char *msq = nb_api_query(req, "ms");
-    long seconds = 0, ms = 0;
-    if (secs && msq) {
-        nb_api_error(resp, 400, "seconds or ms, not both");
+    struct nb_windows_query q;
+    const char *err;
+    if (nb_query_windows(nb_api_query_get, req, NB_VERDICT_WINDOW_S, &q, &err) < 0) {
+        nb_api_error(resp, 400, err);
         return;
     }
-    if (secs) {
-        char *end;
-        seconds = strtol(secs, &end, 10);
-        if (*end || end == secs || seconds < 1 || seconds > NB_VERDICT_WINDOW_S) {
-            nb_api_error(resp, 400, "seconds must be 1..10");
-            return;
-        }
-        ms = seconds * 1000;
-    }
-    if (msq) { /* a burst's own span, to the millisecond */
-        char *end;
-        ms = strtol(msq, &end, 10);
-        if (*end || end == msq || ms < 100 || ms > NB_VERDICT_WINDOW_S * 1000) {
-            nb_api_error(resp, 400, "ms must be 100..10000");
-            return;
-        }
-    }
+    const char *only = q.target;
+    long ms = q.ms;
     bool found = false;
     nb_ns rt = nb_realtime_now();
     for (size_t i = 0; v && i < v->n; i++) {

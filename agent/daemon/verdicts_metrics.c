@@ -39,12 +39,12 @@ void nb_verdicts_render_metrics(const struct nb_verdicts *v, struct nb_buf *b)
             const char *labels[] = {"target", v->t[i].name};
             nb_prom_sample(b, "netblame_verdict_confidence", labels, 1, v->t[i].verdict.confidence);
         }
-    nb_prom_family(b, "netblame_verdict_since_seconds", "gauge",
+    nb_prom_family(b, "netblame_verdict_since_timestamp_seconds", "gauge",
                    "Unix time when the current verdict's layer began.");
     for (size_t i = 0; i < v->n; i++)
         if (v->t[i].have_verdict) {
             const char *labels[] = {"target", v->t[i].name};
-            nb_prom_sample(b, "netblame_verdict_since_seconds", labels, 1,
+            nb_prom_sample(b, "netblame_verdict_since_timestamp_seconds", labels, 1,
                            (double)(v->t[i].changed / NB_NS_PER_SEC));
         }
     nb_prom_family(b, "netblame_baseline_windows", "gauge",

@@ -120,6 +120,11 @@ const char *nb_api_query(const struct nb_api_req *req, const char *name)
     return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+const char *nb_api_query_get(const void *src, const char *name)
+{
+    return nb_api_query(src, name);
+}
+
 /* The body is built by cJSON like every other answer, not by hand: a
  * message quotes user text (a path, a parameter), and one escaping rule for
  * all JSON netblame writes is one less place to get it wrong. */

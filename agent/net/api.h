@@ -38,6 +38,8 @@ struct nb_api_resp {
 
 /* Query-string parameter NAME of the request, or NULL. */
 const char *nb_api_query(const struct nb_api_req *req, const char *name);
+/* The same as an nb_query_get (wire/query.h): SRC is the struct nb_api_req. */
+const char *nb_api_query_get(const void *src, const char *name);
 
 typedef void (*nb_api_fn)(void *arg, const struct nb_api_req *req, struct nb_api_resp *resp);
 

@@ -15,9 +15,9 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Label names that netblame_info sets itself (node, role, version) or that
+/* Label names that netblame_info sets itself (node, agent_role, version) or that
  * Prometheus attaches to every target's series (instance, job). */
-static const char *const reserved[] = {"node", "role", "version", "instance", "job", NULL};
+static const char *const reserved[] = {"node", "agent_role", "version", "instance", "job", NULL};
 
 /* A Prometheus label name, [a-zA-Z_][a-zA-Z0-9_]*, 1..NB_INV_NAME_MAX-1
  * characters, not "__"-prefixed (reserved for Prometheus' own use). */

@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "netblame/ntp.h"
 
@@ -78,6 +79,10 @@ int nb_comm_parse(const char *text, size_t len, char out[NB_COMM_SIZ]);
 int nb_psi_read(struct nb_psi *out);
 /* This machine's CPU times. Returns 0, or -1. */
 int nb_procstat_read(struct nb_cpu_times *out);
+/* A procfs file PATH (relative to DIRFD, or AT_FDCWD) into BUF, at most
+ * CAP - 1 bytes and NUL-terminated (a longer file is cut). Returns its
+ * length, or -1. */
+ssize_t nb_proc_read(int dirfd, const char *path, char *buf, size_t cap);
 
 /* ---- the processes and threads behind taps ---- */
 

@@ -68,7 +68,7 @@ typedef void (*nb_link_event_cb)(void *arg, const struct nb_link_event *ev);
 
 struct nb_linkstats;
 
-/* "appeared", "vanished", "up", "down", "carrier on", "carrier off"; "?" otherwise. */
+/* "appeared", "vanished", "up", "down", "carrier_on", "carrier_off"; "?" otherwise. */
 const char *nb_link_event_kind_name(enum nb_link_event_kind kind);
 
 /* Open a route/link cache manager and a query socket in the current network

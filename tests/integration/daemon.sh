@@ -50,13 +50,30 @@ inf=$(awk -v m='netblame_stamp_rtt_seconds_bucket{peer="b",family="fabric",le="+
 grep -q '^netblame_stamp_lost_total{peer="b",family="fabric"} 0$' "$NB_TMP/metrics.txt" ||
     nb_fail "loss on a clean veth"
 # netblame_info: identity and the config's inventory labels, for Prometheus joins
-grep -Eq '^netblame_info\{version="[^"]+",role="host",node="a",rack="r1",tor="tor-a"\} 1$' "$NB_TMP/metrics.txt" ||
+grep -Eq '^netblame_info\{version="[^"]+",agent_role="host",node="a",rack="r1",tor="tor-a"\} 1$' "$NB_TMP/metrics.txt" ||
     nb_fail "netblame_info: $(grep '^netblame_info' "$NB_TMP/metrics.txt")"
 # the verdict's side beside its layer: once b has a verdict, one of its three sides is 1
 nb_wait_for "b's verdict served" 20 nb_metric_ge "$A" 9862 'netblame_verdict_side{target="b",side="none"}' 0
 ip netns exec "$A" curl -sf http://127.0.0.1:9862/metrics >"$NB_TMP/metrics-side.txt"
 sides=$(awk '$1 ~ /^netblame_verdict_side\{target="b",side="(none|local|remote)"\}$/ { n++; s += $2 } END { print n "/" s }' "$NB_TMP/metrics-side.txt")
 [ "$sides" = 3/1 ] || nb_fail "netblame_verdict_side of b: $sides (series/sum), expected 3/1"
+# the verdict's start is a Unix time, named so (Prometheus conventions)
+since=$(awk '$1 == "netblame_verdict_since_timestamp_seconds{target=\"b\"}" {print $2}' "$NB_TMP/metrics-side.txt")
+now=$(date +%s)
+[ -n "$since" ] && [ "$since" -gt $((now - 600)) ] && [ "$since" -le "$now" ] ||
+    nb_fail "netblame_verdict_since_timestamp_seconds of b: '$since', now $now"
+# the process_* metrics every exporter has, of this very process
+for m in process_cpu_seconds_total process_resident_memory_bytes process_virtual_memory_bytes \
+    process_start_time_seconds process_open_fds process_max_fds; do
+    grep -Eq "^$m [0-9.e+]+$" "$NB_TMP/metrics.txt" || nb_fail "no $m"
+done
+start=$(awk '$1 == "process_start_time_seconds" {printf "%d", $2}' "$NB_TMP/metrics.txt")
+[ "$start" -gt $((now - 600)) ] && [ "$start" -le "$now" ] || nb_fail "process_start_time_seconds $start, now $now"
+fds=$(awk '$1 == "process_open_fds" {print $2}' "$NB_TMP/metrics.txt")
+real=$(ls "/proc/$pa/fd" | wc -l)
+[ "$fds" -ge 3 ] && [ "$fds" -le $((real + 4)) ] || nb_fail "process_open_fds $fds, /proc/$pa/fd has $real"
+grep -q '^netblame_config_last_reload_successful 1$' "$NB_TMP/metrics.txt" ||
+    nb_fail "the start's load not counted as successful"
 
 # --- an unknown path: 404 with a JSON error ---
 code=$(ip netns exec "$A" curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:9862/nope)
@@ -65,8 +82,8 @@ code=$(ip netns exec "$A" curl -s -o /dev/null -w '%{http_code}' http://127.0.0.
 # --- malformed packets are counted and dropped, the daemon carries on ---
 ip netns exec "$A" bash -c 'for i in $(seq 200); do printf "junk" >/dev/udp/198.18.0.2/862; done'
 head -c 60 /dev/zero | ip netns exec "$A" bash -c 'cat >/dev/udp/198.18.0.2/862' # valid length, zero errest
-nb_wait_for "short packets counted" 20 nb_metric_ge "$B" 9862 'netblame_stamp_malformed_total{role="reflector",reason="short"}' 200
-nb_wait_for "zero error estimate counted" 20 nb_metric_ge "$B" 9862 'netblame_stamp_malformed_total{role="reflector",reason="errest"}' 1
+nb_wait_for "short packets counted" 20 nb_metric_ge "$B" 9862 'netblame_stamp_malformed_total{stamp_role="reflector",reason="short"}' 200
+nb_wait_for "zero error estimate counted" 20 nb_metric_ge "$B" 9862 'netblame_stamp_malformed_total{stamp_role="reflector",reason="errest"}' 1
 ip netns exec "$B" curl -sf http://127.0.0.1:9862/healthz >/dev/null || nb_fail "b unhealthy after junk"
 
 # --- SIGHUP: a new peer appears; a broken file keeps the running config ---
@@ -74,6 +91,8 @@ RACK=r2 agent_cfg a 198.18.0.1 b 198.18.0.2 ', { "name": "b2", "family": "vnet",
     >"$NB_TMP/a.json"
 kill -HUP "$pa"
 nb_wait_for "reload ok counted" 20 nb_metric_ge "$A" 9862 'netblame_config_reloads_total{result="ok"}' 1
+okts=$(nb_metric "$A" 9862 netblame_config_last_reload_success_timestamp_seconds)
+[ "$okts" -ge "$now" ] || nb_fail "last reload success at $okts, before the reload ($now)"
 nb_wait_for "new peer probing" 30 nb_metric_ge "$A" 9862 'netblame_stamp_received_total{peer="b2",family="vnet"}' 5
 ip netns exec "$A" curl -sf http://127.0.0.1:9862/metrics >"$NB_TMP/metrics2.txt"
 grep -q '^netblame_info{.*,rack="r2",tor="tor-a"} 1$' "$NB_TMP/metrics2.txt" ||
@@ -81,6 +100,9 @@ grep -q '^netblame_info{.*,rack="r2",tor="tor-a"} 1$' "$NB_TMP/metrics2.txt" ||
 echo '{ "role": "host", "bogus": 1 }' >"$NB_TMP/a.json"
 kill -HUP "$pa"
 nb_wait_for "failed reload counted" 20 nb_metric_ge "$A" 9862 'netblame_config_reloads_total{result="failed"}' 1
+[ "$(nb_metric "$A" 9862 netblame_config_last_reload_successful)" = 0 ] || nb_fail "a failed reload left last_reload_successful at 1"
+[ "$(nb_metric "$A" 9862 netblame_config_last_reload_success_timestamp_seconds)" = "$okts" ] ||
+    nb_fail "a failed reload moved the last success's time"
 before=$(nb_metric "$A" 9862 'netblame_stamp_sent_total{peer="b2",family="vnet"}')
 nb_wait_for "still probing after a bad reload" 30 nb_metric_ge "$A" 9862 'netblame_stamp_sent_total{peer="b2",family="vnet"}' $((before + 5))
 grep -q "bogus" "$NB_TMP/netblamed-a.log" || nb_fail "bad reload not logged with the key"

@@ -37,7 +37,7 @@ nb_start "$A" netblamed-a "$NB_BIN/netblamed" --config "$NB_TMP/a.json"; pa=$NB_
 nb_wait_for "agent b healthz" 20 ip netns exec "$B" curl -sf http://127.0.0.1:9862/healthz
 nb_wait_for "agent a healthz" 20 ip netns exec "$A" curl -sf http://127.0.0.1:9862/healthz
 RX='netblame_stamp_received_total{peer="b",family="fabric"}'
-HMAC='netblame_stamp_malformed_total{role="reflector",reason="hmac"}'
+HMAC='netblame_stamp_malformed_total{stamp_role="reflector",reason="hmac"}'
 nb_wait_for "probes answered under key-one" 30 nb_metric_ge "$A" 9862 "$RX" 5
 inode() { ip netns exec "$B" ss -Huanpe 'sport = :862' | grep -o 'ino:[0-9]*'; }
 ino0=$(inode)

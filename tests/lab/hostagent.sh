@@ -33,7 +33,7 @@ lab_assert "after the replug every segment is measured again" \
 # --- /metrics: valid, with capture and link figures ---
 lab_exec hA curl -sf "http://$HA/metrics" >"$NB_TMP/metrics.txt"
 promtool check metrics <"$NB_TMP/metrics.txt" || nb_fail "promtool rejects the host agent's /metrics"
-grep -q '^netblame_link_tx_packets_total{interface="vnetA",role="tap"} ' "$NB_TMP/metrics.txt" || nb_fail "no tap counters"
-grep -q '^netblame_link_up{interface="nicA",role="nic"} 1$' "$NB_TMP/metrics.txt" || nb_fail "no NIC state"
+grep -q '^netblame_link_tx_packets_total{interface="vnetA",interface_role="tap"} ' "$NB_TMP/metrics.txt" || nb_fail "no tap counters"
+grep -q '^netblame_link_up{interface="nicA",interface_role="nic"} 1$' "$NB_TMP/metrics.txt" || nb_fail "no NIC state"
 grep -q '^netblame_link_events_total{event="vanished"} [1-9]' "$NB_TMP/metrics.txt" || nb_fail "vanish event not counted"
 nb_log PASS

@@ -123,7 +123,7 @@ static void test_refused(void **state)
         {"{\"__rack\":\"r1\"}", NAME ": inventory.__rack: a label name must be"},
         /* names netblame_info or Prometheus set themselves */
         {"{\"node\":\"n\"}", NAME ": inventory.node: reserved"},
-        {"{\"role\":\"host\"}", NAME ": inventory.role: reserved"},
+        {"{\"agent_role\":\"host\"}", NAME ": inventory.agent_role: reserved"},
         {"{\"version\":\"1\"}", NAME ": inventory.version: reserved"},
         {"{\"instance\":\"i\"}", NAME ": inventory.instance: reserved"},
         {"{\"job\":\"j\"}", NAME ": inventory.job: reserved"},
