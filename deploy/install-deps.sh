@@ -17,9 +17,11 @@ lab_pkgs=(iproute2 nftables iptables dnsmasq-base curl iputils-ping jq procps so
 # file (CPack's .deb), man-db and adduser: tests/integration/package.sh
 # builds the package, installs it (its postinst runs adduser) and reads its
 # man pages; openssl: the test CAs, certificates and tokens of the control
-# API's tests (tests/lib/common.sh nb_test_tls); python3: tests/lab/idle_holder.py
+# API's tests (tests/lib/common.sh nb_test_tls); python3: tests/lab/idle_holder.py;
+# systemd: systemd-analyze, which tests/integration/systemd_units.sh scores the
+# units with (a minimal Debian has no systemd)
 test_pkgs=(libcmocka-dev clang libclang-rt-14-dev prometheus prometheus-alertmanager
-    file man-db adduser openssl python3)
+    file man-db adduser openssl python3 systemd)
 bench_pkgs=(iperf3 stress-ng)
 
 want=("${build_pkgs[@]}")
