@@ -125,7 +125,12 @@ kill -TERM "$recorder"; wait "$recorder" 2>/dev/null || true
 lab_clear
 nb_wait_for "the resolved notification accepted while the sink is down" 120 \
     nb_metric_ge_at gA 'netblame_alert_queued{sink="pd"}' 1
-kill -KILL "$(cat "$NB_TMP/agent-gA.pid")"
+old=$(cat "$NB_TMP/agent-gA.pid")
+kill -KILL "$old"
+# reaped before the new one starts: kill returns before the kernel has torn
+# the process down, and its reflector and API ports were seen still bound
+# ("Address already in use") on a loaded fresh-machine check
+wait "$old" 2>/dev/null || true
 nb_start "$(lab_ns gA)" agent-gA-again "$NB_BIN/netblamed" --config "$NB_TMP/agent-gA.json"
 echo "$NB_LAST_PID" >"$NB_TMP/agent-gA.pid"
 nb_wait_for "gA's netblamed back" 30 lab_curl gA /healthz
