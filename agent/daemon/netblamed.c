@@ -134,6 +134,9 @@ static void h_metrics(void *arg, const struct nb_api_req *req, struct nb_api_res
                        "CPU time a hypervisor gave to something else while this machine wanted "
                        "to run (/proc/stat steal, all CPUs).",
                        (double)ct.steal / (double)hz);
+    nb_prom_single(b, "netblame_event_loop_iterations_total", "counter",
+                   "Wake-ups of the event loop (libev's ev_iteration; wraps at 2^32).",
+                   (double)ev_iteration(d->loop));
     nb_engine_render_metrics(d->engine, b);
     nb_appmon_render_metrics(d->apps, b);
     nb_verdicts_render_metrics(d->verdicts, b);

@@ -332,6 +332,15 @@ void nb_engine_render_metrics(const struct nb_engine *e, struct nb_buf *b)
         }
     }
 
+    /* counted, not assumed: what a fleet's peer count costs in timers */
+    size_t timers = (ev_is_active(&e->expire) != 0) + (e->reflector && ev_is_active(&e->refl_hold));
+    for (size_t i = 0; i < e->npeers; i++)
+        timers += ev_is_active(&e->peers[i].pace) != 0;
+    nb_prom_single(b, "netblame_probe_timers", "gauge",
+                   "Timers the probe engine has armed: a pacing timer per peer, the loss expiry, "
+                   "the reflector's hold.",
+                   (double)timers);
+
     if (e->reflector) {
         const struct nb_reflector_stats *rs = nb_reflector_stats(e->reflector);
         nb_prom_single(b, "netblame_reflector_received_total", "counter",
