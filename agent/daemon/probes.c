@@ -130,6 +130,9 @@ static int start_peer(struct nb_engine *e, struct peer *p, const struct nb_confi
     sc.key = cfg->key;
     sc.ssid = cfg->ssid;
     sc.timeout = (nb_ns)pc->timeout_ms * 1000000;
+    /* sent at least every interval / 2 (jitter at most 50 %), each outstanding
+     * until its timeout: a 1/s peer needs 16 slots (768 B), not 4096 (192 KiB) */
+    sc.outstanding = 2 * pc->timeout_ms / pc->interval_ms + 2;
     sc.id_nonce = (uint32_t)(e->pace.rng >> 32) ^ (uint32_t)(p - e->peers);
     sc.request_agent = pc->family == NB_FAMILY_PATH;
     sc.pad_every = pc->full_size_every; /* an MTU black hole is loss of exactly these */
