@@ -44,8 +44,9 @@
  *                  route's MTU with DF, so an MTU black hole is loss; 0: none) } ]
  *   fabric     { inventory_file: path (required; relative to the config file's
  *                directory; fleet_json.h has its form), per_tor: 0..1000 = 2,
- *                per_pod: 0..1000 = 2, max_peers: 1..16384 = 1024, and port,
- *                interval_ms, timeout_ms, full_size_every as in peers } fabric
+ *                per_pod: 0..1000 = 2, max_peers: 1..16384 = 1024, peer_histograms:
+ *                bool = false (else their RTT histograms are summed by level), and
+ *                port, interval_ms, timeout_ms, full_size_every as in peers } fabric
  *                peers chosen from the fleet by the Pingmesh rule (pingmesh.c): every
  *                host of this node's ToR, per_tor of each other ToR of its pod,
  *                per_pod of each other pod; more than max_peers is refused

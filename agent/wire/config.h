@@ -53,6 +53,10 @@ struct nb_peer_cfg {
     unsigned timeout_ms;      /* a probe unanswered this long is lost, default 2000, 10..60000 */
     unsigned full_size_every; /* every Nth probe full size (route MTU, DF); 0: none;
                                  default NB_FULL_SIZE_EVERY, 0..1000 */
+    unsigned level;           /* 0: from "peers"; from "fabric".inventory_file: 1 this
+                                 host's ToR, 2 its pod's other ToRs, 3 other pods */
+    bool histograms;          /* RTT and hold histograms of its own in /metrics (else
+                                 only its level's: "fabric".peer_histograms) */
 };
 
 /* One continuously probed application target (appmon.h). */

@@ -11,7 +11,13 @@
  * counts (at start: netblamed does not start; at a reload: the running
  * configuration stays), never cut silently: a silently cut peer set is a
  * part of the fabric nobody probes. Each peer costs a socket, a timer and
- * its series; see README "Scale of the fabric family". */
+ * its series; see README "Scale of the fabric family".
+ *
+ * SERIES. Such peers have their counters and verdicts in /metrics like any
+ * peer, but their RTT and hold-time histograms (44 of a peer's 64 series)
+ * only summed by level (netblame_fabric_rtt_seconds{level}), unless
+ * peer_histograms: a fleet's thousands of peers per host would otherwise
+ * be most of what Prometheus stores. */
 #include "wire/config_section.h"
 
 #include <errno.h>
@@ -84,9 +90,11 @@ int nb_cfg_fabric(struct nb_jr *x, const cJSON *root, struct nb_config *c)
     static const char *const p = "fabric";
     static const char *const keys[] = {"inventory_file", "per_tor",     "per_pod",
                                        "max_peers",      "port",        "interval_ms",
-                                       "timeout_ms",     "full_size_every", NULL};
+                                       "timeout_ms",     "full_size_every", "peer_histograms",
+                                       NULL};
     int64_t per_tor = 2, per_pod = 2, max = 1024, port = NB_STAMP_PORT, interval = 1000,
             timeout = 2000, full = NB_FULL_SIZE_EVERY;
+    bool histograms = false;
     const cJSON *o;
     const char *file;
     char *full_path = NULL, *text = NULL, q[NB_JR_QUOTE_MAX];
@@ -104,7 +112,8 @@ int nb_cfg_fabric(struct nb_jr *x, const cJSON *root, struct nb_config *c)
         nb_jr_int(x, o, p, "port", 0, 1, 65535, &port) < 0 ||
         nb_jr_int(x, o, p, "interval_ms", 0, 10, 60000, &interval) < 0 ||
         nb_jr_int(x, o, p, "timeout_ms", 0, 10, 60000, &timeout) < 0 ||
-        nb_jr_int(x, o, p, "full_size_every", 0, 0, 1000, &full) < 0)
+        nb_jr_int(x, o, p, "full_size_every", 0, 0, 1000, &full) < 0 ||
+        nb_jr_bool(x, o, p, "peer_histograms", 0, &histograms) < 0)
         return -1;
     full_path = nb_cfg_path(x, file);
     if (read_inventory(x, p, "inventory_file", full_path, &text, &len) < 0)
@@ -157,6 +166,8 @@ int nb_cfg_fabric(struct nb_jr *x, const cJSON *root, struct nb_config *c)
         pc->interval_ms = (unsigned)interval;
         pc->timeout_ms = (unsigned)timeout;
         pc->full_size_every = (unsigned)full;
+        pc->level = i < cnt.tor ? 1 : i < cnt.tor + cnt.pod ? 2 : 3; /* the pick's order */
+        pc->histograms = histograms;
         c->npeers++;
     }
     c->fabric = true;

@@ -175,7 +175,11 @@ static void test_fabric_section(void **state)
     assert_string_equal(c.peers[2].name, "c");
     assert_true(strcmp(c.peers[3].name, "d") == 0 || strcmp(c.peers[3].name, "e") == 0);
     assert_true(strcmp(c.peers[4].name, "f") == 0 || strcmp(c.peers[4].name, "g") == 0);
+    assert_int_equal(c.peers[0].level, 0);
+    assert_true(c.peers[0].histograms);
     for (size_t i = 1; i < 5; i++) {
+        assert_int_equal(c.peers[i].level, i < 3 ? 1 : i == 3 ? 2 : 3);
+        assert_false(c.peers[i].histograms); /* summed by level unless peer_histograms */
         assert_int_equal(c.peers[i].family, NB_FAMILY_FABRIC);
         assert_int_equal(c.peers[i].port, 8620);
         assert_int_equal(c.peers[i].interval_ms, 500);
@@ -193,6 +197,12 @@ static void test_fabric_section(void **state)
                      0);
     assert_int_equal(c.npeers, 1);
     assert_string_equal(c.peers[0].name, "z");
+    nb_config_free(&c);
+    assert_int_equal(load("{\"role\":\"host\",\"node\":\"a\",\"fabric\":{\"inventory_file\":"
+                          "\"fleet.json\",\"peer_histograms\":true}}",
+                          &c),
+                     0);
+    assert_true(c.peers[0].histograms);
     nb_config_free(&c);
     write_text("fleet.json", FLEET);
 
