@@ -75,14 +75,7 @@ fleet100k() {
 nb_veth_pair src 198.18.0.1/24 dst 198.18.0.2/24
 src=${NB_P}-src dst=${NB_P}-dst
 ip -n "$src" route add 198.19.0.0/16 via 198.18.0.2
-ip netns exec "$dst" nft -f - <<'EOF'
-table ip nbfabric {
-    chain pre {
-        type nat hook prerouting priority dstnat;
-        ip daddr 198.19.0.0/16 udp dport 862 dnat to 198.18.0.2
-    }
-}
-EOF
+nb_stamp_dnat "$dst" 198.19.0.0/16 198.18.0.2
 cat >"$NB_TMP/dst.json" <<EOF
 {"role": "host", "node": "reflector", "user": "root", "log_level": "warn",
  "reflector": {"address": "198.18.0.2", "rate_pps": 0}}
