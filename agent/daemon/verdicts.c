@@ -23,11 +23,43 @@
 #include "netblame/log.h"
 #include "netblame/mem.h"
 
+/* The targets are indexed by name (FNV-1a, open addressing, at least twice
+ * as many slots as targets): each result finds its target at once, where a
+ * scan of all of them made 5,000 fabric peers cost 25 million name
+ * comparisons a second. */
+static size_t name_slot(const char *name, bool app, size_t mask)
+{
+    uint64_t x = 0xcbf29ce484222325ULL ^ (uint64_t)app;
+    for (const char *s = name; *s; s++)
+        x = (x ^ (unsigned char)*s) * 0x100000001b3ULL;
+    return (size_t)(x ^ (x >> 32)) & mask;
+}
+
+static void index_targets(struct nb_verdicts *v)
+{
+    size_t slots = 16;
+    while (slots < 2 * v->n)
+        slots <<= 1;
+    v->index = nb_calloc(slots, sizeof(*v->index));
+    v->index_mask = slots - 1;
+    for (size_t i = 0; i < v->n; i++) {
+        size_t k = name_slot(v->t[i].name, v->t[i].app, v->index_mask);
+        while (v->index[k])
+            k = (k + 1) & v->index_mask;
+        v->index[k] = (uint32_t)(i + 1);
+    }
+}
+
 struct nb_vd_target *nb_vd_find(const struct nb_verdicts *v, const char *name, bool app)
 {
-    for (size_t i = 0; v && i < v->n; i++)
-        if (v->t[i].app == app && strcmp(v->t[i].name, name) == 0)
-            return &v->t[i];
+    if (!v || !v->index)
+        return NULL;
+    for (size_t k = name_slot(name, app, v->index_mask); v->index[k];
+         k = (k + 1) & v->index_mask) {
+        struct nb_vd_target *t = &v->t[v->index[k] - 1];
+        if (t->app == app && strcmp(t->name, name) == 0)
+            return t;
+    }
     return NULL;
 }
 
@@ -254,6 +286,7 @@ struct nb_verdicts *nb_verdicts_new(struct ev_loop *loop, struct nb_http *http,
     for (size_t i = 0; i < cfg->napps; i++)
         add_target(v, cfg->apps[i].name, "", true, NB_FAMILY_PATH,
                    nb_vd_ring_cap(cfg->apps[i].interval_ms, cfg->apps[i].target.timeout_ms), old);
+    index_targets(v);
     ev_timer_init(&v->tick, on_tick, 1., 1.);
     v->tick.data = v;
     if (v->n)
@@ -274,6 +307,7 @@ void nb_verdicts_free(struct nb_verdicts *v)
         free(v->t[i].ring);
     }
     free(v->t);
+    free(v->index);
     free(v->win);
     free(v->win2);
     free(v);

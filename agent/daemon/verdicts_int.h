@@ -78,6 +78,8 @@ struct nb_verdicts {
     ev_timer tick;
     struct nb_vd_target *t;
     size_t n;
+    uint32_t *index; /* targets by name: 1 + their place in t, 0 free (nb_vd_find) */
+    size_t index_mask;
     struct nb_cls_input scratch;
     struct nb_vd_sample *win;  /* NB_VD_RING samples: one target's window, reused every tick */
     struct nb_vd_sample *win2; /* ... and a cross-checking family's */

@@ -213,6 +213,41 @@ static void test_ring_sized_by_rate(void **state)
     vd_fix_free(f);
 }
 
+/* Targets are found by name among many (an index, not a scan), a peer and
+ * an app target of the same name apart. */
+static void test_find_among_many(void **state)
+{
+    (void)state;
+    enum { N = 300 };
+    char *json = nb_calloc(N, 96), name[16];
+    size_t len = (size_t)sprintf(json, "{\"role\": \"host\", \"peers\": [");
+    for (int i = 0; i < N; i++)
+        len += (size_t)sprintf(json + len,
+                               "%s{\"name\": \"f%d\", \"family\": \"fabric\", "
+                               "\"address\": \"10.0.%d.%d\"}",
+                               i ? "," : "", i, i / 256, i % 256);
+    sprintf(json + len, "], \"app\": [{\"name\": \"f7\", \"url\": \"tcp://10.1.0.1:80\", "
+                        "\"send\": \"x\", \"expect\": \"y\"}]}");
+    struct vd_fix *f = vd_fix_new(false);
+    vd_fix_verdicts(f, json);
+    for (int i = 0; i < N; i++) {
+        snprintf(name, sizeof(name), "f%d", i);
+        struct nb_vd_target *t = nb_vd_find(f->v, name, false);
+        assert_non_null(t);
+        assert_string_equal(t->name, name);
+        assert_false(t->app);
+    }
+    struct nb_vd_target *a = nb_vd_find(f->v, "f7", true);
+    assert_non_null(a);
+    assert_true(a->app);
+    assert_ptr_not_equal(a, nb_vd_find(f->v, "f7", false));
+    assert_null(nb_vd_find(f->v, "f300", false));
+    assert_null(nb_vd_find(f->v, "f8", true));
+    assert_null(nb_vd_find(NULL, "f8", false));
+    vd_fix_free(f);
+    free(json);
+}
+
 static void test_ticks(void **state)
 {
     struct vd_fix *f = *state;
@@ -275,6 +310,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ring_sized_by_rate),
+        cmocka_unit_test(test_find_among_many),
         cmocka_unit_test(test_learning_rule),
         cmocka_unit_test(test_persistence_rule),
         cmocka_unit_test_setup_teardown(test_ticks, setup, vd_fix_teardown),
