@@ -15,7 +15,9 @@
 # (sockets among /proc/PID/fd), armed probe timers (netblame_probe_timers)
 # and event-loop wake-ups/s (netblame_event_loop_iterations_total), replies
 # and losses/s, and /metrics: series (lines not starting with #), size and
-# scrape time (median of 5, curl from inside src). Then, without the lab,
+# scrape time (median of 5, curl from inside src); then the time from a
+# SIGHUP (same file) to the reload's success in /metrics (polled every
+# 50 ms, so within about 50 ms plus a scrape). Then, without the lab,
 # the config load of a 100,000-host inventory (100 pods x 25 ToRs x 40
 # hosts): `netblamed --check` wall time, max RSS and the peers it picks.
 # Prints a table (tab-separated) and writes OUT_DIR/fabric_scale.tsv and,
@@ -133,12 +135,17 @@ EOF
     done >"$NB_TMP/scrape.txt"
     scrape_ms=$(sort -n "$NB_TMP/scrape.txt" | awk 'NR == 3 { printf "%.1f", $1 * 1000 }')
     scrape_kib=$(awk 'NR == 1 { printf "%.0f", $2 / 1024 }' "$NB_TMP/scrape.txt")
+    # a SIGHUP with the same file: every peer's socket and timer made again
+    r0=$(date +%s%N)
+    kill -HUP "$pid"
+    nb_wait_for "reload of $n peers" 60 nb_metric_ge "$src" "$api" 'netblame_config_reloads_total{result="ok"}' 1
+    reload_ms=$((($(date +%s%N) - r0) / 1000000))
     rows+=("$(awk -v n="$n" -v c=$((c1 - c0)) -v hz="$hz" -v w=$((w1 - w0)) -v rss="$rss" \
         -v timers="$timers" -v sockets="$sockets" -v it=$((it1 - it0)) -v rx=$((rx1 - rx0)) \
         -v lost=$((lost1 - lost0)) -v series="$series" -v ms="$scrape_ms" -v kib="$scrape_kib" \
-        'BEGIN { s = w / 1e9
-        printf "%d\t%.2f\t%d\t%d\t%d\t%.0f\t%.0f\t%.2f\t%d\t%s\t%s\n", n, c / hz / s * 100,
-            rss, timers, sockets, it / s, rx / s, lost / s, series, ms, kib }')")
+        -v reload="$reload_ms" 'BEGIN { s = w / 1e9
+        printf "%d\t%.2f\t%d\t%d\t%d\t%.0f\t%.0f\t%.2f\t%d\t%s\t%s\t%d\n", n, c / hz / s * 100,
+            rss, timers, sockets, it / s, rx / s, lost / s, series, ms, kib, reload }')")
     nb_stop "$pid" || true
 done
 nb_stop "$refl_pid" || true
@@ -156,9 +163,10 @@ mkdir -p "$out_dir"
 # RSS in MiB, and per peer added since the previous size (KiB)
 printf '%s\n' "${rows[@]}" | awk -F'\t' -v OFS='\t' 'BEGIN {
     print "peers", "cpu_pct", "rss_mib", "rss_kib_per_added_peer", "timers", "sockets",
-        "wakeups_per_s", "replies_per_s", "lost_per_s", "series", "scrape_ms", "scrape_kib" }
+        "wakeups_per_s", "replies_per_s", "lost_per_s", "series", "scrape_ms", "scrape_kib",
+        "reload_ms" }
     { per = NR > 1 ? sprintf("%.1f", ($3 - rss) / ($1 - n)) : "-"; n = $1; rss = $3
-      print $1, $2, sprintf("%.1f", $3 / 1024), per, $4, $5, $6, $7, $8, $9, $10, $11 }' |
+      print $1, $2, sprintf("%.1f", $3 / 1024), per, $4, $5, $6, $7, $8, $9, $10, $11, $12 }' |
     tee "$out_dir/fabric_scale.tsv"
 awk -v b="$(stat -c %s "$NB_TMP/fleet.json")" -v s="$check_s" -v k="$check_kib" -v c="$(cat "$NB_TMP/check.txt")" \
     'BEGIN { printf "\ninventory of 100000 hosts (%.1f MiB): netblamed --check %s s, max RSS %.1f MiB: %s\n",
@@ -188,7 +196,8 @@ plot "$out_dir/fabric_scale.tsv" using 1:5 with linespoints title "armed probe t
 unset logscale y
 set ylabel "ms / KiB"
 plot "$out_dir/fabric_scale.tsv" using 1:11 with linespoints title "/metrics scrape (ms)", \
-     "" using 1:(\$12 / 100) with linespoints title "/metrics size (100 KiB)"
+     "" using 1:(\$12 / 100) with linespoints title "/metrics size (100 KiB)", \
+     "" using 1:13 with linespoints title "SIGHUP reload (ms)"
 unset multiplot
 EOF
     nb_log "plot: $out_dir/fabric_scale.png"
