@@ -428,6 +428,12 @@ int main(int argc, char **argv)
     if (check) {
         printf("%s: valid (%s, %zu peers, %zu app targets)\n", path,
                d.cfg.role == NB_ROLE_HOST ? "host" : "guest", d.cfg.npeers, d.cfg.napps);
+        if (d.cfg.fabric) /* the pick, before it runs */
+            printf("fabric: %zu peers from %zu hosts of the inventory (%zu in this ToR, %zu in "
+                   "the pod's other ToRs, %zu in other pods)\n",
+                   d.cfg.fabric_peers[0] + d.cfg.fabric_peers[1] + d.cfg.fabric_peers[2],
+                   d.cfg.fabric_hosts, d.cfg.fabric_peers[0], d.cfg.fabric_peers[1],
+                   d.cfg.fabric_peers[2]);
         nb_config_free(&d.cfg);
         return 0;
     }

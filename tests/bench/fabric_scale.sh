@@ -168,7 +168,7 @@ printf '%s\n' "${rows[@]}" | awk -F'\t' -v OFS='\t' 'BEGIN {
     { per = NR > 1 ? sprintf("%.1f", ($3 - rss) / ($1 - n)) : "-"; n = $1; rss = $3
       print $1, $2, sprintf("%.1f", $3 / 1024), per, $4, $5, $6, $7, $8, $9, $10, $11, $12 }' |
     tee "$out_dir/fabric_scale.tsv"
-awk -v b="$(stat -c %s "$NB_TMP/fleet.json")" -v s="$check_s" -v k="$check_kib" -v c="$(cat "$NB_TMP/check.txt")" \
+awk -v b="$(stat -c %s "$NB_TMP/fleet.json")" -v s="$check_s" -v k="$check_kib" -v c="$(tail -n 1 "$NB_TMP/check.txt")" \
     'BEGIN { printf "\ninventory of 100000 hosts (%.1f MiB): netblamed --check %s s, max RSS %.1f MiB: %s\n",
         b / 1048576, s, k / 1024, c }'
 nb_log "measured over ${measure}s after a ${warm}s warm-up; commit $(git -C "$NB_SRC" rev-parse --short HEAD 2>/dev/null)"

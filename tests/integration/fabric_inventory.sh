@@ -42,7 +42,8 @@ cat >"$NB_TMP/a.json" <<JSON
               "interval_ms": 100 } }
 JSON
 out=$("$NB_BIN/netblamed" --config "$NB_TMP/a.json" --check) || nb_fail "--check: $out"
-[[ $out == *"4 peers"* ]] || nb_fail "--check: expected 4 peers: $out"
+[[ $out == *"fabric: 4 peers from 7 hosts of the inventory (2 in this ToR, 1 in the pod's other ToRs, 1 in other pods)"* ]] ||
+    nb_fail "--check: expected the pick of 4 peers: $out"
 
 nb_start "$B" netblamed-b "$NB_BIN/netblamed" --config "$NB_TMP/b.json"
 nb_start "$A" netblamed-a "$NB_BIN/netblamed" --config "$NB_TMP/a.json"; pa=$NB_LAST_PID
