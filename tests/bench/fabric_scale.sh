@@ -23,7 +23,8 @@
 # Prints a table (tab-separated) and writes OUT_DIR/fabric_scale.tsv and,
 # with gnuplot, OUT_DIR/fabric_scale.png. Asserts nothing.
 #   usage: NB_BIN=build/release NB_SRC=. tests/bench/fabric_scale.sh [N...]
-#   environment: WARM_S (20), MEASURE_S (60), OUT_DIR (tests/bench/plots)
+#   environment: WARM_S (20), MEASURE_S (60), OUT_DIR (tests/bench/plots),
+#   PLOT_ONLY=1 (no run: the plot of OUT_DIR/fabric_scale.tsv again)
 . "$NB_SRC/tests/lib/common.sh"
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(100 1000 5000)
@@ -73,6 +74,45 @@ fleet100k() {
         print "\n]}"
     }' >"$1"
 }
+
+# plot: OUT_DIR/fabric_scale.tsv as OUT_DIR/fabric_scale.png (gnuplot)
+plot() {
+    if ! command -v gnuplot >/dev/null; then
+        nb_log "no gnuplot (deploy/install-deps.sh --bench): no plot"
+        return 0
+    fi
+    gnuplot <<EOF
+set terminal pngcairo size 1200,800 font ",10"
+set output "$out_dir/fabric_scale.png"
+set datafile separator "\t"
+set key autotitle columnhead left top noenhanced
+set xlabel "fabric peers (1 probe/s each)"
+set xrange [0:*]
+set grid
+set multiplot layout 2,2 title "netblamed, fabric family: cost by peer count (tests/bench/fabric_scale.sh)" noenhanced
+set ylabel "% of one core"
+plot "$out_dir/fabric_scale.tsv" using 1:2 with linespoints title "CPU"
+set ylabel "MiB"
+plot "$out_dir/fabric_scale.tsv" using 1:3 with linespoints title "RSS"
+set ylabel "count"
+set logscale y
+plot "$out_dir/fabric_scale.tsv" using 1:5 with linespoints title "armed probe timers", \
+     "" using 1:6 with linespoints title "sockets", \
+     "" using 1:10 with linespoints title "/metrics series", \
+     "" using 1:7 with linespoints title "event-loop wake-ups/s"
+unset logscale y
+set ylabel "ms / KiB"
+plot "$out_dir/fabric_scale.tsv" using 1:11 with linespoints title "/metrics scrape (ms)", \
+     "" using 1:(\$12 / 100) with linespoints title "/metrics size (100 KiB)", \
+     "" using 1:13 with linespoints title "SIGHUP reload (ms)"
+unset multiplot
+EOF
+    nb_log "plot: $out_dir/fabric_scale.png"
+}
+if [ -n "${PLOT_ONLY:-}" ]; then
+    plot
+    exit 0
+fi
 
 nb_veth_pair src 198.18.0.1/24 dst 198.18.0.2/24
 src=${NB_P}-src dst=${NB_P}-dst
@@ -173,34 +213,4 @@ awk -v b="$(stat -c %s "$NB_TMP/fleet.json")" -v s="$check_s" -v k="$check_kib" 
         b / 1048576, s, k / 1024, c }'
 nb_log "measured over ${measure}s after a ${warm}s warm-up; commit $(git -C "$NB_SRC" rev-parse --short HEAD 2>/dev/null)"
 
-if command -v gnuplot >/dev/null; then
-    gnuplot <<EOF
-set terminal pngcairo size 1200,800 font ",10"
-set output "$out_dir/fabric_scale.png"
-set datafile separator "\t"
-set key autotitle columnhead left top
-set logscale x
-set xlabel "fabric peers (1 probe/s each)"
-set grid
-set multiplot layout 2,2 title "netblamed, fabric family: cost by peer count (tests/bench/fabric_scale.sh)"
-set ylabel "% of one core"
-plot "$out_dir/fabric_scale.tsv" using 1:2 with linespoints title "CPU"
-set ylabel "MiB"
-plot "$out_dir/fabric_scale.tsv" using 1:3 with linespoints title "RSS"
-set ylabel "count"
-set logscale y
-plot "$out_dir/fabric_scale.tsv" using 1:5 with linespoints title "armed probe timers", \
-     "" using 1:6 with linespoints title "sockets", \
-     "" using 1:10 with linespoints title "/metrics series", \
-     "" using 1:7 with linespoints title "event-loop wake-ups/s"
-unset logscale y
-set ylabel "ms / KiB"
-plot "$out_dir/fabric_scale.tsv" using 1:11 with linespoints title "/metrics scrape (ms)", \
-     "" using 1:(\$12 / 100) with linespoints title "/metrics size (100 KiB)", \
-     "" using 1:13 with linespoints title "SIGHUP reload (ms)"
-unset multiplot
-EOF
-    nb_log "plot: $out_dir/fabric_scale.png"
-else
-    nb_log "no gnuplot (deploy/install-deps.sh --bench): no plot"
-fi
+plot
