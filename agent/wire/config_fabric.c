@@ -88,10 +88,9 @@ static int read_inventory(struct nb_jr *x, const char *path, const char *key, co
 int nb_cfg_fabric(struct nb_jr *x, const cJSON *root, struct nb_config *c)
 {
     static const char *const p = "fabric";
-    static const char *const keys[] = {"inventory_file", "per_tor",     "per_pod",
-                                       "max_peers",      "port",        "interval_ms",
-                                       "timeout_ms",     "full_size_every", "peer_histograms",
-                                       NULL};
+    static const char *const keys[] = {
+        "inventory_file", "per_tor",    "per_pod",         "max_peers",       "port",
+        "interval_ms",    "timeout_ms", "full_size_every", "peer_histograms", NULL};
     int64_t per_tor = 2, per_pod = 2, max = 1024, port = NB_STAMP_PORT, interval = 1000,
             timeout = 2000, full = NB_FULL_SIZE_EVERY;
     bool histograms = false;
@@ -105,7 +104,8 @@ int nb_cfg_fabric(struct nb_jr *x, const cJSON *root, struct nb_config *c)
 
     if (rc <= 0)
         return rc;
-    if (nb_jr_str(x, o, p, "inventory_file", NB_JR_REQUIRED | NB_JR_NONEMPTY, SIZE_MAX, &file) < 0 ||
+    if (nb_jr_str(x, o, p, "inventory_file", NB_JR_REQUIRED | NB_JR_NONEMPTY, SIZE_MAX, &file) <
+            0 ||
         nb_jr_int(x, o, p, "per_tor", 0, 0, 1000, &per_tor) < 0 ||
         nb_jr_int(x, o, p, "per_pod", 0, 0, 1000, &per_pod) < 0 ||
         nb_jr_int(x, o, p, "max_peers", 0, 1, NB_FABRIC_PEERS_MAX, &max) < 0 ||

@@ -92,8 +92,7 @@ int nb_fleet_json_parse(const char *text, size_t len, const char *doc, struct nb
     if (nb_jr_parse(&x, text, len, &root) < 0)
         return -1;
     if (!cJSON_IsObject(root)) {
-        nb_jr_fail(&x, NULL, NULL, "the document must be a JSON object (got %s)",
-                   nb_jr_type(root));
+        nb_jr_fail(&x, NULL, NULL, "the document must be a JSON object (got %s)", nb_jr_type(root));
         goto out;
     }
     if (nb_jr_members(&x, root, "", top, NULL) < 0 ||

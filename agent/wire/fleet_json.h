@@ -16,7 +16,7 @@
 
 #include "wire/pingmesh.h"
 
-#define NB_FLEET_MAX 262144                 /* hosts in one inventory */
+#define NB_FLEET_MAX 262144                   /* hosts in one inventory */
 #define NB_FLEET_BYTES_MAX (64 * 1024 * 1024) /* an inventory file's size */
 
 /* TEXT (LEN bytes) into *OUT (free with nb_fleet_free). DOC names the text in

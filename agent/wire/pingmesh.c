@@ -98,8 +98,9 @@ static void pick(const size_t *g, size_t m, size_t k, size_t i, uint64_t o, size
         out[(*n)++] = g[(size_t)(((uint64_t)i * k + j + o) % m)];
 }
 
-size_t nb_pingmesh_select(const struct nb_fleet *f, size_t self, const struct nb_pingmesh_rule *rule,
-                          size_t *out, struct nb_pingmesh_count *count)
+size_t nb_pingmesh_select(const struct nb_fleet *f, size_t self,
+                          const struct nb_pingmesh_rule *rule, size_t *out,
+                          struct nb_pingmesh_count *count)
 {
     const struct nb_fleet_host *h = f->hosts, *me;
     size_t n = f->n, k = 0, sp = 0, t0, t1, p0, p1, mine = 0;

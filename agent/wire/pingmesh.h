@@ -33,17 +33,18 @@ struct nb_pingmesh_rule {
 
 /* How many of the chosen peers each level gave. */
 struct nb_pingmesh_count {
-    size_t tor;  /* the rest of this host's ToR */
-    size_t pod;  /* the other ToRs of its pod */
-    size_t dc;   /* the other pods */
+    size_t tor; /* the rest of this host's ToR */
+    size_t pod; /* the other ToRs of its pod */
+    size_t dc;  /* the other pods */
 };
 
 /* The peers of host SELF (an index into F's hosts) under RULE: indexes into
  * F's hosts, in a fixed order (same ToR, then ToR by ToR, then pod by pod),
  * into OUT, which holds F->n entries; returns how many, and *COUNT (may be
  * NULL) per level. The same fleet (in any order) gives the same peers. */
-size_t nb_pingmesh_select(const struct nb_fleet *f, size_t self, const struct nb_pingmesh_rule *rule,
-                          size_t *out, struct nb_pingmesh_count *count);
+size_t nb_pingmesh_select(const struct nb_fleet *f, size_t self,
+                          const struct nb_pingmesh_rule *rule, size_t *out,
+                          struct nb_pingmesh_count *count);
 
 /* The index of the host named NAME in F, or (size_t)-1. */
 size_t nb_fleet_find(const struct nb_fleet *f, const char *name);

@@ -37,8 +37,7 @@ static void expect_refused(const char *json, const char *needle)
         print_error("accepted: %s\n", json);
         fail();
     }
-    if (strncmp(err, DOC ": ", strlen(DOC) + 2) != 0 || !strstr(err, needle) ||
-        strchr(err, '\n')) {
+    if (strncmp(err, DOC ": ", strlen(DOC) + 2) != 0 || !strstr(err, needle) || strchr(err, '\n')) {
         print_error("input: %s\nerror: %s\nwanted: %s\n", json, err, needle);
         fail();
     }
@@ -53,8 +52,8 @@ static void test_hosts(void **state)
 {
     (void)state;
     struct nb_fleet f;
-    assert_int_equal(parse_fleet("{\"hosts\":[" H("h1", "198.18.0.1", "t1", "p1") ","
-                                 H("h2", "2001:DB8:0::1", "t1", "p1") "]}",
+    assert_int_equal(parse_fleet("{\"hosts\":[" H("h1", "198.18.0.1", "t1", "p1") "," H(
+                                     "h2", "2001:DB8:0::1", "t1", "p1") "]}",
                                  &f),
                      0);
     assert_int_equal(f.n, 2);
@@ -86,19 +85,18 @@ static void test_refusals(void **state)
     expect_refused("{\"hosts\":[{\"name\":\"h\",\"address\":\"198.18.0.1\",\"tor\":\"t\","
                    "\"pod\":\"p\",\"rack\":\"r\"}]}",
                    "hosts[0].rack: unknown key (known: name, address, tor, pod)");
-    expect_refused("{\"hosts\":[" H("h", "198.18.0.1", "t", "p") "," H("h/2", "198.18.0.2", "t",
-                                                                       "p") "]}",
-                   "hosts[1].name: must be 1..63 characters of [A-Za-z0-9_.:-]");
+    expect_refused(
+        "{\"hosts\":[" H("h", "198.18.0.1", "t", "p") "," H("h/2", "198.18.0.2", "t", "p") "]}",
+        "hosts[1].name: must be 1..63 characters of [A-Za-z0-9_.:-]");
     expect_refused("{\"hosts\":[" H("h", "host.example", "t", "p") "]}",
                    "hosts[0].address: must be a numeric IPv4 or IPv6 address");
     expect_refused("{\"hosts\":[" H("h", "198.18.0.1", "", "p") "]}", "hosts[0].tor: must be");
-    expect_refused("{\"hosts\":[" H("a", "198.18.0.1", "t", "p") "," H("b", "198.18.0.2", "t",
-                                                                       "p") "," H("a", "198.18.0.3",
-                                                                                  "t", "p") "]}",
+    expect_refused("{\"hosts\":[" H("a", "198.18.0.1", "t", "p") "," H(
+                       "b", "198.18.0.2", "t", "p") "," H("a", "198.18.0.3", "t", "p") "]}",
                    "hosts[2].name: \"a\" is also hosts[0]'s: each host once");
-    expect_refused("{\"hosts\":[" H("a", "2001:db8::1", "t", "p") "," H("b", "2001:db8:0:0::1",
-                                                                        "t", "p") "]}",
-                   "hosts[1].address: \"2001:db8::1\" is also hosts[0]'s");
+    expect_refused(
+        "{\"hosts\":[" H("a", "2001:db8::1", "t", "p") "," H("b", "2001:db8:0:0::1", "t", "p") "]}",
+        "hosts[1].address: \"2001:db8::1\" is also hosts[0]'s");
     expect_refused("{\"hosts\":[]} x", "unexpected data");
 }
 
@@ -143,10 +141,11 @@ static void expect_load_refused(const char *cfg, const char *needle)
 /* Two pods: p1 with ToRs t1 (a, b, c) and t2 (d, e); p2 with t3 (f, g). */
 #define FLEET                                                                                      \
     "{\"hosts\":[" H("a", "198.18.1.1", "t1", "p1") "," H("b", "198.18.1.2", "t1", "p1") "," H(    \
-        "c", "198.18.1.3", "t1", "p1") "," H("d", "198.18.2.1", "t2", "p1") "," H("e",             \
-                                                                                  "198.18.2.2",    \
-                                                                                  "t2", "p1") "," \
-        H("f", "198.18.3.1", "t3", "p2") "," H("g", "198.18.3.2", "t3", "p2") "]}"
+        "c", "198.18.1.3", "t1",                                                                   \
+        "p1") "," H("d", "198.18.2.1", "t2",                                                       \
+                    "p1") "," H("e", "198.18.2.2", "t2",                                           \
+                                "p1") "," H("f", "198.18.3.1", "t3",                               \
+                                            "p2") "," H("g", "198.18.3.2", "t3", "p2") "]}"
 
 static void test_fabric_section(void **state)
 {
@@ -189,8 +188,8 @@ static void test_fabric_section(void **state)
     nb_config_free(&c);
 
     /* the file is read at every load: a reload sees a host added */
-    write_text("fleet.json", "{\"hosts\":[" H("a", "198.18.1.1", "t1", "p1") "," H(
-                                 "z", "198.18.1.9", "t1", "p1") "]}");
+    write_text("fleet.json", "{\"hosts\":[" H("a", "198.18.1.1", "t1",
+                                              "p1") "," H("z", "198.18.1.9", "t1", "p1") "]}");
     assert_int_equal(load("{\"role\":\"host\",\"node\":\"a\","
                           "\"fabric\":{\"inventory_file\":\"fleet.json\"}}",
                           &c),
@@ -231,8 +230,8 @@ static void test_fabric_section(void **state)
                         "\"family\":\"path\",\"address\":\"198.18.1.2\"}],"
                         "\"fabric\":{\"inventory_file\":\"fleet.json\"}}",
                         "host \"b\" of");
-    write_text("fleet.json", "{\"hosts\":[" H("a", "198.18.1.1", "t1", "p1") "," H(
-                                 "a", "198.18.1.9", "t1", "p1") "]}");
+    write_text("fleet.json", "{\"hosts\":[" H("a", "198.18.1.1", "t1",
+                                              "p1") "," H("a", "198.18.1.9", "t1", "p1") "]}");
     expect_load_refused("{\"role\":\"host\",\"node\":\"a\",\"fabric\":{\"inventory_file\":"
                         "\"fleet.json\"}}",
                         "fabric.inventory_file: ");

@@ -68,7 +68,7 @@ static void test_counts(void **state)
     assert_int_equal(c.pod, 48);
     assert_int_equal(c.dc, 0);
     assert_int_equal(select_of(&f, 500, 0, 2, out, &c), 39);
-    assert_int_equal(select_of(&f, 500, 40, 2, out, &c), 999); /* everyone */
+    assert_int_equal(select_of(&f, 500, 40, 2, out, &c), 999);   /* everyone */
     assert_int_equal(select_of(&f, 500, 1000, 2, out, &c), 999); /* at most the whole ToR */
     free(out);
     nb_fleet_free(&f);
