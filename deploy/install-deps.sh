@@ -4,7 +4,8 @@
 # Usage: deploy/install-deps.sh [--build|--lab|--bench|--test]   (default: --test, the superset)
 #   --bench: the lab's and the noise benchmark's (tests/bench/noise_accuracy.sh:
 #   iperf3 for background traffic, stress-ng for CPU noise; run by hand, never as
-#   services). --test includes them.
+#   services; gnuplot-nox draws the scale benchmarks' plots, e.g.
+#   tests/bench/fabric_scale.sh). --test includes them.
 set -euo pipefail
 
 build_pkgs=(build-essential cmake pkg-config
@@ -22,7 +23,7 @@ lab_pkgs=(iproute2 nftables iptables dnsmasq-base curl iputils-ping jq procps so
 # units with (a minimal Debian has no systemd)
 test_pkgs=(libcmocka-dev clang libclang-rt-14-dev prometheus prometheus-alertmanager
     file man-db adduser openssl python3 systemd)
-bench_pkgs=(iperf3 stress-ng)
+bench_pkgs=(iperf3 stress-ng gnuplot-nox)
 
 want=("${build_pkgs[@]}")
 lab_kernel=0

@@ -83,7 +83,7 @@ struct nb_sender *nb_sender_new(const struct nb_sender_cfg *cfg, nb_result_cb cb
     }
     if (cfg->pad_every)
         pad_setup(s);
-    nb_seqtrack_init(&s->track, 0);
+    nb_seqtrack_init(&s->track, 0, cfg->outstanding);
     return s;
 }
 
@@ -97,6 +97,7 @@ void nb_sender_free(struct nb_sender *s)
     if (!s)
         return;
     nb_tsock_close(&s->sock);
+    nb_seqtrack_free(&s->track);
     free(s);
 }
 

@@ -1,20 +1,40 @@
 /* seqtrack.c — outstanding-probe ring and loss/dup/reorder accounting. */
 #include "seqtrack.h"
 
+#include <stdlib.h>
 #include <string.h>
 
-#define RING_MASK (NB_SEQ_RING - 1)
+#include "netblame/mem.h"
 
-void nb_seqtrack_init(struct nb_seqtrack *t, uint32_t first_seq)
+void nb_seqtrack_init(struct nb_seqtrack *t, uint32_t first_seq, uint32_t cap)
 {
+    uint32_t n = 16;
+
+    if (cap == 0 || cap > NB_SEQ_RING)
+        cap = NB_SEQ_RING;
+    while (n < cap)
+        n <<= 1;
     memset(t, 0, sizeof(*t));
+    t->ring = nb_calloc(n, sizeof(*t->ring));
+    t->mask = n - 1;
     t->next_seq = first_seq;
     t->tail = first_seq;
 }
 
+void nb_seqtrack_free(struct nb_seqtrack *t)
+{
+    free(t->ring);
+    t->ring = NULL;
+}
+
+uint32_t nb_seqtrack_cap(const struct nb_seqtrack *t)
+{
+    return t->mask + 1;
+}
+
 static struct nb_probe *slot(struct nb_seqtrack *t, uint32_t seq)
 {
-    return &t->ring[seq & RING_MASK];
+    return &t->ring[seq & t->mask];
 }
 
 static void declare_lost(struct nb_seqtrack *t, struct nb_probe *p,
@@ -66,7 +86,7 @@ enum nb_rx_class nb_seqtrack_received(struct nb_seqtrack *t, uint32_t seq, struc
     *p = NULL;
     *reordered = false;
     /* Serial-number arithmetic: a sequence not in [next_seq - RING, next_seq) is unknown. */
-    if ((uint32_t)(t->next_seq - seq) > NB_SEQ_RING || seq == t->next_seq || s->seq != seq ||
+    if ((uint32_t)(t->next_seq - seq) > t->mask + 1 || seq == t->next_seq || s->seq != seq ||
         s->state == NB_PROBE_FREE) {
         t->st.unknown++;
         return NB_RX_UNKNOWN;
@@ -113,7 +133,7 @@ unsigned nb_seqtrack_expire(struct nb_seqtrack *t, nb_ns now_mono, nb_ns timeout
 struct nb_probe *nb_seqtrack_by_txkey(struct nb_seqtrack *t, uint32_t key)
 {
     /* TX stamps arrive within microseconds of the send: look at recent probes only. */
-    for (uint32_t i = 1; i <= 256 && i <= NB_SEQ_RING; i++) {
+    for (uint32_t i = 1; i <= 256 && i <= t->mask + 1; i++) {
         struct nb_probe *p = slot(t, t->next_seq - i);
         if (p->seq == t->next_seq - i && p->state != NB_PROBE_FREE && p->tx_key == key)
             return p;
@@ -125,7 +145,7 @@ uint32_t nb_seqtrack_outstanding(const struct nb_seqtrack *t)
 {
     uint32_t n = 0;
     for (uint32_t seq = t->tail; seq != t->next_seq; seq++) {
-        const struct nb_probe *p = &t->ring[seq & RING_MASK];
+        const struct nb_probe *p = &t->ring[seq & t->mask];
         if (p->seq == seq && p->state == NB_PROBE_SENT)
             n++;
     }
@@ -138,7 +158,7 @@ unsigned nb_seqtrack_overdue(const struct nb_seqtrack *t, nb_ns now_mono, nb_ns 
 {
     unsigned n = 0, k = 0;
     for (uint32_t seq = t->tail; seq != t->next_seq; seq++) {
-        const struct nb_probe *p = &t->ring[seq & RING_MASK];
+        const struct nb_probe *p = &t->ring[seq & t->mask];
         if (p->seq != seq || p->state != NB_PROBE_SENT)
             continue;
         if (now_mono - p->sent_mono < age)

@@ -11,7 +11,10 @@
 #include "netblame/ntp.h"
 #include "tstamp.h"
 
-#define NB_SEQ_RING 4096 /* power of two; more outstanding probes than this count as lost */
+/* The most outstanding probes a session tracks (a power of two); each
+ * session has as many slots as its rate and timeout need (nb_seqtrack_init),
+ * and more outstanding probes than its slots count as lost. */
+#define NB_SEQ_RING 4096
 
 enum nb_probe_state { NB_PROBE_FREE = 0, NB_PROBE_SENT, NB_PROBE_DONE, NB_PROBE_LOST };
 
@@ -38,7 +41,8 @@ struct nb_seqtrack_stats {
 };
 
 struct nb_seqtrack {
-    struct nb_probe ring[NB_SEQ_RING];
+    struct nb_probe *ring; /* mask + 1 slots (owned) */
+    uint32_t mask;
     uint32_t next_seq;   /* sequence of the next probe */
     uint32_t tail;       /* oldest sequence that may still be outstanding */
     bool any_rx;
@@ -46,7 +50,12 @@ struct nb_seqtrack {
     struct nb_seqtrack_stats st;
 };
 
-void nb_seqtrack_init(struct nb_seqtrack *t, uint32_t first_seq);
+/* Start at FIRST_SEQ with room for CAP outstanding probes (rounded up to a
+ * power of two, 16..NB_SEQ_RING; 0: NB_SEQ_RING). Free with nb_seqtrack_free. */
+void nb_seqtrack_init(struct nb_seqtrack *t, uint32_t first_seq, uint32_t cap);
+void nb_seqtrack_free(struct nb_seqtrack *t);
+/* Slots of T: the most outstanding probes it tracks. */
+uint32_t nb_seqtrack_cap(const struct nb_seqtrack *t);
 /* Record a probe being sent now; returns its slot (seq already set). If the ring
  * is full, the oldest outstanding probe is declared lost first (via LOST_CB). */
 struct nb_probe *nb_seqtrack_sent(struct nb_seqtrack *t, nb_ns now_mono,

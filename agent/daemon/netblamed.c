@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -96,6 +97,18 @@ static void h_metrics(void *arg, const struct nb_api_req *req, struct nb_api_res
     nb_prom_single(b, "netblame_config_last_reload_success_timestamp_seconds", "gauge",
                    "Unix time of the last successful configuration load (start or SIGHUP).",
                    (double)(d->reload_ok_rt / NB_NS_PER_SEC));
+    if (d->cfg.fabric) { /* what the Pingmesh rule picked from the inventory */
+        nb_prom_family(b, "netblame_fabric_peers", "gauge",
+                       "Fabric peers chosen from fabric.inventory_file, by level: this host's ToR, "
+                       "its pod's other ToRs, other pods.");
+        static const char *const lv[] = {"tor", "pod", "dc"};
+        for (int i = 0; i < 3; i++) {
+            const char *l[] = {"level", lv[i]};
+            nb_prom_sample(b, "netblame_fabric_peers", l, 1, (double)d->cfg.fabric_peers[i]);
+        }
+        nb_prom_single(b, "netblame_fabric_inventory_hosts", "gauge",
+                       "Hosts in fabric.inventory_file.", (double)d->cfg.fabric_hosts);
+    }
     const struct nb_api_stats *as = nb_api_stats(d->api);
     nb_prom_family(b, "netblame_api_requests_total", "counter",
                    "Control API requests served (before this one), by status class.");
@@ -121,6 +134,9 @@ static void h_metrics(void *arg, const struct nb_api_req *req, struct nb_api_res
                        "CPU time a hypervisor gave to something else while this machine wanted "
                        "to run (/proc/stat steal, all CPUs).",
                        (double)ct.steal / (double)hz);
+    nb_prom_single(b, "netblame_event_loop_iterations_total", "counter",
+                   "Wake-ups of the event loop (libev's ev_iteration; wraps at 2^32).",
+                   (double)ev_iteration(d->loop));
     nb_engine_render_metrics(d->engine, b);
     nb_appmon_render_metrics(d->apps, b);
     nb_verdicts_render_metrics(d->verdicts, b);
@@ -247,6 +263,33 @@ static const struct nb_api_route routes[] = {
     {"POST", "/v1/alerts", h_alerts, NB_API_TOKEN},
 };
 
+/* Say what the fabric section picked, and make room for every peer's
+ * socket, twice over during a reload (the old engine's and the new one's):
+ * the soft RLIMIT_NOFILE (1024 under systemd) is raised toward the hard one
+ * when the peers need it. Safe: nothing here uses select(), libev and
+ * libmicrohttpd poll with epoll. */
+static void fd_budget(const struct nb_config *c)
+{
+    struct rlimit rl;
+    rlim_t need = (rlim_t)(2 * (c->npeers + c->napps) + 256);
+
+    if (c->fabric)
+        nb_info("fabric: %zu peers from %zu hosts of the inventory (%zu in this ToR, %zu in "
+                "the pod's other ToRs, %zu in other pods)",
+                c->fabric_peers[0] + c->fabric_peers[1] + c->fabric_peers[2], c->fabric_hosts,
+                c->fabric_peers[0], c->fabric_peers[1], c->fabric_peers[2]);
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= need)
+        return;
+    rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need ? rl.rlim_max : need;
+    if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+        nb_warn_errno("setrlimit(RLIMIT_NOFILE)");
+    if (rl.rlim_cur < need)
+        nb_warn("%zu peers and %zu app targets need about %llu file descriptors (a socket "
+                "each, twice during a reload), more than the hard RLIMIT_NOFILE (%llu): raise "
+                "LimitNOFILE",
+                c->npeers, c->napps, (unsigned long long)need, (unsigned long long)rl.rlim_max);
+}
+
 static void on_sighup(struct ev_loop *loop, ev_signal *w, int revents)
 {
     struct daemon *d = w->data;
@@ -274,6 +317,7 @@ static void on_sighup(struct ev_loop *loop, ev_signal *w, int revents)
         d->reloads_failed++;
         return;
     }
+    fd_budget(&cfg);
     struct nb_engine *e = nb_engine_new(loop, &cfg, d->engine, err, sizeof(err));
     if (!e) {
         nb_err("reload failed, keeping the running configuration: %s", err);
@@ -384,6 +428,12 @@ int main(int argc, char **argv)
     if (check) {
         printf("%s: valid (%s, %zu peers, %zu app targets)\n", path,
                d.cfg.role == NB_ROLE_HOST ? "host" : "guest", d.cfg.npeers, d.cfg.napps);
+        if (d.cfg.fabric) /* the pick, before it runs */
+            printf("fabric: %zu peers from %zu hosts of the inventory (%zu in this ToR, %zu in "
+                   "the pod's other ToRs, %zu in other pods)\n",
+                   d.cfg.fabric_peers[0] + d.cfg.fabric_peers[1] + d.cfg.fabric_peers[2],
+                   d.cfg.fabric_hosts, d.cfg.fabric_peers[0], d.cfg.fabric_peers[1],
+                   d.cfg.fabric_peers[2]);
         nb_config_free(&d.cfg);
         return 0;
     }
@@ -395,6 +445,7 @@ int main(int argc, char **argv)
     d.loop = ev_default_loop(EVFLAG_AUTO);
     d.started_mono = nb_mono_now();
     d.reload_ok_rt = nb_realtime_now();
+    fd_budget(&d.cfg);
     d.engine = nb_engine_new(d.loop, &d.cfg, NULL, err, sizeof(err));
     if (!d.engine)
         nb_fatal("%s", err);

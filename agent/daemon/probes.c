@@ -41,6 +41,9 @@ struct nb_engine {
     ev_timer refl_hold; /* releases held replies (reflector.hold_us) */
     struct peer *peers;
     size_t npeers;
+    /* peers from the inventory, summed by level (nb_peer_cfg.level 1..3) */
+    struct nb_histo fab_rtt[3], fab_hold[3];
+    bool any_level;
     ev_timer expire;
     struct nb_pace pace;
     struct nb_verdicts *verdicts; /* fed every result; may be NULL */
@@ -57,8 +60,14 @@ static void on_result(void *arg, const struct nb_probe_result *r)
     nb_verdicts_stamp(p->engine->verdicts, p->cfg.name, r);
     if (r->lost)
         return; /* counted by the sender's statistics */
-    nb_histo_observe(&p->rtt, (double)r->rtt / 1e9);
-    nb_histo_observe(&p->hold, (double)r->reflector_hold / 1e9);
+    if (p->cfg.histograms) {
+        nb_histo_observe(&p->rtt, (double)r->rtt / 1e9);
+        nb_histo_observe(&p->hold, (double)r->reflector_hold / 1e9);
+    }
+    if (p->cfg.level) {
+        nb_histo_observe(&p->engine->fab_rtt[p->cfg.level - 1], (double)r->rtt / 1e9);
+        nb_histo_observe(&p->engine->fab_hold[p->cfg.level - 1], (double)r->reflector_hold / 1e9);
+    }
 }
 
 static void on_peer_readable(struct ev_loop *loop, ev_io *w, int revents)
@@ -130,6 +139,9 @@ static int start_peer(struct nb_engine *e, struct peer *p, const struct nb_confi
     sc.key = cfg->key;
     sc.ssid = cfg->ssid;
     sc.timeout = (nb_ns)pc->timeout_ms * 1000000;
+    /* sent at least every interval / 2 (jitter at most 50 %), each outstanding
+     * until its timeout: a 1/s peer needs 16 slots (768 B), not 4096 (192 KiB) */
+    sc.outstanding = 2 * pc->timeout_ms / pc->interval_ms + 2;
     sc.id_nonce = (uint32_t)(e->pace.rng >> 32) ^ (uint32_t)(p - e->peers);
     sc.request_agent = pc->family == NB_FAMILY_PATH;
     sc.pad_every = pc->full_size_every; /* an MTU black hole is loss of exactly these */
@@ -213,8 +225,13 @@ struct nb_engine *nb_engine_new(struct ev_loop *loop, const struct nb_config *cf
         release_held(e); /* replies held by a carried-over reflector */
     }
 
+    for (int l = 0; l < 3; l++) {
+        nb_histo_init(&e->fab_rtt[l], nb_rtt_buckets_seconds, nb_rtt_buckets_count);
+        nb_histo_init(&e->fab_hold[l], nb_rtt_buckets_seconds, nb_rtt_buckets_count);
+    }
     e->peers = nb_calloc(cfg->npeers ? cfg->npeers : 1, sizeof(*e->peers));
     for (size_t i = 0; i < cfg->npeers; i++) {
+        e->any_level = e->any_level || cfg->peers[i].level;
         if (start_peer(e, &e->peers[i], cfg, &cfg->peers[i], err, errlen) < 0)
             goto fail;
         e->npeers++;
@@ -288,7 +305,21 @@ static void peer_histo(struct nb_buf *b, const struct nb_engine *e, const char *
     for (size_t i = 0; i < e->npeers; i++) {
         const struct peer *p = &e->peers[i];
         const char *labels[] = {"peer", p->cfg.name, "family", nb_family_name(p->cfg.family)};
+        if (!p->cfg.histograms)
+            continue; /* a peer from the inventory: in its level's (fabric_histo) */
         nb_histo_render(b, name, labels, 2, (const struct nb_histo *)((const char *)p + offset));
+    }
+}
+
+/* A histogram family of the inventory's peers by level (H: 3 of them). */
+static void fabric_histo(struct nb_buf *b, const char *name, const char *help,
+                         const struct nb_histo *h)
+{
+    static const char *const lv[] = {"tor", "pod", "dc"};
+    nb_prom_family(b, name, "histogram", help);
+    for (int l = 0; l < 3; l++) {
+        const char *labels[] = {"level", lv[l]};
+        nb_histo_render(b, name, labels, 1, &h[l]);
     }
 }
 
@@ -314,6 +345,16 @@ void nb_engine_render_metrics(const struct nb_engine *e, struct nb_buf *b)
                offsetof(struct peer, rtt));
     peer_histo(b, e, "netblame_stamp_reflector_hold_seconds",
                "Time the peer's reflector held each probe (T3-T2).", offsetof(struct peer, hold));
+    if (e->any_level) {
+        fabric_histo(b, "netblame_fabric_rtt_seconds",
+                     "STAMP round-trip time of the fabric peers from fabric.inventory_file, by "
+                     "level: this host's ToR, its pod's other ToRs, other pods.",
+                     e->fab_rtt);
+        fabric_histo(b, "netblame_fabric_reflector_hold_seconds",
+                     "Reflector hold time (T3-T2) of the fabric peers from fabric.inventory_file, "
+                     "by level.",
+                     e->fab_hold);
+    }
 
     nb_prom_family(b, "netblame_stamp_malformed_total", "counter",
                    "STAMP packets dropped as malformed, by who saw them and why.");
@@ -331,6 +372,15 @@ void nb_engine_render_metrics(const struct nb_engine *e, struct nb_buf *b)
                            (double)nb_reflector_stats(e->reflector)->malformed[r]);
         }
     }
+
+    /* counted, not assumed: what a fleet's peer count costs in timers */
+    size_t timers = (ev_is_active(&e->expire) != 0) + (e->reflector && ev_is_active(&e->refl_hold));
+    for (size_t i = 0; i < e->npeers; i++)
+        timers += ev_is_active(&e->peers[i].pace) != 0;
+    nb_prom_single(b, "netblame_probe_timers", "gauge",
+                   "Timers the probe engine has armed: a pacing timer per peer, the loss expiry, "
+                   "the reflector's hold.",
+                   (double)timers);
 
     if (e->reflector) {
         const struct nb_reflector_stats *rs = nb_reflector_stats(e->reflector);

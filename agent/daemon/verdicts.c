@@ -23,19 +23,51 @@
 #include "netblame/log.h"
 #include "netblame/mem.h"
 
+/* The targets are indexed by name (FNV-1a, open addressing, at least twice
+ * as many slots as targets): each result finds its target at once, where a
+ * scan of all of them made 5,000 fabric peers cost 25 million name
+ * comparisons a second. */
+static size_t name_slot(const char *name, bool app, size_t mask)
+{
+    uint64_t x = 0xcbf29ce484222325ULL ^ (uint64_t)app;
+    for (const char *s = name; *s; s++)
+        x = (x ^ (unsigned char)*s) * 0x100000001b3ULL;
+    return (size_t)(x ^ (x >> 32)) & mask;
+}
+
+static void index_targets(struct nb_verdicts *v)
+{
+    size_t slots = 16;
+    while (slots < 2 * v->n)
+        slots <<= 1;
+    v->index = nb_calloc(slots, sizeof(*v->index));
+    v->index_mask = slots - 1;
+    for (size_t i = 0; i < v->n; i++) {
+        size_t k = name_slot(v->t[i].name, v->t[i].app, v->index_mask);
+        while (v->index[k])
+            k = (k + 1) & v->index_mask;
+        v->index[k] = (uint32_t)(i + 1);
+    }
+}
+
 struct nb_vd_target *nb_vd_find(const struct nb_verdicts *v, const char *name, bool app)
 {
-    for (size_t i = 0; v && i < v->n; i++)
-        if (v->t[i].app == app && strcmp(v->t[i].name, name) == 0)
-            return &v->t[i];
+    if (!v || !v->index)
+        return NULL;
+    for (size_t k = name_slot(name, app, v->index_mask); v->index[k];
+         k = (k + 1) & v->index_mask) {
+        struct nb_vd_target *t = &v->t[v->index[k] - 1];
+        if (t->app == app && strcmp(t->name, name) == 0)
+            return t;
+    }
     return NULL;
 }
 
 static struct nb_vd_sample *push(struct nb_vd_target *t, nb_ns now_mono)
 {
     struct nb_vd_sample *s = &t->ring[t->head];
-    t->head = (t->head + 1) % NB_VD_RING;
-    if (t->n < NB_VD_RING)
+    t->head = (t->head + 1) % t->cap;
+    if (t->n < t->cap)
         t->n++;
     memset(s, 0, sizeof(*s));
     s->t = now_mono;
@@ -133,7 +165,7 @@ size_t nb_vd_window(const struct nb_vd_target *t, nb_ns since, nb_ns until,
 {
     size_t k = 0;
     for (size_t i = 0; i < t->n; i++) {
-        const struct nb_vd_sample *s = &t->ring[(t->head + NB_VD_RING - t->n + i) % NB_VD_RING];
+        const struct nb_vd_sample *s = nb_vd_at(t, i);
         if (s->t >= since && s->t <= until)
             out[k++] = *s;
     }
@@ -190,8 +222,22 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
     nb_vd_tick_at(v, mono, rt);
 }
 
+/* A result comes between its probe's send and its timeout (lost), probes
+ * go at least every interval / 2 (pace.c's jitter is at most 50 %), and a
+ * window spans NB_VERDICT_WINDOW_S (GET /v1/windows' spans are shorter): so
+ * at most 2 (window + timeout) / interval + 1 results arrive within one,
+ * and a ring of that many (and some slack) holds every window. Sized so,
+ * a target probed once a second keeps 64 results, not NB_VD_RING: 14 KiB
+ * rather than 864 KiB each, which 5,000 fabric peers filled at 1 MiB/s. */
+size_t nb_vd_ring_cap(unsigned interval_ms, unsigned timeout_ms)
+{
+    uint64_t w = (uint64_t)NB_VERDICT_WINDOW_S * 1000 + timeout_ms;
+    uint64_t n = 2 * w / (interval_ms ? interval_ms : 1) + 1 + 16;
+    return n < 64 ? 64 : n > NB_VD_RING ? NB_VD_RING : (size_t)n;
+}
+
 static void add_target(struct nb_verdicts *v, const char *name, const char *peer, bool app,
-                       enum nb_family fam, struct nb_verdicts *old)
+                       enum nb_family fam, size_t cap, struct nb_verdicts *old)
 {
     struct nb_vd_target *t = &v->t[v->n++];
     memset(t, 0, sizeof(*t));
@@ -200,15 +246,17 @@ static void add_target(struct nb_verdicts *v, const char *name, const char *peer
     t->last = nb_calloc(1, sizeof(*t->last));
     t->app = app;
     t->family = fam;
-    t->ring = nb_calloc(NB_VD_RING, sizeof(*t->ring));
+    t->cap = cap;
+    t->ring = nb_calloc(cap, sizeof(*t->ring));
     if (!app && fam == NB_FAMILY_PATH && v->http)
         t->hobs = nb_calloc(NB_VD_HOBS, sizeof(*t->hobs));
     nb_baseline_init(&t->base);
     const struct nb_vd_target *o = nb_vd_find(old, name, app);
     if (o && (app || o->family == fam)) { /* same measurement: keep what it learnt */
-        memcpy(t->ring, o->ring, NB_VD_RING * sizeof(*t->ring));
-        t->head = o->head;
-        t->n = o->n;
+        t->n = o->n < cap ? o->n : cap; /* the newest of them, oldest first */
+        for (size_t i = 0; i < t->n; i++)
+            t->ring[i] = *nb_vd_at(o, o->n - t->n + i);
+        t->head = t->n % cap;
         t->base = o->base;
         t->last_learn = o->last_learn;
         t->last_named = o->last_named;
@@ -231,11 +279,14 @@ struct nb_verdicts *nb_verdicts_new(struct ev_loop *loop, struct nb_http *http,
     v->win = nb_calloc(NB_VD_RING, sizeof(*v->win));
     v->win2 = nb_calloc(NB_VD_RING, sizeof(*v->win2));
     for (size_t i = 0; i < cfg->npeers; i++) {
-        add_target(v, cfg->peers[i].name, cfg->peers[i].host, false, cfg->peers[i].family, old);
+        add_target(v, cfg->peers[i].name, cfg->peers[i].host, false, cfg->peers[i].family,
+                   nb_vd_ring_cap(cfg->peers[i].interval_ms, cfg->peers[i].timeout_ms), old);
         v->t[v->n - 1].timeout_ms = cfg->peers[i].timeout_ms;
     }
     for (size_t i = 0; i < cfg->napps; i++)
-        add_target(v, cfg->apps[i].name, "", true, NB_FAMILY_PATH, old);
+        add_target(v, cfg->apps[i].name, "", true, NB_FAMILY_PATH,
+                   nb_vd_ring_cap(cfg->apps[i].interval_ms, cfg->apps[i].target.timeout_ms), old);
+    index_targets(v);
     ev_timer_init(&v->tick, on_tick, 1., 1.);
     v->tick.data = v;
     if (v->n)
@@ -256,6 +307,7 @@ void nb_verdicts_free(struct nb_verdicts *v)
         free(v->t[i].ring);
     }
     free(v->t);
+    free(v->index);
     free(v->win);
     free(v->win2);
     free(v);

@@ -74,7 +74,7 @@ void nb_verdicts_windows(struct nb_verdicts *v, nb_overdue_fn overdue, const voi
          * reported at its timeout, inside it, and must not count */
         size_t n = 0;
         for (size_t k = 0; k < t->n; k++) {
-            const struct nb_vd_sample *x = &t->ring[(t->head + NB_VD_RING - t->n + k) % NB_VD_RING];
+            const struct nb_vd_sample *x = nb_vd_at(t, k);
             if (x->r.t1 >= rt - span)
                 v->win2[n++] = *x;
         }

@@ -18,7 +18,7 @@
 #include "netblame/cpustat.h"
 #include "netblame/verdict.h"
 
-#define NB_VD_RING 4096 /* results kept per target (10 s at 400/s) */
+#define NB_VD_RING 4096 /* results kept per target at most (nb_vd_ring_cap) */
 /* Host-agent sightings of a path peer's probes, by sequence number: a
  * sighting is read before or after its probe's result comes (a lost probe's
  * comes at its timeout), so they meet here, not in the ring. Twice the ring:
@@ -44,8 +44,8 @@ struct nb_vd_target {
     char name[NB_NAME_MAX];
     bool app;
     enum nb_family family; /* STAMP peers */
-    struct nb_vd_sample *ring;
-    size_t head, n;
+    struct nb_vd_sample *ring; /* cap slots */
+    size_t cap, head, n;
     struct nb_baseline base;   /* learnt from this target's windows (LEARNING) */
     struct nb_verdict verdict; /* published (PERSISTENCE) */
     struct nb_verdict raw;     /* the latest tick's */
@@ -78,6 +78,8 @@ struct nb_verdicts {
     ev_timer tick;
     struct nb_vd_target *t;
     size_t n;
+    uint32_t *index; /* targets by name: 1 + their place in t, 0 free (nb_vd_find) */
+    size_t index_mask;
     struct nb_cls_input scratch;
     struct nb_vd_sample *win;  /* NB_VD_RING samples: one target's window, reused every tick */
     struct nb_vd_sample *win2; /* ... and a cross-checking family's */
@@ -89,6 +91,16 @@ struct nb_verdicts {
 };
 
 /* verdicts.c */
+
+/* The ring slots a target probed every INTERVAL_MS with TIMEOUT_MS needs:
+ * every result that can arrive within a window (nb_vd_ring_cap's comment
+ * says why), NB_VD_RING at most. */
+size_t nb_vd_ring_cap(unsigned interval_ms, unsigned timeout_ms);
+/* T's I-th oldest result (I < T->n). */
+static inline const struct nb_vd_sample *nb_vd_at(const struct nb_vd_target *t, size_t i)
+{
+    return &t->ring[(t->head + t->cap - t->n + i) % t->cap];
+}
 
 /* The target NAME (APP: an app target), or NULL. V may be NULL. */
 struct nb_vd_target *nb_vd_find(const struct nb_verdicts *v, const char *name, bool app);

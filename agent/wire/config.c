@@ -42,6 +42,14 @@
  *                  interval_ms: 10..60000 = 1000, timeout_ms: 10..60000 = 2000,
  *                  full_size_every: 0..1000 = 10 (every Nth probe padded to the
  *                  route's MTU with DF, so an MTU black hole is loss; 0: none) } ]
+ *   fabric     { inventory_file: path (required; relative to the config file's
+ *                directory; fleet_json.h has its form), per_tor: 0..1000 = 2,
+ *                per_pod: 0..1000 = 2, max_peers: 1..16384 = 1024, peer_histograms:
+ *                bool = false (else their RTT histograms are summed by level), and
+ *                port, interval_ms, timeout_ms, full_size_every as in peers } fabric
+ *                peers chosen from the fleet by the Pingmesh rule (pingmesh.c): every
+ *                host of this node's ToR, per_tor of each other ToR of its pod,
+ *                per_pod of each other pod; more than max_peers is refused
  *   host_agent { address: IP (required), port = 9862 }    guest role: its host agent
  *   capture    { uplink: interface name (required), buffer_kib: 256..1048576 = 4096,
  *                sightings: 1024..4194304 = 65536,        host role: probe captures
@@ -280,7 +288,7 @@ static int parse_root(struct nb_jr *x, const cJSON *root, struct nb_config *c)
         "role",  "node",       "log_level",  "reflector", "api",
         "stamp", "peers",      "host_agent", "capture",   "app_source_ports",
         "app",   "classifier", "inventory",  "alerts",    "user",
-        NULL};
+        "fabric", NULL};
     static const char *const roles[] = {"host", "guest", NULL};
     static const char *const levels[] = {"err", "warn", "info", "debug", NULL};
     unsigned role = 0, level = 2;
@@ -298,6 +306,7 @@ static int parse_root(struct nb_jr *x, const cJSON *root, struct nb_config *c)
     snprintf(c->log_level, sizeof(c->log_level), "%s", levels[level]);
     if (nb_cfg_reflector(x, root, c) < 0 || nb_cfg_api(x, root, c) < 0 ||
         nb_cfg_stamp(x, root, c) < 0 || nb_cfg_peers(x, root, c) < 0 ||
+        nb_cfg_fabric(x, root, c) < 0 ||
         nb_cfg_host_agent(x, root, c) < 0 || nb_cfg_capture(x, root, c) < 0 ||
         nb_cfg_app_ports(x, root, c) < 0 || nb_cfg_apps(x, root, c) < 0 ||
         nb_cfg_classifier(x, root, c) < 0 || nb_cfg_inventory(x, root, c) < 0 ||

@@ -19,7 +19,8 @@
 
 #define NB_NAME_MAX 64
 #define NB_HOST_MAX 256
-#define NB_MAX_PEERS 1024
+#define NB_MAX_PEERS 1024 /* in "peers" */
+#define NB_FABRIC_PEERS_MAX 16384 /* chosen from "fabric".inventory_file: max_peers' ceiling */
 #define NB_MAX_APPS 256
 #define NB_APP_URL_MAX 800 /* "http://" + host (255) + ":65535" + path (511) fits */
 /* App probes' reserved source ports (appprobe.h, capture.h): just above
@@ -52,6 +53,10 @@ struct nb_peer_cfg {
     unsigned timeout_ms;      /* a probe unanswered this long is lost, default 2000, 10..60000 */
     unsigned full_size_every; /* every Nth probe full size (route MTU, DF); 0: none;
                                  default NB_FULL_SIZE_EVERY, 0..1000 */
+    unsigned level;           /* 0: from "peers"; from "fabric".inventory_file: 1 this
+                                 host's ToR, 2 its pod's other ToRs, 3 other pods */
+    bool histograms;          /* RTT and hold histograms of its own in /metrics (else
+                                 only its level's: "fabric".peer_histograms) */
 };
 
 /* One continuously probed application target (appmon.h). */
@@ -100,8 +105,12 @@ struct nb_config {
     struct nb_prefix host_agent_prefixes[NB_PREFIXES_MAX];
     unsigned jitter_pct;        /* pacing jitter, percent of interval, default 10, 0..50 */
 
-    struct nb_peer_cfg *peers;  /* owned */
+    struct nb_peer_cfg *peers;  /* owned: "peers", then those chosen from the inventory */
     size_t npeers;
+    /* "fabric": peers chosen from the inventory (config_fabric.c): hosts in
+     * it, peers in this host's ToR, in its pod's other ToRs, in other pods */
+    bool fabric;
+    size_t fabric_hosts, fabric_peers[3];
 
     struct nb_app_cfg *apps;    /* app probe targets (owned) */
     size_t napps;

@@ -51,6 +51,7 @@ static int parse_peer(struct nb_jr *x, const cJSON *o, const char *path, struct 
     p->interval_ms = (unsigned)interval;
     p->timeout_ms = (unsigned)timeout;
     p->full_size_every = (unsigned)full;
+    p->histograms = true;
     return 0;
 }
 

@@ -1,7 +1,8 @@
 /* config_section.h — the config's own seams: config.c reads the file and its
  * top level, and hands each section to the file that knows it
  * (config_agent.c: reflector, api, stamp, host_agent, capture;
- * config_peers.c: peers; config_app.c: app, app_source_ports;
+ * config_peers.c: peers; config_fabric.c: fabric (and fleet_json.c, the
+ * inventory file it names); config_app.c: app, app_source_ports;
  * config_classifier.c: classifier; config_inventory.c: inventory;
  * config_alerts.c: alerts). Private to agent/wire/config*.c: the rest of
  * netblame sees struct nb_config only, and cJSON stays in here. */
@@ -56,6 +57,8 @@ int nb_cfg_host_agent(struct nb_jr *x, const cJSON *root, struct nb_config *c);
 int nb_cfg_capture(struct nb_jr *x, const cJSON *root, struct nb_config *c);
 int nb_cfg_user(struct nb_jr *x, const cJSON *root, struct nb_config *c);
 int nb_cfg_peers(struct nb_jr *x, const cJSON *root, struct nb_config *c);
+/* after nb_cfg_peers (and "node"): appends to C's peers */
+int nb_cfg_fabric(struct nb_jr *x, const cJSON *root, struct nb_config *c);
 int nb_cfg_apps(struct nb_jr *x, const cJSON *root, struct nb_config *c);
 int nb_cfg_app_ports(struct nb_jr *x, const cJSON *root, struct nb_config *c);
 int nb_cfg_classifier(struct nb_jr *x, const cJSON *root, struct nb_config *c);

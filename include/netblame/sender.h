@@ -62,6 +62,10 @@ struct nb_sender_cfg {
     struct nb_stamp_key key;
     uint16_t ssid;
     nb_ns timeout;             /* unanswered this long -> lost */
+    /* Probes that may be outstanding at once (about rate x timeout; more
+     * are counted lost): the session's memory, 48 bytes each, rounded up
+     * to a power of two, 16..4096; 0: 4096 (a diagnosis' burst). */
+    unsigned outstanding;
     uint32_t id_nonce;         /* high 32 bits of every probe id of this session */
     bool request_agent;        /* ask the reflector for its host agent (netblame TLV) */
     /* Every PAD_EVERY-th probe (0: none) is padded with an Extra Padding TLV

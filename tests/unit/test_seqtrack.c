@@ -21,8 +21,14 @@ static struct nb_seqtrack t;
 
 static int setup(void **state)
 {
-    nb_seqtrack_init(&t, 0);
+    nb_seqtrack_init(&t, 0, 0);
     lost_count = 0;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    nb_seqtrack_free(&t);
     return 0;
 }
 
@@ -131,7 +137,8 @@ static void test_sequence_wraps_around(void **state)
 {
     struct nb_probe *p;
     bool re;
-    nb_seqtrack_init(&t, 0xfffffffeu);
+    nb_seqtrack_free(&t);
+    nb_seqtrack_init(&t, 0xfffffffeu, 0);
     for (int i = 0; i < 4; i++)
         nb_seqtrack_sent(&t, 0, on_lost, NULL);
     assert_int_equal(nb_seqtrack_received(&t, 0xfffffffeu, &p, &re), NB_RX_NEW);
@@ -150,6 +157,29 @@ static void test_ring_overflow_declares_oldest_lost(void **state)
     assert_int_equal(lost_seqs[0], 0);
     assert_int_equal(lost_seqs[2], 2);
     assert_int_equal(nb_seqtrack_outstanding(&t), NB_SEQ_RING);
+}
+
+/* A session has the slots its rate and timeout need, a power of two: a
+ * 1/s peer with a 2 s timeout asks 6 and gets 16 (768 B, not 192 KiB). */
+static void test_small_ring_sized_to_power_of_two(void **state)
+{
+    nb_seqtrack_free(&t);
+    nb_seqtrack_init(&t, 0, 6);
+    assert_int_equal(nb_seqtrack_cap(&t), 16);
+    for (unsigned i = 0; i < 16 + 3; i++)
+        nb_seqtrack_sent(&t, 0, on_lost, NULL);
+    assert_int_equal(lost_count, 3);
+    assert_int_equal(nb_seqtrack_outstanding(&t), 16);
+    struct nb_probe *p;
+    bool re;
+    assert_int_equal(nb_seqtrack_received(&t, 18, &p, &re), NB_RX_NEW);
+    assert_int_equal(nb_seqtrack_received(&t, 0, &p, &re), NB_RX_UNKNOWN); /* slot reused */
+    nb_seqtrack_free(&t);
+    nb_seqtrack_init(&t, 0, 17);
+    assert_int_equal(nb_seqtrack_cap(&t), 32);
+    nb_seqtrack_free(&t);
+    nb_seqtrack_init(&t, 0, 100000);
+    assert_int_equal(nb_seqtrack_cap(&t), NB_SEQ_RING);
 }
 
 static void test_unsend_is_neither_sent_nor_lost(void **state)
@@ -175,16 +205,17 @@ static void test_txkey_lookup(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup(test_in_order_replies_are_new, setup),
-        cmocka_unit_test_setup(test_unanswered_probe_is_lost_only_after_timeout, setup),
-        cmocka_unit_test_setup(test_duplicate_and_late_replies_counted_not_reused, setup),
-        cmocka_unit_test_setup(test_reordering_detected, setup),
-        cmocka_unit_test_setup(test_unknown_sequences_rejected, setup),
-        cmocka_unit_test_setup(test_sequence_wraps_around, setup),
-        cmocka_unit_test_setup(test_ring_overflow_declares_oldest_lost, setup),
-        cmocka_unit_test_setup(test_unsend_is_neither_sent_nor_lost, setup),
-        cmocka_unit_test_setup(test_txkey_lookup, setup),
-        cmocka_unit_test_setup(test_overdue_counted, setup),
+        cmocka_unit_test_setup_teardown(test_in_order_replies_are_new, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unanswered_probe_is_lost_only_after_timeout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_duplicate_and_late_replies_counted_not_reused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reordering_detected, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_sequences_rejected, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sequence_wraps_around, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ring_overflow_declares_oldest_lost, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_small_ring_sized_to_power_of_two, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unsend_is_neither_sent_nor_lost, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_txkey_lookup, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_overdue_counted, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

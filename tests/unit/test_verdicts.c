@@ -153,7 +153,8 @@ static int setup(void **state)
 {
     struct vd_fix *f = vd_fix_new(false);
     vd_fix_verdicts(f, "{\"role\": \"guest\", \"peers\": [{\"name\": \"v\", \"family\": "
-                       "\"vnet\", \"address\": \"10.0.0.1\", \"timeout_ms\": 1000}]}");
+                       "\"vnet\", \"address\": \"10.0.0.1\", \"timeout_ms\": 1000, "
+                       "\"interval_ms\": 50}]}");
     *state = f;
     return 0;
 }
@@ -184,6 +185,67 @@ static void assert_metric(struct nb_verdicts *v, const char *layer, const char *
     snprintf(want, sizeof(want), "netblame_verdict_side{target=\"v\",side=\"%s\"} 1\n", side);
     assert_non_null(strstr(b.data, want));
     nb_buf_free(&b);
+}
+
+/* A target's ring holds what can arrive within a window at its configured
+ * rate and timeout, not a fixed 4096 results: 5,000 fabric peers at 1/s
+ * would fill 4 GiB. A 1/s peer keeps every result of its last window. */
+static void test_ring_sized_by_rate(void **state)
+{
+    (void)state;
+    assert_int_equal(nb_vd_ring_cap(1000, 2000), 64);
+    assert_int_equal(nb_vd_ring_cap(50, 1000), 2 * 11000 / 50 + 17);
+    assert_int_equal(nb_vd_ring_cap(10, 60000), NB_VD_RING);
+    struct vd_fix *f = vd_fix_new(false);
+    vd_fix_verdicts(f, "{\"role\": \"host\", \"peers\": [{\"name\": \"f\", \"family\": "
+                       "\"fabric\", \"address\": \"10.0.0.1\"}]}");
+    struct nb_vd_target *t = nb_vd_find(f->v, "f", false);
+    assert_int_equal(t->cap, 64);
+    struct nb_vd_sample *w = nb_calloc(NB_VD_RING, sizeof(*w));
+    for (uint32_t i = 0; i < 300; i++) { /* 300 s at 1/s, every other one lost (at 2 s) */
+        struct nb_probe_result r = {.seq = i, .probe_id = i, .lost = i % 2, .rtt = 100000};
+        nb_vd_stamp_at(f->v, "f", &r, (nb_ns)(i + 1) * S + (i % 2 ? 2 * S : 0));
+    }
+    assert_int_equal(t->n, 64);
+    /* the window (290, 301]: arrivals 291..300 (answered) and 292..301 (lost) */
+    assert_int_equal(nb_vd_window(t, 290 * S + 1, 301 * S, w), 10);
+    free(w);
+    vd_fix_free(f);
+}
+
+/* Targets are found by name among many (an index, not a scan), a peer and
+ * an app target of the same name apart. */
+static void test_find_among_many(void **state)
+{
+    (void)state;
+    enum { N = 300 };
+    char *json = nb_calloc(N, 96), name[16];
+    size_t len = (size_t)sprintf(json, "{\"role\": \"host\", \"peers\": [");
+    for (int i = 0; i < N; i++)
+        len += (size_t)sprintf(json + len,
+                               "%s{\"name\": \"f%d\", \"family\": \"fabric\", "
+                               "\"address\": \"10.0.%d.%d\"}",
+                               i ? "," : "", i, i / 256, i % 256);
+    sprintf(json + len, "], \"app\": [{\"name\": \"f7\", \"url\": \"tcp://10.1.0.1:80\", "
+                        "\"send\": \"x\", \"expect\": \"y\"}]}");
+    struct vd_fix *f = vd_fix_new(false);
+    vd_fix_verdicts(f, json);
+    for (int i = 0; i < N; i++) {
+        snprintf(name, sizeof(name), "f%d", i);
+        struct nb_vd_target *t = nb_vd_find(f->v, name, false);
+        assert_non_null(t);
+        assert_string_equal(t->name, name);
+        assert_false(t->app);
+    }
+    struct nb_vd_target *a = nb_vd_find(f->v, "f7", true);
+    assert_non_null(a);
+    assert_true(a->app);
+    assert_ptr_not_equal(a, nb_vd_find(f->v, "f7", false));
+    assert_null(nb_vd_find(f->v, "f300", false));
+    assert_null(nb_vd_find(f->v, "f8", true));
+    assert_null(nb_vd_find(NULL, "f8", false));
+    vd_fix_free(f);
+    free(json);
 }
 
 static void test_ticks(void **state)
@@ -247,6 +309,8 @@ static void test_ticks(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ring_sized_by_rate),
+        cmocka_unit_test(test_find_among_many),
         cmocka_unit_test(test_learning_rule),
         cmocka_unit_test(test_persistence_rule),
         cmocka_unit_test_setup_teardown(test_ticks, setup, vd_fix_teardown),

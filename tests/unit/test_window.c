@@ -119,8 +119,10 @@ static int setup(void **state)
 {
     struct vd_fix *f = vd_fix_new(false);
     vd_fix_verdicts(f, "{\"role\": \"guest\", \"peers\": ["
-                       "{\"name\": \"p\", \"family\": \"path\", \"address\": \"10.0.0.2\"},"
-                       "{\"name\": \"v\", \"family\": \"vnet\", \"address\": \"10.0.0.1\"}],"
+                       "{\"name\": \"p\", \"family\": \"path\", \"address\": \"10.0.0.2\","
+                       " \"interval_ms\": 50},"
+                       "{\"name\": \"v\", \"family\": \"vnet\", \"address\": \"10.0.0.1\","
+                       " \"interval_ms\": 50}],"
                        "\"app\": [{\"name\": \"a\", \"url\": \"http://10.0.0.2/\"}]}");
     *state = f;
     return 0;
@@ -294,7 +296,8 @@ static void test_path_decomposed(void **state)
     char config[400];
     snprintf(config, sizeof(config),
              "{\"role\": \"guest\", \"host_agent\": {\"address\": \"127.0.0.1\", \"port\": %u},"
-             " \"peers\": [{\"name\": \"p\", \"family\": \"path\", \"address\": \"10.0.0.2\"}]}",
+             " \"peers\": [{\"name\": \"p\", \"family\": \"path\", \"address\": \"10.0.0.2\","
+             " \"interval_ms\": 45}]}",
              nb_api_port(ha.api));
     vd_fix_verdicts(f, config);
     enum { N = 200 };
