@@ -60,6 +60,7 @@ done
 [ "$(nproc)" -ge 2 ] || nb_fail "needs 2 CPUs (server on one, load generator on the other)"
 LOAD=$NB_BIN/tests/nb-stampload
 HZ=$(getconf CLK_TCK)
+load_start=$(cut -d' ' -f1-3 /proc/loadavg) # the machine is shared: said with the figures
 
 # ---- the lab ----
 nb_veth_pair c 198.18.0.1/24 s 198.18.0.2/24
@@ -334,5 +335,6 @@ cap() { [ "${R[$1.capped]}" = 1 ] && echo "≥" || true; }
     done
 } >"$NB_TMP/table.tsv"
 echo
-echo "peer_compare: commit $commit, kernel $(uname -r), $(nproc) CPUs, $(date -u +%FT%TZ)"
+echo "peer_compare: commit $commit, kernel $(uname -r), $(nproc) CPUs, $(date -u +%FT%TZ)," \
+    "load average $load_start at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
 column -t -s $'\t' "$NB_TMP/table.tsv"
