@@ -7,7 +7,8 @@
 # (tests/lab/standin.c, select backend: µs timers), 198.18.3.1 <-> .2.
 # In s and e: netblamed as a guest with its reflector on every address
 # ("reflector": {"rate_pps": 0}: the per-source limit off, one source sends
-# it everything here) and `sockperf server`. Everything is removed on exit.
+# it everything here) and `sockperf server` (in s with a 4 MiB socket buffer,
+# as the reflector's). Everything is removed on exit.
 #
 # 1. Reflector: the highest rate one core answers with < 0.1 % loss. The
 #    servers are pinned to CPU 0 (taskset), the load generator to CPU 1.
@@ -77,7 +78,9 @@ echo '{ "role": "guest", "user": "root", "node": "refl", "reflector": { "rate_pp
     >"$NB_TMP/refl.json"
 nb_start "$S" refl-s taskset -c 0 "$NB_BIN/netblamed" --config "$NB_TMP/refl.json"
 refl=$NB_LAST_PID
-nb_start "$S" sockperf-s taskset -c 0 sockperf server -i 0.0.0.0 -p 11111
+# sockperf's receive buffer as large as the reflector's (4 MiB, reflector.c
+# RCVBUF): at its default (rmem_default) it drops bursts at half a core
+nb_start "$S" sockperf-s taskset -c 0 sockperf server -i 0.0.0.0 -p 11111 --buffer-size 4194304
 sps=$NB_LAST_PID
 nb_start "$E" refl-e "$NB_BIN/netblamed" --config "$NB_TMP/refl.json"
 nb_start "$E" sockperf-e sockperf server -i 198.18.3.2 -p 11111
