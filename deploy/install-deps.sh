@@ -2,10 +2,11 @@
 # Install every Debian package netblame needs to build, test and run its lab.
 # Idempotent: installs only what is missing, and runs apt-get update only then.
 # Usage: deploy/install-deps.sh [--build|--lab|--bench|--test]   (default: --test, the superset)
-#   --bench: the lab's and the noise benchmark's (tests/bench/noise_accuracy.sh:
-#   iperf3 for background traffic, stress-ng for CPU noise; run by hand, never as
-#   services; gnuplot-nox draws the scale benchmarks' plots, e.g.
-#   tests/bench/fabric_scale.sh). --test includes them.
+#   --bench: the lab's and the benchmarks' (tests/bench/noise_accuracy.sh:
+#   iperf3 for background traffic, stress-ng for CPU noise; tests/bench/peer_compare.sh:
+#   sockperf, fping and prometheus-blackbox-exporter, the tools compared with;
+#   gnuplot-nox draws the scale benchmarks' plots, e.g. tests/bench/fabric_scale.sh;
+#   run by hand, never as services). --test includes them.
 set -euo pipefail
 
 build_pkgs=(build-essential cmake pkg-config
@@ -23,7 +24,7 @@ lab_pkgs=(iproute2 nftables iptables dnsmasq-base curl iputils-ping jq procps so
 # units with (a minimal Debian has no systemd)
 test_pkgs=(libcmocka-dev clang libclang-rt-14-dev prometheus prometheus-alertmanager
     file man-db adduser openssl python3 systemd)
-bench_pkgs=(iperf3 stress-ng gnuplot-nox)
+bench_pkgs=(iperf3 stress-ng gnuplot-nox sockperf fping prometheus-blackbox-exporter)
 
 want=("${build_pkgs[@]}")
 lab_kernel=0
