@@ -13,11 +13,7 @@ PER_IP=16 # api.c API_CONN_PER_IP
 
 nb_veth_pair srv 198.18.0.1/24 atk 198.18.0.2/24
 nb_netns ok
-ip link add "${NB_P}ok" netns "${NB_P}-ok" type veth peer name "${NB_P}ok2" netns "${NB_P}-srv"
-ip -n "${NB_P}-ok" addr add 198.18.1.2/24 dev "${NB_P}ok"
-ip -n "${NB_P}-srv" addr add 198.18.1.1/24 dev "${NB_P}ok2"
-ip -n "${NB_P}-ok" link set "${NB_P}ok" up
-ip -n "${NB_P}-srv" link set "${NB_P}ok2" up
+nb_veth_link ok ok 198.18.1.2/24 srv ok2 198.18.1.1/24
 SRV="${NB_P}-srv" OK="${NB_P}-ok" ATK="${NB_P}-atk"
 T=$NB_TMP/tls
 nb_test_tls "$T" "IP:198.18.0.1,IP:198.18.1.1"

@@ -73,11 +73,18 @@ nb_netns() {
 nb_veth_pair() {
     nb_netns "$1"
     nb_netns "$3"
-    ip link add "${NB_P}$1" netns "${NB_P}-$1" type veth peer name "${NB_P}$3" netns "${NB_P}-$3"
-    ip -n "${NB_P}-$1" addr add "$2" dev "${NB_P}$1"
-    ip -n "${NB_P}-$3" addr add "$4" dev "${NB_P}$3"
-    ip -n "${NB_P}-$1" link set "${NB_P}$1" up
-    ip -n "${NB_P}-$3" link set "${NB_P}$3" up
+    nb_veth_link "$1" "$1" "$2" "$3" "$3" "$4"
+}
+
+# nb_veth_link NS_A IF_A ADDR_A NS_B IF_B ADDR_B: a veth between two
+# namespaces that exist already (short names, as nb_netns takes), its ends
+# ${NB_P}IF_A in NS_A and ${NB_P}IF_B in NS_B, addressed and up.
+nb_veth_link() {
+    ip link add "${NB_P}$2" netns "${NB_P}-$1" type veth peer name "${NB_P}$5" netns "${NB_P}-$4"
+    ip -n "${NB_P}-$1" addr add "$3" dev "${NB_P}$2"
+    ip -n "${NB_P}-$4" addr add "$6" dev "${NB_P}$5"
+    ip -n "${NB_P}-$1" link set "${NB_P}$2" up
+    ip -n "${NB_P}-$4" link set "${NB_P}$5" up
 }
 
 # nb_stamp_dnat NS PREFIX ADDR: in namespace NS, every STAMP datagram (UDP
