@@ -55,6 +55,14 @@ static void side_contention(struct ctx *x, enum nb_side side, const struct nb_cl
     bool waited = c->thread && c->thread_wait >= th->cpu_wait_share;
     bool pressed = c->pressure && c->pressure_some >= th->cpu_pressure_share;
     bool stolen = c->steal && c->steal_share >= th->cpu_steal_share;
+    /* A virtual symptom on a side whose host agent may not read its taps'
+     * owners lacks the one figure that could corroborate it: say so, rather
+     * than let the missing thread read as "no contention". */
+    if (c->owners_denied && virtual_symptom(x, side))
+        nb_cls_add_ev(x,
+                      "the %s host agent%s%s may not read its taps' owners (capture.tap_owners "
+                      "off): the CPU wait of the threads forwarding this path is unknown",
+                      nb_side_name(side), host[0] ? " on " : "", host);
     if (!waited && !pressed && !stolen)
         return;
     /* every figure measured on that side, the ones under their threshold too */

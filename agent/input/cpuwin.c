@@ -38,6 +38,7 @@ void nb_cpuwin_host(const struct nb_cpu_report *a, const struct nb_cpu_report *b
         out->pressure_some = share((double)(b->pressure.total_us - a->pressure.total_us) * 1e3, span);
         out->pressure_avg10 = b->pressure.avg10;
     }
+    out->owners_denied = b->owners_denied;
     const struct nb_cpu_thread *worst = NULL;
     uint64_t worst_wait = 0;
     for (size_t i = 0; i < b->nthreads; i++) {

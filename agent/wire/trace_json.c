@@ -88,7 +88,7 @@ static void add_ns(cJSON *o, const char *k, bool have, double v)
 
 static bool cpu_any(const struct nb_cls_cpu *c)
 {
-    return c->pressure || c->thread || c->steal;
+    return c->pressure || c->thread || c->steal || c->owners_denied;
 }
 
 cJSON *nb_trace_cpu_json(const struct nb_cls_cpu *c)
@@ -108,6 +108,8 @@ cJSON *nb_trace_cpu_json(const struct nb_cls_cpu *c)
         cJSON_AddNullToObject(o, "thread");
     }
     add_ns(o, "steal", c->steal, c->steal_share);
+    if (c->owners_denied) /* only then: older traces stay as they were */
+        cJSON_AddBoolToObject(o, "owners_denied", true);
     return o;
 }
 
@@ -500,14 +502,16 @@ static int id32(struct nb_jr *x, const cJSON *o, const char *path, const char *k
 
 static int cpu_side_parse(struct nb_jr *x, const cJSON *v, const char *path, struct nb_cls_cpu *c)
 {
-    static const char *const keys[] = {"pressure_some", "pressure_avg10", "thread", "steal", NULL};
+    static const char *const keys[] = {"pressure_some", "pressure_avg10", "thread", "steal",
+                                       "owners_denied", NULL};
     static const char *const tkeys[] = {"name", "tid", "process", "pid", "tap", "wait", NULL};
     bool have_avg;
     const cJSON *t;
     if (nb_jr_members(x, v, path, keys, NULL) < 0 ||
         ranged(x, v, path, "pressure_some", 0, 1, &c->pressure, &c->pressure_some) < 0 ||
         ranged(x, v, path, "pressure_avg10", 0, 100, &have_avg, &c->pressure_avg10) < 0 ||
-        ranged(x, v, path, "steal", 0, 1, &c->steal, &c->steal_share) < 0)
+        ranged(x, v, path, "steal", 0, 1, &c->steal, &c->steal_share) < 0 ||
+        nb_jr_bool(x, v, path, "owners_denied", 0, &c->owners_denied) < 0)
         return -1;
     if (have_avg != c->pressure)
         return nb_jr_fail(x, path, NULL, "pressure_some and pressure_avg10 come together");

@@ -306,6 +306,7 @@ struct nb_cls_cpu {
     char owner_name[NB_CLS_COMMSIZ]; /* the process holding the tap open */
     int32_t owner_pid;
     char tap[NB_CLS_IFNAMSIZ];
+    bool owners_denied;    /* host agent: it may not read its taps' owners, so no thread */
     bool steal;            /* the guest (local side only): its steal time was read */
     double steal_share;    /* share of its CPU time a hypervisor ran something else */
 };

@@ -69,6 +69,13 @@ static void test_host_window(void **state)
     assert_string_equal(text, "CPU 0/TCG[101] (tap vnetA) waited 38.0 % of the window to run; "
                               "CPU pressure some 41.0 % (avg10 41.0 %)");
 
+    /* a host agent that may not read its taps' owners says so */
+    memset(&c, 0, sizeof(c));
+    rb.owners_denied = true;
+    nb_cpuwin_host(&ra, &rb, taps, 1, &c);
+    assert_true(c.owners_denied);
+    rb.owners_denied = false;
+
     /* no tap of this path known: pressure only, no thread of another guest */
     memset(&c, 0, sizeof(c));
     nb_cpuwin_host(&ra, &rb, taps, 0, &c);

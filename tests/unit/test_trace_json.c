@@ -65,6 +65,7 @@ static void full(struct nb_cls_input *in)
     snprintf(c->tap, sizeof(c->tap), "vnetA");
     c->steal = true, c->steal_share = 0;
     in->cpu_remote.pressure = true, in->cpu_remote.pressure_some = 1;
+    in->cpu_remote.owners_denied = true;
 }
 
 static void test_round_trip(void **state)
@@ -99,6 +100,7 @@ static void test_round_trip(void **state)
     assert_int_equal(out.cpu_local.owner_pid, 4242);
     assert_true(out.cpu_local.steal && out.cpu_local.steal_share == 0); /* measured zero */
     assert_true(out.cpu_remote.pressure && !out.cpu_remote.thread && !out.cpu_remote.steal);
+    assert_true(out.cpu_remote.owners_denied && !out.cpu_local.owners_denied);
     nb_buf_free(&a);
     nb_buf_free(&b);
 }

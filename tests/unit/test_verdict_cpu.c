@@ -137,6 +137,33 @@ static void test_remote_qemu_thread(void **state)
     assert_non_null(strstr(v.findings[0].summary, "CPU 0/TCG[5001] of qemu-system-x86[5000]"));
 }
 
+/* A slow local virtual segment whose host agent may not read its taps'
+ * owners: the verdict says the forwarding threads' wait is unknown (not
+ * "no contention"); a healthy path, or a denial on the other side, says
+ * nothing of it. */
+static void test_owners_denied_is_said(void **state)
+{
+    (void)state;
+    struct nb_cls_input in;
+    struct nb_verdict v;
+    const char *said = "the local host agent on hA may not read its taps' owners";
+    healthy(&in);
+    in.cpu_local.owners_denied = true;
+    nb_classify(&in, NULL, NULL, &v);
+    assert_int_equal(v.layer, NB_LAYER_HEALTHY);
+    assert_false(has_evidence(&v, "may not read"));
+    slow(&in, NB_SEG_LOCAL_VIRTUAL, 3 * MS);
+    nb_classify(&in, NULL, NULL, &v);
+    print_verdict(&v);
+    assert_int_equal(v.layer, NB_LAYER_VIRTUAL);
+    assert_int_equal(v.where.side, NB_SIDE_LOCAL);
+    assert_true(has_evidence(&v, said));
+    in.cpu_local.owners_denied = false;
+    in.cpu_remote.owners_denied = true;
+    nb_classify(&in, NULL, NULL, &v);
+    assert_false(has_evidence(&v, "may not read"));
+}
+
 /* Contention with every segment healthy: evidence, no finding, healthy. */
 static void test_contention_without_symptom_is_no_finding(void **state)
 {
@@ -306,6 +333,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_starved_forwarder_corroborates),
         cmocka_unit_test(test_remote_qemu_thread),
+        cmocka_unit_test(test_owners_denied_is_said),
         cmocka_unit_test(test_contention_without_symptom_is_no_finding),
         cmocka_unit_test(test_other_side_corroborates_nothing),
         cmocka_unit_test(test_thresholds),
