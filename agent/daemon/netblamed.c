@@ -290,6 +290,25 @@ static void fd_budget(const struct nb_config *c)
                 c->npeers, c->napps, (unsigned long long)need, (unsigned long long)rl.rlim_max);
 }
 
+/* After the drop, load the configuration once more the way SIGHUP will: as
+ * the unprivileged user. A key, token or inventory file readable by root
+ * alone loads at start and fails at the first reload, hours later, when
+ * the operator rotates a token; said now, while someone is watching. */
+static void check_reload(const struct daemon *d)
+{
+    struct nb_config cfg;
+    char err[512];
+    if (geteuid() == 0)
+        return;
+    if (nb_config_load(d->cfg.path, &cfg, err, sizeof(err)) < 0) {
+        nb_warn("a reload (SIGHUP) as uid %u would fail: %s (the files a reload reads must be "
+                "readable by that user)",
+                (unsigned)geteuid(), err);
+        return;
+    }
+    nb_config_free(&cfg);
+}
+
 static void on_sighup(struct ev_loop *loop, ev_signal *w, int revents)
 {
     struct daemon *d = w->data;
@@ -471,6 +490,7 @@ int main(int argc, char **argv)
         nb_fatal("%s", err);
     if (nb_privs_drop(&d.cfg, err, sizeof(err)) < 0)
         nb_fatal("%s", err);
+    check_reload(&d);
 
     ev_signal_init(&d.sighup, on_sighup, SIGHUP);
     d.sighup.data = &d;

@@ -10,22 +10,26 @@
 #    then keeps cap_net_bind_service only, clears the ambient and
 #    inheritable sets and sets NoNewPrivs;
 # 3. the CLI it spawns for POST /v1/diagnose (NETBLAME_CLI, here a script
-#    that writes its own /proc/self/status) inherits no capability.
+#    that writes its own /proc/self/status) inherits no capability;
+# 4. started as root with a STAMP key file only root may read: it warns at
+#    start that a reload as the dropped user would fail, naming the file;
+#    once the file is the user's, a SIGHUP reloads.
 # The test user is created if missing and removed only if this test made it.
 . "$NB_SRC/tests/lib/common.sh"
 
 PUSER=nb-privinteg
 created=0
 pid=
+pid2=
 privs_cleanup() {
     local rc=$?
     set +e
-    if [ -n "$pid" ]; then # runs as PUSER: stopped (waited) before userdel
-        kill -TERM "$pid" 2>/dev/null
-        for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null
-    fi
+    for p in $pid $pid2; do # run as PUSER: stopped (waited) before userdel
+        kill -TERM "$p" 2>/dev/null
+        for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$p" 2>/dev/null
+        wait "$p" 2>/dev/null
+    done
     [ "$created" = 1 ] && userdel "$PUSER"
     (exit "$rc")
     nb_cleanup
@@ -95,4 +99,28 @@ for want in "CapEff 0000000000000000" "CapPrm 0000000000000000" "CapAmb 00000000
     [ "$got" = "${want#* }" ] || nb_fail "diagnose child: ${want%% *} is '$got', want '${want#* }'"
 done
 nb_log "ok: the diagnose child has no capability"
+
+# --- 4. a file a reload reads that only root may read ---
+mkdir -m 755 "$NB_TMP/k"
+head -c 32 /dev/urandom >"$NB_TMP/k/b.key"
+chmod 600 "$NB_TMP/k/b.key" # root's: loads at start, not after the drop
+cat >"$NB_TMP/k/b.json" <<JSON
+{ "role": "guest", "node": "b", "user": "$PUSER", "reflector": { "address": "127.0.0.1" },
+  "stamp": { "auth": "hmac", "key_file": "b.key" } }
+JSON
+chmod 644 "$NB_TMP/k/b.json"
+nb_netns b
+nb_start "${NB_P}-b" b "$NB_BIN/netblamed" --config "$NB_TMP/k/b.json"
+pid2=$NB_LAST_PID
+nb_wait_for "the root-started agent" 20 ip netns exec "${NB_P}-b" curl -sf http://127.0.0.1:9862/healthz
+grep -qF "a reload (SIGHUP) as uid $PUID would fail: " "$NB_TMP/b.log" &&
+    grep -qF "stamp.key_file: cannot open \"$NB_TMP/k/b.key\": Permission denied" "$NB_TMP/b.log" ||
+    nb_fail "no warning at start that a reload would fail: $(cat "$NB_TMP/b.log")"
+chown "$PUSER" "$NB_TMP/k/b.key"
+kill -HUP "$pid2"
+nb_wait_for "the reload as $PUSER" 20 \
+    nb_metric_ge "${NB_P}-b" 9862 'netblame_config_reloads_total{result="ok"}' 1
+[ "$(nb_metric "${NB_P}-b" 9862 netblame_config_last_reload_successful)" = 1 ] ||
+    nb_fail "the reload with the user's key file did not succeed"
+nb_log "ok: a file only root may read is said at start; the user's file reloads"
 nb_log PASS
