@@ -12,8 +12,12 @@
  * reason). Only then does the source get a session and a reply, and the reply
  * has the request's length: the base layout of the mode is the same size for
  * test and reflected packets, and nb_stamp_reflect_tlvs writes exactly the
- * TLV area it read. Both tables are inside struct nb_reflector, allocated once:
- * memory is the same for one source and for a million. */
+ * TLV area it read. A reply leaves from the address its request was sent to
+ * (IP_PKTINFO / IPV6_PKTINFO, tstamp.h): bound to a wildcard address, the
+ * reflector answers for every address of the host, secondary ones included,
+ * and a sender matches replies by their source. Both tables are inside
+ * struct nb_reflector, allocated once: memory is the same for one source and
+ * for a million. */
 #include "netblame/reflector.h"
 
 #include <errno.h>
@@ -52,6 +56,7 @@ struct held {
     struct nb_stamp_reflected out;
     struct sockaddr_storage to;
     socklen_t tolen;
+    struct nb_local from;
     size_t tlvlen;
     uint8_t tlv[];
 };
@@ -112,6 +117,9 @@ struct nb_reflector *nb_reflector_new(const struct nb_reflector_cfg *cfg, char *
     int rcvbuf = RCVBUF;
     if (setsockopt(r->sock.fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
         (void)setsockopt(r->sock.fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+    if (nb_tsock_want_local(&r->sock) < 0)
+        nb_warn_errno("reflector: no IP_PKTINFO: a reply to a secondary address may leave "
+                      "from another");
     return r;
 }
 
@@ -206,17 +214,17 @@ static struct session *session_get(struct nb_reflector *r, const struct sockaddr
     return victim;
 }
 
-/* Stamp T3 now, encode and send one reply. */
+/* Stamp T3 now, encode and send one reply from FROM (the request's destination). */
 static void send_reply(struct nb_reflector *r, struct nb_stamp_reflected *out, const uint8_t *tlv,
-                       size_t tlvlen, const struct sockaddr_storage *to, socklen_t tolen)
+                       size_t tlvlen, const struct sockaddr_storage *to, socklen_t tolen,
+                       const struct nb_local *from)
 {
     uint8_t pkt[NB_STAMP_MAX_LEN];
     out->ts = nb_ntp_from_ns(nb_realtime_now());
     size_t len =
         nb_stamp_encode_reflected(pkt, sizeof(pkt), r->cfg.mode, &r->cfg.key, out, tlv, tlvlen);
-    uint32_t key;
     if (len == 0 ||
-        nb_tsock_send(&r->sock, pkt, len, (const struct sockaddr *)to, tolen, 0, &key) < 0) {
+        nb_tsock_send_from(&r->sock, pkt, len, (const struct sockaddr *)to, tolen, from) < 0) {
         if (r->st.send_errors++ == 0)
             nb_warn_errno("reflector: cannot send a reply");
         return;
@@ -227,7 +235,7 @@ static void send_reply(struct nb_reflector *r, struct nb_stamp_reflected *out, c
 /* Queue a reply for release HOLD later (bounded; overflow dropped, counted). */
 static void hold_reply(struct nb_reflector *r, const struct nb_stamp_reflected *out,
                        const uint8_t *tlv, size_t tlvlen, const struct sockaddr_storage *to,
-                       socklen_t tolen)
+                       socklen_t tolen, const struct nb_local *from)
 {
     if (r->nheld >= HOLD_MAX) {
         r->st.hold_dropped++;
@@ -239,6 +247,7 @@ static void hold_reply(struct nb_reflector *r, const struct nb_stamp_reflected *
     h->out = *out;
     h->to = *to;
     h->tolen = tolen;
+    h->from = *from;
     h->tlvlen = tlvlen;
     memcpy(h->tlv, tlv, tlvlen);
     if (r->held_tail)
@@ -262,7 +271,7 @@ nb_ns nb_reflector_flush(struct nb_reflector *r, nb_ns now_mono)
         if (!r->held_head)
             r->held_tail = NULL;
         r->nheld--;
-        send_reply(r, &h->out, h->tlv, h->tlvlen, &h->to, h->tolen);
+        send_reply(r, &h->out, h->tlv, h->tlvlen, &h->to, h->tolen, &h->from);
         free(h);
     }
     return r->held_head ? r->held_head->due : 0;
@@ -309,10 +318,10 @@ static void reflect_one(struct nb_reflector *r, const uint8_t *buf, const struct
         .ss_ttl = rx->ttl < 0 ? 0 : (uint8_t)rx->ttl,
     };
     if (r->hold > 0) {
-        hold_reply(r, &out, tlvout, tlvlen, &rx->from, rx->fromlen);
+        hold_reply(r, &out, tlvout, tlvlen, &rx->from, rx->fromlen, &rx->local);
         return;
     }
-    send_reply(r, &out, tlvout, tlvlen, &rx->from, rx->fromlen);
+    send_reply(r, &out, tlvout, tlvlen, &rx->from, rx->fromlen, &rx->local);
 }
 
 /* Allowlist, budget, size, then the reply: one received datagram. */
@@ -342,12 +351,19 @@ static void admit_one(struct nb_reflector *r, const uint8_t *buf, const struct n
 void nb_reflector_on_readable(struct nb_reflector *r)
 {
     /* ICMP errors for earlier replies (IP_RECVERR) sit in the error queue and keep
-     * the fd readable until read: drain them so the loop does not spin. */
+     * the fd readable until read: drain them so the loop does not spin, and
+     * count them: a sender gone, or one that dropped a reply from an address
+     * it did not probe (its connected socket does not take it; the kernel
+     * answers port unreachable, itself rate-limited, so a lower bound). */
     struct nb_txstamp tx;
     int e;
-    for (int i = 0; i < RX_BUDGET && nb_tsock_read_errqueue(&r->sock, &tx, &e) != NB_ERRQ_EMPTY;
-         i++)
-        ;
+    for (int i = 0; i < RX_BUDGET; i++) {
+        enum nb_errq q = nb_tsock_read_errqueue(&r->sock, &tx, &e);
+        if (q == NB_ERRQ_EMPTY)
+            break;
+        if (q == NB_ERRQ_ICMP)
+            r->st.unreachable++;
+    }
     nb_ns now = nb_mono_now();
     bool synced;
     uint16_t errest = nb_clock_errest(&synced);
@@ -358,7 +374,7 @@ void nb_reflector_on_readable(struct nb_reflector *r)
                                      RX_BATCH);
         if (got == 0)
             return;
-        if (got < 0) { /* an ICMP error for an earlier reply: nothing to do */
+        if (got < 0) { /* an ICMP error for an earlier reply: counted from its queue entry */
             done++;
             continue;
         }

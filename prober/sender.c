@@ -74,7 +74,11 @@ struct nb_sender *nb_sender_new(const struct nb_sender_cfg *cfg, nb_result_cb cb
         free(s);
         return NULL;
     }
-    /* Connected: only the peer's replies reach us, and ICMP errors are reported. */
+    /* Connected: only the peer's replies reach us, and ICMP errors are reported.
+     * A reply from another source (a reflector answering from its primary
+     * address for a secondary one probed) never reaches this socket: the
+     * kernel drops it and answers port unreachable, so here it is a loss, and
+     * the reflector counts it (netblame_reflector_unreachable_total). */
     if (connect(s->sock.fd, (const struct sockaddr *)&cfg->peer, cfg->peerlen) < 0) {
         snprintf(err, errlen, "sender to %s: connect: %s", s->peer_str, strerror(errno));
         nb_tsock_close(&s->sock);

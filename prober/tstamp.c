@@ -105,6 +105,69 @@ static ssize_t send_once(struct nb_tsock *s, const void *buf, size_t len, const 
     return sendmsg(s->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
+int nb_tsock_want_local(struct nb_tsock *s)
+{
+    int one = 1;
+    /* IP_PKTINFO on an AF_INET6 socket too: its v4-mapped peers' datagrams
+     * carry the IPv4 cmsg, not IPV6_PKTINFO */
+    if (setsockopt(s->fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0 && s->family == AF_INET)
+        return -1;
+    if (s->family == AF_INET6 &&
+        setsockopt(s->fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one)) < 0)
+        return -1;
+    return 0;
+}
+
+size_t nb_local_cmsg(void *control, size_t cap, const struct nb_local *l)
+{
+    struct msghdr msg = {.msg_control = control, .msg_controllen = cap};
+    struct cmsghdr *c;
+    if (!l || (l->family != AF_INET && l->family != AF_INET6))
+        return 0;
+    size_t plen = l->family == AF_INET ? sizeof(struct in_pktinfo) : sizeof(struct in6_pktinfo);
+    if (cap < CMSG_SPACE(plen))
+        return 0;
+    memset(control, 0, CMSG_SPACE(plen));
+    c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_len = CMSG_LEN(plen);
+    if (l->family == AF_INET) {
+        /* ipi_spec_dst is the source; ipi_ifindex 0 leaves the way out to the routing */
+        struct in_pktinfo pi = {0};
+        memcpy(&pi.ipi_spec_dst, l->addr, 4);
+        c->cmsg_level = IPPROTO_IP;
+        c->cmsg_type = IP_PKTINFO;
+        memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+    } else {
+        struct in6_pktinfo pi;
+        memset(&pi, 0, sizeof(pi));
+        memcpy(&pi.ipi6_addr, l->addr, 16);
+        if (IN6_IS_ADDR_LINKLOCAL(&pi.ipi6_addr))
+            pi.ipi6_ifindex = (unsigned)l->ifindex;
+        c->cmsg_level = IPPROTO_IPV6;
+        c->cmsg_type = IPV6_PKTINFO;
+        memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+    }
+    return CMSG_SPACE(plen);
+}
+
+ssize_t nb_tsock_send_from(struct nb_tsock *s, const void *buf, size_t len,
+                           const struct sockaddr *to, socklen_t tolen, const struct nb_local *from)
+{
+    union {
+        char buf[NB_LOCAL_CMSG_SPACE];
+        struct cmsghdr align;
+    } control;
+    struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
+    struct msghdr msg = {.msg_name = (void *)to, .msg_namelen = to ? tolen : 0, .msg_iov = &iov,
+                         .msg_iovlen = 1};
+    size_t clen = nb_local_cmsg(control.buf, sizeof(control.buf), from);
+    if (clen) {
+        msg.msg_control = control.buf;
+        msg.msg_controllen = clen;
+    }
+    return sendmsg(s->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
 ssize_t nb_tsock_send(struct nb_tsock *s, const void *buf, size_t len, const struct sockaddr *to,
                       socklen_t tolen, uint32_t key, uint32_t *key_used)
 {
@@ -143,6 +206,24 @@ static void rx_parse(struct nb_tsock *s, struct msghdr *msg, size_t n, size_t ca
             if (ts.ts[0].tv_sec || ts.ts[0].tv_nsec) {
                 rx->ts = nb_ns_from_timespec(&ts.ts[0]);
                 rx->ts_src = NB_TS_KERNEL_RX;
+            }
+        } else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO &&
+                   c->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
+            /* ipi_spec_dst, not ipi_addr: the local address a reply comes
+             * from, the interface's own for a broadcast destination */
+            struct in_pktinfo pi;
+            memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+            rx->local.family = AF_INET;
+            rx->local.ifindex = pi.ipi_ifindex;
+            memcpy(rx->local.addr, &pi.ipi_spec_dst, 4);
+        } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO &&
+                   c->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
+            struct in6_pktinfo pi;
+            memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+            if (!IN6_IS_ADDR_MULTICAST(&pi.ipi6_addr)) { /* not a source */
+                rx->local.family = AF_INET6;
+                rx->local.ifindex = (int)pi.ipi6_ifindex;
+                memcpy(rx->local.addr, &pi.ipi6_addr, 16);
             }
         } else if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) ||
                    (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT)) {

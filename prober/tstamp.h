@@ -36,6 +36,36 @@ int nb_tsock_open(struct nb_tsock *s, int family, const struct sockaddr *bind, s
                   bool want_tx);
 void nb_tsock_close(struct nb_tsock *s);
 
+/* The local address a datagram was sent to (IP_PKTINFO / IPV6_PKTINFO), so
+ * the source its reply must come from: on a socket bound to a wildcard
+ * address the kernel would otherwise pick the route's preferred source (the
+ * primary address), and a sender that probed a secondary address drops a
+ * reply from another. family 0: unknown (option off, or a multicast
+ * destination: no source to copy). AF_INET also on an AF_INET6 socket for a
+ * v4-mapped peer (IP_PKTINFO is what that path takes both ways). */
+struct nb_local {
+    int family;
+    int ifindex;      /* where it came in: named again only for an IPv6 link-local source */
+    uint8_t addr[16]; /* 4 or 16 bytes, network order */
+};
+
+/* Ask for the local address of each datagram (in nb_rx.local): IP_PKTINFO,
+ * and IPV6_RECVPKTINFO on an AF_INET6 socket. Returns 0, or -1 (errno set). */
+int nb_tsock_want_local(struct nb_tsock *s);
+
+/* Write into CONTROL (CAP bytes, cmsghdr-aligned) the cmsg that makes L the
+ * source of a datagram: IP_PKTINFO (ipi_spec_dst) or IPV6_PKTINFO (ipi6_addr),
+ * the interface left to the routing but for an IPv6 link-local source (the
+ * kernel refuses one without it). Returns its CMSG_SPACE, 0 if L is unknown or
+ * CAP too small. */
+#define NB_LOCAL_CMSG_SPACE 64 /* >= CMSG_SPACE(sizeof(struct in6_pktinfo)) */
+size_t nb_local_cmsg(void *control, size_t cap, const struct nb_local *l);
+
+/* Send LEN bytes to TO from the local address FROM (NULL or unknown: the
+ * kernel's choice); no TX stamp. Returns bytes sent, or -1 (errno set). */
+ssize_t nb_tsock_send_from(struct nb_tsock *s, const void *buf, size_t len,
+                           const struct sockaddr *to, socklen_t tolen, const struct nb_local *from);
+
 /* Send LEN bytes to TO (NULL on a connected socket) with timestamp key KEY.
  * Returns bytes sent, or -1 (errno set). *KEY_USED gets the key the kernel will
  * report with the TX stamps (KEY itself, or the counter value in fallback mode). */
@@ -50,6 +80,7 @@ struct nb_rx {
     nb_ns ts;
     enum nb_ts_src ts_src; /* NB_TS_KERNEL_RX or NB_TS_USER */
     int ttl;             /* TTL / hop limit, -1 if unknown */
+    struct nb_local local; /* where it was sent to (nb_tsock_want_local), family 0 if unknown */
 };
 
 /* Receive one datagram. Returns 1, 0 if nothing is pending, or -1 on a socket

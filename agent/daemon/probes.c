@@ -388,6 +388,12 @@ void nb_engine_render_metrics(const struct nb_engine *e, struct nb_buf *b)
                        "Datagrams received by the STAMP reflector.", (double)rs->received);
         nb_prom_single(b, "netblame_reflector_reflected_total", "counter",
                        "STAMP test packets answered.", (double)rs->reflected);
+        nb_prom_single(b, "netblame_reflector_send_errors_total", "counter",
+                       "STAMP replies the kernel refused to send.", (double)rs->send_errors);
+        nb_prom_single(b, "netblame_reflector_unreachable_total", "counter",
+                       "ICMP errors for STAMP replies: the sender had no socket for the reply "
+                       "(it went away, or the reply came from an address it did not probe).",
+                       (double)rs->unreachable);
         nb_prom_single(b, "netblame_reflector_truncated_total", "counter",
                        "Datagrams larger than the largest STAMP packet accepted.",
                        (double)rs->truncated);

@@ -77,7 +77,7 @@ static struct nb_vd_sample *push(struct nb_vd_target *t, nb_ns now_mono)
 static void on_sighting(void *arg, const struct nb_sighting *sg, int local)
 {
     struct nb_vd_target *t = arg;
-    struct nb_vd_hobs *h = &t->hobs[(uint32_t)sg->probe_id % NB_VD_HOBS];
+    struct nb_vd_hobs *h = &t->hobs[(uint32_t)sg->probe_id % t->hcap];
     if (h->probe_id != sg->probe_id) { /* a newer probe takes the slot */
         memset(h, 0, sizeof(*h));
         h->probe_id = sg->probe_id;
@@ -236,6 +236,15 @@ size_t nb_vd_ring_cap(unsigned interval_ms, unsigned timeout_ms)
     return n < 64 ? 64 : n > NB_VD_RING ? NB_VD_RING : (size_t)n;
 }
 
+/* The sightings of every probe the ring holds and of those sent since: the
+ * ring's size by rate again, twice. It was NB_VD_HOBS (8,192 x 136 B, 1.1
+ * MiB) for every path peer, filled slot by slot at the probe rate: at 1/s,
+ * all of it resident after 2.3 hours; 128 slots (17 KiB) hold the same. */
+size_t nb_vd_hobs_cap(size_t ring_cap)
+{
+    return ring_cap > NB_VD_HOBS / 2 ? NB_VD_HOBS : 2 * (ring_cap ? ring_cap : 1);
+}
+
 static void add_target(struct nb_verdicts *v, const char *name, const char *peer, bool app,
                        enum nb_family fam, size_t cap, struct nb_verdicts *old)
 {
@@ -248,8 +257,10 @@ static void add_target(struct nb_verdicts *v, const char *name, const char *peer
     t->family = fam;
     t->cap = cap;
     t->ring = nb_calloc(cap, sizeof(*t->ring));
-    if (!app && fam == NB_FAMILY_PATH && v->http)
-        t->hobs = nb_calloc(NB_VD_HOBS, sizeof(*t->hobs));
+    if (!app && fam == NB_FAMILY_PATH && v->http) {
+        t->hcap = nb_vd_hobs_cap(cap);
+        t->hobs = nb_calloc(t->hcap, sizeof(*t->hobs));
+    }
     nb_baseline_init(&t->base);
     const struct nb_vd_target *o = nb_vd_find(old, name, app);
     if (o && (app || o->family == fam)) { /* same measurement: keep what it learnt */
@@ -260,8 +271,14 @@ static void add_target(struct nb_verdicts *v, const char *name, const char *peer
         t->base = o->base;
         t->last_learn = o->last_learn;
         t->last_named = o->last_named;
-        if (t->hobs && o->hobs) /* sightings already read stay; feeds restart */
-            memcpy(t->hobs, o->hobs, NB_VD_HOBS * sizeof(*t->hobs));
+        for (size_t i = 0; t->hobs && o->hobs && i < o->hcap; i++) {
+            /* sightings already read stay (in their slot of the new size, the
+             * newest probe's where two meet); feeds restart */
+            const struct nb_vd_hobs *h = &o->hobs[i];
+            struct nb_vd_hobs *d = &t->hobs[(uint32_t)h->probe_id % t->hcap];
+            if (h->probe_id && h->probe_id > d->probe_id)
+                *d = *h;
+        }
     }
 }
 

@@ -60,7 +60,7 @@ static bool place_hosts(const struct nb_vd_target *t, const struct nb_vd_sample 
 {
     bool any = false;
     for (size_t i = 0; i < n; i++) {
-        const struct nb_vd_hobs *h = &t->hobs[(uint32_t)w[i].r.probe_id % NB_VD_HOBS];
+        const struct nb_vd_hobs *h = &t->hobs[(uint32_t)w[i].r.probe_id % t->hcap];
         for (int side = 0; side < 2; side++) {
             const struct nb_feed *f = t->feed[side];
             if (!f || nb_feed_covered(f) < w[i].t ||

@@ -21,8 +21,8 @@
 #define NB_VD_RING 4096 /* results kept per target at most (nb_vd_ring_cap) */
 /* Host-agent sightings of a path peer's probes, by sequence number: a
  * sighting is read before or after its probe's result comes (a lost probe's
- * comes at its timeout), so they meet here, not in the ring. Twice the ring:
- * the judged window ends a little behind the newest probe. */
+ * comes at its timeout), so they meet here, not in the ring. Twice the ring
+ * (nb_vd_hobs_cap): the judged window ends a little behind the newest probe. */
 #define NB_VD_HOBS (2 * NB_VD_RING)
 #define NB_VD_NTIMES (NB_VERDICT_WINDOW_S + 4) /* CPU-time samples: one a tick, over a window */
 
@@ -34,7 +34,7 @@ struct nb_vd_sample {
 };
 
 struct nb_vd_hobs {
-    uint64_t probe_id; /* whose points these are (the slot is seq % NB_VD_HOBS) */
+    uint64_t probe_id; /* whose points these are (the slot is seq % hcap) */
     struct nb_path_obs o;
 };
 
@@ -63,6 +63,7 @@ struct nb_vd_target {
     /* path peers: host agents' sightings ([0] the reflector's, [1] ours) */
     struct nb_feed *feed[2];
     struct nb_vd_hobs *hobs;
+    size_t hcap; /* hobs slots: nb_vd_hobs_cap(cap) */
     /* the host agent the reflector last announced and the rule refused
      * (nb_sender_agent_allowed), "" if none: said in every verdict's evidence */
     char agent_refused[INET6_ADDRSTRLEN];
@@ -96,6 +97,9 @@ struct nb_verdicts {
  * every result that can arrive within a window (nb_vd_ring_cap's comment
  * says why), NB_VD_RING at most. */
 size_t nb_vd_ring_cap(unsigned interval_ms, unsigned timeout_ms);
+/* Slots of a path peer's sightings table for a ring of RING_CAP results
+ * (twice it, NB_VD_HOBS at most). */
+size_t nb_vd_hobs_cap(size_t ring_cap);
 /* T's I-th oldest result (I < T->n). */
 static inline const struct nb_vd_sample *nb_vd_at(const struct nb_vd_target *t, size_t i)
 {

@@ -22,6 +22,8 @@ struct nb_reflector_stats {
     uint64_t malformed[NB_STAMP_E__COUNT]; /* dropped, by reason */
     uint64_t truncated;                    /* larger than NB_STAMP_MAX_LEN */
     uint64_t send_errors;
+    uint64_t unreachable;                  /* ICMP errors for replies (port unreachable: no
+                                              socket of the sender took the reply) */
     uint64_t sessions;                     /* live sessions in the table */
     uint64_t sessions_evicted;             /* table full: least recently used dropped */
     uint64_t hold_dropped;                 /* held replies over the bound, dropped */

@@ -6,10 +6,10 @@
 # in its pod (2 of each other: 48), and (N - 88) / 2 other pods of 2 ToRs x 2
 # hosts (2 of each: N - 88). One netblamed ("src", role host, node "self")
 # probes them at 1/s through "fabric": {"inventory_file": ...}. Every peer
-# address lies in 198.19.0.0/16, routed to a second namespace ("dst") whose
-# nftables DNAT hands every probe to one netblamed reflector there (its
-# per-source limit off), and conntrack gives the replies their peer's
-# address back. After WARM_S seconds (all peers answered at least once, then
+# address lies in 198.19.0.0/16, routed to a second namespace ("dst") where
+# it is local (a local route, nothing assigned) and one netblamed reflector
+# on the wildcard address (its per-source limit off) answers every probe
+# from the address probed (IP_PKTINFO). After WARM_S seconds (all peers answered at least once, then
 # the rest of the warm-up), over MEASURE_S seconds: src's CPU (utime + stime
 # from /proc/PID/stat, % of one core), then its RSS (VmRSS), descriptors
 # (sockets among /proc/PID/fd), armed probe timers (netblame_probe_timers)
@@ -117,10 +117,10 @@ fi
 nb_veth_pair src 198.18.0.1/24 dst 198.18.0.2/24
 src=${NB_P}-src dst=${NB_P}-dst
 ip -n "$src" route add 198.19.0.0/16 via 198.18.0.2
-nb_stamp_dnat "$dst" 198.19.0.0/16 198.18.0.2
+ip -n "$dst" route add local 198.19.0.0/16 dev lo
 cat >"$NB_TMP/dst.json" <<EOF
 {"role": "host", "node": "reflector", "user": "root", "log_level": "warn",
- "reflector": {"address": "198.18.0.2", "rate_pps": 0}}
+ "reflector": {"rate_pps": 0}}
 EOF
 nb_start "$dst" dst "$NB_BIN/netblamed" --config "$NB_TMP/dst.json"
 refl_pid=$NB_LAST_PID

@@ -42,7 +42,7 @@
 #
 #   usage: NB_BIN=build/release NB_SRC=. tests/bench/peer_compare.sh
 #   environment: STEP_S (3), R0 (20000), BISECT (4), RTT_COUNT (1000), RTT_INT (5),
-#   DELAY_US (1000), COST_N ("10 50 100"), WARM_S (5), COST_S (60);
+#   DELAY_US (1000), COST_N ("10 50 100"), WARM_S (5), COST_S (60); ONLY=cost: part 3 alone;
 #   QUICK=1: a few seconds of each (STEP_S=1 R0=5000 BISECT=0 RMAX=10000
 #   RTT_COUNT=50 COST_N=4 WARM_S=2 COST_S=2), to try the script, not to quote.
 # Needs sockperf, fping, prometheus-blackbox-exporter (deploy/install-deps.sh --bench).
@@ -54,7 +54,7 @@ if [ "${QUICK:-0}" = 1 ]; then
 fi
 STEP_S=${STEP_S:-3} R0=${R0:-20000} BISECT=${BISECT:-4} RMAX=${RMAX:-3000000}
 RTT_COUNT=${RTT_COUNT:-1000} RTT_INT=${RTT_INT:-5} DELAY_US=${DELAY_US:-1000}
-COST_N=${COST_N:-10 50 100} WARM_S=${WARM_S:-5} COST_S=${COST_S:-60}
+COST_N=${COST_N:-10 50 100} WARM_S=${WARM_S:-5} COST_S=${COST_S:-60} ONLY=${ONLY:-}
 for t in sockperf fping prometheus-blackbox-exporter taskset socat jq; do
     command -v "$t" >/dev/null || nb_fail "$t not found (deploy/install-deps.sh --bench)"
 done
@@ -164,6 +164,7 @@ find_max() {
     fi
     R[$name]=$lo R[$name.line]=$best R[$name.capped]=$([ "$hi" = 0 ] && echo 1 || echo 0)
 }
+if [ "$ONLY" != cost ]; then
 echo "== reflector: highest rate with < 0.1 % loss (server on CPU 0, load on CPU 1, ${STEP_S} s steps)"
 find_max netblame step_load "$refl" 198.18.0.2 862
 find_max sockperf step_load "$sps" --sockperf 198.18.0.2 11111
@@ -201,6 +202,7 @@ for tool in netblame sockperf fping; do
     echo "  $tool p50 p99 µs: veth ${R[$tool.veth]}; stand-in ${R[$tool.standin0]}; stand-in +$DELAY_US µs ${R[$tool.standin]}"
 done
 ctl "clear" >/dev/null
+fi # ONLY
 
 # ---- 3. cost per probe ----
 maxn=0
@@ -300,6 +302,7 @@ pq() { printf '%s/%s' "$(r1 "$(field "$1" "$2_p50_us")")" "$(r1 "$(field "$1" "$
 cap() { [ "${R[$1.capped]}" = 1 ] && echo "≥" || true; }
 {
     printf 'measure\tnetblame\tsockperf\tfping\tblackbox_exporter\tgoal\tmet\n'
+    if [ "$ONLY" != cost ]; then
     nbr=${R[netblame]} spr=${R[sockperf]} own=${R[sockperf-own]}
     printf 'reflector: packets/s, < 0.1 %% loss (nb-stampload)\t%s%s\t%s%s\t\t\t≥ 90 %% of sockperf\t%s (%s %%)\n' \
         "$(cap netblame)" "$nbr" "$(cap sockperf)" "$spr" \
@@ -324,6 +327,7 @@ cap() { [ "${R[$1.capped]}" = 1 ] && echo "≥" || true; }
     row_rtt "RTT over the veth, p50/p99 µs" veth 0
     row_rtt "RTT via the stand-in, nothing injected, p50/p99 µs" standin0 0
     row_rtt "via the stand-in +${DELAY_US} µs: measured - injected, p50/p99 µs" standin "$DELAY_US"
+    fi # ONLY
     for n in $COST_N; do
         read -r ncpu nprobes nrss _ <<<"${R[nb.$n]}"
         read -r bcpu bprobes brss _ _ <<<"${R[bb.$n]}"

@@ -5,14 +5,15 @@
 # /metrics with their level), re-reads the file on SIGHUP (a host added to
 # its ToR is probed, a host removed is not), and keeps its running peers when
 # the reloaded file is bad or picks more than max_peers, saying why.
-# Every peer address (198.19.0.0/16) is routed to namespace b, whose
-# nftables DNAT (nb_stamp_dnat) hands the probes to one netblamed reflector there.
+# Every peer address (198.19.0.0/16) is routed to namespace b, where it is
+# local (a local route, nothing assigned) and one netblamed reflector on the
+# wildcard address answers each from the address probed (IP_PKTINFO).
 . "$NB_SRC/tests/lib/common.sh"
 
 nb_veth_pair a 198.18.0.1/30 b 198.18.0.2/30
 A="${NB_P}-a" B="${NB_P}-b"
 ip -n "$A" route add 198.19.0.0/16 via 198.18.0.2
-nb_stamp_dnat "$B" 198.19.0.0/16 198.18.0.2
+ip -n "$B" route add local 198.19.0.0/16 dev lo
 
 # fleet "NAME ADDRESS TOR POD"...: the inventory file of these hosts
 fleet() {
@@ -32,8 +33,7 @@ base=("self 198.19.0.1 t1 p1" "h2 198.19.0.2 t1 p1" "h4 198.19.1.4 t2 p1" "h5 19
     "h6 198.19.2.6 t3 p2" "h7 198.19.2.7 t3 p2")
 fleet "${base[@]}" "h3 198.19.0.3 t1 p1"
 cat >"$NB_TMP/b.json" <<JSON
-{ "user": "root", "role": "host", "node": "reflector", "reflector": { "address": "198.18.0.2" },
-  "api": { "port": 9862 } }
+{ "user": "root", "role": "host", "node": "reflector", "api": { "port": 9862 } }
 JSON
 cat >"$NB_TMP/a.json" <<JSON
 { "user": "root", "role": "host", "node": "self", "reflector": { "address": "198.18.0.1" },

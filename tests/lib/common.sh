@@ -87,21 +87,6 @@ nb_veth_link() {
     ip -n "${NB_P}-$4" link set "${NB_P}$5" up
 }
 
-# nb_stamp_dnat NS PREFIX ADDR: in namespace NS, every STAMP datagram (UDP
-# port 862) to an address of PREFIX goes to ADDR (nftables DNAT; conntrack
-# gives the replies their address back), so one reflector answers for a
-# whole prefix of fabric peers. The other side routes PREFIX via NS.
-nb_stamp_dnat() {
-    ip netns exec "$1" nft -f - <<EOF
-table ip nbstamp {
-    chain pre {
-        type nat hook prerouting priority dstnat;
-        ip daddr $2 udp dport 862 dnat to $3
-    }
-}
-EOF
-}
-
 # nb_wait_for DESCRIPTION TIMEOUT_S COMMAND...: poll COMMAND until it succeeds.
 nb_wait_for() {
     local what=$1 limit=$2

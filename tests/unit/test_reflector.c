@@ -2,7 +2,9 @@
  * exposed to, on real loopback sockets: a reply never larger than its
  * request (both modes, every TLV mix), no reply to a source over its budget
  * or outside the allowlist (each counted), and a key rotated by
- * nb_reflector_reconfigure in use at once on the same socket. Loopback
+ * nb_reflector_reconfigure in use at once on the same socket; bound to a
+ * wildcard address, every reply leaves from the address its request was sent
+ * to (127.0.0.2 is as local as 127.0.0.1 and not the route's source). Loopback
  * delivery is synchronous, so a sent datagram is queued when sendto returns;
  * poll() only guards against a hang. */
 #include <stdarg.h>
@@ -33,13 +35,13 @@ static struct nb_stamp_key key_of(const char *k)
     return key;
 }
 
-static struct nb_reflector *start(enum nb_stamp_mode mode, const char *key, unsigned rate,
-                                  unsigned burst, const char *allow)
+static struct nb_reflector *start_on(const char *addr, enum nb_stamp_mode mode, const char *key,
+                                     unsigned rate, unsigned burst, const char *allow)
 {
     struct nb_reflector_cfg cfg;
     char err[256];
     memset(&cfg, 0, sizeof(cfg));
-    assert_int_equal(nb_addr_parse("127.0.0.1", 0, &cfg.addr, &cfg.addrlen), 0);
+    assert_int_equal(nb_addr_parse(addr, 0, &cfg.addr, &cfg.addrlen), 0);
     cfg.mode = mode;
     cfg.key = key_of(key);
     cfg.rate_pps = rate;
@@ -51,6 +53,12 @@ static struct nb_reflector *start(enum nb_stamp_mode mode, const char *key, unsi
     struct nb_reflector *r = nb_reflector_new(&cfg, err, sizeof(err));
     assert_non_null(r);
     return r;
+}
+
+static struct nb_reflector *start(enum nb_stamp_mode mode, const char *key, unsigned rate,
+                                  unsigned burst, const char *allow)
+{
+    return start_on("127.0.0.1", mode, key, rate, burst, allow);
 }
 
 /* A client socket connected to R. */
@@ -237,6 +245,48 @@ static void test_reconfigure_rotates_key(void **state)
     nb_reflector_free(r);
 }
 
+/* A reflector bound to BIND answers a request sent to DST (from a socket of
+ * DST's family on the loopback) from DST itself, port and address. */
+static void reply_from(const char *bind_addr, const char *dst)
+{
+    struct nb_reflector *r = start_on(bind_addr, NB_STAMP_UNAUTH, NULL, 0, 0, NULL);
+    struct sockaddr_storage rs, to, from;
+    socklen_t rl = sizeof(rs), tol, froml = sizeof(from);
+    assert_int_equal(getsockname(nb_reflector_fd(r), (struct sockaddr *)&rs, &rl), 0);
+    uint16_t port = ntohs(rs.ss_family == AF_INET ? ((struct sockaddr_in *)&rs)->sin_port
+                                                  : ((struct sockaddr_in6 *)&rs)->sin6_port);
+    assert_int_equal(nb_addr_parse(dst, port, &to, &tol), 0);
+    int fd = socket(to.ss_family, SOCK_DGRAM, 0);
+    assert_true(fd >= 0);
+    static uint8_t req[NB_STAMP_MAX_LEN], rep[NB_STAMP_MAX_LEN];
+    size_t n = build(req, sizeof(req), NB_STAMP_UNAUTH, NULL, 7, 0, false);
+    assert_int_equal(sendto(fd, req, n, 0, (struct sockaddr *)&to, tol), (ssize_t)n);
+    pump(r);
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    assert_int_equal(poll(&p, 1, HANG_GUARD_MS), 1);
+    assert_int_equal(recvfrom(fd, rep, sizeof(rep), 0, (struct sockaddr *)&from, &froml),
+                     (ssize_t)n);
+    char want[NB_ADDRSTRLEN], got[NB_ADDRSTRLEN];
+    nb_addr_format((struct sockaddr *)&to, want, sizeof(want));
+    nb_addr_format((struct sockaddr *)&from, got, sizeof(got));
+    assert_string_equal(got, want);
+    assert_int_equal(nb_reflector_stats(r)->reflected, 1);
+    close(fd);
+    nb_reflector_free(r);
+}
+
+static void test_wildcard_replies_from_address_probed(void **state)
+{
+    reply_from("0.0.0.0", "127.0.0.2");
+    reply_from("0.0.0.0", "127.0.0.1");
+    int v6 = socket(AF_INET6, SOCK_DGRAM, 0);
+    if (v6 < 0)
+        return; /* no IPv6 here: the cmsg itself is tested in test_tstamp */
+    close(v6);
+    reply_from("::", "::ffff:127.0.0.3"); /* dual stack: IP_PKTINFO on the IPv6 socket */
+    reply_from("::", "::1");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -244,6 +294,7 @@ int main(void)
         cmocka_unit_test(test_source_over_budget_not_answered),
         cmocka_unit_test(test_source_outside_allowlist_not_answered),
         cmocka_unit_test(test_reconfigure_rotates_key),
+        cmocka_unit_test(test_wildcard_replies_from_address_probed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <string.h>
@@ -280,6 +281,76 @@ static void test_probe_to_closed_port_is_lost_with_icmp_error(void **state)
  * wait until stamps flow, so the tests below see the steady state. */
 static struct nb_tsock warm_a, warm_b;
 
+/* The cmsg that picks a reply's source: IP_PKTINFO's ipi_spec_dst or
+ * IPV6_PKTINFO's ipi6_addr, the interface named only for an IPv6
+ * link-local source; nothing for an unknown one or a buffer too small. */
+static void test_local_cmsg(void **state)
+{
+    _Alignas(struct cmsghdr) unsigned char buf[NB_LOCAL_CMSG_SPACE];
+    struct nb_local l = {.family = AF_INET, .ifindex = 7, .addr = {198, 18, 0, 9}};
+    struct msghdr m = {.msg_control = buf, .msg_controllen = sizeof(buf)};
+    size_t n = nb_local_cmsg(buf, sizeof(buf), &l);
+    assert_int_equal(n, CMSG_SPACE(sizeof(struct in_pktinfo)));
+    m.msg_controllen = n;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+    assert_int_equal(c->cmsg_level, IPPROTO_IP);
+    assert_int_equal(c->cmsg_type, IP_PKTINFO);
+    assert_int_equal(c->cmsg_len, CMSG_LEN(sizeof(struct in_pktinfo)));
+    struct in_pktinfo pi;
+    memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+    assert_int_equal(pi.ipi_spec_dst.s_addr, htonl(0xc6120009));
+    assert_int_equal(pi.ipi_addr.s_addr, 0);
+    assert_int_equal(pi.ipi_ifindex, 0);
+    assert_null(CMSG_NXTHDR(&m, c));
+
+    for (int ll = 0; ll < 2; ll++) {
+        struct in6_pktinfo pi6;
+        l.family = AF_INET6;
+        assert_int_equal(inet_pton(AF_INET6, ll ? "fe80::1" : "2001:db8::9", l.addr), 1);
+        n = nb_local_cmsg(buf, sizeof(buf), &l);
+        assert_int_equal(n, CMSG_SPACE(sizeof(struct in6_pktinfo)));
+        m.msg_controllen = n;
+        c = CMSG_FIRSTHDR(&m);
+        assert_int_equal(c->cmsg_level, IPPROTO_IPV6);
+        assert_int_equal(c->cmsg_type, IPV6_PKTINFO);
+        assert_int_equal(c->cmsg_len, CMSG_LEN(sizeof(struct in6_pktinfo)));
+        memcpy(&pi6, CMSG_DATA(c), sizeof(pi6));
+        assert_memory_equal(&pi6.ipi6_addr, l.addr, 16);
+        assert_int_equal(pi6.ipi6_ifindex, ll ? 7u : 0u);
+    }
+    assert_int_equal(nb_local_cmsg(buf, CMSG_SPACE(sizeof(struct in6_pktinfo)) - 1, &l), 0);
+    l.family = 0;
+    assert_int_equal(nb_local_cmsg(buf, sizeof(buf), &l), 0);
+    assert_int_equal(nb_local_cmsg(buf, sizeof(buf), NULL), 0);
+}
+
+/* nb_rx.local: the address a datagram was sent to, 127.0.0.2 on a socket
+ * bound to 0.0.0.0; unknown (family 0) without nb_tsock_want_local. */
+static void test_rx_local_address(void **state)
+{
+    for (int want = 0; want < 2; want++) {
+        struct nb_tsock a, b;
+        struct sockaddr_storage ss;
+        socklen_t len;
+        assert_int_equal(nb_addr_parse("0.0.0.0", 0, &ss, &len), 0);
+        assert_int_equal(nb_tsock_open(&b, AF_INET, (struct sockaddr *)&ss, len, false), 0);
+        if (want)
+            assert_int_equal(nb_tsock_want_local(&b), 0);
+        assert_int_equal(nb_tsock_open(&a, AF_INET, NULL, 0, false), 0);
+        assert_int_equal(nb_addr_parse("127.0.0.2", bound_port(b.fd), &ss, &len), 0);
+        assert_int_equal(nb_tsock_send_from(&a, "x", 1, (struct sockaddr *)&ss, len, NULL), 1);
+        assert_int_equal(wait_fd(b.fd, POLLIN), 1);
+        char buf[16];
+        struct nb_rx rx;
+        assert_int_equal(nb_tsock_recv(&b, buf, sizeof(buf), &rx), 1);
+        assert_int_equal(rx.local.family, want ? AF_INET : 0);
+        if (want)
+            assert_memory_equal(rx.local.addr, "\x7f\x00\x00\x02", 4);
+        nb_tsock_close(&a);
+        nb_tsock_close(&b);
+    }
+}
+
 static void warm_up(void)
 {
     struct sockaddr_storage ss;
@@ -306,6 +377,8 @@ int main(void)
     warm_up();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tx_and_rx_kernel_stamps_are_ordered),
+        cmocka_unit_test(test_local_cmsg),
+        cmocka_unit_test(test_rx_local_address),
         cmocka_unit_test(test_round_trip_unauthenticated),
         cmocka_unit_test(test_round_trip_authenticated),
         cmocka_unit_test(test_full_size_probes),

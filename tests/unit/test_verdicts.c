@@ -196,6 +196,14 @@ static void test_ring_sized_by_rate(void **state)
     assert_int_equal(nb_vd_ring_cap(1000, 2000), 64);
     assert_int_equal(nb_vd_ring_cap(50, 1000), 2 * 11000 / 50 + 17);
     assert_int_equal(nb_vd_ring_cap(10, 60000), NB_VD_RING);
+    /* the sightings table: twice the ring, NB_VD_HOBS at most */
+    assert_int_equal(nb_vd_hobs_cap(nb_vd_ring_cap(1000, 2000)), 128);
+    assert_int_equal(nb_vd_hobs_cap(nb_vd_ring_cap(60000, 1000)), 128);
+    assert_int_equal(nb_vd_hobs_cap(nb_vd_ring_cap(50, 1000)), 2 * (2 * 11000 / 50 + 17));
+    assert_int_equal(nb_vd_hobs_cap(nb_vd_ring_cap(10, 60000)), NB_VD_HOBS);
+    assert_int_equal(nb_vd_hobs_cap(nb_vd_ring_cap(1, 60000)), NB_VD_HOBS);
+    assert_int_equal(nb_vd_hobs_cap(NB_VD_RING + 1), NB_VD_HOBS);
+    assert_int_equal(nb_vd_hobs_cap(0), 2);
     struct vd_fix *f = vd_fix_new(false);
     vd_fix_verdicts(f, "{\"role\": \"host\", \"peers\": [{\"name\": \"f\", \"family\": "
                        "\"fabric\", \"address\": \"10.0.0.1\"}]}");
