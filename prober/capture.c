@@ -413,6 +413,7 @@ static int prog_install(struct nb_capture *c, struct bpf_insn *v, size_t n)
         return -1;
     }
     nb_debug("capture: filter of %zu instructions for %zu interfaces", n, c->n);
+    c->st.filter_insns = n;
     return 0;
 }
 
@@ -651,17 +652,21 @@ void nb_capture_on_readable(struct nb_capture *c)
         nb_warn("capture on any: read: %s", pcap_geterr(c->p));
 }
 
-void nb_capture_drain(struct nb_capture *c)
+size_t nb_capture_drain(struct nb_capture *c)
 {
     /* The ring holds ~12k probe frames at the default size: 64 rounds of
      * RX_BUDGET cover it, and bound the work if frames keep arriving. */
+    size_t got = 0;
     for (int i = 0; i < 64; i++) {
         int n = pcap_dispatch(c->p, RX_BUDGET, on_frame, (u_char *)c);
         if (n == PCAP_ERROR)
             nb_warn("capture on any: read: %s", pcap_geterr(c->p));
+        if (n > 0)
+            got += (size_t)n;
         if (n < RX_BUDGET)
-            return;
+            break;
     }
+    return got;
 }
 
 void nb_capture_stats(struct nb_capture *c, struct nb_capture_stats *out)

@@ -54,8 +54,8 @@ size_t nb_capture_watched(const struct nb_capture *c);
  * stays readable if more remain), calling the callback per sighting. */
 void nb_capture_on_readable(struct nb_capture *c);
 /* Read everything the ring holds now (bounded), e.g. before answering a query
- * that must include every frame captured so far. */
-void nb_capture_drain(struct nb_capture *c);
+ * that must include every frame captured so far. Returns the frames read. */
+size_t nb_capture_drain(struct nb_capture *c);
 
 struct nb_capture_stats {
     uint64_t packets;        /* frames read from the ring */
@@ -65,6 +65,7 @@ struct nb_capture_stats {
     uint64_t no_probe_id;    /* STAMP, but no complete netblame probe-id TLV captured */
     uint64_t kernel_drops;   /* pcap_stats ps_drop: ring full */
     uint64_t kernel_ifdrops; /* pcap_stats ps_ifdrop */
+    uint64_t filter_insns;   /* the kernel filter's instructions now (BPF_MAXINSNS 4096) */
 };
 /* Counters since nb_capture_new. */
 void nb_capture_stats(struct nb_capture *c, struct nb_capture_stats *out);

@@ -2,7 +2,8 @@
 # Benchmark: what one host agent costs as the guests on its host grow
 # (issue 16, item 2). For each size N (default 16 64 256 1024): a host
 # namespace ("host") with a bridge br0 (198.18.0.1/20), N persistent taps
-# vnet0..vnet<N-1> enslaved to it, and an uplink nic0, a veth whose other
+# vnet0..vnet<N-1> enslaved to it (from vnet512 on to a second bridge br1
+# joined to br0: a bridge takes 1023 ports), and an uplink nic0, a veth whose other
 # end is in a second namespace ("far", 198.18.0.2) where a netblamed
 # reflector answers. nb-guestload (tests/lab/guestload.c) holds every tap
 # open, one process per tap as one QEMU per guest, and is the guests: guest
@@ -18,8 +19,8 @@
 # pcap_stats: netblame_capture_kernel_drops_total), sightings recorded and
 # evicted from the ring (netblame_sightings_evicted_total) per second, and
 # how long the ring holds a sighting at that rate (its capacity over the
-# rate); then the kernel filter on its capture socket (instructions, from
-# `ss -0 -b`), /metrics (series: lines not starting with #, bytes, scrape
+# rate); then the kernel filter on its capture socket (instructions:
+# netblame_capture_filter_instructions), /metrics (series: lines not starting with #, bytes, scrape
 # time: median of 5, curl in the host namespace), and /v1/sightings: one
 # guest session's sightings from the oldest held, as a feed's first read
 # (median of 5, bytes). The guests' answers per second say the traffic ran.
@@ -93,11 +94,16 @@ done
 ip -n "$host" link add br0 type bridge stp_state 0
 ip -n "$host" addr add 198.18.0.1/20 dev br0
 ip -n "$host" link set br0 up
+# A Linux bridge takes at most 1023 ports (BR_MAX_PORTS, port 0 reserved):
+# taps from vnet512 on go to a second bridge br1, joined to br0 by a veth
+# pair (a host with 1,024 guests on Linux bridges needs two, or OVS).
+ip -n "$host" link add br1 type bridge stp_state 0
+ip -n "$host" link set br1 up
+ip -n "$host" link add br1up type veth peer name br0dn
+ip -n "$host" link set br1up master br1 up
+ip -n "$host" link set br0dn master br0 up
 ip link add nic0 netns "$host" type veth peer name eth0 netns "$far"
 ip -n "$host" link set nic0 master br0 up
-# a neighbour entry per guest: past the default table limit (gc_thresh3 1024)
-ip netns exec "$far" sysctl -qw net.ipv4.neigh.default.gc_thresh1=8192 \
-    net.ipv4.neigh.default.gc_thresh2=8192 net.ipv4.neigh.default.gc_thresh3=8192
 ip -n "$far" addr add 198.18.0.2/20 dev eth0
 ip -n "$far" link set eth0 up
 far_mac=$(ip -n "$far" -br link show eth0 | awk '{ print $3 }')
@@ -146,7 +152,7 @@ for n in "${sizes[@]}"; do
     if [ "$n" -gt "$made" ]; then
         for ((i = made; i < n; i++)); do
             echo "tuntap add dev vnet$i mode tap"
-            echo "link set vnet$i master br0 up"
+            echo "link set vnet$i master br$((i / 512)) up"
         done | ip -n "$host" -batch -
         for ((i = made; i < n; i++)); do
             printf 'neigh replace 198.18.%d.%d lladdr 02:4e:42:00:%02x:%02x dev eth0 nud permanent\n' \
@@ -184,10 +190,7 @@ for n in "${sizes[@]}"; do
     d1=$(val netblame_capture_kernel_drops_total)
     rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status")
     fds=$(find "/proc/$pid/fd" -mindepth 1 -maxdepth 1 | wc -l)
-    # the classic BPF filter on the agent's packet socket: "bpf filter (N):"
-    bpf=$(ip netns exec "$host" ss -0 -b -p 2>/dev/null |
-        awk -v p="pid=$pid," 'index($0, p) { mine = 1; next } mine && /bpf filter/ {
-            sub(/.*bpf filter \(/, ""); sub(/\).*/, ""); print; exit }')
+    bpf=$(val netblame_capture_filter_instructions) # the kernel filter (SO_GET_FILTER checked)
     series=$(grep -vc '^#' "$NB_TMP/m.txt")
     read -r scrape_ms scrape_b <<<"$(median5 "http://127.0.0.1:$api/metrics")"
     read -r sight_ms sight_b <<<"$(median5 "http://127.0.0.1:$api/v1/sightings?session=4e420005&since=0&limit=4096")"
