@@ -21,7 +21,8 @@
 # how long the ring holds a sighting at that rate (its capacity over the
 # rate); then the kernel filter on its capture socket (instructions:
 # netblame_capture_filter_instructions), /metrics (series: lines not starting with #, bytes, scrape
-# time: median of 5, curl in the host namespace), and /v1/sightings: one
+# time: median of 5, curl in the host namespace; the agent's CPU per scrape
+# over those 5, in 10 ms ticks: 2 ms resolution), and /v1/sightings: one
 # guest session's sightings from the oldest held, as a feed's first read
 # (median of 5, bytes). The guests' answers per second say the traffic ran.
 # Prints a table (tab-separated), writes OUT_DIR/host_scale.tsv and, with
@@ -192,17 +193,20 @@ for n in "${sizes[@]}"; do
     fds=$(find "/proc/$pid/fd" -mindepth 1 -maxdepth 1 | wc -l)
     bpf=$(val netblame_capture_filter_instructions) # the kernel filter (SO_GET_FILTER checked)
     series=$(grep -vc '^#' "$NB_TMP/m.txt")
+    k0=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
     read -r scrape_ms scrape_b <<<"$(median5 "http://127.0.0.1:$api/metrics")"
+    k1=$(awk '{ print $14 + $15 }' "/proc/$pid/stat") # the agent's CPU for those 5 scrapes
     read -r sight_ms sight_b <<<"$(median5 "http://127.0.0.1:$api/v1/sightings?session=4e420005&since=0&limit=4096")"
     cap=$(awk '$1 == "netblame_sightings_held" { print $2 + 0 }' "$NB_TMP/m.txt")
     rows+=("$(awk -v n="$n" -v c=$((c1 - c0)) -v hz="$hz" -v w=$((w1 - w0)) -v rss="$rss" \
         -v s=$((s1 - s0)) -v e=$((e1 - e0)) -v d=$((d1 - d0)) -v dall="$d1" -v bpf="${bpf:--}" \
         -v series="$series" -v sb="$scrape_b" -v sms="$scrape_ms" -v vms="$sight_ms" -v vb="$sight_b" \
-        -v rx=$((rx1 - rx0)) -v tx=$((tx1 - tx0)) -v held="$cap" -v fds="$fds" 'BEGIN { t = w / 1e9
-        printf "%d\t%.2f\t%.1f\t%d/%d\t%.0f\t%.0f\t%.0f\t%.1f/%.1f\t%s\t%d\t%.0f\t%s\t%s\t%.0f\t%d\n",
+        -v rx=$((rx1 - rx0)) -v tx=$((tx1 - tx0)) -v held="$cap" -v fds="$fds" -v k=$((k1 - k0)) \
+        'BEGIN { t = w / 1e9
+        printf "%d\t%.2f\t%.1f\t%d/%d\t%.0f\t%.0f\t%.0f\t%.1f/%.1f\t%s\t%d\t%.0f\t%s\t%s\t%.0f\t%d\t%.0f\n",
             n, c / hz / t * 100, rss / 1024, d, dall, s / t, e / t,
             (s > 0 ? held / (s / t) : 0), tx / t, rx / t, bpf, series, sb / 1024, sms, vms,
-            vb / 1024, fds }')")
+            vb / 1024, fds, k / hz * 1000 / 5 }')")
     nb_stop "$pid" || true
     nb_stop "$gen_pid" || true
 done
@@ -211,7 +215,7 @@ mkdir -p "$out_dir"
 printf '%s\n' "${rows[@]}" | awk -F'\t' -v OFS='\t' 'BEGIN {
     print "taps", "cpu_pct", "rss_mib", "drops_interval/total", "sightings_per_s", "evicted_per_s",
         "ring_span_s", "guest_sent/answered_per_s", "bpf_insns", "series", "metrics_kib",
-        "scrape_ms", "sightings_ms", "sightings_kib", "fds" }
+        "scrape_ms", "sightings_ms", "sightings_kib", "fds", "scrape_cpu_ms" }
     { print }' | tee "$out_dir/host_scale.tsv"
 nb_log "measured over ${measure}s after a ${warm}s warm-up, $per_proc tap(s) per guest process;" \
     "load average $(cut -d' ' -f1-3 /proc/loadavg); commit $(git -C "$NB_SRC" rev-parse --short HEAD 2>/dev/null)"
