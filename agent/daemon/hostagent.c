@@ -180,13 +180,25 @@ static void rediscover(struct nb_hostagent *h, bool periodic)
             i++;
     }
     int uplink_now = 0;
+    /* the new ones with one filter install (a first pass can bring a thousand) */
+    struct nb_capture_if *add = nb_calloc(wt->n ? wt->n : 1, sizeof(*add));
+    const struct watched **from = nb_calloc(wt->n ? wt->n : 1, sizeof(*from));
+    size_t nadd = 0;
     for (size_t j = 0; j < wt->n; j++) {
         const struct watched *n = &wt->list[j];
         if (n->role == NB_IF_NIC)
             uplink_now = 1;
         if (find_watched(h, n->ifindex))
             continue;
-        if (nb_capture_watch(h->cap, n->ifindex, n->name, n->role) < 0) {
+        add[nadd] = (struct nb_capture_if){n->ifindex, n->name, n->role};
+        from[nadd++] = n;
+    }
+    bool *ok = nb_calloc(nadd ? nadd : 1, sizeof(*ok));
+    if (nadd)
+        nb_capture_watch_many(h->cap, add, nadd, ok);
+    for (size_t j = 0; j < nadd; j++) {
+        const struct watched *n = from[j];
+        if (!ok[j]) {
             nb_warn("capture on %s: cannot watch (filter refused); retrying at the next change",
                     n->name);
             continue;
@@ -197,6 +209,9 @@ static void rediscover(struct nb_hostagent *h, bool periodic)
         nb_info("capture on %s (%s, ifindex %d): started", n->name,
                 n->role == NB_IF_NIC ? "uplink" : "tap", n->ifindex);
     }
+    free(ok);
+    free(from);
+    free(add);
     if (!uplink_now && h->uplink_seen != -1)
         nb_warn("capture: uplink %s not found; physical-side points will be missing", h->uplink);
     h->uplink_seen = uplink_now ? 1 : -1;

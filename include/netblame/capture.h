@@ -8,6 +8,7 @@
 #ifndef NETBLAME_CAPTURE_H
 #define NETBLAME_CAPTURE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,6 +45,18 @@ int nb_capture_fd(const struct nb_capture *c);
  * again updates name and role. Re-installs the kernel filter; on failure the
  * previous set and filter stay in force. Returns 0, or -1 (logged). */
 int nb_capture_watch(struct nb_capture *c, int ifindex, const char *name, enum nb_if_role role);
+/* nb_capture_watch() for the N interfaces V with one install of the filter
+ * (a host agent's first pass over a thousand taps: one, not a thousand, and
+ * no quadratic work). If that install is refused, each is tried alone as
+ * nb_capture_watch() would. OK[i] says whether V[i] is watched; returns how
+ * many are. */
+struct nb_capture_if {
+    int ifindex;
+    const char *name;
+    enum nb_if_role role;
+};
+size_t nb_capture_watch_many(struct nb_capture *c, const struct nb_capture_if *v, size_t n,
+                             bool *ok);
 /* Stop watching IFINDEX and re-install the filter. Returns 0, or -1 if it was
  * not watched or the filter could not be installed (logged). */
 int nb_capture_unwatch(struct nb_capture *c, int ifindex);
