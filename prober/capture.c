@@ -413,6 +413,7 @@ static int prog_install(struct nb_capture *c, struct bpf_insn *v, size_t n)
         return -1;
     }
     nb_debug("capture: filter of %zu instructions for %zu interfaces", n, c->n);
+    c->st.filter_insns = n;
     return 0;
 }
 
@@ -555,7 +556,11 @@ size_t nb_capture_watched(const struct nb_capture *c)
     return c->n;
 }
 
-int nb_capture_watch(struct nb_capture *c, int ifindex, const char *name, enum nb_if_role role)
+/* Put IFINDEX (NAME, ROLE) in C's set, the filter untouched: 1 if it is new
+ * there, 0 if it was there (name and role updated), -1 if it cannot be
+ * watched (logged). */
+static int set_add(struct nb_capture *c, int ifindex, const char *name, enum nb_if_role role,
+                   struct watch *out)
 {
     struct watch nw = {.ifindex = ifindex, .role = (uint8_t)role};
     if (ifindex <= 0 || (role != NB_IF_TAP && role != NB_IF_NIC)) {
@@ -566,6 +571,7 @@ int nb_capture_watch(struct nb_capture *c, int ifindex, const char *name, enum n
         snprintf(nw.name, sizeof(nw.name), "%s", name);
     else
         snprintf(nw.name, sizeof(nw.name), "if%d", ifindex);
+    *out = nw;
 
     bool found;
     size_t i = watch_pos(c, ifindex, &found);
@@ -580,9 +586,57 @@ int nb_capture_watch(struct nb_capture *c, int ifindex, const char *name, enum n
     memmove(&c->w[i + 1], &c->w[i], (c->n - i) * sizeof(*c->w));
     c->w[i] = nw;
     c->n++;
+    return 1;
+}
+
+/* Take IFINDEX, present, out of C's set, the filter untouched. */
+static void set_remove(struct nb_capture *c, int ifindex)
+{
+    bool found;
+    size_t i = watch_pos(c, ifindex, &found);
+    if (!found)
+        return;
+    memmove(&c->w[i], &c->w[i + 1], (c->n - i - 1) * sizeof(*c->w));
+    c->n--;
+}
+
+size_t nb_capture_watch_many(struct nb_capture *c, const struct nb_capture_if *v, size_t n,
+                             bool *ok)
+{
+    bool *fresh = nb_calloc(n ? n : 1, sizeof(*fresh));
+    size_t added = 0, good = 0;
+    struct watch nw;
+    for (size_t i = 0; i < n; i++) {
+        int r = set_add(c, v[i].ifindex, v[i].name, v[i].role, &nw);
+        ok[i] = r >= 0;
+        fresh[i] = r == 1;
+        added += r == 1;
+    }
+    if (added > 0 && filter_install(c) < 0) {
+        /* refused all at once: back to the set before, then one at a time */
+        for (size_t i = 0; i < n; i++)
+            if (fresh[i])
+                set_remove(c, v[i].ifindex);
+        filter_restore(c);
+        for (size_t i = 0; i < n; i++)
+            if (fresh[i])
+                ok[i] = nb_capture_watch(c, v[i].ifindex, v[i].name, v[i].role) == 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        good += ok[i];
+    nb_debug("capture: %zu of %zu interfaces watched at once; %zu interfaces", good, n, c->n);
+    free(fresh);
+    return good;
+}
+
+int nb_capture_watch(struct nb_capture *c, int ifindex, const char *name, enum nb_if_role role)
+{
+    struct watch nw;
+    int r = set_add(c, ifindex, name, role, &nw);
+    if (r <= 0)
+        return r;
     if (filter_install(c) < 0) {
-        memmove(&c->w[i], &c->w[i + 1], (c->n - i - 1) * sizeof(*c->w));
-        c->n--;
+        set_remove(c, ifindex);
         filter_restore(c);
         nb_err("capture: not watching %s (ifindex %d)", nw.name, ifindex);
         return -1;
@@ -651,17 +705,21 @@ void nb_capture_on_readable(struct nb_capture *c)
         nb_warn("capture on any: read: %s", pcap_geterr(c->p));
 }
 
-void nb_capture_drain(struct nb_capture *c)
+size_t nb_capture_drain(struct nb_capture *c)
 {
     /* The ring holds ~12k probe frames at the default size: 64 rounds of
      * RX_BUDGET cover it, and bound the work if frames keep arriving. */
+    size_t got = 0;
     for (int i = 0; i < 64; i++) {
         int n = pcap_dispatch(c->p, RX_BUDGET, on_frame, (u_char *)c);
         if (n == PCAP_ERROR)
             nb_warn("capture on any: read: %s", pcap_geterr(c->p));
+        if (n > 0)
+            got += (size_t)n;
         if (n < RX_BUDGET)
-            return;
+            break;
     }
+    return got;
 }
 
 void nb_capture_stats(struct nb_capture *c, struct nb_capture_stats *out)

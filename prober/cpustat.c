@@ -345,12 +345,15 @@ static int tun_fd_iff(int procfd, int32_t pid, int32_t fd, char name[NB_CPU_IFNA
     return n > 0 && nb_fdinfo_iff(buf, (size_t)n, name, NB_CPU_IFNAMSIZ) == 1;
 }
 
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* NAME among the N sorted NAMES (a binary search: a host has a tun fd per guest). */
 static bool wanted(const char *name, const char *const *names, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(names[i], name) == 0)
-            return true;
-    return false;
+    return bsearch(&name, names, n, sizeof(*names), cmp_name) != NULL;
 }
 
 static void add_owner(struct nb_tapowners *t, const char *tap, int32_t pid, int32_t fd)
@@ -410,11 +413,14 @@ static int32_t vhost_owner(const char *comm)
     return strncmp(comm, "vhost-", 6) == 0 ? dir_number(comm + 6) : -1;
 }
 
-size_t nb_tapowners_scan(struct nb_tapowners *t, const char *const *names, size_t n)
+size_t nb_tapowners_scan(struct nb_tapowners *t, const char *const *names_in, size_t n)
 {
     t->n = 0;
     if (n == 0)
         return 0;
+    const char **names = nb_reallocarray(NULL, n, sizeof(*names));
+    memcpy(names, names_in, n * sizeof(*names));
+    qsort(names, n, sizeof(*names), cmp_name);
     char path[96];
     struct stat self_st, *self = &self_st;
     snprintf(path, sizeof(path), "%s/thread-self/ns/net", t->proc);
@@ -423,6 +429,7 @@ size_t nb_tapowners_scan(struct nb_tapowners *t, const char *const *names, size_
     int procfd = open(t->proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (procfd < 0) {
         nb_warn_errno("tap owners: %s", t->proc);
+        free(names);
         return 0;
     }
     int dfd = dup(procfd);
@@ -431,6 +438,7 @@ size_t nb_tapowners_scan(struct nb_tapowners *t, const char *const *names, size_
         if (dfd >= 0)
             close(dfd);
         close(procfd);
+        free(names);
         return 0;
     }
     struct {
@@ -454,6 +462,7 @@ size_t nb_tapowners_scan(struct nb_tapowners *t, const char *const *names, size_
         scan_fds(t, procfd, pid, names, n, self);
     }
     closedir(d);
+    free(names);
     /* Still holding it now, after the whole walk? A tool that looks at fds
      * (another agent confirming its own taps, as above) holds a duplicate
      * for microseconds: seen mid-walk, it would pass for an owner. */
@@ -473,6 +482,21 @@ size_t nb_tapowners_scan(struct nb_tapowners *t, const char *const *names, size_
                 t->o[j].vhost[t->o[j].nvhost++] = kt[i].tid;
     free(kt);
     return t->n;
+}
+
+size_t nb_tapowners_taps(const struct nb_tapowners *t)
+{
+    if (t->n == 0)
+        return 0;
+    const char **tap = nb_reallocarray(NULL, t->n, sizeof(*tap));
+    for (size_t i = 0; i < t->n; i++)
+        tap[i] = t->o[i].tap;
+    qsort(tap, t->n, sizeof(*tap), cmp_name);
+    size_t k = 1;
+    for (size_t i = 1; i < t->n; i++)
+        k += strcmp(tap[i], tap[i - 1]) != 0;
+    free(tap);
+    return k;
 }
 
 /* Read one thread (PATH: "PID/task/TID" or "TID") into *TH. */

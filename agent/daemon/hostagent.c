@@ -18,18 +18,22 @@
  * arrived: draining first makes the answer complete without any wait.
  *
  * CPU contention (GET /v1/cpu, cpustat.h): the processes holding the watched
- * taps open are found again at every pass over the links (link events, the
- * slow timer), never per request; each request samples the host's CPU
+ * taps open are found again at every pass over the links that a link event
+ * brings, and at the slow timer's when the taps changed or one has no owner
+ * (find_owners), never per request; each request samples the host's CPU
  * pressure and those processes' threads. They are another user's (QEMU's):
  * without the capabilities to read them (privs.h, "tap_owners") they are
  * not looked for, and the answer says "owners":"not_permitted". */
 #include "daemon/hostagent.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
 
 #include "net/metrics.h"
 #include "wire/cpu_json.h"
@@ -46,6 +50,8 @@
 #include "wire/sightings_json.h"
 
 #define REDISCOVER_PERIOD 10.0 /* s */
+#define CAPTURE_HOLD 0.02      /* s: the capture is read at most this often when busy */
+#define CAPTURE_QUIET 50       /* empty polls (1 s) before waking per frame again */
 #define MAX_WATCHED 4096
 
 struct watched {
@@ -62,6 +68,9 @@ struct nb_hostagent {
     struct nb_linkstats *ls;
     struct nb_sightings *table;
     ev_io cap_io, ls_io;
+    ev_timer cap_hold; /* busy: the ring is polled, its fd not watched (on_cap) */
+    int cap_quiet;     /* polls in a row that found nothing */
+    int cap_ep;        /* an epoll set holding the capture's fd while idle */
     ev_timer rediscover;
     ev_timer rediscover_soon; /* coalesces a burst of link events into one pass */
     struct watched *w;
@@ -72,6 +81,7 @@ struct nb_hostagent {
     size_t nowners;
     bool owners_denied; /* may not read them (privs.h): said once in the log */
     bool owners_scanned;
+    bool owners_all; /* the last scan found an owner for every watched tap */
 };
 
 static struct watched *find_watched(struct nb_hostagent *h, int ifindex)
@@ -115,15 +125,22 @@ static void collect(void *arg, const struct nb_link_state *st)
     w->role = role;
 }
 
-/* The processes (and their threads) that forward the watched taps' frames. */
-static void find_owners(struct nb_hostagent *h)
+/* The processes (and their threads) that forward the watched taps' frames.
+ * A scan walks every process's fds (at 1,024 guests, a process each, it was
+ * most of the agent's CPU when every 10 s pass made one), so the periodic
+ * pass (PERIODIC) skips it when the watched set is as it was (CHANGED false)
+ * and every tap had an owner: a new owner comes with a link event (a tap's
+ * carrier goes on when a process attaches), and such passes always scan. */
+static void find_owners(struct nb_hostagent *h, bool periodic, bool changed)
 {
+    bool denied = !nb_privs_tap_owners();
+    if (periodic && !changed && h->owners_all && !denied && !h->owners_denied)
+        return;
     const char **names = nb_calloc(h->nw ? h->nw : 1, sizeof(*names));
     size_t n = 0;
     for (size_t i = 0; i < h->nw; i++)
         if (h->w[i].role == NB_IF_TAP)
             names[n++] = h->w[i].name;
-    bool denied = !nb_privs_tap_owners();
     if (denied && !h->owners_denied)
         nb_warn("cpu: the processes behind the taps are not read (needs cap_sys_ptrace and "
                 "cap_dac_read_search: \"capture\": {\"tap_owners\": true}); GET /v1/cpu says "
@@ -132,6 +149,7 @@ static void find_owners(struct nb_hostagent *h)
     if (denied)
         n = 0; /* forget what was found before */
     size_t found = nb_tapowners_scan(h->owners, names, n);
+    h->owners_all = nb_tapowners_taps(h->owners) == n;
     if (!h->owners_scanned) /* at start; later changes follow the taps' own lines */
         nb_info("cpu: %zu processes hold the %zu watched taps open (their threads' run-queue "
                 "wait is evidence)", found, n);
@@ -142,8 +160,10 @@ static void find_owners(struct nb_hostagent *h)
     free(names);
 }
 
-static void rediscover(struct nb_hostagent *h)
+/* One pass over the links (PERIODIC: the slow timer's, not a link event's). */
+static void rediscover(struct nb_hostagent *h, bool periodic)
 {
+    bool changed = false;
     struct want *wt = nb_calloc(1, sizeof(*wt));
     wt->h = h;
     nb_linkstats_foreach(h->ls, collect, wt);
@@ -153,33 +173,50 @@ static void rediscover(struct nb_hostagent *h)
         for (j = 0; j < wt->n; j++)
             if (wt->list[j].ifindex == h->w[i].ifindex && wt->list[j].role == h->w[i].role)
                 break;
-        if (j == wt->n)
+        if (j == wt->n) {
             unwatch(h, &h->w[i], "no longer a bridged tap or the uplink");
-        else
+            changed = true;
+        } else
             i++;
     }
     int uplink_now = 0;
+    /* the new ones with one filter install (a first pass can bring a thousand) */
+    struct nb_capture_if *add = nb_calloc(wt->n ? wt->n : 1, sizeof(*add));
+    const struct watched **from = nb_calloc(wt->n ? wt->n : 1, sizeof(*from));
+    size_t nadd = 0;
     for (size_t j = 0; j < wt->n; j++) {
         const struct watched *n = &wt->list[j];
         if (n->role == NB_IF_NIC)
             uplink_now = 1;
         if (find_watched(h, n->ifindex))
             continue;
-        if (nb_capture_watch(h->cap, n->ifindex, n->name, n->role) < 0) {
+        add[nadd] = (struct nb_capture_if){n->ifindex, n->name, n->role};
+        from[nadd++] = n;
+    }
+    bool *ok = nb_calloc(nadd ? nadd : 1, sizeof(*ok));
+    if (nadd)
+        nb_capture_watch_many(h->cap, add, nadd, ok);
+    for (size_t j = 0; j < nadd; j++) {
+        const struct watched *n = from[j];
+        if (!ok[j]) {
             nb_warn("capture on %s: cannot watch (filter refused); retrying at the next change",
                     n->name);
             continue;
         }
         h->w = nb_reallocarray(h->w, h->nw + 1, sizeof(*h->w));
         h->w[h->nw++] = *n;
+        changed = true;
         nb_info("capture on %s (%s, ifindex %d): started", n->name,
                 n->role == NB_IF_NIC ? "uplink" : "tap", n->ifindex);
     }
+    free(ok);
+    free(from);
+    free(add);
     if (!uplink_now && h->uplink_seen != -1)
         nb_warn("capture: uplink %s not found; physical-side points will be missing", h->uplink);
     h->uplink_seen = uplink_now ? 1 : -1;
     free(wt);
-    find_owners(h);
+    find_owners(h, periodic, changed);
 }
 
 static void on_link_event(void *arg, const struct nb_link_event *ev)
@@ -207,10 +244,45 @@ static void on_sighting(void *arg, const struct nb_sighting *s)
     nb_sightings_add(h->table, s);
 }
 
+/* Capture reads are coalesced: a readable capture is taken out of CAP_EP
+ * and the ring is polled every CAPTURE_HOLD instead, until CAPTURE_QUIET polls
+ * in a row find it empty; so a busy host's frames are read in batches, at
+ * most 1 / CAPTURE_HOLD wake-ups a second, and an idle one still wakes at its
+ * first frame. Measured at 256 guests (tests/bench/host_scale.sh): woken per
+ * frame, and also every ~4 ms with nothing to read (libpcap's TPACKET_V3
+ * block timer), the loop spent most of the agent's CPU in epoll_wait. The
+ * capture sits in an epoll set of its own (CAP_EP, which the loop watches):
+ * libev drops a stopped watcher's fd from its epoll set only when the fd next
+ * reports, so stopping the watcher would not stop the wake-ups.
+ * Nothing is late for a reader: GET /v1/sightings drains first, and the
+ * kernel stamped each frame. */
+static void cap_arm(struct nb_hostagent *h, bool on)
+{
+    struct epoll_event ev = {.events = EPOLLIN};
+    if (epoll_ctl(h->cap_ep, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, nb_capture_fd(h->cap), &ev) < 0)
+        nb_warn_errno("capture: epoll_ctl");
+}
+
 static void on_cap(struct ev_loop *loop, ev_io *w, int revents)
 {
     struct nb_hostagent *h = w->data;
-    nb_capture_on_readable(h->cap);
+    nb_capture_drain(h->cap);
+    cap_arm(h, false);
+    h->cap_quiet = 0;
+    ev_timer_set(&h->cap_hold, CAPTURE_HOLD, 0.); /* a fired one-shot timer keeps no delay */
+    ev_timer_start(loop, &h->cap_hold);
+}
+
+static void on_cap_hold(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct nb_hostagent *h = w->data;
+    if (nb_capture_drain(h->cap) > 0)
+        h->cap_quiet = 0;
+    if (++h->cap_quiet < CAPTURE_QUIET) { /* busy, or not quiet for long */
+        ev_timer_set(&h->cap_hold, CAPTURE_HOLD, 0.);
+        ev_timer_start(loop, &h->cap_hold);
+    } else
+        cap_arm(h, true); /* idle: back to waking on the first frame */
 }
 
 static void on_ls(struct ev_loop *loop, ev_io *w, int revents)
@@ -221,7 +293,8 @@ static void on_ls(struct ev_loop *loop, ev_io *w, int revents)
 
 static void on_rediscover(struct ev_loop *loop, ev_timer *w, int revents)
 {
-    rediscover(w->data);
+    struct nb_hostagent *h = w->data;
+    rediscover(h, w == &h->rediscover);
 }
 
 struct nb_hostagent *nb_hostagent_new(struct ev_loop *loop, const struct nb_config *cfg, char *err,
@@ -243,9 +316,17 @@ struct nb_hostagent *nb_hostagent_new(struct ev_loop *loop, const struct nb_conf
         goto fail;
     h->table = nb_sightings_new(cfg->sightings_capacity);
     h->owners = nb_tapowners_new("/proc");
-    ev_io_init(&h->cap_io, on_cap, nb_capture_fd(h->cap), EV_READ);
+    h->cap_ep = epoll_create1(EPOLL_CLOEXEC);
+    if (h->cap_ep < 0) {
+        snprintf(err, errlen, "capture: epoll_create1: %s", strerror(errno));
+        goto fail;
+    }
+    cap_arm(h, true);
+    ev_io_init(&h->cap_io, on_cap, h->cap_ep, EV_READ);
     h->cap_io.data = h;
     ev_io_start(loop, &h->cap_io);
+    ev_timer_init(&h->cap_hold, on_cap_hold, CAPTURE_HOLD, 0.);
+    h->cap_hold.data = h;
     ev_io_init(&h->ls_io, on_ls, nb_linkstats_fd(h->ls), EV_READ);
     h->ls_io.data = h;
     ev_io_start(loop, &h->ls_io);
@@ -254,7 +335,7 @@ struct nb_hostagent *nb_hostagent_new(struct ev_loop *loop, const struct nb_conf
     ev_timer_init(&h->rediscover, on_rediscover, REDISCOVER_PERIOD, REDISCOVER_PERIOD);
     h->rediscover.data = h;
     ev_timer_start(loop, &h->rediscover);
-    rediscover(h);
+    rediscover(h, false);
     return h;
 fail:
     nb_hostagent_free(h);
@@ -267,10 +348,13 @@ void nb_hostagent_free(struct nb_hostagent *h)
         return;
     if (h->table) {
         ev_io_stop(h->loop, &h->cap_io);
+        ev_timer_stop(h->loop, &h->cap_hold);
         ev_io_stop(h->loop, &h->ls_io);
         ev_timer_stop(h->loop, &h->rediscover);
         ev_timer_stop(h->loop, &h->rediscover_soon);
     }
+    if (h->cap_ep > 0)
+        close(h->cap_ep);
     nb_capture_free(h->cap);
     nb_linkstats_free(h->ls);
     nb_sightings_free(h->table);
@@ -417,6 +501,9 @@ void nb_hostagent_render_metrics(struct nb_hostagent *h, struct nb_buf *b)
                    "Frames the capture ring dropped (kernel).", (double)(cs.kernel_drops));
     nb_prom_single(b, "netblame_capture_interfaces", "gauge", "Interfaces the capture watches.",
                    (double)(h->nw));
+    nb_prom_single(b, "netblame_capture_filter_instructions", "gauge",
+                   "Instructions of the capture's kernel filter (the kernel allows 4096).",
+                   (double)(cs.filter_insns));
     nb_prom_single(b, "netblame_sightings_evicted_total", "counter",
                    "Sightings evicted from the full table, oldest first.", (double)(ss.evicted));
     nb_prom_single(b, "netblame_sightings_held", "gauge", "Sightings in the table.",

@@ -8,6 +8,7 @@
 #ifndef NETBLAME_CAPTURE_H
 #define NETBLAME_CAPTURE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,6 +45,18 @@ int nb_capture_fd(const struct nb_capture *c);
  * again updates name and role. Re-installs the kernel filter; on failure the
  * previous set and filter stay in force. Returns 0, or -1 (logged). */
 int nb_capture_watch(struct nb_capture *c, int ifindex, const char *name, enum nb_if_role role);
+/* nb_capture_watch() for the N interfaces V with one install of the filter
+ * (a host agent's first pass over a thousand taps: one, not a thousand, and
+ * no quadratic work). If that install is refused, each is tried alone as
+ * nb_capture_watch() would. OK[i] says whether V[i] is watched; returns how
+ * many are. */
+struct nb_capture_if {
+    int ifindex;
+    const char *name;
+    enum nb_if_role role;
+};
+size_t nb_capture_watch_many(struct nb_capture *c, const struct nb_capture_if *v, size_t n,
+                             bool *ok);
 /* Stop watching IFINDEX and re-install the filter. Returns 0, or -1 if it was
  * not watched or the filter could not be installed (logged). */
 int nb_capture_unwatch(struct nb_capture *c, int ifindex);
@@ -54,8 +67,8 @@ size_t nb_capture_watched(const struct nb_capture *c);
  * stays readable if more remain), calling the callback per sighting. */
 void nb_capture_on_readable(struct nb_capture *c);
 /* Read everything the ring holds now (bounded), e.g. before answering a query
- * that must include every frame captured so far. */
-void nb_capture_drain(struct nb_capture *c);
+ * that must include every frame captured so far. Returns the frames read. */
+size_t nb_capture_drain(struct nb_capture *c);
 
 struct nb_capture_stats {
     uint64_t packets;        /* frames read from the ring */
@@ -65,6 +78,7 @@ struct nb_capture_stats {
     uint64_t no_probe_id;    /* STAMP, but no complete netblame probe-id TLV captured */
     uint64_t kernel_drops;   /* pcap_stats ps_drop: ring full */
     uint64_t kernel_ifdrops; /* pcap_stats ps_ifdrop */
+    uint64_t filter_insns;   /* the kernel filter's instructions now (BPF_MAXINSNS 4096) */
 };
 /* Counters since nb_capture_new. */
 void nb_capture_stats(struct nb_capture *c, struct nb_capture_stats *out);

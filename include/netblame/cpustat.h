@@ -9,7 +9,7 @@
  * takes two samples and divides the difference by the time between them (its
  * share of the window). Nothing is kept between samples but the list of tap
  * owners, which nb_tapowners_scan() rebuilds (on link events, and on a slow
- * timer; never per probe: a scan walks every process's fds).
+ * timer while a tap has none; never per probe: a scan walks every process's fds).
  *
  * All of this is outside data: the text parsers (nb_*_parse) take a buffer
  * and its length, check bounds first and never read past LEN; files that are
@@ -99,6 +99,8 @@ void nb_tapowners_free(struct nb_tapowners *t);
  * is taken), and the vhost-PID kernel threads of those processes. Returns how
  * many (tap, process) pairs were found. */
 size_t nb_tapowners_scan(struct nb_tapowners *t, const char *const *names, size_t n);
+/* How many distinct taps the last scan found an owner for. */
+size_t nb_tapowners_taps(const struct nb_tapowners *t);
 /* Sample every thread of every owner (a thread that exits while it is read is
  * left out; an owner that exited gives nothing) into OUT (CAP entries),
  * grouped by tap. Returns the count; *TRUNCATED (may be NULL) says threads

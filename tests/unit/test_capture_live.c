@@ -97,6 +97,7 @@ struct live {
     struct rec r;
     int i0, i1;      /* nbc0 (sender, "nic"), nbc1 (far end, "tap") */
     int s4, s4r, s6; /* test sender, reply sender (source port 862), IPv6 test sender */
+    uint64_t insns1;  /* the kernel filter's length with one interface watched */
 };
 
 static int udp_socket(int fam, const char *addr, uint16_t port)
@@ -226,6 +227,8 @@ static void test_live_sighting_on_watched_nic(void **state)
     assert_int_equal(st.packets, 1); /* the two foreign packets were dropped in the kernel */
     assert_int_equal(st.sightings, 1);
     assert_int_equal(st.malformed + st.no_probe_id, 0);
+    l->insns1 = st.filter_insns; /* the kernel holds it (checked on install) */
+    assert_true(l->insns1 > 0);
 }
 
 /* Both ends watched: each probe is sighted leaving nbc0 and arriving on nbc1
@@ -234,7 +237,13 @@ static void test_live_sighting_on_watched_nic(void **state)
 static void test_live_both_ends_all_shapes(void **state)
 {
     struct live *l = *state;
-    assert_int_equal(nb_capture_watch(l->c, l->i1, "nbc1", NB_IF_TAP), 0);
+    /* several at once (one filter install): a new one, itself again, one
+     * that cannot be watched */
+    const struct nb_capture_if v[] = {
+        {l->i1, "nbc1", NB_IF_TAP}, {l->i1, "nbc1", NB_IF_TAP}, {-1, "bad", NB_IF_TAP}};
+    bool ok[3];
+    assert_int_equal(nb_capture_watch_many(l->c, v, 3, ok), 2);
+    assert_true(ok[0] && ok[1] && !ok[2]);
     assert_int_equal(nb_capture_watch(l->c, l->i1, "nbc1", NB_IF_TAP), 0); /* idempotent */
     assert_int_equal(nb_capture_watched(l->c), 2);
 
@@ -270,6 +279,7 @@ static void test_live_both_ends_all_shapes(void **state)
     nb_capture_stats(l->c, &st);
     assert_int_equal(st.malformed + st.no_probe_id, 0);
     assert_int_equal(st.kernel_drops, 0);
+    assert_int_equal(st.filter_insns, l->insns1 + 1); /* one more ifindex: one more jeq */
 }
 
 /* After unwatch, the interface gives nothing: the probe's copy leaving nbc0

@@ -237,6 +237,11 @@ static void test_tap_owners(void **state)
     struct nb_tapowners *o = nb_tapowners_new("/proc");
     /* only this process: the twin's tap is in another namespace */
     assert_int_equal(nb_tapowners_scan(o, names, 1), 1);
+    assert_int_equal(nb_tapowners_taps(o), 1);
+    /* among other names, in no order (the scan searches them sorted) */
+    const char *several[] = {"zz-none", name, "aa-none", "nbcpu"};
+    assert_int_equal(nb_tapowners_scan(o, several, 4), 1);
+    assert_int_equal(nb_tapowners_taps(o), 1);
     struct nb_cpu_thread th[64];
     bool trunc = true;
     size_t n = 0;
@@ -267,6 +272,7 @@ static void test_tap_owners(void **state)
     /* a name nobody holds, and no names at all */
     const char *other[] = {"nbcpu-none"};
     assert_int_equal(nb_tapowners_scan(o, other, 1), 0);
+    assert_int_equal(nb_tapowners_taps(o), 0);
     assert_int_equal(nb_tapowners_sample(o, th, 64, NULL), 0);
     assert_int_equal(nb_tapowners_scan(o, names, 0), 0);
 

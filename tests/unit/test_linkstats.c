@@ -508,6 +508,24 @@ static void test_linkstats_root_qdisc_drops(void **state)
     assert_string_equal(many[1].name, "nbq1");
     assert_int_equal(many[1].c.qdisc_drops, 0); /* noqueue: no drops */
     assert_int_equal(many[2].ifindex, 0);
+
+    /* Many at once (one link dump, GET_MANY_DUMP): the same answers, an
+     * ifindex asked twice filled twice, missing ones zeroed. */
+    struct nb_link_state lots[20];
+    int lidx[20];
+    for (int i = 0; i < 20; i++)
+        lidx[i] = i % 4 == 0 ? idx[0] : i % 4 == 1 ? idx[1] : i % 4 == 2 ? 999999 : -1;
+    assert_int_equal(nb_linkstats_get_many(f->ls, lidx, 20, lots), 10);
+    for (int i = 0; i < 20; i++) {
+        if (i % 4 >= 2) {
+            assert_int_equal(lots[i].ifindex, 0);
+            continue;
+        }
+        assert_string_equal(lots[i].name, i % 4 == 0 ? "nbq0" : "nbq1");
+        assert_int_equal(lots[i].ifindex, lidx[i]);
+        assert_int_equal(lots[i].c.qdisc_drops, many[i % 4].c.qdisc_drops);
+        assert_int_equal(lots[i].c.tx_packets, many[i % 4].c.tx_packets);
+    }
     run("ip link del nbq0");
 }
 
