@@ -24,7 +24,13 @@
  * comes at its timeout), so they meet here, not in the ring. Twice the ring:
  * the judged window ends a little behind the newest probe. */
 #define NB_VD_HOBS (2 * NB_VD_RING)
-#define NB_VD_NTIMES (NB_VERDICT_WINDOW_S + 4) /* CPU-time samples: one a tick, over a window */
+#define NB_VD_NTIMES (NB_VERDICT_WINDOW_S + 4) /* CPU-time samples: one a second, over a window */
+/* The FAST TEST (verdicts_fast.c). */
+#define NB_VD_TICK_MS 250      /* every target's short window judged this often */
+#define NB_VD_FAST_MS 1000     /* a short window: the last second of results... */
+#define NB_VD_FAST_MAX_MS 2000 /* ...or back to th.min_samples of them, not further */
+#define NB_VD_FAST_ON 3        /* short windows in a row naming a new layer and side */
+#define NB_VD_FAST_OFF 6       /* ...judged healthy, to clear a fault the test named */
 
 struct nb_vd_sample {
     nb_ns t;                  /* monotonic, when the result came */
@@ -57,6 +63,15 @@ struct nb_vd_target {
     nb_ns last_learn; /* monotonic */
     nb_ns last_named; /* monotonic: a tick's window last named a layer */
     uint64_t windows;
+    /* the FAST TEST (verdicts_fast.c) */
+    struct nb_verdict fast; /* the latest short window's */
+    bool fast_named;        /* the served fault is the fast test's to clear */
+    enum nb_layer fpend_layer; /* a different layer and side short windows name... */
+    enum nb_side fpend_side;
+    unsigned fpend_n;   /* ...this many in a row */
+    unsigned fclear_n;  /* short windows in a row healthy while fast_named */
+    nb_ns fclear_from;  /* monotonic: where the first of them began */
+    nb_ns since;        /* monotonic: the long window starts no earlier (a cleared fault) */
     char peer[NB_CLS_HOSTSIZ]; /* STAMP peers: the reflector's address (numeric) */
     unsigned timeout_ms;       /* STAMP peers: their probes' timeout */
     struct nb_cls_input *last; /* the last window judged (GET /v1/windows) */
@@ -76,6 +91,7 @@ struct nb_verdicts {
     uint16_t local_port;
     struct nb_cls_thresholds th; /* the config's "classifier" */
     ev_timer tick;
+    nb_ns long_at; /* monotonic: the long windows were last judged (one a second) */
     struct nb_vd_target *t;
     size_t n;
     uint32_t *index; /* targets by name: 1 + their place in t, 0 free (nb_vd_find) */
@@ -126,6 +142,12 @@ void nb_vd_tick_at(struct nb_verdicts *v, nb_ns now_mono, nb_ns now_rt);
  * its host agents' sightings are all in. */
 void nb_vd_input(struct nb_verdicts *v, const struct nb_vd_target *t, nb_ns now_mono, nb_ns now_rt,
                  struct nb_cls_input *in);
+/* The fast test's short window into *IN (verdicts_fast.c): its results'
+ * count (0: fewer than MIN_N within NB_VD_FAST_MAX_MS, IN untouched) and
+ * its start (*START) and end (*END), monotonic. */
+size_t nb_vd_input_recent(struct nb_verdicts *v, const struct nb_vd_target *t, nb_ns now_mono,
+                          nb_ns now_rt, size_t min_n, nb_ns *start, nb_ns *end,
+                          struct nb_cls_input *in);
 /* A vnet or fabric peer's N samples W as its family (one layer, end to end). */
 void nb_vd_family(const struct nb_vd_sample *w, size_t n, struct nb_cls_family *f);
 
@@ -140,5 +162,27 @@ bool nb_vd_learn(struct nb_vd_target *t, const struct nb_cls_input *in,
  * row judged its layer and side. Returns whether the served layer or side
  * changed (the first verdict is a change). */
 bool nb_vd_publish(struct nb_vd_target *t, const struct nb_verdict *raw, nb_ns now_rt);
+
+/* Count V into a run of judgements naming *LAYER and *SIDE (*N of them so
+ * far; 0: none): one more if V names the same, else a new run of V.
+ * Returns the run's length. */
+static inline unsigned nb_vd_in_row(enum nb_layer *layer, enum nb_side *side, unsigned *n,
+                                    const struct nb_verdict *v)
+{
+    if (!*n || v->layer != *layer || v->where.side != *side) {
+        *layer = v->layer;
+        *side = v->where.side;
+        *n = 0;
+    }
+    return ++*n;
+}
+
+/* verdicts_fast.c */
+
+/* FAST TEST: fold FAST, the verdict of T's short window of N results (0:
+ * none) over [START, END] (monotonic), into T's served verdict at NOW_MONO
+ * (NOW_RT). Returns whether the served layer or side changed. */
+bool nb_vd_fast(struct nb_vd_target *t, const struct nb_verdict *fast, size_t n, nb_ns start,
+                nb_ns end, nb_ns now_mono, nb_ns now_rt);
 
 #endif
