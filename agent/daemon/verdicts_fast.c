@@ -51,16 +51,19 @@ static bool same(const struct nb_verdict *a, const struct nb_verdict *b)
     return a->layer == b->layer && a->where.side == b->where.side;
 }
 
-/* Serve FAST (the short window's verdict of N results over SPAN ns). */
+/* Serve FAST (the short window's verdict of N results over SPAN ns; IN_ROW:
+ * as the end of a run of them). */
 static void serve(struct nb_vd_target *t, const struct nb_verdict *fast, size_t n, nb_ns span,
-                  unsigned in_row)
+                  bool in_row)
 {
     t->verdict = *fast;
     if (t->verdict.nevidence < NB_CLS_MAX_EVIDENCE)
         snprintf(t->verdict.evidence[t->verdict.nevidence++], NB_CLS_TEXTSIZ,
-                 "fast test: judged on the last %.2f s (%zu results) against the learnt "
-                 "baseline, %u short windows in a row",
-                 (double)span / NB_NS_PER_SEC, n, in_row);
+                 "fast test: judged on the last %.2f s (%zu results) against the baseline%s",
+                 (double)span / NB_NS_PER_SEC, n,
+                 in_row ? (names(fast) ? "; named so by short windows in a row"
+                                       : "; the fault's short windows healthy in a row")
+                        : "");
 }
 
 bool nb_vd_fast(struct nb_vd_target *t, const struct nb_verdict *fast, size_t n, nb_ns start,
@@ -79,12 +82,12 @@ bool nb_vd_fast(struct nb_vd_target *t, const struct nb_verdict *fast, size_t n,
             t->fast_named = true; /* judged by the fast test too: it may clear it */
             t->fpend_n = 0;
             if (!same(&t->raw, fast)) /* else the long window's, with more evidence */
-                serve(t, fast, n, end - start, 1);
+                serve(t, fast, n, end - start, false);
             return false;
         }
         if (nb_vd_in_row(&t->fpend_layer, &t->fpend_side, &t->fpend_n, fast) < NB_VD_FAST_ON)
             return false;
-        serve(t, fast, n, end - start, t->fpend_n);
+        serve(t, fast, n, end - start, true);
     } else {
         t->fpend_n = 0;
         if (fast->layer != NB_LAYER_HEALTHY || !served || !t->fast_named) {
@@ -95,7 +98,7 @@ bool nb_vd_fast(struct nb_vd_target *t, const struct nb_verdict *fast, size_t n,
             t->fclear_from = start;
         if (t->fclear_n < NB_VD_FAST_OFF)
             return false;
-        serve(t, fast, n, end - start, t->fclear_n);
+        serve(t, fast, n, end - start, true);
         t->since = t->fclear_from; /* the long window restarts there */
         t->fast_named = false;
     }

@@ -174,7 +174,7 @@ static void steal_input(const struct nb_verdicts *v, nb_ns since, struct nb_cls_
 
 /* Build IN from T's N samples in v->win, which came in [START, END]. */
 static void build(struct nb_verdicts *v, const struct nb_vd_target *t, size_t n, nb_ns start,
-                  nb_ns end, nb_ns now_mono, nb_ns now_rt, struct nb_cls_input *in)
+                  nb_ns end, nb_ns now_mono, nb_ns now_rt, bool brief, struct nb_cls_input *in)
 {
     struct nb_vd_sample *w = v->win;
     nb_ns end_rt = now_rt - (now_mono - end);
@@ -187,11 +187,13 @@ static void build(struct nb_verdicts *v, const struct nb_vd_target *t, size_t n,
         cross_family(v, NB_FAMILY_VNET, start, end, &in->vnet);
         cross_family(v, NB_FAMILY_FABRIC, start, end, &in->fabric);
         /* a guest has no fabric peer: its host agent's, toward the host of
-         * the reflector's agent, if it has one (fresh: within two rounds) */
+         * the reflector's agent, if it has one (fresh: within two seconds),
+         * as long as the window (BRIEF: the fast test's, whose cross-check
+         * must not be a 10 s window whose p50 has not moved yet) */
         if (t->feed[1] && t->feed[0]) {
             nb_feed_want_fabric(t->feed[1], nb_feed_addr(t->feed[0]));
             if (!in->fabric.present)
-                nb_feed_fabric(t->feed[1], now_mono - 2 * NB_NS_PER_SEC, &in->fabric);
+                nb_feed_fabric(t->feed[1], now_mono - 2 * NB_NS_PER_SEC, brief, &in->fabric);
         }
     } else {
         nb_vd_family(w, n, t->family == NB_FAMILY_VNET ? &in->vnet : &in->fabric);
@@ -212,7 +214,7 @@ void nb_vd_input(struct nb_verdicts *v, const struct nb_vd_target *t, nb_ns now_
     if (t->since > start) /* the fast test cleared a fault there (verdicts_fast.c) */
         start = t->since;
     size_t n = nb_vd_window(t, start, end, v->win);
-    build(v, t, n, start, end, now_mono, now_rt, in);
+    build(v, t, n, start, end, now_mono, now_rt, false, in);
 }
 
 size_t nb_vd_input_recent(struct nb_verdicts *v, const struct nb_vd_target *t, nb_ns now_mono,
@@ -242,6 +244,6 @@ size_t nb_vd_input_recent(struct nb_verdicts *v, const struct nb_vd_target *t, n
         start = v->win[0].t;
     *startp = start;
     *endp = end;
-    build(v, t, n, start, end, now_mono, now_rt, in);
+    build(v, t, n, start, end, now_mono, now_rt, true, in);
     return n;
 }
