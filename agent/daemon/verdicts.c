@@ -196,8 +196,15 @@ static void judge(struct nb_verdicts *v, struct nb_vd_target *t, bool long_due, 
     bool changed = false;
     nb_ns start = 0, end = 0;
     size_t n = nb_vd_input_recent(v, t, now_mono, now_rt, v->th.min_samples, &start, &end, in);
-    if (n)
+    if (n) {
+        if (!t->sbase) { /* a target probed fast enough: its short windows' own noise */
+            t->sbase = nb_calloc(1, sizeof(*t->sbase));
+            nb_baseline_init(t->sbase);
+        }
         nb_classify(in, &t->base, &v->th, &t->fast);
+        nb_classify(in, t->sbase, &v->th, &v->fast2);
+        nb_vd_fast_join(t, in, &t->fast, &v->fast2, &v->th, now_mono);
+    }
     changed = nb_vd_fast(t, &t->fast, n, start, end, now_mono, now_rt);
     if (long_due) {
         nb_vd_input(v, t, now_mono, now_rt, in);
@@ -335,6 +342,7 @@ void nb_verdicts_free(struct nb_verdicts *v)
         free(v->t[i].hobs);
         free(v->t[i].last);
         free(v->t[i].ring);
+        free(v->t[i].sbase);
     }
     free(v->t);
     free(v->index);

@@ -15,9 +15,18 @@
  * noise of this target (median + max(excess, 6 MAD) of its healthy windows,
  * and never under their second largest; include/netblame/verdict.h). What
  * a short window adds is bursts of noise a second long, which a 10 s median
- * smooths; against those the test is SEQUENTIAL:
- *   - onset: NB_VD_FAST_ON short windows in a row (0.5 s, a third of the
- *     results new) must name the same layer and side before the served
+ * smooths. Against those, first, the short window is judged a second time
+ * against a baseline of short windows (t->sbase: one learnt every 10 s,
+ * whatever it holds, while nothing is named, so its 64 windows span ~11
+ * minutes of this target's second-to-second noise, as the long baseline's
+ * span its window-to-window noise), and it names a layer only if both
+ * judgements name it (floors alone, until 5 short windows are learnt); a
+ * path whose healthy seconds have bursts has learnt them. Then the test is
+ * SEQUENTIAL:
+ *   - onset: NB_VD_FAST_ON short windows in a row (0.75 s: their results
+ *     cover 1.75 s; with 3 in a row, a reflector stalled by a busy CPU for
+ *     a second was blamed once in a noise bench's minute, see
+ *     tests/bench/README.md) must name the same layer and side before the served
  *     verdict changes to it (the long window's NB_VERDICT_PERSIST rule does
  *     not apply then; it still applies to what only the long window sees,
  *     e.g. a loss too thin for 20 probes);
@@ -64,6 +73,30 @@ static void serve(struct nb_vd_target *t, const struct nb_verdict *fast, size_t 
                  in_row ? (names(fast) ? "; named so by short windows in a row"
                                        : "; the fault's short windows healthy in a row")
                         : "");
+}
+
+void nb_vd_fast_join(struct nb_vd_target *t, const struct nb_cls_input *in,
+                     struct nb_verdict *fast, const struct nb_verdict *fast2,
+                     const struct nb_cls_thresholds *th, nb_ns now_mono)
+{
+    nb_ns span = (nb_ns)NB_VERDICT_WINDOW_S * NB_NS_PER_SEC;
+    /* learnt: one short window per long window length, whatever it holds,
+     * while neither the long window nor the served verdict names a layer
+     * (nor did within a window length) */
+    if (t->sbase && now_mono - t->slast_learn >= span && !names(&t->raw) &&
+        !(t->have_verdict && names(&t->verdict)) &&
+        !(t->last_named && now_mono - t->last_named < span)) {
+        nb_baseline_learn(t->sbase, in, th);
+        t->slast_learn = now_mono;
+    }
+    if (names(fast) && same(fast, fast2))
+        return;
+    if (fast->layer == NB_LAYER_HEALTHY && fast2->layer == NB_LAYER_HEALTHY)
+        return;
+    if (names(fast) || names(fast2)) { /* one says so: suspicious, not conclusive */
+        fast->layer = NB_LAYER_INCONCLUSIVE;
+        fast->where.side = NB_SIDE_NONE;
+    }
 }
 
 bool nb_vd_fast(struct nb_vd_target *t, const struct nb_verdict *fast, size_t n, nb_ns start,

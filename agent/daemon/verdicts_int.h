@@ -29,7 +29,7 @@
 #define NB_VD_TICK_MS 250      /* every target's short window judged this often */
 #define NB_VD_FAST_MS 1000     /* a short window: the last second of results... */
 #define NB_VD_FAST_MAX_MS 2000 /* ...or back to th.min_samples of them, not further */
-#define NB_VD_FAST_ON 3        /* short windows in a row naming a new layer and side */
+#define NB_VD_FAST_ON 4        /* short windows in a row naming a new layer and side */
 #define NB_VD_FAST_OFF 6       /* ...judged healthy, to clear a fault the test named */
 
 struct nb_vd_sample {
@@ -64,7 +64,9 @@ struct nb_vd_target {
     nb_ns last_named; /* monotonic: a tick's window last named a layer */
     uint64_t windows;
     /* the FAST TEST (verdicts_fast.c) */
-    struct nb_verdict fast; /* the latest short window's */
+    struct nb_verdict fast; /* the latest short window's (both baselines agreeing) */
+    struct nb_baseline *sbase; /* the short windows' own noise; NULL until one is judged */
+    nb_ns slast_learn;         /* monotonic: SBASE last learnt */
     bool fast_named;        /* the served fault is the fast test's to clear */
     enum nb_layer fpend_layer; /* a different layer and side short windows name... */
     enum nb_side fpend_side;
@@ -97,6 +99,7 @@ struct nb_verdicts {
     uint32_t *index; /* targets by name: 1 + their place in t, 0 free (nb_vd_find) */
     size_t index_mask;
     struct nb_cls_input scratch;
+    struct nb_verdict fast2; /* a short window against its own baseline (verdicts_fast.c) */
     struct nb_vd_sample *win;  /* NB_VD_RING samples: one target's window, reused every tick */
     struct nb_vd_sample *win2; /* ... and a cross-checking family's */
     struct nb_vd_times {
@@ -178,6 +181,15 @@ static inline unsigned nb_vd_in_row(enum nb_layer *layer, enum nb_side *side, un
 }
 
 /* verdicts_fast.c */
+
+/* The short window IN of N results, judged FAST against T's baseline and
+ * FAST2 against T's short-window baseline: into FAST their joint verdict
+ * (a layer only if both name it, healthy if both are, else inconclusive),
+ * and IN learnt into the short-window baseline if the rule lets it (RAW_LONG:
+ * the long window's latest verdict). */
+void nb_vd_fast_join(struct nb_vd_target *t, const struct nb_cls_input *in,
+                     struct nb_verdict *fast, const struct nb_verdict *fast2,
+                     const struct nb_cls_thresholds *th, nb_ns now_mono);
 
 /* FAST TEST: fold FAST, the verdict of T's short window of N results (0:
  * none) over [START, END] (monotonic), into T's served verdict at NOW_MONO

@@ -9,7 +9,8 @@
  *   every tick is never served, and meanwhile the served one keeps the
  *   figures of the last tick that judged it;
  *   the FAST TEST (verdicts_fast.c): its onset and return rules on
- *   verdicts alone;
+ *   verdicts alone, its two judgements joined and its own baseline's
+ *   learning;
  *   and all through the tick: a vnet peer's synthetic results, noisy and
  *   healthy, then losing half its probes (or 6 ms slower), then healthy
  *   again, four ticks a second, with /metrics saying what is served. */
@@ -149,6 +150,61 @@ static void test_persistence_rule(void **state)
     assert_int_equal(t->verdict.layer, NB_LAYER_VIRTUAL);
     assert_true(nb_vd_publish(t, &physical, rt));
     assert_int_equal(t->verdict.layer, NB_LAYER_PHYSICAL);
+    free(t);
+}
+
+/* The short window's two judgements joined (nb_vd_fast_join): a layer
+ * only if both name it, healthy if both are, else inconclusive; and the
+ * short-window baseline learns one window per window length while nothing
+ * is named, none in a named fault's shadow. */
+static void test_fast_join(void **state)
+{
+    (void)state;
+    struct nb_vd_target *t = nb_calloc(1, sizeof(*t));
+    struct nb_cls_input *in = nb_calloc(1, sizeof(*in));
+    struct nb_cls_thresholds th;
+    nb_cls_thresholds_default(&th);
+    healthy_input(in);
+    t->sbase = nb_calloc(1, sizeof(*t->sbase));
+    nb_baseline_init(t->sbase);
+    struct nb_verdict healthy = verdict(NB_LAYER_HEALTHY, NB_SIDE_NONE, 0.9);
+    struct nb_verdict unsure = verdict(NB_LAYER_INCONCLUSIVE, NB_SIDE_NONE, 0);
+    struct nb_verdict local = verdict(NB_LAYER_VIRTUAL, NB_SIDE_LOCAL, 0.8);
+    struct nb_verdict remote = verdict(NB_LAYER_VIRTUAL, NB_SIDE_REMOTE, 0.8);
+    const unsigned *learnt = &t->sbase->m[NB_BM_VNET_RTT].n;
+    nb_ns m = 100 * S;
+    struct nb_verdict f = local;
+    nb_vd_fast_join(t, in, &f, &local, &th, m);
+    assert_int_equal(f.layer, NB_LAYER_VIRTUAL);
+    assert_int_equal(*learnt, 1); /* nothing named before: learnt */
+    f = local;
+    nb_vd_fast_join(t, in, &f, &healthy, &th, m += S);
+    assert_int_equal(f.layer, NB_LAYER_INCONCLUSIVE);
+    f = local;
+    nb_vd_fast_join(t, in, &f, &remote, &th, m += S);
+    assert_int_equal(f.layer, NB_LAYER_INCONCLUSIVE);
+    f = healthy;
+    nb_vd_fast_join(t, in, &f, &local, &th, m += S);
+    assert_int_equal(f.layer, NB_LAYER_INCONCLUSIVE);
+    f = healthy;
+    nb_vd_fast_join(t, in, &f, &healthy, &th, m += S);
+    assert_int_equal(f.layer, NB_LAYER_HEALTHY);
+    f = unsure;
+    nb_vd_fast_join(t, in, &f, &healthy, &th, m += S);
+    assert_int_equal(f.layer, NB_LAYER_INCONCLUSIVE);
+    assert_int_equal(*learnt, 1); /* one per window length */
+    m = 100 * S + SPAN;
+    t->raw = local; /* the long window names a layer: not learnt */
+    nb_vd_fast_join(t, in, &f, &healthy, &th, m);
+    assert_int_equal(*learnt, 1);
+    t->raw = healthy;
+    t->last_named = m; /* ...nor in its shadow */
+    nb_vd_fast_join(t, in, &f, &healthy, &th, m + SPAN - 1);
+    assert_int_equal(*learnt, 1);
+    nb_vd_fast_join(t, in, &f, &healthy, &th, m + SPAN);
+    assert_int_equal(*learnt, 2);
+    free(t->sbase);
+    free(in);
     free(t);
 }
 
@@ -414,6 +470,7 @@ int main(void)
         cmocka_unit_test(test_learning_rule),
         cmocka_unit_test(test_persistence_rule),
         cmocka_unit_test(test_fast_rule),
+        cmocka_unit_test(test_fast_join),
         cmocka_unit_test_setup_teardown(test_ticks_loss, setup, vd_fix_teardown),
         cmocka_unit_test_setup_teardown(test_ticks_delay, setup, vd_fix_teardown),
     };
