@@ -21,8 +21,12 @@
  * minutes of this target's second-to-second noise, as the long baseline's
  * span its window-to-window noise), and it names a layer only if both
  * judgements name it (floors alone, until 5 short windows are learnt); a
- * path whose healthy seconds have bursts has learnt them. Then the test is
- * SEQUENTIAL:
+ * path whose healthy seconds have bursts has learnt them. Nor does a short
+ * window name a STALL (a segment slow by its p90, not its p50): the p90 of
+ * 20 results rests on their largest few, a stall is intermittent by
+ * nature, and under CPU noise the lab's stand-ins stall for a second at a
+ * time (the first noise run blamed 6 healthy polls so); stalls are the long
+ * window's, 200 results. Then the test is SEQUENTIAL:
  *   - onset: NB_VD_FAST_ON short windows in a row (0.75 s: their results
  *     cover 1.75 s; with 3 in a row, a reflector stalled by a busy CPU for
  *     a second was blamed once in a noise bench's minute, see
@@ -75,10 +79,19 @@ static void serve(struct nb_vd_target *t, const struct nb_verdict *fast, size_t 
                         : "");
 }
 
+/* Whether V's top finding is a segment's stall (slow by its p90, not its
+ * p50, losing nothing). */
+static bool stall(const struct nb_verdict *v)
+{
+    int s = v->nfindings ? v->findings[0].segment : -1;
+    return s >= 0 && s < NB_SEG__COUNT && v->seg[s].tail && !v->seg[s].lossy;
+}
+
 void nb_vd_fast_join(struct nb_vd_target *t, const struct nb_cls_input *in,
                      struct nb_verdict *fast, const struct nb_verdict *fast2,
                      const struct nb_cls_thresholds *th, nb_ns now_mono)
 {
+    static const struct nb_verdict stalled = {.layer = NB_LAYER_INCONCLUSIVE};
     nb_ns span = (nb_ns)NB_VERDICT_WINDOW_S * NB_NS_PER_SEC;
     /* learnt: one short window per long window length, whatever it holds,
      * while neither the long window nor the served verdict names a layer
@@ -89,6 +102,8 @@ void nb_vd_fast_join(struct nb_vd_target *t, const struct nb_cls_input *in,
         nb_baseline_learn(t->sbase, in, th);
         t->slast_learn = now_mono;
     }
+    if (names(fast) && stall(fast))
+        fast2 = &stalled; /* the long window's to judge */
     if (names(fast) && same(fast, fast2))
         return;
     if (fast->layer == NB_LAYER_HEALTHY && fast2->layer == NB_LAYER_HEALTHY)

@@ -154,7 +154,8 @@ static void test_persistence_rule(void **state)
 }
 
 /* The short window's two judgements joined (nb_vd_fast_join): a layer
- * only if both name it, healthy if both are, else inconclusive; and the
+ * only if both name it, healthy if both are, else inconclusive, and never
+ * a stall (slow by the p90 alone); and the
  * short-window baseline learns one window per window length while nothing
  * is named, none in a named fault's shadow. */
 static void test_fast_join(void **state)
@@ -193,6 +194,17 @@ static void test_fast_join(void **state)
     nb_vd_fast_join(t, in, &f, &healthy, &th, m += S);
     assert_int_equal(f.layer, NB_LAYER_INCONCLUSIVE);
     assert_int_equal(*learnt, 1); /* one per window length */
+    struct nb_verdict stall = local; /* a stall: the long window's to judge */
+    stall.nfindings = 1;
+    stall.findings[0].segment = NB_SEG_LOCAL_VIRTUAL;
+    stall.seg[NB_SEG_LOCAL_VIRTUAL].tail = true;
+    f = stall;
+    nb_vd_fast_join(t, in, &f, &stall, &th, m += S);
+    assert_int_equal(f.layer, NB_LAYER_INCONCLUSIVE);
+    stall.seg[NB_SEG_LOCAL_VIRTUAL].tail = false; /* slow by its p50 */
+    f = stall;
+    nb_vd_fast_join(t, in, &f, &stall, &th, m += S);
+    assert_int_equal(f.layer, NB_LAYER_VIRTUAL);
     m = 100 * S + SPAN;
     t->raw = local; /* the long window names a layer: not learnt */
     nb_vd_fast_join(t, in, &f, &healthy, &th, m);
