@@ -176,9 +176,10 @@ size_t nb_vd_window(const struct nb_vd_target *t, nb_ns since, nb_ns until,
 static void say(const struct nb_vd_target *t)
 {
     const struct nb_verdict *vd = &t->verdict;
+    const char *by = t->fast_named ? " [fast test]" : ""; /* else the long window's */
     if (vd->nfindings)
-        nb_info("verdict %s: %s (%s, %.2f): %s", t->name, nb_layer_name(vd->layer),
-                nb_side_name(vd->where.side), vd->confidence, vd->findings[0].summary);
+        nb_info("verdict %s: %s (%s, %.2f): %s%s", t->name, nb_layer_name(vd->layer),
+                nb_side_name(vd->where.side), vd->confidence, vd->findings[0].summary, by);
     else
         nb_info("verdict %s: %s%s%s", t->name, nb_layer_name(vd->layer), vd->reason[0] ? ": " : "",
                 vd->reason);
