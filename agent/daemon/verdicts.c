@@ -7,10 +7,11 @@
  * once a second the tick summarises those of the last NB_VERDICT_WINDOW_S
  * seconds into a struct nb_cls_input (verdicts_input.c) and classifies it
  * against the target's own baseline, and every tick (NB_VD_TICK_MS) the
- * last second of them likewise, the fast test (verdicts_fast.c). A path peer's probes are followed to the host
- * agents that sighted them: ours (configured) and the reflector's
- * (announced in its replies), one feed.c each, whose sightings wait here by
- * probe until the window that holds the probe is judged. */
+ * last second of them likewise, the fast test (verdicts_fast.c). A path
+ * peer's probes are followed to the host agents that sighted them: ours
+ * (configured) and the reflector's (announced in its replies), one feed.c
+ * each, whose sightings wait here by probe until the window that holds
+ * the probe is judged. */
 #include "daemon/verdicts.h"
 
 #include <arpa/inet.h>

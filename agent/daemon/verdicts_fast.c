@@ -91,9 +91,9 @@ static bool stall(const struct nb_verdict *v)
     return s >= 0 && s < NB_SEG__COUNT && v->seg[s].tail && !v->seg[s].lossy;
 }
 
-void nb_vd_fast_join(struct nb_vd_target *t, const struct nb_cls_input *in,
-                     struct nb_verdict *fast, const struct nb_verdict *fast2,
-                     const struct nb_cls_thresholds *th, nb_ns now_mono)
+void nb_vd_fast_join(struct nb_vd_target *t, const struct nb_cls_input *in, struct nb_verdict *fast,
+                     const struct nb_verdict *fast2, const struct nb_cls_thresholds *th,
+                     nb_ns now_mono)
 {
     static const struct nb_verdict stalled = {.layer = NB_LAYER_INCONCLUSIVE};
     nb_ns span = (nb_ns)NB_VERDICT_WINDOW_S * NB_NS_PER_SEC;

@@ -6,6 +6,8 @@
  *                      input (the daemon's adapter onto input/window.h)
  *   verdicts_learn.c   what is learnt (LEARNING) and what is served
  *                      (PERSISTENCE)
+ *   verdicts_fast.c    the FAST TEST: short windows, their own baseline,
+ *                      their onset and return rules
  *   verdicts_metrics.c the verdicts in /metrics
  *   verdicts_api.c     GET /v1/verdicts and GET /v1/windows
  * Times are passed in (the _at functions), so the unit tests drive the

@@ -368,7 +368,8 @@ static void run_ticks(struct vd_fix *f, enum kind fault)
         /* LEARNING: one window per window length, none in a fault's shadow */
         bool judged = t->windows != windows; /* the long window, this tick */
         windows = t->windows;
-        bool names = (judged && t->raw.layer == NB_LAYER_VIRTUAL) || t->fast.layer == NB_LAYER_VIRTUAL;
+        bool names =
+            (judged && t->raw.layer == NB_LAYER_VIRTUAL) || t->fast.layer == NB_LAYER_VIRTUAL;
         if (names)
             last_named = now;
         if (t->base.m[NB_BM_VNET_RTT].n != learnt) {
