@@ -296,6 +296,42 @@ static void test_ring_sized_by_rate(void **state)
     vd_fix_free(f);
 }
 
+/* The fast test's short window: the last second of results, back to
+ * min_samples of them within 2 s, none for a peer probed slower (a 1/s
+ * fabric peer keeps the 10 s window's pace). */
+static void test_short_window(void **state)
+{
+    (void)state;
+    struct vd_fix *f = vd_fix_new(false);
+    vd_fix_verdicts(f, "{\"role\": \"host\", \"peers\": [{\"name\": \"slow\", \"family\": "
+                       "\"fabric\", \"address\": \"10.0.0.1\"}, {\"name\": \"fast\", "
+                       "\"family\": \"fabric\", \"address\": \"10.0.0.2\", "
+                       "\"interval_ms\": 150}]}");
+    struct nb_cls_input *in = nb_calloc(1, sizeof(*in));
+    nb_ns start = 0, end = 0, now = 100 * S;
+    for (uint32_t i = 0; i < 30; i++) {
+        struct nb_probe_result r = {.seq = i, .probe_id = i, .rtt = 100000};
+        nb_vd_stamp_at(f->v, "slow", &r, now - (nb_ns)(29 - i) * S);
+        nb_vd_stamp_at(f->v, "fast", &r, now - (nb_ns)(29 - i) * 150 * MS);
+    }
+    assert_int_equal(nb_vd_input_recent(f->v, nb_vd_find(f->v, "slow", false), now, now, 10, &start,
+                                        &end, in),
+                     0);
+    /* 150 ms apart: 7 in the last second, so back to the 10th newest */
+    assert_int_equal(nb_vd_input_recent(f->v, nb_vd_find(f->v, "fast", false), now, now, 10, &start,
+                                        &end, in),
+                     10);
+    assert_true(end == now && start == now - 9 * 150 * MS);
+    assert_int_equal(in->fabric.probes, 10);
+    /* 5 wanted: the whole last second */
+    assert_int_equal(nb_vd_input_recent(f->v, nb_vd_find(f->v, "fast", false), now, now, 5, &start,
+                                        &end, in),
+                     7);
+    assert_true(start == now - S);
+    free(in);
+    vd_fix_free(f);
+}
+
 /* Targets are found by name among many (an index, not a scan), a peer and
  * an app target of the same name apart. */
 static void test_find_among_many(void **state)
@@ -482,6 +518,7 @@ int main(void)
         cmocka_unit_test(test_find_among_many),
         cmocka_unit_test(test_learning_rule),
         cmocka_unit_test(test_persistence_rule),
+        cmocka_unit_test(test_short_window),
         cmocka_unit_test(test_fast_rule),
         cmocka_unit_test(test_fast_join),
         cmocka_unit_test_setup_teardown(test_ticks_loss, setup, vd_fix_teardown),
