@@ -8,7 +8,8 @@
  *   NB_VERDICT_PERSIST ticks in a row judged the new one, a verdict flipping
  *   every tick is never served, and meanwhile the served one keeps the
  *   figures of the last tick that judged it;
- *   the FAST TEST (verdicts_fast.c): its onset and return rules on
+ *   the FAST TEST (verdicts_fast.c): its short window (none for a slow
+ *   peer), its onset and return rules on
  *   verdicts alone, its two judgements joined and its own baseline's
  *   learning;
  *   and all through the tick: a vnet peer's synthetic results, noisy and
