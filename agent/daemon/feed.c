@@ -38,8 +38,9 @@ struct nb_feed {
     struct nb_http_req *req; /* in flight, or NULL */
     enum { PH_SIGHTINGS, PH_LINKS, PH_CPU, PH_WINDOWS } phase; /* what REQ asks */
     char fabric_peer[64];    /* "": no fabric window wanted */
-    struct nb_cls_family fabric;
-    nb_ns fabric_t;          /* monotonic, when FABRIC came; 0: never */
+    struct nb_cls_family fabric[2]; /* [0] NB_FEED_FABRIC_S long, [1] NB_FEED_FABRIC_SHORT_MS */
+    nb_ns fabric_t[2];       /* monotonic, when each came; 0: never */
+    int fabric_next;         /* which the next round asks for (they alternate) */
     nb_ns round_start;
     uint64_t cursor;         /* the agent's sequence to read from (0: its oldest) */
     bool ok;                 /* the last round read the sightings to the newest */
@@ -135,9 +136,11 @@ static void on_windows(struct nb_feed *f, const struct nb_http_result *r)
     struct nb_cls_family fam;
     if (r->error || r->status != 200)
         return; /* the fabric window ages out (nb_feed_fabric's SINCE) */
+    int k = f->fabric_next;
+    f->fabric_next = !k;
     if (nb_trace_find_fabric(r->body, r->body_len, f->fabric_peer, &fam, perr, sizeof(perr)) > 0) {
-        f->fabric = fam;
-        f->fabric_t = nb_mono_now();
+        f->fabric[k] = fam;
+        f->fabric_t[k] = nb_mono_now();
     }
 }
 
@@ -175,9 +178,12 @@ static void start(struct nb_feed *f)
         snprintf(url, sizeof(url), "%s://%s/v1/links", sch, f->host);
     else if (f->phase == PH_CPU)
         snprintf(url, sizeof(url), "%s://%s/v1/cpu", sch, f->host);
-    else if (f->phase == PH_WINDOWS)
+    else if (f->phase == PH_WINDOWS && !f->fabric_next)
         snprintf(url, sizeof(url), "%s://%s/v1/windows?seconds=%d", sch, f->host,
                  NB_FEED_FABRIC_S);
+    else if (f->phase == PH_WINDOWS)
+        snprintf(url, sizeof(url), "%s://%s/v1/windows?ms=%d", sch, f->host,
+                 NB_FEED_FABRIC_SHORT_MS);
     else
         snprintf(url, sizeof(url), "%s://%s/v1/sightings?session=%08x&since=%llu&limit=%d",
                  sch, f->host, f->session, (unsigned long long)f->cursor, NB_SIGHTINGS_PAGE_MAX);
@@ -298,14 +304,14 @@ void nb_feed_cpu(const struct nb_feed *f, nb_ns since, struct nb_cls_cpu *out)
 void nb_feed_want_fabric(struct nb_feed *f, const char *peer)
 {
     if (strcmp(f->fabric_peer, peer) != 0)
-        f->fabric_t = 0; /* another peer: what we had is not its */
+        f->fabric_t[0] = f->fabric_t[1] = 0; /* another peer: what we had is not its */
     snprintf(f->fabric_peer, sizeof(f->fabric_peer), "%s", peer);
 }
 
-bool nb_feed_fabric(const struct nb_feed *f, nb_ns since, struct nb_cls_family *out)
+bool nb_feed_fabric(const struct nb_feed *f, nb_ns since, bool brief, struct nb_cls_family *out)
 {
-    if (!f || !f->fabric_t || f->fabric_t < since)
+    if (!f || !f->fabric_t[brief] || f->fabric_t[brief] < since)
         return false;
-    *out = f->fabric;
+    *out = f->fabric[brief];
     return true;
 }

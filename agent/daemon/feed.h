@@ -26,6 +26,7 @@
 
 #define NB_FEED_GRACE (NB_NS_PER_SEC / 4) /* capture-to-store latency, with margin */
 #define NB_FEED_FABRIC_S 10 /* a fabric window as long as a verdict's */
+#define NB_FEED_FABRIC_SHORT_MS 2000 /* ...and one for the fast test's (verdicts_fast.c) */
 
 struct nb_feed;
 
@@ -69,10 +70,12 @@ void nb_feed_links(const struct nb_feed *f, nb_ns since, int local, struct nb_cl
 void nb_feed_cpu(const struct nb_feed *f, nb_ns since, struct nb_cls_cpu *out);
 
 /* Also read the agent's own `fabric` window toward host PEER each round
- * (GET /v1/windows): a guest's view of the physical layer under its path,
- * measured NIC to NIC by its host agent (DESIGN §3). */
+ * (GET /v1/windows), its last NB_FEED_FABRIC_S and its last
+ * NB_FEED_FABRIC_SHORT_MS in turn: a guest's view of the physical layer
+ * under its path, measured NIC to NIC by its host agent (DESIGN §3). */
 void nb_feed_want_fabric(struct nb_feed *f, const char *peer);
-/* That window, if one came at or after SINCE (monotonic). */
-bool nb_feed_fabric(const struct nb_feed *f, nb_ns since, struct nb_cls_family *out);
+/* That window (BRIEF: the short one), if one came at or after SINCE
+ * (monotonic). */
+bool nb_feed_fabric(const struct nb_feed *f, nb_ns since, bool brief, struct nb_cls_family *out);
 
 #endif

@@ -4,12 +4,14 @@
  * files: the window as input, LEARNING and PERSISTENCE, /metrics, the API).
  *
  * Each target keeps a ring of its last results with their monotonic time;
- * the tick (1 s) summarises those of the last NB_VERDICT_WINDOW_S seconds
- * into a struct nb_cls_input (verdicts_input.c) and classifies it against
- * the target's own baseline. A path peer's probes are followed to the host
- * agents that sighted them: ours (configured) and the reflector's
- * (announced in its replies), one feed.c each, whose sightings wait here by
- * probe until the window that holds the probe is judged. */
+ * once a second the tick summarises those of the last NB_VERDICT_WINDOW_S
+ * seconds into a struct nb_cls_input (verdicts_input.c) and classifies it
+ * against the target's own baseline, and every tick (NB_VD_TICK_MS) the
+ * last second of them likewise, the fast test (verdicts_fast.c). A path
+ * peer's probes are followed to the host agents that sighted them: ours
+ * (configured) and the reflector's (announced in its replies), one feed.c
+ * each, whose sightings wait here by probe until the window that holds
+ * the probe is judged. */
 #include "daemon/verdicts.h"
 
 #include <arpa/inet.h>
@@ -172,36 +174,69 @@ size_t nb_vd_window(const struct nb_vd_target *t, nb_ns since, nb_ns until,
     return k;
 }
 
-/* Judge T's window at NOW_MONO: classified against its baseline, learnt
- * from (LEARNING), served (PERSISTENCE), a change said in the log. */
-static void judge(struct nb_verdicts *v, struct nb_vd_target *t, nb_ns now_mono, nb_ns now_rt)
+static void say(const struct nb_vd_target *t)
 {
-    struct nb_cls_input *in = &v->scratch;
-    nb_vd_input(v, t, now_mono, now_rt, in);
-    nb_classify(in, &t->base, &v->th, &t->raw);
-    if (t->agent_refused[0] && t->raw.nevidence < NB_CLS_MAX_EVIDENCE)
-        snprintf(t->raw.evidence[t->raw.nevidence++], NB_CLS_TEXTSIZ,
-                 "host agent address %s from the reflector refused: not the reflector's own "
-                 "address nor in stamp.host_agent_prefixes",
-                 t->agent_refused);
-    nb_vd_learn(t, in, &t->raw, &v->th, now_mono);
-    t->windows++;
-    *t->last = *in;
-    if (!nb_vd_publish(t, &t->raw, now_rt))
-        return;
     const struct nb_verdict *vd = &t->verdict;
+    const char *by = t->fast_named ? " [fast test]" : ""; /* else the long window's */
     if (vd->nfindings)
-        nb_info("verdict %s: %s (%s, %.2f): %s", t->name, nb_layer_name(vd->layer),
-                nb_side_name(vd->where.side), vd->confidence, vd->findings[0].summary);
+        nb_info("verdict %s: %s (%s, %.2f): %s%s", t->name, nb_layer_name(vd->layer),
+                nb_side_name(vd->where.side), vd->confidence, vd->findings[0].summary, by);
     else
         nb_info("verdict %s: %s%s%s", t->name, nb_layer_name(vd->layer), vd->reason[0] ? ": " : "",
                 vd->reason);
 }
 
+/* Judge T at NOW_MONO: its short window (FAST TEST, verdicts_fast.c), then
+ * with LONG_DUE its window (once a second), classified against its
+ * baseline, learnt from (LEARNING: not in the shadow of a short window that
+ * named a layer), served (PERSISTENCE) unless the fast test owns the served
+ * fault. A change is said in the log. */
+static void judge(struct nb_verdicts *v, struct nb_vd_target *t, bool long_due, nb_ns now_mono,
+                  nb_ns now_rt)
+{
+    struct nb_cls_input *in = &v->scratch;
+    bool changed = false;
+    nb_ns start = 0, end = 0;
+    size_t n = nb_vd_input_recent(v, t, now_mono, now_rt, v->th.min_samples, &start, &end, in);
+    if (n) {
+        if (!t->sbase) { /* a target probed fast enough: its short windows' own noise */
+            t->sbase = nb_calloc(1, sizeof(*t->sbase));
+            nb_baseline_init(t->sbase);
+        }
+        nb_classify(in, &t->base, &v->th, &t->fast);
+        nb_classify(in, t->sbase, &v->th, &v->fast2);
+        nb_vd_fast_join(t, in, &t->fast, &v->fast2, &v->th, now_mono);
+    }
+    changed = nb_vd_fast(t, &t->fast, n, start, end, now_mono, now_rt);
+    if (long_due) {
+        nb_vd_input(v, t, now_mono, now_rt, in);
+        nb_classify(in, &t->base, &v->th, &t->raw);
+        if (t->agent_refused[0] && t->raw.nevidence < NB_CLS_MAX_EVIDENCE)
+            snprintf(t->raw.evidence[t->raw.nevidence++], NB_CLS_TEXTSIZ,
+                     "host agent address %s from the reflector refused: not the reflector's "
+                     "own address nor in stamp.host_agent_prefixes",
+                     t->agent_refused);
+        nb_vd_learn(t, in, &t->raw, &v->th, now_mono);
+        t->windows++;
+        *t->last = *in;
+        if (!t->fast_named)
+            changed |= nb_vd_publish(t, &t->raw, now_rt);
+        else if (t->raw.layer == t->verdict.layer && t->raw.where.side == t->verdict.where.side)
+            t->verdict = t->raw; /* the fast test's fault, with the long window's evidence */
+    }
+    if (changed)
+        say(t);
+}
+
 void nb_vd_tick_at(struct nb_verdicts *v, nb_ns now_mono, nb_ns now_rt)
 {
+    /* the long windows once a second (half a tick's slack for the timer) */
+    bool long_due = !v->long_at ||
+                    now_mono - v->long_at >= NB_NS_PER_SEC - (nb_ns)NB_VD_TICK_MS * 500000;
+    if (long_due)
+        v->long_at = now_mono;
     for (size_t i = 0; i < v->n; i++) {
-        judge(v, &v->t[i], now_mono, now_rt);
+        judge(v, &v->t[i], long_due, now_mono, now_rt);
         for (int side = 0; side < 2; side++)
             if (v->t[i].feed[side])
                 nb_feed_poll(v->t[i].feed[side], now_mono);
@@ -212,12 +247,16 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 {
     struct nb_verdicts *v = w->data;
     nb_ns mono = nb_mono_now(), rt = nb_realtime_now();
-    struct nb_vd_times *ts = &v->times[v->times_next];
-    if (nb_procstat_read(&ts->c) == 0) {
-        ts->t = mono;
-        v->times_next = (v->times_next + 1) % NB_VD_NTIMES;
-        if (v->ntimes < NB_VD_NTIMES)
-            v->ntimes++;
+    const struct nb_vd_times *prev = &v->times[(v->times_next + NB_VD_NTIMES - 1) % NB_VD_NTIMES];
+    /* this machine's CPU times once a second, as the long windows */
+    if ((!v->ntimes || mono - prev->t >= NB_NS_PER_SEC - (nb_ns)NB_VD_TICK_MS * 500000)) {
+        struct nb_vd_times *ts = &v->times[v->times_next];
+        if (nb_procstat_read(&ts->c) == 0) {
+            ts->t = mono;
+            v->times_next = (v->times_next + 1) % NB_VD_NTIMES;
+            if (v->ntimes < NB_VD_NTIMES)
+                v->ntimes++;
+        }
     }
     nb_vd_tick_at(v, mono, rt);
 }
@@ -304,7 +343,7 @@ struct nb_verdicts *nb_verdicts_new(struct ev_loop *loop, struct nb_http *http,
         add_target(v, cfg->apps[i].name, "", true, NB_FAMILY_PATH,
                    nb_vd_ring_cap(cfg->apps[i].interval_ms, cfg->apps[i].target.timeout_ms), old);
     index_targets(v);
-    ev_timer_init(&v->tick, on_tick, 1., 1.);
+    ev_timer_init(&v->tick, on_tick, NB_VD_TICK_MS / 1000., NB_VD_TICK_MS / 1000.);
     v->tick.data = v;
     if (v->n)
         ev_timer_start(loop, &v->tick);
@@ -322,6 +361,7 @@ void nb_verdicts_free(struct nb_verdicts *v)
         free(v->t[i].hobs);
         free(v->t[i].last);
         free(v->t[i].ring);
+        free(v->t[i].sbase);
     }
     free(v->t);
     free(v->index);

@@ -3,7 +3,8 @@
  * a second, the last window of them becomes a classifier input, is judged
  * against the target's own baseline (learnt from its windows that named no
  * layer; verdicts_learn.c, LEARNING), and the verdict is kept for GET
- * /v1/verdicts and /metrics.
+ * /v1/verdicts and /metrics; four times a second the last second of them
+ * too, which names and clears clear faults sooner (verdicts_fast.c).
  *
  * A `vnet` peer measures the local virtual layer, a `fabric` peer the
  * physical one, app targets their phases and typed failures. A `path` peer
@@ -25,8 +26,9 @@
 
 #define NB_VERDICT_WINDOW_S 10 /* results judged together */
 /* A new verdict (layer and side) is published once this many consecutive
- * ticks (1 s apart) judged it: a single odd window does not flap the gauge
- * or page anyone (verdicts_learn.c, PERSISTENCE). */
+ * long windows (judged 1 s apart) judged it: a single odd window does not
+ * flap the gauge or page anyone (verdicts_learn.c, PERSISTENCE); the fast
+ * test has its own rule (verdicts_fast.c). */
 #define NB_VERDICT_PERSIST 3
 
 struct nb_verdicts;

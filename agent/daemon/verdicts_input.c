@@ -3,9 +3,9 @@
  * `netblame diagnose` reaches through cli/diag_window.c.
  *
  * A window is the results that came in the last NB_VERDICT_WINDOW_S
- * seconds. Judged windows overlap (one a tick): a verdict follows a fault
- * within about half a window (a p50 moves once half the window's probes
- * are affected).
+ * seconds (from where the fast test last cleared a fault, if later); the
+ * fast test's short window the last NB_VD_FAST_MS of them, or back to its
+ * minimum count (verdicts_fast.c). Both end at the same place.
  *
  * A `path` peer is decomposed as `netblame diagnose` decomposes a burst: the
  * daemon follows the sender's host agent (guest role: `host_agent`) and the
@@ -172,15 +172,13 @@ static void steal_input(const struct nb_verdicts *v, nb_ns since, struct nb_cls_
         nb_cpuwin_steal(&base->c, &last->c, out);
 }
 
-void nb_vd_input(struct nb_verdicts *v, const struct nb_vd_target *t, nb_ns now_mono, nb_ns now_rt,
-                 struct nb_cls_input *in)
+/* Build IN from T's N samples in v->win, which came in [START, END]. */
+static void build(struct nb_verdicts *v, const struct nb_vd_target *t, size_t n, nb_ns start,
+                  nb_ns end, nb_ns now_mono, nb_ns now_rt, bool brief, struct nb_cls_input *in)
 {
-    nb_ns span = (nb_ns)NB_VERDICT_WINDOW_S * NB_NS_PER_SEC;
-    nb_ns end = window_end(t, now_mono), start = end - span;
     struct nb_vd_sample *w = v->win;
-    size_t n = nb_vd_window(t, start, end, w);
     nb_ns end_rt = now_rt - (now_mono - end);
-    nb_window_head(in, t->name, end_rt - span, end_rt);
+    nb_window_head(in, t->name, end_rt - (end - start), end_rt);
     if (t->app) {
         app_input(w, n, in);
     } else if (t->family == NB_FAMILY_PATH) {
@@ -189,11 +187,13 @@ void nb_vd_input(struct nb_verdicts *v, const struct nb_vd_target *t, nb_ns now_
         cross_family(v, NB_FAMILY_VNET, start, end, &in->vnet);
         cross_family(v, NB_FAMILY_FABRIC, start, end, &in->fabric);
         /* a guest has no fabric peer: its host agent's, toward the host of
-         * the reflector's agent, if it has one (fresh: within two rounds) */
+         * the reflector's agent, if it has one (fresh: within two seconds),
+         * as long as the window (BRIEF: the fast test's, whose cross-check
+         * must not be a 10 s window whose p50 has not moved yet) */
         if (t->feed[1] && t->feed[0]) {
             nb_feed_want_fabric(t->feed[1], nb_feed_addr(t->feed[0]));
             if (!in->fabric.present)
-                nb_feed_fabric(t->feed[1], now_mono - 2 * NB_NS_PER_SEC, &in->fabric);
+                nb_feed_fabric(t->feed[1], now_mono - 2 * NB_NS_PER_SEC, brief, &in->fabric);
         }
     } else {
         nb_vd_family(w, n, t->family == NB_FAMILY_VNET ? &in->vnet : &in->fabric);
@@ -204,4 +204,46 @@ void nb_vd_input(struct nb_verdicts *v, const struct nb_vd_target *t, nb_ns now_
         snprintf(in->remote_host, sizeof(in->remote_host), "%.*s", (int)sizeof(in->remote_host) - 1,
                  t->peer); /* numeric: fits */
     }
+}
+
+void nb_vd_input(struct nb_verdicts *v, const struct nb_vd_target *t, nb_ns now_mono, nb_ns now_rt,
+                 struct nb_cls_input *in)
+{
+    nb_ns span = (nb_ns)NB_VERDICT_WINDOW_S * NB_NS_PER_SEC;
+    nb_ns end = window_end(t, now_mono), start = end - span;
+    if (t->since > start) /* the fast test cleared a fault there (verdicts_fast.c) */
+        start = t->since;
+    size_t n = nb_vd_window(t, start, end, v->win);
+    build(v, t, n, start, end, now_mono, now_rt, false, in);
+}
+
+size_t nb_vd_input_recent(struct nb_verdicts *v, const struct nb_vd_target *t, nb_ns now_mono,
+                          nb_ns now_rt, size_t min_n, nb_ns *startp, nb_ns *endp,
+                          struct nb_cls_input *in)
+{
+    nb_ns end = window_end(t, now_mono), start = end - (nb_ns)NB_VD_FAST_MS * 1000000;
+    nb_ns oldest = end - (nb_ns)NB_VD_FAST_MAX_MS * 1000000;
+    size_t n = 0, i = t->n;
+    /* newest first: the last NB_VD_FAST_MS, or back to the MIN_N'th newest */
+    while (i > 0) {
+        const struct nb_vd_sample *s = nb_vd_at(t, i - 1);
+        if (s->t > end) {
+            i--;
+            continue;
+        }
+        if (s->t < oldest || (s->t < start && n >= min_n))
+            break;
+        n++;
+        i--;
+    }
+    if (n < min_n)
+        return 0;
+    for (size_t k = 0; k < n; k++) /* contiguous: results are kept in arrival order */
+        v->win[k] = *nb_vd_at(t, i + k);
+    if (n && v->win[0].t < start)
+        start = v->win[0].t;
+    *startp = start;
+    *endp = end;
+    build(v, t, n, start, end, now_mono, now_rt, true, in);
+    return n;
 }

@@ -6,6 +6,8 @@
  *                      input (the daemon's adapter onto input/window.h)
  *   verdicts_learn.c   what is learnt (LEARNING) and what is served
  *                      (PERSISTENCE)
+ *   verdicts_fast.c    the FAST TEST: short windows, their own baseline,
+ *                      their onset and return rules
  *   verdicts_metrics.c the verdicts in /metrics
  *   verdicts_api.c     GET /v1/verdicts and GET /v1/windows
  * Times are passed in (the _at functions), so the unit tests drive the
@@ -24,7 +26,13 @@
  * comes at its timeout), so they meet here, not in the ring. Twice the ring
  * (nb_vd_hobs_cap): the judged window ends a little behind the newest probe. */
 #define NB_VD_HOBS (2 * NB_VD_RING)
-#define NB_VD_NTIMES (NB_VERDICT_WINDOW_S + 4) /* CPU-time samples: one a tick, over a window */
+#define NB_VD_NTIMES (NB_VERDICT_WINDOW_S + 4) /* CPU-time samples: one a second, over a window */
+/* The FAST TEST (verdicts_fast.c). */
+#define NB_VD_TICK_MS 250      /* every target's short window judged this often */
+#define NB_VD_FAST_MS 1000     /* a short window: the last second of results... */
+#define NB_VD_FAST_MAX_MS 2000 /* ...or back to th.min_samples of them, not further */
+#define NB_VD_FAST_ON 4        /* short windows in a row naming a new layer and side */
+#define NB_VD_FAST_OFF 6       /* ...judged healthy, to clear a fault the test named */
 
 struct nb_vd_sample {
     nb_ns t;                  /* monotonic, when the result came */
@@ -57,6 +65,17 @@ struct nb_vd_target {
     nb_ns last_learn; /* monotonic */
     nb_ns last_named; /* monotonic: a tick's window last named a layer */
     uint64_t windows;
+    /* the FAST TEST (verdicts_fast.c) */
+    struct nb_verdict fast; /* the latest short window's (both baselines agreeing) */
+    struct nb_baseline *sbase; /* the short windows' own noise; NULL until one is judged */
+    nb_ns slast_learn;         /* monotonic: SBASE last learnt */
+    bool fast_named;        /* the served fault is the fast test's to clear */
+    enum nb_layer fpend_layer; /* a different layer and side short windows name... */
+    enum nb_side fpend_side;
+    unsigned fpend_n;   /* ...this many in a row */
+    unsigned fclear_n;  /* short windows in a row healthy while fast_named */
+    nb_ns fclear_from;  /* monotonic: where the first of them began */
+    nb_ns since;        /* monotonic: the long window starts no earlier (a cleared fault) */
     char peer[NB_CLS_HOSTSIZ]; /* STAMP peers: the reflector's address (numeric) */
     unsigned timeout_ms;       /* STAMP peers: their probes' timeout */
     struct nb_cls_input *last; /* the last window judged (GET /v1/windows) */
@@ -77,11 +96,13 @@ struct nb_verdicts {
     uint16_t local_port;
     struct nb_cls_thresholds th; /* the config's "classifier" */
     ev_timer tick;
+    nb_ns long_at; /* monotonic: the long windows were last judged (one a second) */
     struct nb_vd_target *t;
     size_t n;
     uint32_t *index; /* targets by name: 1 + their place in t, 0 free (nb_vd_find) */
     size_t index_mask;
     struct nb_cls_input scratch;
+    struct nb_verdict fast2; /* a short window against its own baseline (verdicts_fast.c) */
     struct nb_vd_sample *win;  /* NB_VD_RING samples: one target's window, reused every tick */
     struct nb_vd_sample *win2; /* ... and a cross-checking family's */
     struct nb_vd_times {
@@ -130,6 +151,12 @@ void nb_vd_tick_at(struct nb_verdicts *v, nb_ns now_mono, nb_ns now_rt);
  * its host agents' sightings are all in. */
 void nb_vd_input(struct nb_verdicts *v, const struct nb_vd_target *t, nb_ns now_mono, nb_ns now_rt,
                  struct nb_cls_input *in);
+/* The fast test's short window into *IN (verdicts_fast.c): its results'
+ * count (0: fewer than MIN_N within NB_VD_FAST_MAX_MS, IN untouched) and
+ * its start (*START) and end (*END), monotonic. */
+size_t nb_vd_input_recent(struct nb_verdicts *v, const struct nb_vd_target *t, nb_ns now_mono,
+                          nb_ns now_rt, size_t min_n, nb_ns *start, nb_ns *end,
+                          struct nb_cls_input *in);
 /* A vnet or fabric peer's N samples W as its family (one layer, end to end). */
 void nb_vd_family(const struct nb_vd_sample *w, size_t n, struct nb_cls_family *f);
 
@@ -144,5 +171,36 @@ bool nb_vd_learn(struct nb_vd_target *t, const struct nb_cls_input *in,
  * row judged its layer and side. Returns whether the served layer or side
  * changed (the first verdict is a change). */
 bool nb_vd_publish(struct nb_vd_target *t, const struct nb_verdict *raw, nb_ns now_rt);
+
+/* Count V into a run of judgements naming *LAYER and *SIDE (*N of them so
+ * far; 0: none): one more if V names the same, else a new run of V.
+ * Returns the run's length. */
+static inline unsigned nb_vd_in_row(enum nb_layer *layer, enum nb_side *side, unsigned *n,
+                                    const struct nb_verdict *v)
+{
+    if (!*n || v->layer != *layer || v->where.side != *side) {
+        *layer = v->layer;
+        *side = v->where.side;
+        *n = 0;
+    }
+    return ++*n;
+}
+
+/* verdicts_fast.c */
+
+/* The short window IN of N results, judged FAST against T's baseline and
+ * FAST2 against T's short-window baseline: into FAST their joint verdict
+ * (a layer only if both name it, healthy if both are, else inconclusive),
+ * and IN learnt into the short-window baseline if the rule lets it (RAW_LONG:
+ * the long window's latest verdict). */
+void nb_vd_fast_join(struct nb_vd_target *t, const struct nb_cls_input *in,
+                     struct nb_verdict *fast, const struct nb_verdict *fast2,
+                     const struct nb_cls_thresholds *th, nb_ns now_mono);
+
+/* FAST TEST: fold FAST, the verdict of T's short window of N results (0:
+ * none) over [START, END] (monotonic), into T's served verdict at NOW_MONO
+ * (NOW_RT). Returns whether the served layer or side changed. */
+bool nb_vd_fast(struct nb_vd_target *t, const struct nb_verdict *fast, size_t n, nb_ns start,
+                nb_ns end, nb_ns now_mono, nb_ns now_rt);
 
 #endif

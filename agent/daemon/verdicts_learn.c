@@ -37,7 +37,8 @@ bool nb_vd_learn(struct nb_vd_target *t, const struct nb_cls_input *in,
         t->last_named = now_mono;
         return false;
     }
-    if (now_mono - t->last_learn < span || (t->last_named && now_mono - t->last_named < span))
+    if (now_mono - t->last_learn < span || (t->last_named && now_mono - t->last_named < span) ||
+        (t->since && now_mono - t->since < span)) /* a whole window since the fast test cleared */
         return false;
     nb_baseline_learn(&t->base, in, th);
     t->last_learn = now_mono;
@@ -49,14 +50,7 @@ bool nb_vd_publish(struct nb_vd_target *t, const struct nb_verdict *raw, nb_ns n
     bool same = t->have_verdict && raw->layer == t->verdict.layer &&
                 raw->where.side == t->verdict.where.side;
     if (!same && t->have_verdict) {
-        if (t->pend_n && raw->layer == t->pend_layer && raw->where.side == t->pend_side) {
-            t->pend_n++;
-        } else {
-            t->pend_layer = raw->layer;
-            t->pend_side = raw->where.side;
-            t->pend_n = 1;
-        }
-        if (t->pend_n < NB_VERDICT_PERSIST)
+        if (nb_vd_in_row(&t->pend_layer, &t->pend_side, &t->pend_n, raw) < NB_VERDICT_PERSIST)
             return false;
     }
     t->pend_n = 0;

@@ -200,16 +200,20 @@ static void test_fabric_window(void **state)
     struct nb_feed *feed = follow(f, nb_api_port(f->agent.api));
     struct nb_cls_family fam;
     round_at(f, feed, 100 * S);
-    assert_false(nb_feed_fabric(feed, 0, &fam)); /* not wanted: not asked */
+    assert_false(nb_feed_fabric(feed, 0, false, &fam)); /* not wanted: not asked */
     nb_feed_want_fabric(feed, "10.9.9.9");
     round_at(f, feed, 101 * S);
     memset(&fam, 0, sizeof(fam));
-    assert_true(nb_feed_fabric(feed, 0, &fam));
+    assert_true(nb_feed_fabric(feed, 0, false, &fam));
+    assert_false(nb_feed_fabric(feed, 0, true, &fam)); /* the short one: the next round */
     assert_int_equal(fam.probes, 40);
     assert_int_equal(fam.lost, 3);
     assert_int_equal(fam.overdue, 1);
+    round_at(f, feed, 102 * S);
+    assert_true(nb_feed_fabric(feed, 0, true, &fam));
     nb_feed_want_fabric(feed, "10.8.8.8"); /* another peer: what it had is not its */
-    assert_false(nb_feed_fabric(feed, 0, &fam));
+    assert_false(nb_feed_fabric(feed, 0, false, &fam));
+    assert_false(nb_feed_fabric(feed, 0, true, &fam));
     nb_feed_free(feed);
 }
 

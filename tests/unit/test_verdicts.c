@@ -8,15 +8,20 @@
  *   NB_VERDICT_PERSIST ticks in a row judged the new one, a verdict flipping
  *   every tick is never served, and meanwhile the served one keeps the
  *   figures of the last tick that judged it;
- *   and both through the tick: a vnet peer's synthetic results, healthy,
- *   then losing half its probes, then healthy again, one tick a second,
- *   with /metrics saying what is served. */
+ *   the FAST TEST (verdicts_fast.c): its short window (none for a slow
+ *   peer), its onset and return rules on
+ *   verdicts alone, its two judgements joined and its own baseline's
+ *   learning;
+ *   and all through the tick: a vnet peer's synthetic results, noisy and
+ *   healthy, then losing half its probes (or 6 ms slower), then healthy
+ *   again, four ticks a second, with /metrics saying what is served. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,6 +154,73 @@ static void test_persistence_rule(void **state)
     free(t);
 }
 
+/* The short window's two judgements joined (nb_vd_fast_join): a layer
+ * only if both name it, healthy if both are, else inconclusive, and never
+ * a stall (slow by the p90 alone); and the
+ * short-window baseline learns one window per window length while nothing
+ * is named, none in a named fault's shadow. */
+static void test_fast_join(void **state)
+{
+    (void)state;
+    struct nb_vd_target *t = nb_calloc(1, sizeof(*t));
+    struct nb_cls_input *in = nb_calloc(1, sizeof(*in));
+    struct nb_cls_thresholds th;
+    nb_cls_thresholds_default(&th);
+    healthy_input(in);
+    t->sbase = nb_calloc(1, sizeof(*t->sbase));
+    nb_baseline_init(t->sbase);
+    struct nb_verdict healthy = verdict(NB_LAYER_HEALTHY, NB_SIDE_NONE, 0.9);
+    struct nb_verdict unsure = verdict(NB_LAYER_INCONCLUSIVE, NB_SIDE_NONE, 0);
+    struct nb_verdict local = verdict(NB_LAYER_VIRTUAL, NB_SIDE_LOCAL, 0.8);
+    struct nb_verdict remote = verdict(NB_LAYER_VIRTUAL, NB_SIDE_REMOTE, 0.8);
+    const unsigned *learnt = &t->sbase->m[NB_BM_VNET_RTT].n;
+    nb_ns m = 100 * S;
+    struct nb_verdict f = local;
+    nb_vd_fast_join(t, in, &f, &local, &th, m);
+    assert_int_equal(f.layer, NB_LAYER_VIRTUAL);
+    assert_int_equal(*learnt, 1); /* nothing named before: learnt */
+    f = local;
+    nb_vd_fast_join(t, in, &f, &healthy, &th, m += S);
+    assert_int_equal(f.layer, NB_LAYER_INCONCLUSIVE);
+    f = local;
+    nb_vd_fast_join(t, in, &f, &remote, &th, m += S);
+    assert_int_equal(f.layer, NB_LAYER_INCONCLUSIVE);
+    f = healthy;
+    nb_vd_fast_join(t, in, &f, &local, &th, m += S);
+    assert_int_equal(f.layer, NB_LAYER_INCONCLUSIVE);
+    f = healthy;
+    nb_vd_fast_join(t, in, &f, &healthy, &th, m += S);
+    assert_int_equal(f.layer, NB_LAYER_HEALTHY);
+    f = unsure;
+    nb_vd_fast_join(t, in, &f, &healthy, &th, m += S);
+    assert_int_equal(f.layer, NB_LAYER_INCONCLUSIVE);
+    assert_int_equal(*learnt, 1); /* one per window length */
+    struct nb_verdict stall = local; /* a stall: the long window's to judge */
+    stall.nfindings = 1;
+    stall.findings[0].segment = NB_SEG_LOCAL_VIRTUAL;
+    stall.seg[NB_SEG_LOCAL_VIRTUAL].tail = true;
+    f = stall;
+    nb_vd_fast_join(t, in, &f, &stall, &th, m += S);
+    assert_int_equal(f.layer, NB_LAYER_INCONCLUSIVE);
+    stall.seg[NB_SEG_LOCAL_VIRTUAL].tail = false; /* slow by its p50 */
+    f = stall;
+    nb_vd_fast_join(t, in, &f, &stall, &th, m += S);
+    assert_int_equal(f.layer, NB_LAYER_VIRTUAL);
+    m = 100 * S + SPAN;
+    t->raw = local; /* the long window names a layer: not learnt */
+    nb_vd_fast_join(t, in, &f, &healthy, &th, m);
+    assert_int_equal(*learnt, 1);
+    t->raw = healthy;
+    t->last_named = m; /* ...nor in its shadow */
+    nb_vd_fast_join(t, in, &f, &healthy, &th, m + SPAN - 1);
+    assert_int_equal(*learnt, 1);
+    nb_vd_fast_join(t, in, &f, &healthy, &th, m + SPAN);
+    assert_int_equal(*learnt, 2);
+    free(t->sbase);
+    free(in);
+    free(t);
+}
+
 static int setup(void **state)
 {
     struct vd_fix *f = vd_fix_new(false);
@@ -159,18 +231,30 @@ static int setup(void **state)
     return 0;
 }
 
-/* One second of a vnet peer's results, 20 of them, every other one lost
- * when LOSSY, arriving in (NOW - 1 s, NOW]. */
-static void second_of_results(struct nb_verdicts *v, nb_ns now, bool lossy, uint32_t *seq)
+enum kind { HEALTHY, LOSSY, SLOW };
+
+/* A quarter second of a vnet peer's results, 5 of them, arriving in
+ * (NOW - 250 ms, NOW]. HEALTHY: 100 us plus a heavy tail (a seeded
+ * log-uniform draw: half of them under 20 us more, one in 50 over 600 us,
+ * up to 2 ms) and, one second in ten, a burst adding 150 us to all;
+ * LOSSY: every other one lost; SLOW: 6 ms more. */
+static void quarter_of_results(struct nb_verdicts *v, nb_ns now, enum kind k, uint32_t *seq,
+                               uint64_t *rng)
 {
-    for (int i = 0; i < 20; i++) {
+    for (int i = 0; i < 5; i++) {
         struct nb_probe_result r;
         memset(&r, 0, sizeof(r));
         r.seq = (*seq)++;
         r.probe_id = r.seq;
-        r.lost = lossy && i % 2;
-        r.rtt = r.lost ? 0 : (nb_ns)(100 + (r.seq * 7) % 20) * 1000;
-        nb_vd_stamp_at(v, "v", &r, now - S + (nb_ns)(i + 1) * 50 * MS);
+        r.lost = k == LOSSY && r.seq % 2;
+        *rng = *rng * 6364136223846793005ULL + 1442695040888963407ULL;
+        double u = (double)(*rng >> 11) / 9007199254740992.0; /* [0, 1) */
+        double tail_us = 2.0 * pow(1000.0, u);                /* 2 us .. 2 ms, log-uniform */
+        bool burst = (now / S) % 10 == 3;
+        r.rtt = r.lost ? 0
+                       : (nb_ns)((100.0 + tail_us + (burst ? 150.0 : 0.0) +
+                                  (k == SLOW ? 6000.0 : 0.0)) * 1000.0);
+        nb_vd_stamp_at(v, "v", &r, now - 250 * MS + (nb_ns)(i + 1) * 50 * MS);
     }
 }
 
@@ -221,6 +305,42 @@ static void test_ring_sized_by_rate(void **state)
     vd_fix_free(f);
 }
 
+/* The fast test's short window: the last second of results, back to
+ * min_samples of them within 2 s, none for a peer probed slower (a 1/s
+ * fabric peer keeps the 10 s window's pace). */
+static void test_short_window(void **state)
+{
+    (void)state;
+    struct vd_fix *f = vd_fix_new(false);
+    vd_fix_verdicts(f, "{\"role\": \"host\", \"peers\": [{\"name\": \"slow\", \"family\": "
+                       "\"fabric\", \"address\": \"10.0.0.1\"}, {\"name\": \"fast\", "
+                       "\"family\": \"fabric\", \"address\": \"10.0.0.2\", "
+                       "\"interval_ms\": 150}]}");
+    struct nb_cls_input *in = nb_calloc(1, sizeof(*in));
+    nb_ns start = 0, end = 0, now = 100 * S;
+    for (uint32_t i = 0; i < 30; i++) {
+        struct nb_probe_result r = {.seq = i, .probe_id = i, .rtt = 100000};
+        nb_vd_stamp_at(f->v, "slow", &r, now - (nb_ns)(29 - i) * S);
+        nb_vd_stamp_at(f->v, "fast", &r, now - (nb_ns)(29 - i) * 150 * MS);
+    }
+    assert_int_equal(nb_vd_input_recent(f->v, nb_vd_find(f->v, "slow", false), now, now, 10, &start,
+                                        &end, in),
+                     0);
+    /* 150 ms apart: 7 in the last second, so back to the 10th newest */
+    assert_int_equal(nb_vd_input_recent(f->v, nb_vd_find(f->v, "fast", false), now, now, 10, &start,
+                                        &end, in),
+                     10);
+    assert_true(end == now && start == now - 9 * 150 * MS);
+    assert_int_equal(in->fabric.probes, 10);
+    /* 5 wanted: the whole last second */
+    assert_int_equal(nb_vd_input_recent(f->v, nb_vd_find(f->v, "fast", false), now, now, 5, &start,
+                                        &end, in),
+                     7);
+    assert_true(start == now - S);
+    free(in);
+    vd_fix_free(f);
+}
+
 /* Targets are found by name among many (an index, not a scan), a peer and
  * an app target of the same name apart. */
 static void test_find_among_many(void **state)
@@ -256,40 +376,45 @@ static void test_find_among_many(void **state)
     free(json);
 }
 
-static void test_ticks(void **state)
+/* Through the tick, four a second as the daemon's: a vnet peer's noisy
+ * healthy results (heavy tail, bursts) for 60 s, then FAULT for 20 s, then
+ * healthy for 40 s. The served verdict never names a layer while healthy,
+ * names the fault (FAST TEST: NB_VD_FAST_ON short windows in a row) within
+ * 2 s of results, clears it within 3 s of results after it ends, changes
+ * only twice from the fault's onset on, and the baseline learns only as LEARNING says. */
+static void run_ticks(struct vd_fix *f, enum kind fault)
 {
-    struct vd_fix *f = *state;
     struct nb_vd_target *t = nb_vd_find(f->v, "v", false);
-    nb_ns mono = 500 * S, rt = 1700000000 * S;
+    nb_ns mono = 500 * S, rt = 1700000000 * S, q = 250 * MS;
     uint32_t seq = 0;
-    unsigned run = 0; /* ticks in a row whose window named the same as the last */
-    enum nb_layer last_raw = NB_LAYER__COUNT;
+    uint64_t rng = 16;
     nb_ns last_learn = 0, last_named = 0;
-    unsigned learnt = 0, first_raw_fault = 0, first_served_fault = 0;
-    /* 40 s healthy, 20 s losing half the probes, 40 s healthy again */
-    for (int sec = 1; sec <= 100; sec++) {
-        nb_ns now = mono + sec * S;
-        bool lossy = sec > 40 && sec <= 60;
-        second_of_results(f->v, now, lossy, &seq);
-        enum nb_layer served_before = t->have_verdict ? t->verdict.layer : NB_LAYER__COUNT;
-        nb_vd_tick_at(f->v, now, rt + sec * S);
-        enum nb_layer raw = t->raw.layer;
-        run = raw == last_raw ? run + 1 : 1;
-        last_raw = raw;
-        /* PERSISTENCE: a change is served only after NB_VERDICT_PERSIST ticks
-         * that judged it (the first verdict at once) */
-        if (served_before != NB_LAYER__COUNT && t->verdict.layer != served_before) {
-            assert_int_equal(t->verdict.layer, raw);
-            assert_true(run >= NB_VERDICT_PERSIST);
-        }
-        if (raw != t->verdict.layer)
-            assert_true(run < NB_VERDICT_PERSIST);
-        if (raw == NB_LAYER_VIRTUAL && !first_raw_fault)
-            first_raw_fault = (unsigned)sec;
-        if (t->verdict.layer == NB_LAYER_VIRTUAL && !first_served_fault)
-            first_served_fault = (unsigned)sec;
+    unsigned learnt = 0, changes = 0;
+    uint64_t windows = 0;
+    nb_ns named_at = 0, cleared_at = 0;
+    enum nb_layer served_before = NB_LAYER__COUNT;
+    for (int k = 1; k <= 480; k++) { /* 120 s */
+        nb_ns now = mono + k * q;
+        bool faulty = k > 240 && k <= 320;
+        quarter_of_results(f->v, now, faulty ? fault : HEALTHY, &seq, &rng);
+        nb_vd_tick_at(f->v, now, rt + k * q);
+        enum nb_layer served = t->verdict.layer;
+        if (k > 240 && served != served_before)
+            changes++;
+        served_before = served;
+        if (!faulty && (k <= 240 || cleared_at)) /* healthy results, and after the clear */
+            assert_true(served == NB_LAYER_HEALTHY || served == NB_LAYER_INCONCLUSIVE);
+        if (faulty && served == NB_LAYER_VIRTUAL && !named_at)
+            named_at = now;
+        if (k > 320 && served == NB_LAYER_HEALTHY && named_at && !cleared_at)
+            cleared_at = now;
+        if (k == 300)
+            assert_metric(f->v, "virtual", "local"); /* a vnet peer speaks for its own host */
         /* LEARNING: one window per window length, none in a fault's shadow */
-        bool names = raw != NB_LAYER_HEALTHY && raw != NB_LAYER_INCONCLUSIVE;
+        bool judged = t->windows != windows; /* the long window, this tick */
+        windows = t->windows;
+        bool names =
+            (judged && t->raw.layer == NB_LAYER_VIRTUAL) || t->fast.layer == NB_LAYER_VIRTUAL;
         if (names)
             last_named = now;
         if (t->base.m[NB_BM_VNET_RTT].n != learnt) {
@@ -300,18 +425,99 @@ static void test_ticks(void **state)
             learnt++;
             last_learn = now;
         }
-        if (sec == 40)
-            assert_metric(f->v, "healthy", "none");
-        if (sec == 60)
-            assert_metric(f->v, "virtual", "local"); /* a vnet peer speaks for its own host */
     }
-    /* the loss named from the window's first lossy seconds on, served
-     * NB_VERDICT_PERSIST - 1 ticks later (the loss only grows meanwhile) */
-    assert_true(first_raw_fault > 40 && first_raw_fault < 50);
-    assert_int_equal(first_served_fault, first_raw_fault + NB_VERDICT_PERSIST - 1);
-    assert_int_equal(t->verdict.layer, NB_LAYER_HEALTHY); /* over once the window cleared */
-    assert_true(learnt >= 3);
-    assert_int_equal(t->windows, 100);
+    nb_ns onset = mono + 240 * q, end = mono + 320 * q;
+    assert_true(named_at > onset && named_at <= onset + 2 * S);
+    assert_true(cleared_at > end && cleared_at <= end + 3 * S);
+    assert_int_equal(changes, 2);
+    assert_int_equal(t->verdict.layer, NB_LAYER_HEALTHY);
+    assert_true(learnt >= 4);
+    assert_int_equal(t->windows, 120); /* the long window once a second */
+}
+
+static void test_ticks_loss(void **state)
+{
+    run_ticks(*state, LOSSY);
+}
+
+static void test_ticks_delay(void **state)
+{
+    run_ticks(*state, SLOW);
+}
+
+/* The next tick's short window, the last second, judged FAST. */
+static bool fast_at(struct nb_vd_target *t, const struct nb_verdict *fast, size_t n, nb_ns *m,
+                    nb_ns *rt)
+{
+    *m += 250 * MS;
+    *rt += 250 * MS;
+    return nb_vd_fast(t, fast, n, *m - S, *m, *m, *rt);
+}
+
+/* The FAST TEST's rule on verdicts alone (nb_vd_fast): onset after
+ * NB_VD_FAST_ON short windows in a row, broken by one inconclusive; a clear
+ * after NB_VD_FAST_OFF healthy ones in a row, the long window restarting
+ * where the first began; a fault only the long window named is not the
+ * fast test's to clear; no short window (N = 0) leaves the long window in
+ * charge. */
+static void test_fast_rule(void **state)
+{
+    (void)state;
+    struct nb_vd_target *t = nb_calloc(1, sizeof(*t));
+    struct nb_verdict healthy = verdict(NB_LAYER_HEALTHY, NB_SIDE_NONE, 0.9);
+    struct nb_verdict unsure = verdict(NB_LAYER_INCONCLUSIVE, NB_SIDE_NONE, 0);
+    struct nb_verdict local = verdict(NB_LAYER_VIRTUAL, NB_SIDE_LOCAL, 0.8);
+    struct nb_verdict remote = verdict(NB_LAYER_VIRTUAL, NB_SIDE_REMOTE, 0.8);
+    nb_ns m = 100 * S, rt = 1000 * S, q = 250 * MS;
+
+    /* no served verdict yet: the first is the long window's */
+    assert_false(nb_vd_fast(t, &local, 20, m - S, m, m, rt));
+    assert_true(nb_vd_publish(t, &healthy, rt));
+    /* onset: interrupted by an inconclusive window, by the other side */
+    for (unsigned k = 1; k < NB_VD_FAST_ON; k++)
+        assert_false(fast_at(t, &local, 20, &m, &rt));
+    assert_false(fast_at(t, &unsure, 20, &m, &rt));
+    for (unsigned k = 1; k < NB_VD_FAST_ON; k++)
+        assert_false(fast_at(t, &local, 20, &m, &rt));
+    assert_false(fast_at(t, &remote, 20, &m, &rt));
+    for (unsigned k = 1; k < NB_VD_FAST_ON; k++)
+        assert_false(fast_at(t, &local, 20, &m, &rt));
+    assert_int_equal(t->verdict.layer, NB_LAYER_HEALTHY);
+    assert_true(fast_at(t, &local, 20, &m, &rt));
+    assert_int_equal(t->verdict.where.side, NB_SIDE_LOCAL);
+    assert_true(t->fast_named);
+    assert_true(t->changed == rt);
+    assert_true(t->last_named == m); /* nor learnt */
+    assert_non_null(strstr(t->verdict.evidence[t->verdict.nevidence - 1], "fast test"));
+    /* return: healthy windows in a row, broken by an inconclusive one */
+    for (unsigned k = 1; k < NB_VD_FAST_OFF; k++)
+        assert_false(fast_at(t, &healthy, 20, &m, &rt));
+    assert_false(fast_at(t, &unsure, 20, &m, &rt));
+    nb_ns first = m + q - S; /* the next window's start */
+    for (unsigned k = 1; k < NB_VD_FAST_OFF; k++)
+        assert_false(fast_at(t, &healthy, 20, &m, &rt));
+    assert_int_equal(t->verdict.layer, NB_LAYER_VIRTUAL);
+    assert_true(fast_at(t, &healthy, 20, &m, &rt));
+    assert_int_equal(t->verdict.layer, NB_LAYER_HEALTHY);
+    assert_false(t->fast_named);
+    assert_true(t->since == first); /* the long window restarts there */
+    /* a fault the long window named (a thin loss): healthy short windows
+     * do not clear it; a short window naming it too makes it theirs */
+    for (unsigned k = 0; k < NB_VERDICT_PERSIST; k++)
+        nb_vd_publish(t, &remote, rt += S);
+    assert_int_equal(t->verdict.where.side, NB_SIDE_REMOTE);
+    for (unsigned k = 0; k < 4 * NB_VD_FAST_OFF; k++)
+        assert_false(fast_at(t, &healthy, 20, &m, &rt));
+    assert_int_equal(t->verdict.where.side, NB_SIDE_REMOTE);
+    assert_false(fast_at(t, &remote, 20, &m, &rt));
+    assert_true(t->fast_named);
+    /* no short window (a slow peer): the long window is in charge again */
+    assert_false(fast_at(t, &healthy, 0, &m, &rt));
+    assert_false(t->fast_named);
+    for (unsigned k = 0; k < 4 * NB_VD_FAST_OFF; k++)
+        assert_false(fast_at(t, &healthy, 20, &m, &rt));
+    assert_int_equal(t->verdict.where.side, NB_SIDE_REMOTE);
+    free(t);
 }
 
 int main(void)
@@ -321,7 +527,11 @@ int main(void)
         cmocka_unit_test(test_find_among_many),
         cmocka_unit_test(test_learning_rule),
         cmocka_unit_test(test_persistence_rule),
-        cmocka_unit_test_setup_teardown(test_ticks, setup, vd_fix_teardown),
+        cmocka_unit_test(test_short_window),
+        cmocka_unit_test(test_fast_rule),
+        cmocka_unit_test(test_fast_join),
+        cmocka_unit_test_setup_teardown(test_ticks_loss, setup, vd_fix_teardown),
+        cmocka_unit_test_setup_teardown(test_ticks_delay, setup, vd_fix_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
