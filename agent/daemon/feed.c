@@ -16,6 +16,8 @@
 #define NSNAP 16   /* link snapshots kept: one a round, over more than a window */
 #define NTAPS 8    /* taps this session was sighted on (a guest has one or two) */
 #define TIMEOUT_MS 2500
+/* a round reads links, CPU and windows at most this often (half a tick's slack) */
+#define NB_FEED_FULL_NS (NB_NS_PER_SEC - NB_NS_PER_SEC / 8)
 
 struct snap {
     nb_ns t; /* monotonic, when the answer came */
@@ -40,8 +42,9 @@ struct nb_feed {
     char fabric_peer[64];    /* "": no fabric window wanted */
     struct nb_cls_family fabric[2]; /* [0] NB_FEED_FABRIC_S long, [1] NB_FEED_FABRIC_SHORT_MS */
     nb_ns fabric_t[2];       /* monotonic, when each came; 0: never */
-    int fabric_next;         /* which the next round asks for (they alternate) */
+    int fabric_next;         /* which is asked next: the long, then the short, each full round */
     nb_ns round_start;
+    nb_ns full_at;           /* monotonic start of the last round that read links, CPU, windows */
     uint64_t cursor;         /* the agent's sequence to read from (0: its oldest) */
     bool ok;                 /* the last round read the sightings to the newest */
     nb_ns covered;
@@ -126,6 +129,13 @@ static void on_sightings(struct nb_feed *f, const struct nb_http_result *r)
     }
     f->ok = true;
     f->covered = f->round_start - NB_FEED_GRACE;
+    /* The sightings every round (the fast test judges a path's last second
+     * every tick); links, CPU and the fabric windows once a second, as the
+     * long window and the CPU deltas use them: a round of all four every
+     * tick quadrupled what every guest asks of its host agent. */
+    if (f->full_at && f->round_start - f->full_at < NB_FEED_FULL_NS)
+        return;
+    f->full_at = f->round_start;
     f->phase = PH_LINKS;
     start(f);
 }
@@ -166,6 +176,10 @@ static void on_answer(void *arg, const struct nb_http_result *r)
         break;
     case PH_WINDOWS:
         on_windows(f, r);
+        if (f->fabric_next) { /* the long one came: the short one too, same round */
+            f->phase = PH_WINDOWS;
+            start(f);
+        }
         break;
     }
 }

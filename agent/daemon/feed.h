@@ -39,7 +39,9 @@ struct nb_feed *nb_feed_new(struct nb_http *http, const char *addr, uint16_t por
 /* Cancels what is in flight (no callback follows). F may be NULL. */
 void nb_feed_free(struct nb_feed *f);
 
-/* Start a round (sightings pages, then links, CPU) unless one is in flight. */
+/* Start a round (sightings pages; then links, CPU and the fabric windows
+ * if the last round that read them began a second ago or more) unless one
+ * is in flight. */
 void nb_feed_poll(struct nb_feed *f, nb_ns now_mono);
 /* Whether a round is in flight (a request of it not answered yet). */
 bool nb_feed_busy(const struct nb_feed *f);
@@ -69,9 +71,9 @@ void nb_feed_links(const struct nb_feed *f, nb_ns since, int local, struct nb_cl
  * figure). Into *OUT; nothing with fewer than two snapshots. */
 void nb_feed_cpu(const struct nb_feed *f, nb_ns since, struct nb_cls_cpu *out);
 
-/* Also read the agent's own `fabric` window toward host PEER each round
+/* Also read the agent's own `fabric` window toward host PEER once a second
  * (GET /v1/windows), its last NB_FEED_FABRIC_S and its last
- * NB_FEED_FABRIC_SHORT_MS in turn: a guest's view of the physical layer
+ * NB_FEED_FABRIC_SHORT_MS: a guest's view of the physical layer
  * under its path, measured NIC to NIC by its host agent (DESIGN §3). */
 void nb_feed_want_fabric(struct nb_feed *f, const char *peer);
 /* That window (BRIEF: the short one), if one came at or after SINCE

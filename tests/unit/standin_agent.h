@@ -29,6 +29,7 @@ struct standin {
     struct nb_sightings *table;
     bool garbage;   /* answer sightings with what is no page */
     unsigned pages; /* sightings pages served */
+    unsigned rest;  /* /v1/links, /v1/cpu and /v1/windows answers served */
     struct nb_link_report links[STANDIN_LINKS];
     struct nb_cpu_report cpu;
     struct nb_cpu_thread th[2];
@@ -62,18 +63,22 @@ static void standin_sightings(void *arg, const struct nb_api_req *req, struct nb
 static void standin_links(void *arg, const struct nb_api_req *req, struct nb_api_resp *resp)
 {
     struct standin *a = arg;
+    a->rest++;
     nb_links_json_render("hA", a->links, STANDIN_LINKS, &resp->body);
 }
 
 static void standin_cpu(void *arg, const struct nb_api_req *req, struct nb_api_resp *resp)
 {
     struct standin *a = arg;
+    a->rest++;
     nb_cpu_json_render("hA", &a->cpu, &resp->body);
 }
 
 /* The agent's own windows: a vnet one, and its fabric one toward 10.9.9.9. */
 static void standin_windows(void *arg, const struct nb_api_req *req, struct nb_api_resp *resp)
 {
+    struct standin *a = arg;
+    a->rest++;
     struct nb_cls_input *in = nb_calloc(1, sizeof(*in));
     snprintf(in->target, sizeof(in->target), "vn");
     snprintf(in->remote_host, sizeof(in->remote_host), "10.1.1.1");

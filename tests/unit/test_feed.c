@@ -204,16 +204,38 @@ static void test_fabric_window(void **state)
     nb_feed_want_fabric(feed, "10.9.9.9");
     round_at(f, feed, 101 * S);
     memset(&fam, 0, sizeof(fam));
+    assert_true(nb_feed_fabric(feed, 0, true, &fam)); /* the short one, same round */
+    memset(&fam, 0, sizeof(fam));
     assert_true(nb_feed_fabric(feed, 0, false, &fam));
-    assert_false(nb_feed_fabric(feed, 0, true, &fam)); /* the short one: the next round */
     assert_int_equal(fam.probes, 40);
     assert_int_equal(fam.lost, 3);
     assert_int_equal(fam.overdue, 1);
-    round_at(f, feed, 102 * S);
-    assert_true(nb_feed_fabric(feed, 0, true, &fam));
+    assert_int_equal(f->agent.rest, 2 + 4); /* links, CPU; then with both windows */
     nb_feed_want_fabric(feed, "10.8.8.8"); /* another peer: what it had is not its */
     assert_false(nb_feed_fabric(feed, 0, false, &fam));
     assert_false(nb_feed_fabric(feed, 0, true, &fam));
+    nb_feed_free(feed);
+}
+
+/* The sightings every round (every tick: the fast test), the rest (links,
+ * CPU, windows) at most once a second: what a guest asks of its host agent
+ * 16 times a second would be 4,096 requests a second at 256 guests. */
+static void test_rest_once_a_second(void **state)
+{
+    struct fix *f = *state;
+    struct nb_feed *feed = follow(f, nb_api_port(f->agent.api));
+    nb_feed_want_fabric(feed, "10.9.9.9");
+    round_at(f, feed, 100 * S);
+    assert_int_equal(f->agent.pages, 1);
+    assert_int_equal(f->agent.rest, 4);
+    for (int k = 1; k <= 3; k++)
+        round_at(f, feed, 100 * S + k * S / 4);
+    assert_int_equal(f->agent.pages, 4);
+    assert_int_equal(f->agent.rest, 4); /* within the second: sightings only */
+    assert_true(nb_feed_covered(feed) == 100 * S + 3 * S / 4 - NB_FEED_GRACE);
+    round_at(f, feed, 101 * S);
+    assert_int_equal(f->agent.pages, 5);
+    assert_int_equal(f->agent.rest, 8);
     nb_feed_free(feed);
 }
 
@@ -224,6 +246,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_agent_failing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_links_and_cpu_of_this_path, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fabric_window, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rest_once_a_second, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
